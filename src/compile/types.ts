@@ -1,0 +1,34 @@
+// What the compiler produces: desired P4Runtime entities as canonical bytes.
+// Volume lives here (10^6 entries), so an entry is one small object holding a
+// Buffer and a shared reference to where it came from; nothing is decoded.
+
+/** Where an entry came from, so a plan or an error can point at a spec file line. */
+export interface Origin {
+  kind: 'tenant' | 'service' | 'flow' | 'target';
+  /** `tenant` or `tenant/name` */
+  name: string;
+  file: string;
+  line: number;
+}
+
+export type EntityKind = 'table_entry' | 'action_profile_member' | 'action_profile_group';
+
+export interface DesiredEntry {
+  kind: EntityKind;
+  /** P4Info name of the table or action profile (for people and ordering). */
+  table: string;
+  /** Identity on the switch (table id + match + priority, or profile id + member/group id), canonical, latin1. */
+  key: string;
+  /** Canonical encoding of the whole p4.v1.Entity. */
+  bytes: Buffer;
+  origin: Origin;
+}
+
+/** Desired state for one switch (Target), in canonical order (see compile/order.ts). */
+export interface DesiredState {
+  target: string;
+  entries: DesiredEntry[];
+  /** Ids of the tables and action profiles flowops owns on this switch; everything else is never read or written. */
+  managedTableIds: number[];
+  managedProfileIds: number[];
+}

@@ -1,0 +1,29 @@
+// The result of pairing desired entries with live ones. Pure data; rendering
+// lives in report/, ordering and writing in apply/.
+import type { EntityKind, Origin } from '../compile/types.ts';
+
+export type ChangeKind = 'insert' | 'modify' | 'delete';
+
+export interface Change {
+  kind: ChangeKind;
+  entity: EntityKind;
+  table: string;
+  key: string;
+  /** Entity to write: desired for insert/modify, live for delete. */
+  bytes: Buffer;
+  /** Live entity replaced by a modify (for display and for rollback). */
+  previous?: Buffer;
+  /** Spec that asked for it (absent for deletes of entries Git no longer has). */
+  origin?: Origin;
+}
+
+export interface Plan {
+  inserts: Change[];
+  modifies: Change[];
+  deletes: Change[];
+  unchanged: number;
+}
+
+export function planSize(p: Plan): number {
+  return p.inserts.length + p.modifies.length + p.deletes.length;
+}

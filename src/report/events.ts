@@ -1,0 +1,60 @@
+// Events the reconciler emits and reporters (logs, metrics, GitHub) consume.
+// Each sync ends in exactly one outcome per switch, from a closed set.
+import type { Plan } from '../diff/types.ts';
+import type { SourcePos } from '../shared/errors.ts';
+
+/** Closed set of per-switch sync outcomes. */
+export type SyncOutcome = 'Converged' | 'Unchanged' | 'Failed' | 'RolledBack' | 'Skipped' | 'Planned';
+
+export interface SpecProblem {
+  pos: SourcePos;
+  field: string;
+  message: string;
+  code: string;
+}
+
+export interface SwitchResult {
+  target: string;
+  outcome: SyncOutcome;
+  plan: Plan;
+  /** Counts written (may be less than the plan when rolled back). */
+  written: { inserted: number; modified: number; deleted: number };
+  /** Set when outcome is Failed/RolledBack: which update failed and why, and where the switch was left. */
+  error?: { message: string; updateIndex?: number; code?: string; leftAt: 'old' | 'new' | 'unknown' };
+  durationMs: number;
+}
+
+export interface SyncEvent {
+  commit: string;
+  branch: string;
+  mode: 'auto' | 'plan-only';
+  problems: SpecProblem[];
+  switches: SwitchResult[];
+}
+
+export interface DriftEntry {
+  kind: 'extraneous' | 'missing' | 'modified';
+  table: string;
+  /** Human-readable rendering of the entry (decoded only for display). */
+  description: string;
+}
+
+export interface DriftEvent {
+  target: string;
+  commit: string;
+  entries: DriftEntry[];
+  healed: boolean;
+}
+
+export interface DriftClearedEvent {
+  target: string;
+  commit: string;
+  reason: 'healed' | 'git-changed' | 'switch-changed';
+}
+
+/** What the reconciler reports to; GitHub, logs and metrics each implement it. */
+export interface Reporter {
+  syncFinished(ev: SyncEvent): Promise<void>;
+  drift(ev: DriftEvent): Promise<void>;
+  driftCleared(ev: DriftClearedEvent): Promise<void>;
+}
