@@ -22,6 +22,12 @@ export interface Plan {
   modifies: Change[];
   deletes: Change[];
   unchanged: number;
+  /**
+   * Live entries Git does not ask for that are kept, not deleted: all of them
+   * with prune=false (shown as drift), and any live duplicate of a key already
+   * matched. Absent or empty when there are none.
+   */
+  extraneous?: Change[];
 }
 
 export function planSize(p: Plan): number {

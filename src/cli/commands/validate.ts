@@ -1,11 +1,112 @@
-// Placeholder until the owning issue lands this command.
-import type { Command } from '../command.ts';
+// `flowops validate [DIR]`: every defect of a spec directory, one
+// `file:line:col field: message` line each, so an editor or CI annotator can
+// jump to it. Reads the directory, then hands bytes to the pure spec loader.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, write, type Command, type CommandContext } from '../command.ts';
+import { ConfigError, type SpecError } from '../../shared/errors.ts';
+import { readSpecDir } from '../../source/dir.ts';
+import { byPosition, loadSpecs } from '../../specs/load.ts';
+import { checkSignatures } from '../../specs/signature.ts';
+import { Codes } from '../../specs/codes.ts';
+
+const help = `Usage: flowops validate [DIR] [--require-signatures] [--json] [--now ISO-8601]
+
+Checks every spec in DIR (default: the current directory): YAML syntax, the
+schema of each document, and the rules between documents (unknown tenants and
+services, overlapping prefixes, duplicate ids and VLANs, flows crossing
+tenants, expired flows, ...). Prints one line per problem, sorted by file and
+line:  path/to/file.yaml:LINE:COL field: message
+
+Options:
+  --require-signatures  every flow file must carry a valid <file>.sig by its
+                        tenant's key (without it, bad signatures are warnings)
+  --json                print {valid, errors, warnings, counts} as JSON
+  --now ISO-8601        the instant flow expiry is judged at (default: now)
+
+Exit status: 0 valid, 1 invalid, 2 usage error.`;
+
+export interface ProblemJson {
+  file: string;
+  line: number;
+  col: number;
+  field: string;
+  code: string;
+  message: string;
+}
+
+function toJson(e: SpecError): ProblemJson {
+  const field = e.field;
+  const message = field && e.message.startsWith(`${field}: `) ? e.message.slice(field.length + 2) : e.message;
+  return { file: e.pos!.file, line: e.pos!.line, col: e.pos!.col, field, code: e.code, message };
+}
 
 export const command: Command = {
   name: 'validate',
-  summary: '',
-  help: 'flowops validate: not built yet',
-  async run() {
-    throw new Error('flowops validate is not built yet');
+  summary: 'check specs in a directory; file:line errors for every defect',
+  help,
+  async run(ctx: CommandContext): Promise<number> {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: ctx.argv,
+        allowPositionals: true,
+        options: {
+          'require-signatures': { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
+          now: { type: 'string' },
+        },
+      });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const { values, positionals } = parsed;
+    if (positionals.length > 1) throw new UsageError(`expected at most one DIR, got ${positionals.length}`);
+    let now = new Date();
+    if (values.now !== undefined) {
+      now = new Date(values.now);
+      if (Number.isNaN(now.getTime())) throw new UsageError(`--now: "${values.now}" is not an ISO-8601 date-time`);
+    }
+    const dirArg = positionals[0] ?? '.';
+    const dir = path.resolve(ctx.cwd, dirArg);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+      throw new ConfigError('DIR_NOT_FOUND', `${dirArg} is not a directory`, { dir: dirArg });
+    }
+
+    const files = readSpecDir(dir);
+    const { specs, errors, warnings } = loadSpecs(files, { now });
+    const sigProblems = checkSignatures(specs, files);
+    if (values['require-signatures']) errors.push(...sigProblems);
+    else warnings.push(...sigProblems.filter((e) => e.code !== Codes.sigMissing));
+    errors.sort(byPosition);
+    warnings.sort(byPosition);
+
+    const counts = {
+      files: [...files.keys()].filter((f) => /\.ya?ml$/i.test(f)).length,
+      tenants: specs.tenants.length,
+      services: specs.services.length,
+      flows: specs.flows.length,
+      targets: specs.targets.length,
+    };
+    if (values.json) {
+      write(ctx.stdout, JSON.stringify({ valid: errors.length === 0, errors: errors.map(toJson), warnings: warnings.map(toJson), counts }, null, 2));
+      return errors.length ? 1 : 0;
+    }
+
+    // Paths as the user can open them from where they ran the command.
+    const shown = (e: SpecError) => {
+      const { file, line, col } = e.pos!;
+      return `${dirArg === '.' ? file : path.join(dirArg, file)}:${line}:${col} ${e.message}`;
+    };
+    for (const w of warnings) write(ctx.stderr, `${shown(w)} (warning)`);
+    for (const e of errors) write(ctx.stdout, shown(e));
+    const summary = `${counts.tenants} tenants, ${counts.services} services, ${counts.flows} flows, ${counts.targets} targets in ${counts.files} files`;
+    if (errors.length) {
+      write(ctx.stdout, `${errors.length} error${errors.length === 1 ? '' : 's'} (${summary})`);
+      return 1;
+    }
+    write(ctx.stdout, `valid: ${summary}${values['require-signatures'] ? ', all flow files signed' : ''}`);
+    return 0;
   },
 };

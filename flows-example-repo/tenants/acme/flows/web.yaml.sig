@@ -1,0 +1,1 @@
+8tRx1rWoGyBIFZZhpdPs3wLc8vuJ5Js4jxXwTnhcgMEK6I4sdBgT4WhtINGpAiOzJxdD+x8A9O8Jsl17NfhaAA==

@@ -1,0 +1,1 @@
+rROQiMHIrAcIJgkJ8hm66dwyJZlGPyXpCr51YOBKus9mrwgb0ympVYbLVWUKjVFnUXyiusTEtnCaDUWw+W9cBA==

@@ -1,0 +1,1 @@
+7qOJ8wBYUGGpAFYshOjfj7lnDM3tmS6AunX4OMZ+/8GU4rIzwrwjNSHYpMmDkiwJQnHuPNz8Av/j5tWPqLmBDw==

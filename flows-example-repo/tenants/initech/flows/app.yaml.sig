@@ -1,0 +1,1 @@
+Hf0eks6DvrOhbUO6jWjKXE0djtlxWI3V8hCdyo4lbQqmTXRVdB5losVvpuwmpTfKvYVyTT4hOJPpk59G+ap1DA==

@@ -1,0 +1,410 @@
+/*
+ * flowops data plane for Tofino (TNA), compiled with bf-p4c
+ * (use --p4runtime-force-std-externs so the P4Info holds standard
+ * action_profiles / direct_counters / direct_meters, as Stratum expects).
+ *
+ * Same P4Runtime names and ids as flowops_v1model.p4. Tables and actions carry
+ * full ids (their prefixes are standard in both compilers); TNA externs carry
+ * only the low 24 bits because bf-p4c first gives them Barefoot-specific
+ * prefixes and the std-externs conversion then keeps the low 24 bits under the
+ * standard prefix (0x11 profile, 0x13 direct counter, 0x15 direct meter).
+ * Sizes fit Tofino-1; the budget is in README.md.
+ */
+#include <core.p4>
+#include <tna.p4>
+#include "include/headers.p4"
+
+/* TNA's colour encoding for meter results: 0 green, 1 yellow, 3 red. */
+const bit<8> METER_COLOR_RED = 3;
+
+parser FlowopsIngressParser(packet_in pkt, out headers_t hdr, out metadata_t meta,
+                            out ingress_intrinsic_metadata_t ig_intr_md) {
+    state start {
+        pkt.extract(ig_intr_md);
+        pkt.advance(PORT_METADATA_SIZE);
+        /* Tofino does not zero metadata: every field a table reads starts here. */
+        meta.tenant_id = 0;
+        meta.src_service = 0;
+        meta.dst_service = 0;
+        meta.flow_id = 0;
+        meta.vlan_id = 0;
+        meta.ip_proto = 0;
+        meta.l4_src_port = 0;
+        meta.l4_dst_port = 0;
+        meta.qid = 0;
+        meta.color = 0;
+        meta.drop = 0;
+        transition parse_ethernet;
+    }
+    state parse_ethernet {
+        pkt.extract(hdr.ethernet);
+        transition select(hdr.ethernet.ether_type) {
+            ETHERTYPE_VLAN: parse_vlan;
+            ETHERTYPE_IPV4: parse_ipv4;
+            ETHERTYPE_IPV6: parse_ipv6;
+            default: accept;
+        }
+    }
+    state parse_vlan {
+        pkt.extract(hdr.vlan);
+        meta.vlan_id = hdr.vlan.vid;
+        transition select(hdr.vlan.ether_type) {
+            ETHERTYPE_IPV4: parse_ipv4;
+            ETHERTYPE_IPV6: parse_ipv6;
+            default: accept;
+        }
+    }
+    state parse_ipv4 {
+        pkt.extract(hdr.ipv4);
+        meta.ip_proto = hdr.ipv4.protocol;
+        transition select(hdr.ipv4.ihl, hdr.ipv4.frag_offset, hdr.ipv4.protocol) {
+            (4w5, 13w0, IP_PROTO_TCP): parse_tcp;
+            (4w5, 13w0, IP_PROTO_UDP): parse_udp;
+            default: accept;
+        }
+    }
+    state parse_ipv6 {
+        pkt.extract(hdr.ipv6);
+        meta.ip_proto = hdr.ipv6.next_hdr;
+        transition select(hdr.ipv6.next_hdr) {
+            IP_PROTO_TCP: parse_tcp;
+            IP_PROTO_UDP: parse_udp;
+            default: accept;
+        }
+    }
+    state parse_tcp {
+        pkt.extract(hdr.tcp);
+        meta.l4_src_port = hdr.tcp.src_port;
+        meta.l4_dst_port = hdr.tcp.dst_port;
+        transition accept;
+    }
+    state parse_udp {
+        pkt.extract(hdr.udp);
+        meta.l4_src_port = hdr.udp.src_port;
+        meta.l4_dst_port = hdr.udp.dst_port;
+        transition select(hdr.udp.dst_port) {
+            UDP_PORT_VXLAN: parse_vxlan;
+            default: accept;
+        }
+    }
+    state parse_vxlan {
+        pkt.extract(hdr.vxlan);
+        transition accept;
+    }
+}
+
+control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
+                       in ingress_intrinsic_metadata_t ig_intr_md,
+                       in ingress_intrinsic_metadata_from_parser_t ig_prsr_md,
+                       inout ingress_intrinsic_metadata_for_deparser_t ig_dprsr_md,
+                       inout ingress_intrinsic_metadata_for_tm_t ig_tm_md) {
+
+    @name(".ingress.flow_counter") @id(0x000401)
+    DirectCounter<bit<32>>(CounterType_t.PACKETS_AND_BYTES) flow_counter;
+
+    @name(".ingress.flow_meter") @id(0x000401)
+    DirectMeter(MeterType_t.BYTES) flow_meter;
+
+    /* The standard P4Info shows the action profile (members) under the
+       selector's name; the selector itself (groups) is folded into it. */
+    Hash<bit<16>>(HashAlgorithm_t.CRC16) nf_hash;
+
+    @name(".ingress.nf_selector") @id(0x000501)
+    ActionProfile(4096) nf_members;
+
+    @name(".ingress.nf_selector_groups") @id(0x000502)
+    ActionSelector(nf_members, nf_hash, SelectorMode_t.FAIR, 64, 1024) nf_selector;
+
+    @name(".ingress.drop") @id(0x01000001)
+    action drop() {
+        meta.drop = 1;
+        ig_dprsr_md.drop_ctl = 1;
+    }
+
+    /* Service lookups that miss leave the service at 0, set by the parser. */
+    @name(".ingress.no_match") @id(0x01000002)
+    action no_match() { }
+
+    @name(".ingress.set_tenant") @id(0x01000101)
+    action set_tenant(bit<16> tenant_id) {
+        meta.tenant_id = tenant_id;
+    }
+
+    @name(".ingress.set_src_service") @id(0x01000201)
+    action set_src_service(bit<16> service_id) {
+        meta.src_service = service_id;
+    }
+
+    @name(".ingress.set_dst_service") @id(0x01000202)
+    action set_dst_service(bit<16> service_id) {
+        meta.dst_service = service_id;
+    }
+
+    @name(".ingress.set_flow") @id(0x01000301)
+    action set_flow(bit<32> flow_id) {
+        meta.flow_id = flow_id;
+    }
+
+    /* Direct resources are driven from the action on Tofino; `drop` is shared
+       with other tables and so cannot touch them: policy entries whose action
+       is drop are not counted here (BMv2 counts every hit). */
+    @name(".ingress.allow") @id(0x01000401)
+    action allow(bit<5> qid) {
+        ig_tm_md.qid = qid;
+        meta.qid = qid;
+        meta.color = flow_meter.execute();
+        flow_counter.count();
+    }
+
+    @name(".ingress.to_nf") @id(0x01000501)
+    action to_nf(bit<9> port, bit<48> dmac) {
+        ig_tm_md.ucast_egress_port = port;
+        hdr.ethernet.dst_addr = dmac;
+    }
+
+    @name(".ingress.forward") @id(0x01000601)
+    action forward(bit<9> port, bit<48> dmac) {
+        ig_tm_md.ucast_egress_port = port;
+        hdr.ethernet.dst_addr = dmac;
+    }
+
+    @name(".ingress.tenant_classify") @id(0x02000101)
+    table tenant_classify {
+        key = {
+            ig_intr_md.ingress_port: exact @name("ingress_port");
+            meta.vlan_id: exact @name("vlan_id");
+        }
+        actions = {
+            set_tenant;
+            drop;
+        }
+        default_action = drop();
+        size = 4096;
+    }
+
+    @name(".ingress.tenant_classify_vni") @id(0x02000102)
+    table tenant_classify_vni {
+        key = {
+            hdr.vxlan.vni: exact @name("vni");
+        }
+        actions = {
+            set_tenant;
+            drop;
+        }
+        default_action = drop();
+        size = 4096;
+    }
+
+    @name(".ingress.src_service_v4") @id(0x02000201)
+    table src_service_v4 {
+        key = {
+            meta.tenant_id: exact @name("tenant_id");
+            hdr.ipv4.src_addr: lpm @name("src_addr");
+        }
+        actions = {
+            set_src_service;
+            no_match;
+        }
+        default_action = no_match();
+        size = 8192;
+    }
+
+    @name(".ingress.dst_service_v4") @id(0x02000202)
+    table dst_service_v4 {
+        key = {
+            meta.tenant_id: exact @name("tenant_id");
+            hdr.ipv4.dst_addr: lpm @name("dst_addr");
+        }
+        actions = {
+            set_dst_service;
+            no_match;
+        }
+        default_action = no_match();
+        size = 8192;
+    }
+
+    @name(".ingress.src_service_v6") @id(0x02000203)
+    table src_service_v6 {
+        key = {
+            meta.tenant_id: exact @name("tenant_id");
+            hdr.ipv6.src_addr: lpm @name("src_addr");
+        }
+        actions = {
+            set_src_service;
+            no_match;
+        }
+        default_action = no_match();
+        size = 2048;
+    }
+
+    @name(".ingress.dst_service_v6") @id(0x02000204)
+    table dst_service_v6 {
+        key = {
+            meta.tenant_id: exact @name("tenant_id");
+            hdr.ipv6.dst_addr: lpm @name("dst_addr");
+        }
+        actions = {
+            set_dst_service;
+            no_match;
+        }
+        default_action = no_match();
+        size = 2048;
+    }
+
+    @name(".ingress.flow_classify") @id(0x02000301)
+    table flow_classify {
+        key = {
+            meta.tenant_id: exact @name("tenant_id");
+            meta.src_service: exact @name("src_service");
+            meta.dst_service: exact @name("dst_service");
+            meta.ip_proto: exact @name("ip_proto");
+            meta.l4_dst_port: exact @name("l4_dst_port");
+        }
+        actions = {
+            set_flow;
+            drop;
+        }
+        default_action = drop();
+        size = 131072;
+    }
+
+    @name(".ingress.flow_policy") @id(0x02000401)
+    table flow_policy {
+        key = {
+            meta.flow_id: exact @name("flow_id");
+        }
+        actions = {
+            allow;
+            drop;
+        }
+        default_action = drop();
+        counters = flow_counter;
+        meters = flow_meter;
+        size = 32768;
+    }
+
+    @name(".ingress.nf_steer") @id(0x02000501)
+    table nf_steer {
+        key = {
+            meta.flow_id: exact @name("flow_id");
+            /* Hash inputs for member selection; not P4Runtime match fields. */
+            meta.ip_proto: selector;
+            meta.l4_src_port: selector;
+            meta.l4_dst_port: selector;
+            hdr.ipv4.src_addr: selector;
+            hdr.ipv4.dst_addr: selector;
+            hdr.ipv6.src_addr: selector;
+            hdr.ipv6.dst_addr: selector;
+        }
+        actions = {
+            to_nf;
+            @defaultonly NoAction;
+        }
+        default_action = NoAction();
+        implementation = nf_selector;
+        size = 16384;
+    }
+
+    @name(".ingress.tenant_route_v4") @id(0x02000601)
+    table tenant_route_v4 {
+        key = {
+            meta.tenant_id: exact @name("tenant_id");
+            hdr.ipv4.dst_addr: lpm @name("dst_addr");
+        }
+        actions = {
+            forward;
+            drop;
+        }
+        default_action = drop();
+        size = 8192;
+    }
+
+    @name(".ingress.tenant_route_v6") @id(0x02000602)
+    table tenant_route_v6 {
+        key = {
+            meta.tenant_id: exact @name("tenant_id");
+            hdr.ipv6.dst_addr: lpm @name("dst_addr");
+        }
+        actions = {
+            forward;
+            drop;
+        }
+        default_action = drop();
+        size = 2048;
+    }
+
+    apply {
+        if (hdr.vxlan.isValid()) {
+            tenant_classify_vni.apply();
+        } else {
+            tenant_classify.apply();
+        }
+        if (meta.drop == 0) {
+            if (hdr.ipv4.isValid()) {
+                src_service_v4.apply();
+                dst_service_v4.apply();
+            } else if (hdr.ipv6.isValid()) {
+                src_service_v6.apply();
+                dst_service_v6.apply();
+            }
+            flow_classify.apply();
+        }
+        if (meta.drop == 0) {
+            flow_policy.apply();
+            if (meta.color == METER_COLOR_RED) {
+                drop();
+            }
+        }
+        if (meta.drop == 0) {
+            if (!nf_steer.apply().hit) {
+                if (hdr.ipv4.isValid()) {
+                    tenant_route_v4.apply();
+                } else if (hdr.ipv6.isValid()) {
+                    tenant_route_v6.apply();
+                } else {
+                    drop();
+                }
+            }
+        }
+        /* Nothing happens in egress; skip it to save latency and resources. */
+        ig_tm_md.bypass_egress = 1;
+    }
+}
+
+control FlowopsIngressDeparser(packet_out pkt, inout headers_t hdr, in metadata_t meta,
+                               in ingress_intrinsic_metadata_for_deparser_t ig_dprsr_md) {
+    apply {
+        pkt.emit(hdr);
+    }
+}
+
+struct egress_headers_t { }
+struct egress_metadata_t { }
+
+parser FlowopsEgressParser(packet_in pkt, out egress_headers_t hdr, out egress_metadata_t meta,
+                           out egress_intrinsic_metadata_t eg_intr_md) {
+    state start {
+        pkt.extract(eg_intr_md);
+        transition accept;
+    }
+}
+
+control FlowopsEgress(inout egress_headers_t hdr, inout egress_metadata_t meta,
+                      in egress_intrinsic_metadata_t eg_intr_md,
+                      in egress_intrinsic_metadata_from_parser_t eg_prsr_md,
+                      inout egress_intrinsic_metadata_for_deparser_t eg_dprsr_md,
+                      inout egress_intrinsic_metadata_for_output_port_t eg_oport_md) {
+    apply { }
+}
+
+control FlowopsEgressDeparser(packet_out pkt, inout egress_headers_t hdr, in egress_metadata_t meta,
+                              in egress_intrinsic_metadata_for_deparser_t eg_dprsr_md) {
+    apply {
+        pkt.emit(hdr);
+    }
+}
+
+Pipeline(FlowopsIngressParser(), FlowopsIngress(), FlowopsIngressDeparser(),
+         FlowopsEgressParser(), FlowopsEgress(), FlowopsEgressDeparser()) pipe;
+
+Switch(pipe) main;

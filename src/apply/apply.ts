@@ -1,0 +1,183 @@
+// All or nothing per sync. The plan is written in make-before-break order, in
+// requests that never mix dependency levels. If an update fails (or a stop is
+// requested), everything already applied is undone by compensating updates —
+// the inverse of each applied update, newest first — so the switch ends where
+// it started; then it is read back to prove it. The result says which update
+// failed, why, and where the switch was left: 'new', 'old' or 'unknown'.
+import { silentLogger, type Logger } from '../shared/log.ts';
+import { FlowopsError } from '../shared/errors.ts';
+import type { Plan } from '../diff/types.ts';
+import { updateFailures, type SwitchSession, type UpdateOutcome } from './session.ts';
+import { batches, inverse, planSteps, type BatchLimits, type Step } from './steps.ts';
+
+export interface ApplyOptions {
+  limits: BatchLimits;
+  /** Aborting finishes the request in flight, then rolls back. */
+  signal?: AbortSignal;
+  /** Reads the switch back and says whether it is at the expected state. */
+  verify?: (expect: 'old' | 'new') => Promise<boolean>;
+  onProgress?: (done: number, total: number) => void;
+  logger?: Logger;
+}
+
+export interface FailedUpdate {
+  /** Position in the ordered plan (0-based). */
+  index: number;
+  type: string;
+  table: string;
+  key: string;
+  code: number;
+  message: string;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  /** Updates applied and still in place (zero after a complete rollback). */
+  written: { inserted: number; modified: number; deleted: number };
+  /** Updates applied before a failure or stop (what the rollback undid). */
+  attempted: number;
+  requests: number;
+  failed?: FailedUpdate;
+  aborted: boolean;
+  rolledBack: number;
+  leftAt: 'old' | 'new' | 'unknown';
+  error?: string;
+}
+
+export class ApplyError extends FlowopsError {}
+
+export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
+  const log = opts.logger ?? silentLogger;
+  const steps = planSteps(plan);
+  const applied: Step[] = [];
+  const result: ApplyResult = {
+    ok: true, written: { inserted: 0, modified: 0, deleted: 0 }, attempted: 0, requests: 0,
+    aborted: false, rolledBack: 0, leftAt: 'new',
+  };
+  if (steps.length === 0) return result;
+
+  let base = 0;
+  for (const batch of batches(steps, opts.limits)) {
+    if (opts.signal?.aborted) {
+      result.aborted = true;
+      result.error = `stopped (${String(opts.signal.reason ?? 'abort')}) after ${applied.length} of ${steps.length} updates`;
+      break;
+    }
+    result.requests++;
+    try {
+      await session.write(batch.map((s) => s.update), { atomicity: 'CONTINUE_ON_ERROR' });
+      applied.push(...batch);
+      opts.onProgress?.(applied.length, steps.length);
+      base += batch.length;
+    } catch (err) {
+      const outcomes = updateFailures(err, batch.length);
+      const firstBad = outcomes ? outcomes.findIndex((o) => o.code !== 0) : -1;
+      const bad: UpdateOutcome = firstBad >= 0 ? outcomes![firstBad] : { code: (err as { code?: number }).code ?? 2, message: (err as Error).message };
+      const at = firstBad >= 0 ? firstBad : 0;
+      const s = batch[at];
+      result.failed = { index: base + at, type: s.update.type, table: s.change.table, key: s.change.key, code: typeof bad.code === 'number' ? bad.code : 2, message: bad.message || (err as Error).message };
+      result.error = `update ${base + at + 1}/${steps.length} (${s.update.type} ${s.change.table}) failed: ${result.failed.message}`;
+      log.warn('write failed', { ...result.failed, key: undefined });
+      if (outcomes) {
+        // The request's successful updates are applied too and must be undone.
+        batch.forEach((st, i) => {
+          if (outcomes[i].code === 0) applied.push(st);
+        });
+      } else {
+        // Nobody knows which updates of this request landed: undo each as a
+        // best effort (failures ignored) and let the read-back decide.
+        result.leftAt = 'unknown';
+        applied.push(...batch.map((st) => ({ ...st, uncertain: true })));
+      }
+      break;
+    }
+  }
+
+  result.attempted = applied.length;
+  if (!result.failed && !result.aborted) {
+    count(result, applied);
+    if (opts.verify && !(await safeVerify(opts.verify, 'new', log))) {
+      result.ok = false;
+      result.leftAt = 'unknown';
+      result.error = 'read-back after apply does not match the desired state';
+    }
+    return result;
+  }
+
+  result.ok = false;
+  const rb = await rollback(session, applied, opts.limits, log);
+  result.rolledBack = rb.written;
+  if (rb.complete) {
+    result.leftAt = 'old';
+  } else {
+    result.leftAt = 'unknown';
+    count(result, applied.slice(0, applied.length - rb.written));
+  }
+  if (opts.verify) {
+    const atOld = await safeVerify(opts.verify, 'old', log);
+    result.leftAt = atOld ? 'old' : 'unknown';
+  }
+  log.info('rolled back', { compensating: rb.written, leftAt: result.leftAt });
+  return result;
+}
+
+function count(result: ApplyResult, steps: Step[]): void {
+  for (const s of steps) {
+    if (s.change.kind === 'insert') result.written.inserted++;
+    else if (s.change.kind === 'modify') result.written.modified++;
+    else result.written.deleted++;
+  }
+}
+
+async function safeVerify(v: (e: 'old' | 'new') => Promise<boolean>, expect: 'old' | 'new', log: Logger): Promise<boolean> {
+  try {
+    return await v(expect);
+  } catch (err) {
+    log.warn('read-back failed', { expect, err: (err as Error).message });
+    return false;
+  }
+}
+
+/**
+ * Writes the inverse of `applied`, newest first, in requests that keep the
+ * reverse dependency order. Uncertain steps (request outcome unknown) are
+ * undone one by one, ignoring "not there"-style failures. Never started
+ * again by a stop signal: a half-rolled-back switch is the one state to avoid.
+ */
+async function rollback(session: SwitchSession, applied: (Step & { uncertain?: boolean })[], limits: BatchLimits, log: Logger): Promise<{ written: number; complete: boolean }> {
+  const inv: (Step & { uncertain?: boolean })[] = [];
+  for (let i = applied.length - 1; i >= 0; i--) {
+    try {
+      inv.push({ ...inverse(applied[i]), uncertain: applied[i].uncertain });
+    } catch (err) {
+      log.error('cannot compute rollback', { err: (err as Error).message });
+      return { written: 0, complete: false };
+    }
+  }
+  let written = 0;
+  let complete = true;
+  for (const batch of batches(inv, limits)) {
+    if (batch.some((s) => s.uncertain)) {
+      for (const s of batch) {
+        try {
+          await session.write([s.update], { atomicity: 'CONTINUE_ON_ERROR' });
+          written++;
+        } catch {
+          /* the original may never have landed; the read-back decides */
+        }
+      }
+      continue;
+    }
+    try {
+      await session.write(batch.map((s) => s.update), { atomicity: 'CONTINUE_ON_ERROR' });
+      written += batch.length;
+    } catch (err) {
+      const outcomes = updateFailures(err, batch.length);
+      written += outcomes ? outcomes.filter((o) => o.code === 0).length : 0;
+      complete = false;
+      log.error('rollback write failed', { err: (err as Error).message });
+      break;
+    }
+  }
+  return { written, complete };
+}

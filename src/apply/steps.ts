@@ -1,0 +1,81 @@
+// Turns a plan into the ordered list of updates that converges a switch, and
+// splits it into Write requests. Order comes from the compiler's one
+// comparator (compile/order.ts): make (inserts, modifies) before break
+// (deletes), dependencies first. Requests are also cut at every change of
+// dependency rank, because P4Runtime lets a server apply the updates of one
+// request in any order: an entry and what it points at never share a request.
+import type { Change, Plan } from '../diff/types.ts';
+import { compareWrites, writeRank } from '../compile/order.ts';
+import type { Update, UpdateType } from './session.ts';
+
+export interface Step {
+  change: Change;
+  update: Update;
+  /** Dependency level (phase × rank); requests never span two levels. */
+  level: number;
+}
+
+const TYPE: Record<Change['kind'], UpdateType> = { insert: 'INSERT', modify: 'MODIFY', delete: 'DELETE' };
+
+/**
+ * Plan → ordered steps. A delete and an insert of the same key (possible when a
+ * plan is assembled from several sources) are merged into one MODIFY, so an
+ * entry is never absent between its old and new form.
+ */
+export function planSteps(plan: Plan): Step[] {
+  const changes: Change[] = [];
+  const inserts = new Map(plan.inserts.map((c) => [c.key, c]));
+  for (const d of plan.deletes) {
+    const ins = inserts.get(d.key);
+    if (ins && ins.entity === d.entity) {
+      inserts.delete(d.key);
+      changes.push({ ...ins, kind: 'modify', previous: d.bytes });
+    } else changes.push(d);
+  }
+  changes.push(...inserts.values(), ...plan.modifies);
+  changes.sort(compareWrites);
+  return changes.map((change) => ({
+    change,
+    update: { type: TYPE[change.kind], entity: change.bytes },
+    level: (change.kind === 'delete' ? 100 : 0) + writeRank(change.entity, change.table),
+  }));
+}
+
+export interface BatchLimits {
+  /** Updates per request. */
+  size: number;
+  /** Approximate encoded bytes per request. */
+  maxBytes: number;
+}
+
+/** Consecutive runs of steps: each within the limits and within one dependency level. */
+export function batches<T extends { update: Update; level: number }>(steps: T[], limits: BatchLimits): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const s of steps) {
+    const b = s.update.entity.length + 8; // Update framing: type + entity tag/length
+    if (cur.length && (cur.length >= limits.size || bytes + b > limits.maxBytes || cur[0].level !== s.level)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(s);
+    bytes += b;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/**
+ * The update that undoes an applied step: insert → delete, delete → insert of
+ * the removed entity, modify → modify back to the previous entity.
+ */
+export function inverse(step: Step): Step {
+  const c = step.change;
+  const level = 1000 - step.level; // rollback runs in reverse order; keeps levels separate
+  if (c.kind === 'insert') return { change: { ...c, kind: 'delete' }, update: { type: 'DELETE', entity: c.bytes }, level };
+  if (c.kind === 'delete') return { change: { ...c, kind: 'insert' }, update: { type: 'INSERT', entity: c.bytes }, level };
+  if (!c.previous) throw new Error(`modify of ${c.table} has no previous entity to roll back to`);
+  return { change: { ...c, bytes: c.previous, previous: c.bytes }, update: { type: 'MODIFY', entity: c.previous }, level };
+}

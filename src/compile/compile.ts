@@ -1,0 +1,338 @@
+// Specs → the entries one switch must hold. Pure: a SpecSet and the P4Info
+// index in, canonical entity bytes out, each entry remembering the spec line
+// that asked for it. All table/action names come from tables.ts.
+//
+// What is compiled, per target, for the tenants it lists:
+//   tenant_classify      (port, vlan) → set_tenant        one per listed port
+//   tenant_classify_vni  vni → set_tenant                 when the tenant has a vni
+//   src/dst_service_v4|6 (tenant, address) → service class   per service address
+//   flow_classify        (tenant, src class, dst class, proto, port) → set_flow
+//   flow_policy          flow id → allow(qid) [+ meter]   per flow
+//   nf_steer             flow id → group (tenant, function)   per steered flow
+//   nf_selector members  per function instance: to_nf(port, mac)
+//   nf_selector groups   per (tenant, function), members weighted
+//   tenant_route_v4|6    (tenant, prefix) → forward(port, mac)
+// Flows whose `expires` is at or before `now` are left out.
+import { SpecError, SpecErrors, FlowopsError, formatPos, type SourcePos } from '../shared/errors.ts';
+import type { SpecSet, Located, FieldPath } from '../specs/spec-set.ts';
+import type { Flow, Service, Tenant, Target, FunctionKind } from '../specs/schema.ts';
+import { FUNCTION_KINDS } from '../specs/schema.ts';
+import { toPrefix, prefixBytes, type Prefix } from '../specs/ip.ts';
+import { assignFlowIds } from '../specs/flow-id.ts';
+import { Codes } from '../specs/codes.ts';
+import type { P4InfoIndex } from '../p4info/index.ts';
+import type { DesiredEntry, DesiredState, Origin } from './types.ts';
+import { TABLES, PROFILES, MANAGED_TABLE_NAMES, MANAGED_PROFILE_NAMES } from './tables.ts';
+import { compareDesired } from './order.ts';
+import { assignHashedIds } from './ids.ts';
+import { rateBytesPerSecond, sizeBytes, qosQueue, protocolNumber, portRanges } from '../specs/units.ts';
+import { isExpired } from '../specs/expiry.ts';
+import { createEmitter, lpmMatch, type MeterConfig } from './emit.ts';
+import type { MatchInput } from '../p4info/entity.ts';
+
+export interface CompileOptions {
+  /** The instant flow expiry is judged against. */
+  now: Date;
+}
+
+/** Two specs ask for the same switch key (the error names both places). */
+export const KEY_CLASH = 'COMPILE_KEY_CLASH';
+
+/** Scope strings of the hashed ids (see ids.ts); changing one renumbers everything in it. */
+export const ID_SCOPES = {
+  serviceClass: (tenant: string) => `service-class:${tenant}`,
+  member: `${PROFILES.nfSelector.name}:member`,
+  group: `${PROFILES.nfSelector.name}:group`,
+} as const;
+
+/** The member of an NF instance: `tenant/function/instance`. */
+export function memberName(tenant: string, fn: FunctionKind, instance: string): string {
+  return `${tenant}/${fn}/${instance}`;
+}
+/** The group of a tenant's function: `tenant/function`. */
+export function groupName(tenant: string, fn: FunctionKind): string {
+  return `${tenant}/${fn}`;
+}
+
+/** Service class ids of every tenant's services: tenant → service name → id (1..65535). */
+export function serviceClassIds(services: readonly Service[]): Map<string, Map<string, number>> {
+  const byTenant = new Map<string, string[]>();
+  for (const s of services) {
+    const list = byTenant.get(s.metadata.tenant) ?? [];
+    list.push(s.metadata.name);
+    byTenant.set(s.metadata.tenant, list);
+  }
+  const out = new Map<string, Map<string, number>>();
+  for (const [tenant, names] of byTenant) out.set(tenant, assignHashedIds(ID_SCOPES.serviceClass(tenant), names, 16));
+  return out;
+}
+
+/** The desired state of a switch that should hold nothing flowops manages (a target removed from Git). */
+export function emptyState(target: string, index: P4InfoIndex): DesiredState {
+  return {
+    target,
+    entries: [],
+    managedTableIds: MANAGED_TABLE_NAMES.map((n) => index.table(n).id),
+    managedProfileIds: MANAGED_PROFILE_NAMES.map((n) => index.actionProfile(n).id),
+  };
+}
+
+/** Compiles the desired state of every target in the spec set. */
+export function compileAll(specs: SpecSet, index: P4InfoIndex, opts: CompileOptions): DesiredState[] {
+  return specs.targets.map((t) => compile(specs, index, t.metadata.name, opts));
+}
+
+/** Where each key was first claimed, so a second claim can name both places. */
+class Claims {
+  private readonly seen = new Map<string, { owner: string; pos: SourcePos; what: string }>();
+  constructor(private readonly errors: SpecError[]) {}
+
+  /**
+   * Claims `key` for `owner`. Returns false when it was already taken: by the
+   * same owner (harmless duplicate, e.g. overlapping port ranges of one flow)
+   * silently, by another owner with a KEY_CLASH error naming both.
+   */
+  claim(key: string, owner: string, pos: SourcePos, field: string, what: string): boolean {
+    const prev = this.seen.get(key);
+    if (!prev) {
+      this.seen.set(key, { owner, pos, what });
+      return true;
+    }
+    if (prev.owner !== owner) {
+      this.errors.push(
+        new SpecError(KEY_CLASH, pos, field, `${what} is also claimed by ${prev.owner} at ${formatPos(prev.pos)}; ${owner} at ${formatPos(pos)} cannot have it too`, {
+          other: prev.owner,
+          otherPos: prev.pos,
+          owner,
+        }),
+      );
+    }
+    return false;
+  }
+}
+
+export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, opts: CompileOptions): DesiredState {
+  const target = specs.targets.find((t) => t.metadata.name === targetName);
+  if (!target) {
+    throw new FlowopsError('TARGET_NOT_FOUND', `no Target named '${targetName}' in the specs`, {
+      target: targetName,
+      known: specs.targets.map((t) => t.metadata.name),
+    });
+  }
+  const errors: SpecError[] = [];
+  const emit = createEmitter(index);
+  const entries: DesiredEntry[] = [];
+  const claims = new Claims(errors);
+  const origins = new Map<object, Origin>();
+  const originOf = (doc: Located<Tenant | Service | Flow | Target>, kind: Origin['kind'], name: string): Origin => {
+    let o = origins.get(doc);
+    if (!o) {
+      o = { kind, name, file: doc.source.file, line: doc.source.line };
+      origins.set(doc, o);
+    }
+    return o;
+  };
+  const at = (doc: Located<unknown>, path: FieldPath | string): SourcePos => doc.source.at(path);
+
+  const tenantsByName = new Map(specs.tenants.map((t) => [t.metadata.name, t]));
+  const { memberIds, groupIds } = nfIds(specs.tenants);
+  // ---------------------------------------------------------------- tenants served here
+  const served: { tenant: Located<Tenant>; ports: number[]; i: number }[] = [];
+  target.spec.tenants.forEach((tt, i) => {
+    const tenant = tenantsByName.get(tt.tenant);
+    if (!tenant) {
+      errors.push(new SpecError(Codes.unknownTenant, at(target, ['spec', 'tenants', i, 'tenant']), `spec.tenants[${i}].tenant`, `no Tenant named '${tt.tenant}'`));
+      return;
+    }
+    served.push({ tenant, ports: tt.ports, i });
+  });
+  const servedNames = new Set(served.map((s) => s.tenant.metadata.name));
+
+  for (const { tenant, ports, i } of served) {
+    const tname = tenant.metadata.name;
+    const tid = tenant.spec.id;
+    const torigin = originOf(tenant, 'tenant', tname);
+    // Ports come from the target's tenants[i] entry: point there, named by tenant.
+    const portsOrigin: Origin = { kind: 'tenant', name: tname, file: target.source.file, line: at(target, ['spec', 'tenants', i]).line };
+    ports.forEach((port, j) => {
+      const pos = at(target, ['spec', 'tenants', i, 'ports', j]);
+      const what = `tenant_classify key (port ${port}, vlan ${tenant.spec.vlan})`;
+      if (!claims.claim(`tc:${port}:${tenant.spec.vlan}`, `tenant ${tname}`, pos, `spec.tenants[${i}].ports[${j}]`, what)) return;
+      entries.push({
+        ...emit.table(TABLES.tenantClassify, { ingress_port: port, vlan_id: tenant.spec.vlan }, { action: TABLES.tenantClassify.actions.setTenant, params: { tenant_id: tid } }),
+        origin: portsOrigin,
+      });
+    });
+    if (tenant.spec.vni !== undefined) {
+      const vni = tenant.spec.vni;
+      if (claims.claim(`vni:${vni}`, `tenant ${tname}`, at(tenant, ['spec', 'vni']), 'spec.vni', `tenant_classify_vni key (vni ${vni})`)) {
+        entries.push({
+          ...emit.table(TABLES.tenantClassifyVni, { vni }, { action: TABLES.tenantClassifyVni.actions.setTenant, params: { tenant_id: tid } }),
+          origin: torigin,
+        });
+      }
+    }
+    // ---------------------------------------------------------------- routes
+    (tenant.spec.routes ?? []).forEach((r, j) => {
+      const p = toPrefix(r.prefix);
+      const table = p.family === 4 ? TABLES.tenantRouteV4 : TABLES.tenantRouteV6;
+      const field = `spec.routes[${j}].prefix`;
+      if (!claims.claim(`route:${tid}:${prefixKey(p)}`, `tenant ${tname} route ${j}`, at(tenant, ['spec', 'routes', j, 'prefix']), field, `${table.name} key (tenant ${tname}, ${r.prefix})`)) return;
+      entries.push({
+        ...emit.table(table, { tenant_id: tid, dst_addr: lpm(p) }, { action: table.actions.forward, params: { port: r.port, dmac: r.mac } }),
+        origin: torigin,
+      });
+    });
+    // ---------------------------------------------------------------- NF members and groups
+    for (const fn of FUNCTION_KINDS) {
+      const nf = tenant.spec.functions?.[fn];
+      if (!nf) continue;
+      const members: { id: number; weight: number }[] = [];
+      for (const inst of nf.instances) {
+        const id = memberIds.get(memberName(tname, fn, inst.name))!;
+        members.push({ id, weight: inst.weight });
+        entries.push({
+          ...emit.member(PROFILES.nfSelector, id, { action: PROFILES.nfSelector.memberAction, params: { port: inst.port, dmac: inst.mac } }),
+          origin: torigin,
+        });
+      }
+      entries.push({ ...emit.group(PROFILES.nfSelector, groupIds.get(groupName(tname, fn))!, members), origin: torigin });
+    }
+  }
+
+  // ---------------------------------------------------------------- services
+  const services = specs.services.filter((s) => servedNames.has(s.metadata.tenant));
+  const classIds = serviceClassIds(specs.services.filter((s) => servedNames.has(s.metadata.tenant)));
+  const servicesByTenant = new Map<string, Located<Service>[]>();
+  for (const s of services) {
+    const tname = s.metadata.tenant;
+    const tenant = tenantsByName.get(tname)!;
+    const tid = tenant.spec.id;
+    const classId = classIds.get(tname)!.get(s.metadata.name)!;
+    const sorigin = originOf(s, 'service', `${tname}/${s.metadata.name}`);
+    (servicesByTenant.get(tname) ?? servicesByTenant.set(tname, []).get(tname)!).push(s);
+    s.spec.addresses.forEach((addr, j) => {
+      const p = toPrefix(addr);
+      const owner = `service ${tname}/${s.metadata.name}`;
+      if (!claims.claim(`svc:${tid}:${prefixKey(p)}`, owner, at(s, ['spec', 'addresses', j]), `spec.addresses[${j}]`, `service address ${addr} of tenant ${tname}`)) return;
+      const [srcT, dstT] = p.family === 4 ? [TABLES.srcServiceV4, TABLES.dstServiceV4] : [TABLES.srcServiceV6, TABLES.dstServiceV6];
+      entries.push({
+        ...emit.table(srcT, { tenant_id: tid, src_addr: lpm(p) }, { action: srcT.actions.setSrcService, params: { service_id: classId } }),
+        origin: sorigin,
+      });
+      entries.push({
+        ...emit.table(dstT, { tenant_id: tid, dst_addr: lpm(p) }, { action: dstT.actions.setDstService, params: { service_id: classId } }),
+        origin: sorigin,
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- flows
+  const flowIds = assignFlowIds(specs);
+  for (const f of specs.flows) {
+    const tname = f.metadata.tenant;
+    if (!servedNames.has(tname)) continue;
+    if (isExpired(f, opts.now)) continue;
+    const fkey = `${tname}/${f.metadata.name}`;
+    const owner = `flow ${fkey}`;
+    const forigin = originOf(f, 'flow', fkey);
+    const tenant = tenantsByName.get(tname)!;
+    const tid = tenant.spec.id;
+    const flowId = flowIds.idOf(f);
+    const tenantServices = servicesByTenant.get(tname) ?? [];
+    const ids = classIds.get(tname) ?? new Map<string, number>();
+
+    const from = 'service' in f.spec.from ? [f.spec.from.service] : tenantServices.filter((s) => s.spec.roles?.includes((f.spec.from as { role: string }).role)).map((s) => s.metadata.name);
+    const fromPath = 'service' in f.spec.from ? ['spec', 'from', 'service'] : ['spec', 'from', 'role'];
+    const srcs: { name: string; id: number }[] = [];
+    for (const name of from) {
+      const id = ids.get(name);
+      if (id === undefined) errors.push(new SpecError(Codes.unknownService, at(f, fromPath), fromPath.join('.'), `no Service '${name}' in tenant ${tname}`));
+      else srcs.push({ name, id });
+    }
+    const dstId = ids.get(f.spec.to.service);
+    if (dstId === undefined) {
+      errors.push(new SpecError(Codes.unknownService, at(f, ['spec', 'to', 'service']), 'spec.to.service', `no Service '${f.spec.to.service}' in tenant ${tname}`));
+      continue;
+    }
+    const proto = protocolNumber(f);
+    const ports = expandPorts(f);
+
+    // The flow's policy and steering (written before its classification, see order.ts).
+    let meter: MeterConfig | undefined;
+    if (f.spec.rateLimit) {
+      const rate = rateBytesPerSecond(f.spec.rateLimit.rate);
+      const burst = sizeBytes(f.spec.rateLimit.burst);
+      meter = { cir: rate, cburst: burst, pir: rate, pburst: burst };
+    }
+    const qid = qosQueue(f);
+    entries.push({
+      ...emit.table(TABLES.flowPolicy, { flow_id: flowId }, { action: TABLES.flowPolicy.actions.allow, params: { qid } }, meter),
+      origin: forigin,
+    });
+    if (f.spec.steer) {
+      const fn = f.spec.steer;
+      if (!tenant.spec.functions?.[fn]) {
+        errors.push(new SpecError(Codes.noSuchFunction, at(f, ['spec', 'steer']), 'spec.steer', `tenant ${tname} defines no '${fn}' function`));
+      } else {
+        entries.push({ ...emit.table(TABLES.nfSteer, { flow_id: flowId }, { groupId: groupIds.get(groupName(tname, fn))! }), origin: forigin });
+      }
+    }
+    const keyPath = f.spec.ports ? ['spec', 'ports'] : ['spec', 'protocol'];
+    const keyPos = at(f, keyPath);
+    for (const src of srcs) {
+      for (const port of ports) {
+        const k = `fc:${tid}:${src.id}:${dstId}:${proto}:${port}`;
+        const what = `flow_classify key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, port ${port})`;
+        if (!claims.claim(k, owner, keyPos, keyPath.join('.'), what)) continue;
+        entries.push({
+          ...emit.table(
+            TABLES.flowClassify,
+            { tenant_id: tid, src_service: src.id, dst_service: dstId, ip_proto: proto, l4_dst_port: port },
+            { action: TABLES.flowClassify.actions.setFlow, params: { flow_id: flowId } },
+          ),
+          origin: forigin,
+        });
+      }
+    }
+  }
+
+  if (errors.length) throw new SpecErrors(errors);
+  entries.sort(compareDesired);
+  return { ...emptyState(targetName, index), entries };
+}
+
+/**
+ * Member and group ids of every tenant's functions, hashed from
+ * `tenant/function/instance` and `tenant/function` over the whole spec set
+ * (not per target), so a member has the same id on every switch and adding
+ * or removing an instance leaves the other members' ids alone.
+ */
+export function nfIds(tenants: readonly Tenant[]): { memberIds: Map<string, number>; groupIds: Map<string, number> } {
+  const members: string[] = [];
+  const groups: string[] = [];
+  for (const t of tenants) {
+    for (const fn of FUNCTION_KINDS) {
+      const nf = t.spec.functions?.[fn];
+      if (!nf) continue;
+      groups.push(groupName(t.metadata.name, fn));
+      for (const inst of nf.instances) members.push(memberName(t.metadata.name, fn, inst.name));
+    }
+  }
+  return { memberIds: assignHashedIds(ID_SCOPES.member, members, 32), groupIds: assignHashedIds(ID_SCOPES.group, groups, 32) };
+}
+
+function lpm(p: Prefix): MatchInput {
+  return lpmMatch(prefixBytes(p), p.len);
+}
+
+function prefixKey(p: Prefix): string {
+  return `${p.family}:${p.value.toString(16)}/${p.len}`;
+}
+
+/** Destination ports of a flow, ranges expanded and deduplicated; [0] for protocols without ports. */
+function expandPorts(f: Flow): number[] {
+  const out = new Set<number>();
+  for (const [lo, hi] of portRanges(f)) for (let x = lo; x <= hi; x++) out.add(x);
+  return [...out].sort((a, b) => a - b);
+}

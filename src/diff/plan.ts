@@ -1,0 +1,118 @@
+// Pairs desired entries with what a switch holds and says what to change.
+//
+// Volume lives here (10^6 entries each side), so nothing is decoded on the
+// common path: every desired entry's canonical bytes go in an exact-bytes
+// index (bytes-index.ts: a Map keyed by latin1 strings, minus the strings),
+// and a live entity whose bytes are identical is unchanged — one hash lookup,
+// no parsing. Only live entities that miss are looked at more closely:
+//   1. skipped when their table/profile is not managed by flowops (peek);
+//   2. canonicalized (a switch may pad values or order fields differently) and
+//      looked up again — a hit is unchanged too;
+//   3. keyed: a desired entry with the same identity that has not been matched
+//      yet → modify; none → extraneous (delete, or kept with prune=false).
+// Desired entries left unmatched are inserts. Step 3 only consults the few
+// desired entries no live entity matched in step 1 or 2, so one changed flow
+// among a million costs a handful of key computations, not a million.
+import type { DesiredEntry, DesiredState } from '../compile/types.ts';
+import type { P4InfoIndex } from '../p4info/index.ts';
+import { canonicalizeEntity, entityKey } from '../p4info/entity.ts';
+import type { Change, Plan } from './types.ts';
+import { FlowopsError } from '../shared/errors.ts';
+import { peekOwner } from './peek.ts';
+import { BytesIndex } from './bytes-index.ts';
+import { compareWrites } from '../compile/order.ts';
+
+export interface PlanOptions {
+  /** Delete live entries Git does not ask for (default true). With false they are listed in `extraneous` only. */
+  prune?: boolean;
+  index: P4InfoIndex;
+}
+
+export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanOptions): Plan {
+  const prune = opts.prune ?? true;
+  const index = opts.index;
+  const entries = desired.entries;
+  const n = entries.length;
+
+  // Desired canonical bytes → position. `matched[i]` marks entries a live entity accounts for.
+  const byBytes = new BytesIndex(entries.map((e) => e.bytes));
+  const matched = new Uint8Array(n);
+  const free = (i: number) => matched[i] === 0;
+
+  const managedTables = new Set(desired.managedTableIds);
+  const managedProfiles = new Set(desired.managedProfileIds);
+
+  let unchanged = 0;
+  const misses: Buffer[] = [];
+  for (const buf of live) {
+    const i = byBytes.find(buf, free);
+    if (i >= 0) {
+      matched[i] = 1;
+      unchanged++;
+    } else {
+      misses.push(buf);
+    }
+  }
+
+  // Slow path: canonical form and identity of live entities that missed.
+  const pending: { canon: Buffer; key: string; owner: string }[] = [];
+  for (const buf of misses) {
+    const owner = peekOwner(buf);
+    if (!owner) continue;
+    const managed = owner.kind === 'table_entry' ? managedTables.has(owner.id) : managedProfiles.has(owner.id);
+    if (!managed) continue;
+    let canon: Buffer;
+    try {
+      canon = canonicalizeEntity(buf, index);
+    } catch (err) {
+      // A value wider than its field, an action the P4Info lacks: the switch
+      // holds something flowops cannot have written. It is replaced or
+      // deleted by key like any other stray entry, never a reason to stop.
+      if (!(err instanceof FlowopsError)) throw err;
+      canon = buf;
+    }
+    const i = byBytes.find(canon, free);
+    if (i >= 0) {
+      matched[i] = 1;
+      unchanged++;
+      continue;
+    }
+    const name = owner.kind === 'table_entry' ? index.table(owner.id).name : index.actionProfile(owner.id).name;
+    pending.push({ canon, key: entityKey(canon), owner: name });
+  }
+
+  // Identity → desired entry, for the desired entries still unmatched only.
+  const byKey = new Map<string, DesiredEntry>();
+  for (let i = 0; i < n; i++) if (matched[i] === 0) byKey.set(entries[i].key, entries[i]);
+
+  const inserts: Change[] = [];
+  const modifies: Change[] = [];
+  const deletes: Change[] = [];
+  const extraneous: Change[] = [];
+  let allKeys: Set<string> | undefined; // built only when some live entity has no desired partner
+  for (const p of pending) {
+    const d = byKey.get(p.key);
+    const kind = peekOwner(p.canon)!.kind;
+    if (d) {
+      byKey.delete(p.key);
+      modifies.push({ kind: 'modify', entity: d.kind, table: d.table, key: d.key, bytes: d.bytes, previous: p.canon, origin: d.origin });
+    } else {
+      // A second live entity with the identity of an entry already matched
+      // cannot exist on a conforming switch; deleting it by key would delete
+      // the good one, so it is reported, never deleted.
+      allKeys ??= new Set(entries.map((e) => e.key));
+      const dup = allKeys.has(p.key);
+      const change: Change = { kind: 'delete', entity: kind, table: p.owner, key: p.key, bytes: p.canon };
+      if (prune && !dup) deletes.push(change);
+      else extraneous.push(change);
+    }
+  }
+  for (const d of byKey.values()) {
+    inserts.push({ kind: 'insert', entity: d.kind, table: d.table, key: d.key, bytes: d.bytes, origin: d.origin });
+  }
+  inserts.sort(compareWrites);
+  modifies.sort(compareWrites);
+  deletes.sort(compareWrites);
+  extraneous.sort(compareWrites);
+  return { inserts, modifies, deletes, unchanged, extraneous };
+}

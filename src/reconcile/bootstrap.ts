@@ -1,0 +1,66 @@
+// Builds a Reconciler from a config file (or the demo) the way the commands
+// `run`, `apply` and `status` need it: config + environment, logger, switch
+// connections over P4Runtime, progress on a terminal.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { ConfigError } from '../shared/errors.ts';
+import { createLogger, type Level, type Logger } from '../shared/log.ts';
+import { configFromObject, loadConfig, type LoadedConfig } from './config.ts';
+import { Reconciler, type ReconcilerOptions } from './reconciler.ts';
+import { p4rtSwitchFactory } from './p4rt-switch.ts';
+import { ttyProgress } from './progress.ts';
+import type { Demo } from './demo.ts';
+
+export const DEFAULT_CONFIG = 'flowops.config.yaml';
+
+/** `--config`, else $FLOWOPS_CONFIG, else ./flowops.config.yaml. */
+export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
+  return path.resolve(cwd, flag ?? env.FLOWOPS_CONFIG ?? DEFAULT_CONFIG);
+}
+
+export function loadConfigFor(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): LoadedConfig {
+  const file = configPath(flag, env, cwd);
+  if (!fs.existsSync(file)) {
+    throw new ConfigError('CONFIG_MISSING', `no config at ${path.relative(cwd, file) || file} (pass --config FILE, set FLOWOPS_CONFIG, or try --demo)`, { file });
+  }
+  return loadConfig(file, env);
+}
+
+/** A config for the demo: its temp repo, its targets, fast schedules, heal on drift. */
+export function demoConfig(demo: Demo, env: NodeJS.ProcessEnv, listen: string): LoadedConfig {
+  return configFromObject(
+    {
+      repo: { path: demo.repoDir, branch: 'main' },
+      schedules: { sync: '*/10 * * * * *', drift: '*/15 * * * * *', expiry: '*/10 * * * * *' },
+      mode: 'auto',
+      drift: { policy: 'heal' },
+      http: { listen },
+      stateFile: path.join(demo.workDir, 'state.json'),
+      targets: Object.fromEntries(demo.targets.map((t) => [t.name, { address: t.address }])),
+    },
+    demo.workDir,
+    env,
+  );
+}
+
+export function makeReconciler(
+  loaded: LoadedConfig,
+  o: { env: NodeJS.ProcessEnv; stdout: Writable; stderr: Writable; human?: Writable; logLevel?: Level; extra?: Partial<ReconcilerOptions> },
+): { reconciler: Reconciler; logger: Logger } {
+  const logger = createLogger({
+    level: (o.env.FLOWOPS_LOG_LEVEL as Level) || o.logLevel || 'info',
+    sink: (line) => o.stderr.write(line + '\n'),
+    base: { app: 'flowops' },
+  });
+  const reconciler = new Reconciler({
+    loaded,
+    env: o.env,
+    logger,
+    connect: p4rtSwitchFactory(),
+    human: o.human,
+    progress: (target) => ttyProgress(o.stderr as Writable & { isTTY?: boolean }, `${target}: applying`),
+    ...o.extra,
+  });
+  return { reconciler, logger };
+}

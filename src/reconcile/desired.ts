@@ -1,0 +1,133 @@
+// One commit's files → the desired state of every switch, or the reasons it
+// cannot be had. A commit with any spec error yields no desired state at all:
+// the switches keep what they run (the last good commit) and the errors point
+// at file:line. Also says when the next flow expires, so the expiry schedule
+// knows whether a recompile would change anything.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FlowopsError, SpecError, SpecErrors } from '../shared/errors.ts';
+import { loadSpecs } from '../specs/load.ts';
+import { checkSignatures } from '../specs/signature.ts';
+import type { SpecSet, Located } from '../specs/spec-set.ts';
+import type { Target } from '../specs/schema.ts';
+import { compile } from '../compile/compile.ts';
+import type { DesiredState } from '../compile/types.ts';
+import { P4InfoIndex } from '../p4info/index.ts';
+import type { SpecProblem } from '../report/events.ts';
+
+export const P4_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../p4');
+
+export interface PipelineFiles {
+  /** P4Info as bytes in the form the file holds (text or binary). */
+  p4infoFile: string;
+  index: P4InfoIndex;
+  /** Device config bytes (empty when none is configured). */
+  deviceConfig: Buffer;
+}
+
+export interface DesiredSet {
+  commit: string;
+  specs?: SpecSet;
+  problems: SpecProblem[];
+  /** Desired state per Target name (empty when there are problems). */
+  states: Map<string, DesiredState>;
+  targets: Located<Target>[];
+  pipelines: Map<string, PipelineFiles>;
+  /** Earliest `expires` of a flow still in force (ms since epoch), if any. */
+  nextExpiry?: number;
+  compiledAt: Date;
+}
+
+export interface DesiredOptions {
+  now: Date;
+  /** Config-level P4Info (absolute path) used when a Target names none. */
+  p4info?: string;
+  deviceConfig?: string;
+  /** Where the repo's own files are (for pipeline.p4info paths inside the repo). */
+  files: ReadonlyMap<string, Buffer>;
+}
+
+const indexCache = new Map<string, P4InfoIndex>();
+
+function bundledP4Info(arch: string | undefined): string {
+  return path.join(P4_DIR, arch === 'tna' ? 'flowops_tna.p4info.txtpb' : 'flowops_v1model.p4info.txtpb');
+}
+
+/** The pipeline a target must run: its own P4Info (repo file), the config's, or the bundled one for its arch. */
+export function pipelineFor(target: Target, opts: Pick<DesiredOptions, 'p4info' | 'deviceConfig' | 'files'>): PipelineFiles {
+  const p = target.spec.pipeline;
+  let p4infoFile: string;
+  let index: P4InfoIndex;
+  if (p?.p4info && opts.files.has(p.p4info)) {
+    // A P4Info committed in the repo: parse from its bytes via a temp-free path (cache by content).
+    const bytes = opts.files.get(p.p4info)!;
+    const key = `repo:${p.p4info}:${bytes.length}:${bytes.subarray(0, 64).toString('hex')}`;
+    p4infoFile = p.p4info;
+    index = indexCache.get(key) ?? indexFromBytes(key, p.p4info, bytes);
+  } else {
+    p4infoFile = opts.p4info ?? bundledP4Info(p?.arch);
+    index = indexCache.get(p4infoFile) ?? indexCache.set(p4infoFile, P4InfoIndex.fromFile(p4infoFile)).get(p4infoFile)!;
+  }
+  let deviceConfig: Buffer = Buffer.alloc(0);
+  if (p?.deviceConfig && opts.files.has(p.deviceConfig)) deviceConfig = opts.files.get(p.deviceConfig)!;
+  else if (opts.deviceConfig) deviceConfig = fs.readFileSync(opts.deviceConfig);
+  return { p4infoFile, index, deviceConfig };
+}
+
+function indexFromBytes(key: string, name: string, bytes: Buffer): P4InfoIndex {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowops-p4info-'));
+  try {
+    const f = path.join(dir, path.basename(name));
+    fs.writeFileSync(f, bytes);
+    const idx = P4InfoIndex.fromFile(f);
+    indexCache.set(key, idx);
+    return idx;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function problem(e: SpecError | FlowopsError): SpecProblem {
+  return {
+    pos: e.pos ?? { file: '', line: 0, col: 0 },
+    field: String((e.data as { field?: unknown }).field ?? ''),
+    message: e.message,
+    code: e.code,
+  };
+}
+
+/** Loads, checks and compiles one commit. Never throws for user mistakes: they come back as problems. */
+export function desiredFromFiles(commit: string, opts: DesiredOptions): DesiredSet {
+  const out: DesiredSet = { commit, problems: [], states: new Map(), targets: [], pipelines: new Map(), compiledAt: opts.now };
+  const texts = new Map<string, Buffer>();
+  for (const [f, b] of opts.files) texts.set(f, b);
+  const loaded = loadSpecs(texts, { now: opts.now, expired: 'drop' });
+  // A flow file the tenant did not sign is not the tenant's policy: never applied.
+  if (!loaded.errors.length) loaded.errors.push(...checkSignatures(loaded.specs, texts));
+  if (loaded.errors.length) {
+    out.problems = loaded.errors.map(problem);
+    return out;
+  }
+  out.specs = loaded.specs;
+  out.targets = loaded.specs.targets;
+  for (const f of loaded.specs.flows) {
+    if (!f.spec.expires) continue;
+    const t = Date.parse(f.spec.expires);
+    if (t > opts.now.getTime() && (out.nextExpiry === undefined || t < out.nextExpiry)) out.nextExpiry = t;
+  }
+  for (const t of loaded.specs.targets) {
+    try {
+      const pipe = pipelineFor(t, opts);
+      out.pipelines.set(t.metadata.name, pipe);
+      out.states.set(t.metadata.name, compile(loaded.specs, pipe.index, t.metadata.name, { now: opts.now }));
+    } catch (err) {
+      if (err instanceof SpecErrors) out.problems.push(...err.errors.map(problem));
+      else if (err instanceof FlowopsError) out.problems.push(problem(err));
+      else throw err;
+    }
+  }
+  if (out.problems.length) out.states.clear();
+  return out;
+}

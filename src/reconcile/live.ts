@@ -1,0 +1,48 @@
+// Helpers over live (read-back) entities: a live snapshot as a DesiredState
+// (to prove a rollback restored it) and drift entries for people.
+import type { DesiredEntry, DesiredState } from '../compile/types.ts';
+import type { Plan } from '../diff/types.ts';
+import type { P4InfoIndex } from '../p4info/index.ts';
+import { canonicalizeEntity, describeEntity, entityKey } from '../p4info/entity.ts';
+import { peekOwner } from '../diff/peek.ts';
+import type { DriftEntry } from '../report/events.ts';
+
+/** The managed part of a live snapshot as a desired state: "be exactly like this again". */
+export function stateFromLive(live: readonly Buffer[], like: DesiredState, index: P4InfoIndex): DesiredState {
+  const tables = new Set(like.managedTableIds);
+  const profiles = new Set(like.managedProfileIds);
+  const entries: DesiredEntry[] = [];
+  const origin = { kind: 'target' as const, name: like.target, file: '(live)', line: 0 };
+  for (const buf of live) {
+    const owner = peekOwner(buf);
+    if (!owner) continue;
+    const managed = owner.kind === 'table_entry' ? tables.has(owner.id) : profiles.has(owner.id);
+    if (!managed) continue;
+    const bytes = canonicalizeEntity(buf, index);
+    const table = owner.kind === 'table_entry' ? index.table(owner.id).name : index.actionProfile(owner.id).name;
+    entries.push({ kind: owner.kind, table, key: entityKey(bytes), bytes, origin });
+  }
+  return { target: like.target, entries, managedTableIds: like.managedTableIds, managedProfileIds: like.managedProfileIds };
+}
+
+function describe(bytes: Buffer, index: P4InfoIndex): string {
+  try {
+    return describeEntity(bytes, index);
+  } catch (err) {
+    return `(undecodable entity: ${(err as Error).message})`;
+  }
+}
+
+/** Plan of desired-vs-live as drift entries: missing (to insert), modified, extraneous (to delete). */
+export function driftEntries(p: Plan, index: P4InfoIndex, limit = 1000): DriftEntry[] {
+  const out: DriftEntry[] = [];
+  const push = (kind: DriftEntry['kind'], table: string, bytes: Buffer, prev?: Buffer) => {
+    if (out.length >= limit) return;
+    const d = describe(bytes, index);
+    out.push({ kind, table, description: prev ? `${d} (switch has: ${describe(prev, index)})` : d });
+  };
+  for (const c of p.inserts) push('missing', c.table, c.bytes);
+  for (const c of p.modifies) push('modified', c.table, c.bytes, c.previous);
+  for (const c of p.deletes) push('extraneous', c.table, c.bytes);
+  return out;
+}

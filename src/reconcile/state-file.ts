@@ -1,0 +1,45 @@
+// Per-switch status kept in a small JSON file, so `flowops status` (another
+// process, maybe after a restart) can say what each switch runs. Written
+// atomically (temp file + rename): a reader never sees half a file.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SyncOutcome } from '../report/events.ts';
+
+export interface SwitchStatus {
+  target: string;
+  address?: string;
+  /** Commit whose desired state the switch was last converged to. */
+  appliedCommit?: string;
+  /** Commit the last sync attempted (differs from appliedCommit after a failure). */
+  lastCommit?: string;
+  lastSync?: string;
+  lastOutcome?: SyncOutcome;
+  lastError?: string;
+  role?: 'primary' | 'backup' | 'disconnected';
+  drift?: { at: string; entries: number; healed: boolean; sample: string[] };
+}
+
+export interface StatusFile {
+  updated: string;
+  repo?: string;
+  branch?: string;
+  headCommit?: string;
+  gitError?: string;
+  switches: Record<string, SwitchStatus>;
+}
+
+export function readStatus(file: string): StatusFile | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as StatusFile;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+export function writeStatus(file: string, status: StatusFile): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(status, null, 2) + '\n');
+  fs.renameSync(tmp, file);
+}

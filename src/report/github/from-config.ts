@@ -1,0 +1,24 @@
+// `flowops.config.yaml`'s `github:` section → the GitHub integration, or
+// undefined when GitHub reporting is not configured. Kept apart from
+// integration.ts so the wiring does not depend on the config's shape.
+import path from 'node:path';
+import type { LoadedConfig } from '../../reconcile/config.ts';
+import type { Logger } from '../../shared/log.ts';
+import { ConfigError } from '../../shared/errors.ts';
+import { createGitHubIntegration, type GitHubIntegration } from './integration.ts';
+import type { LiveReader } from './pr-plan.ts';
+
+export function githubFromConfig(loaded: LoadedConfig, env: NodeJS.ProcessEnv, o: { logger?: Logger; live?: LiveReader } = {}): GitHubIntegration | undefined {
+  const { config, baseDir } = loaded;
+  const gh = config.github;
+  if (!gh?.owner || !gh.repo) return undefined;
+  if (!config.repo.url) {
+    throw new ConfigError('GITHUB_NEEDS_REPO_URL', 'github reporting needs repo.url (PR heads are fetched from it as refs/pull/N/head)', { field: 'repo.url' });
+  }
+  const stateDir = path.resolve(baseDir, path.dirname(config.stateFile));
+  return createGitHubIntegration({
+    env, repo: { owner: gh.owner, repo: gh.repo }, branch: config.repo.branch, gitUrl: config.repo.url,
+    gitToken: env[config.repo.tokenEnv], under: config.repo.dir || undefined, stateDir, appId: gh.appId, installationId: gh.installationId, apiUrl: gh.apiUrl,
+    logger: o.logger, live: o.live,
+  });
+}

@@ -1,0 +1,60 @@
+// Fetches what a plan check reads: the tip of the tracked branch and a pull
+// request's head (`refs/pull/N/head`, which GitHub keeps for every PR, forks
+// included) over smart HTTP into one local bare repository, then reads both
+// trees straight from the object store.
+import fs from 'node:fs';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { FlowopsError } from '../../shared/errors.ts';
+import { readFilesAtRef } from '../../source/tree.ts';
+
+export class PrFetchError extends FlowopsError {}
+
+export interface PrFetchOptions {
+  /** Smart-HTTP URL of the repository (`https://github.com/OWNER/REPO.git`). */
+  url: string;
+  /** Local bare repository used as a cache across checks. */
+  gitdir: string;
+  /** Token for private repositories (sent as basic auth, user `x-access-token`). */
+  token?: string;
+  /** Only files under this folder of the repo (paths stay repo-relative). */
+  under?: string;
+}
+
+export interface FetchedPr {
+  baseCommit: string;
+  headCommit: string;
+  baseFiles: Map<string, Buffer>;
+  headFiles: Map<string, Buffer>;
+}
+
+const cache = {};
+
+async function fetchRef(o: PrFetchOptions, remoteRef: string): Promise<string> {
+  try {
+    const res = await git.fetch({
+      fs, http, gitdir: o.gitdir, remote: 'origin', remoteRef, ref: remoteRef, singleBranch: true, depth: 1, tags: false, cache,
+      onAuth: () => (o.token ? { username: 'x-access-token', password: o.token } : { cancel: true }),
+      onAuthFailure: () => ({ cancel: true }),
+    });
+    if (!res.fetchHead) throw new Error(`remote has no ${remoteRef}`);
+    return res.fetchHead;
+  } catch (e: any) {
+    throw new PrFetchError('PR_FETCH_FAILED', `fetching ${remoteRef} failed: ${e?.message ?? e}`, { ref: remoteRef, cause: e?.code });
+  }
+}
+
+export async function fetchPr(o: PrFetchOptions, pr: { number: number; baseRef: string }): Promise<FetchedPr> {
+  if (!fs.existsSync(`${o.gitdir}/HEAD`)) {
+    fs.mkdirSync(o.gitdir, { recursive: true });
+    await git.init({ fs, gitdir: o.gitdir, bare: true });
+    await git.setConfig({ fs, gitdir: o.gitdir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' });
+    // PR heads are not branches; they need their own refspec to be fetchable.
+    await git.setConfig({ fs, gitdir: o.gitdir, path: 'remote.origin.fetch', value: '+refs/pull/*:refs/remotes/origin/pull/*', append: true });
+  }
+  await git.setConfig({ fs, gitdir: o.gitdir, path: 'remote.origin.url', value: o.url });
+  const baseCommit = await fetchRef(o, `refs/heads/${pr.baseRef}`);
+  const headCommit = await fetchRef(o, `refs/pull/${pr.number}/head`);
+  const read = async (ref: string) => (await readFilesAtRef({ fs, gitdir: o.gitdir, ref, under: o.under, cache })).files;
+  return { baseCommit, headCommit, baseFiles: await read(baseCommit), headFiles: await read(headCommit) };
+}

@@ -1,0 +1,93 @@
+// One pull request's plan, from the two trees already fetched: the tracked
+// branch's tip (what the switches are meant to run now) and the PR head.
+// Validation includes signatures — a changed flow file must be signed by its
+// own tenant's key — and the plan is head's desired state against the branch's
+// (what the PR changes), plus, when a reader is given, against each switch's
+// live state (what merging would actually write). Reuses the reconciler's
+// "commit files → desired state" step so a PR is judged exactly as its merge
+// will be.
+import { SpecError } from '../../shared/errors.ts';
+import { loadSpecs } from '../../specs/load.ts';
+import { checkSignatures, SIG_SUFFIX } from '../../specs/signature.ts';
+import { desiredFromFiles } from '../../reconcile/desired.ts';
+import { plan } from '../../diff/plan.ts';
+import type { DesiredState } from '../../compile/types.ts';
+import type { Plan } from '../../diff/types.ts';
+import type { SpecProblem } from '../events.ts';
+import { changedFiles, touchedObjects } from './pr-changes.ts';
+import { changeNotes } from './flow-words.ts';
+import type { FetchedPr } from './pr-fetch.ts';
+import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
+
+/** Reads a switch's live entities (managed tables only) for the "against live" plan. */
+export type LiveReader = (target: string, desired: DesiredState) => Promise<Buffer[]>;
+
+export interface PrPlanInput {
+  repo: RepoRef;
+  pr: number;
+  baseRef: string;
+  fetched: FetchedPr;
+  now: Date;
+  live?: LiveReader;
+}
+
+const toProblem = (e: SpecError): SpecProblem => ({ pos: e.pos!, field: e.field, message: e.message, code: e.code });
+
+function byPos(a: SpecProblem, b: SpecProblem): number {
+  return a.pos.file < b.pos.file ? -1 : a.pos.file > b.pos.file ? 1 : a.pos.line - b.pos.line || a.pos.col - b.pos.col;
+}
+
+function deletesOnly(entries: DesiredState['entries']): Plan {
+  return { inserts: [], modifies: [], deletes: entries.map((e) => ({ kind: 'delete', entity: e.kind, table: e.table, key: e.key, bytes: e.bytes, origin: e.origin })), unchanged: 0 };
+}
+
+export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrPlanReport; touched: string[] }> {
+  const { fetched: f, now } = input;
+  const base = desiredFromFiles(f.baseCommit, { now, files: f.baseFiles });
+  const head = desiredFromFiles(f.headCommit, { now, files: f.headFiles });
+  const changed = changedFiles(f.baseFiles, f.headFiles);
+  // desiredFromFiles keeps the specs only when they are valid; otherwise load them again for what they name.
+  const specsOf = (d: typeof base, files: Map<string, Buffer>) => d.specs ?? loadSpecs(files, { now, expired: 'drop' }).specs;
+  const baseSpecs = specsOf(base, f.baseFiles);
+  const headSpecs = specsOf(head, f.headFiles);
+  const touched = touchedObjects(baseSpecs, headSpecs);
+
+  const problems = [...head.problems];
+  if (head.specs) {
+    // Only what the PR changes must carry a fresh signature: an edited or added flow file
+    // (or its .sig), or any flow of a tenant whose key the PR changes.
+    const rekeyed = new Set(touched.filter((t) => t.startsWith('tenant ')).map((t) => t.slice('tenant '.length)));
+    for (const e of checkSignatures(head.specs, f.headFiles)) {
+      const file = e.pos!.file.endsWith(SIG_SUFFIX) ? e.pos!.file.slice(0, -SIG_SUFFIX.length) : e.pos!.file;
+      if (changed.has(file) || changed.has(file + SIG_SUFFIX) || rekeyed.has(String(e.data.tenant ?? ''))) problems.push(toProblem(e));
+    }
+  }
+  problems.sort(byPos);
+
+  const report: PrPlanReport = {
+    repo: input.repo, pr: input.pr, headSha: f.headCommit, baseRef: input.baseRef, baseSha: f.baseCommit, problems, switches: [], conflicts: [],
+    notes: Object.fromEntries(changeNotes(baseSpecs, headSpecs)),
+  };
+  if (problems.length) return { report, touched };
+
+  for (const [target, desired] of head.states) {
+    const index = head.pipelines.get(target)!.index;
+    const baseEntries = base.states.get(target)?.entries ?? [];
+    const s: SwitchPlan = { target, plan: plan(desired, baseEntries.map((e) => e.bytes), { index }) };
+    // A delete has no origin in head (Git no longer asks for it); the base commit says which spec it came from.
+    const baseOrigin = new Map(baseEntries.map((e) => [e.key, e.origin]));
+    for (const c of s.plan.deletes) c.origin ??= baseOrigin.get(c.key);
+    if (input.live) {
+      try {
+        s.live = plan(desired, await input.live(target, desired), { index });
+      } catch (e: any) {
+        s.live = { error: String(e?.message ?? e) };
+      }
+    }
+    report.switches.push(s);
+  }
+  // A Target the PR removes: everything flowops wrote there goes.
+  for (const [target, st] of base.states) if (!head.states.has(target)) report.switches.push({ target, plan: deletesOnly(st.entries) });
+  report.switches.sort((a, b) => (a.target < b.target ? -1 : 1));
+  return { report, touched };
+}

@@ -1,0 +1,49 @@
+// What the GitHub side talks about: a repository, and the result of planning
+// one pull request (per-switch plans, spec problems, conflicts with other PRs).
+import type { Plan } from '../../diff/types.ts';
+import type { SpecProblem } from '../events.ts';
+import { ConfigError } from '../../shared/errors.ts';
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+export function parseRepo(fullName: string): RepoRef {
+  const m = /^([\w.-]+)\/([\w.-]+)$/.exec(fullName.trim());
+  if (!m) throw new ConfigError('GITHUB_REPO_INVALID', `GitHub repository must be OWNER/REPO, got "${fullName}"`, { repo: fullName });
+  return { owner: m[1], repo: m[2] };
+}
+
+export const repoName = (r: RepoRef) => `${r.owner}/${r.repo}`;
+
+export interface SwitchPlan {
+  target: string;
+  /** Against the tracked branch's desired state: what the PR changes. */
+  plan: Plan;
+  /** Against the switch's live state, when it was read: what merging would actually write. */
+  live?: Plan | { error: string };
+}
+
+/** Another open PR that changes the same flow, service or tenant. */
+export interface Conflict {
+  pr: number;
+  /** `flow acme/web`, `tenant acme`, … */
+  objects: string[];
+}
+
+export interface PrPlanReport {
+  repo: RepoRef;
+  pr: number;
+  headSha: string;
+  baseRef: string;
+  /** Tip of the base branch the plan was made against (links for removed lines point there). */
+  baseSha?: string;
+  /** What changed per spec object in words, keyed `kind:name` like an entry's Origin. */
+  notes?: Record<string, string>;
+  problems: SpecProblem[];
+  switches: SwitchPlan[];
+  conflicts: Conflict[];
+  /** The check could not run (fetch failed, no base): the status is `error`. */
+  fatal?: string;
+}

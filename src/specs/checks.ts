@@ -1,0 +1,198 @@
+// Rules that relate documents to each other. Each one guards something the
+// data plane cannot express: two tenants on one (port, vlan) or one prefix,
+// a flow reaching into another tenant, two flows claiming one exact-match key
+// of flow_classify. Documents are visited in sorted order, so when two clash
+// the error always lands on the same one (the later), run after run.
+import { SpecError } from '../shared/errors.ts';
+import { Codes } from './codes.ts';
+import { contains, overlaps, toPrefix, type Prefix } from './ip.ts';
+import { FUNCTION_KINDS, type Flow, type Service, type Tenant } from './schema.ts';
+import { formatFieldPath, specKey, type FieldPath, type Located, type SpecSet } from './spec-set.ts';
+import { hasPorts, portRanges, protocolNumber } from './units.ts';
+
+type Doc = Located<{ metadata: { name: string } }>;
+
+function err(code: string, doc: Doc, path: FieldPath, message: string, data: Record<string, unknown> = {}): SpecError {
+  return new SpecError(code, doc.source.at(path), formatFieldPath(path), message, data);
+}
+
+const where = (doc: Doc, path: FieldPath) => {
+  const p = doc.source.at(path);
+  return `${p.file}:${p.line}:${p.col}`;
+};
+
+export function checkSpecs(specs: SpecSet): SpecError[] {
+  const errors: SpecError[] = [];
+  const tenants = new Map(specs.tenants.map((t) => [t.metadata.name, t]));
+  checkTenants(specs.tenants, errors);
+  const servicesByTenant = checkServices(specs.services, tenants, errors);
+  checkFlows(specs.flows, tenants, servicesByTenant, specs.services, errors);
+  checkTargets(specs, tenants, errors);
+  return errors;
+}
+
+function checkTenants(list: Located<Tenant>[], errors: SpecError[]): void {
+  const ids = new Map<number, Located<Tenant>>();
+  const vlans = new Map<number, Located<Tenant>>();
+  const vnis = new Map<number, Located<Tenant>>();
+  const prefixes: { p: Prefix; text: string; tenant: Located<Tenant>; i: number }[] = [];
+  for (const t of list) {
+    const name = t.metadata.name;
+    const unique = <K>(seen: Map<K, Located<Tenant>>, value: K | undefined, field: string, code: string) => {
+      if (value === undefined) return;
+      const first = seen.get(value);
+      if (first) errors.push(err(code, t, ['spec', field], `${field} ${value} is already used by tenant ${first.metadata.name} (${where(first, ['spec', field])})`));
+      else seen.set(value, t);
+    };
+    unique(ids, t.spec.id, 'id', Codes.duplicateTenantId);
+    unique(vlans, t.spec.vlan, 'vlan', Codes.duplicateVlan);
+    unique(vnis, t.spec.vni, 'vni', Codes.duplicateVni);
+
+    t.spec.prefixes.forEach((text, i) => {
+      const p = toPrefix(text);
+      const clash = prefixes.find((o) => overlaps(o.p, p));
+      if (clash) {
+        const whose = clash.tenant === t ? 'another prefix of this tenant' : `tenant ${clash.tenant.metadata.name}`;
+        errors.push(err(Codes.prefixOverlap, t, ['spec', 'prefixes', i], `${text} overlaps ${clash.text} of ${whose} (${where(clash.tenant, ['spec', 'prefixes', clash.i])})`));
+      } else prefixes.push({ p, text, tenant: t, i });
+    });
+
+    // Instance names key the action-profile members; one name twice would be one member.
+    for (const kind of FUNCTION_KINDS) {
+      const seen = new Set<string>();
+      t.spec.functions?.[kind]?.instances.forEach((inst, i) => {
+        if (seen.has(inst.name)) errors.push(err(Codes.duplicateName, t, ['spec', 'functions', kind, 'instances', i, 'name'], `duplicate ${kind} instance "${inst.name}"`));
+        seen.add(inst.name);
+      });
+    }
+
+    const routes = new Map<string, number>();
+    t.spec.routes?.forEach((r, i) => {
+      const key = JSON.stringify(toPrefix(r.prefix), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+      const first = routes.get(key);
+      if (first !== undefined) errors.push(err(Codes.duplicateRoute, t, ['spec', 'routes', i, 'prefix'], `route ${r.prefix} is already defined at spec.routes[${first}] of tenant ${name}`));
+      else routes.set(key, i);
+    });
+  }
+}
+
+/** Services per tenant name, for flow lookups; reports unknown tenants and addresses outside them. */
+function checkServices(list: Located<Service>[], tenants: Map<string, Located<Tenant>>, errors: SpecError[]): Map<string, Map<string, Located<Service>>> {
+  const byTenant = new Map<string, Map<string, Located<Service>>>();
+  const addresses = new Map<string, { svc: Located<Service>; i: number }>();
+  for (const s of list) {
+    const tenant = tenants.get(s.metadata.tenant);
+    if (!tenant) {
+      errors.push(err(Codes.unknownTenant, s, ['metadata', 'tenant'], `unknown tenant "${s.metadata.tenant}"`));
+      continue;
+    }
+    if (!byTenant.has(tenant.metadata.name)) byTenant.set(tenant.metadata.name, new Map());
+    byTenant.get(tenant.metadata.name)!.set(s.metadata.name, s);
+    const own = tenant.spec.prefixes.map(toPrefix);
+    s.spec.addresses.forEach((text, i) => {
+      const p = toPrefix(text);
+      if (!own.some((o) => contains(o, p))) {
+        errors.push(err(Codes.addressOutsideTenant, s, ['spec', 'addresses', i], `${text} is outside the prefixes of tenant ${tenant.metadata.name} (${tenant.spec.prefixes.join(', ')})`));
+        return;
+      }
+      // Two services on one prefix would be two entries with one LPM key.
+      const key = `${tenant.metadata.name}|${p.family}|${p.value}|${p.len}`;
+      const first = addresses.get(key);
+      if (first) errors.push(err(Codes.duplicateAddress, s, ['spec', 'addresses', i], `${text} is already the address of service ${specKey(first.svc)} (${where(first.svc, ['spec', 'addresses', first.i])})`));
+      else addresses.set(key, { svc: s, i });
+    });
+  }
+  return byTenant;
+}
+
+function checkFlows(
+  list: Located<Flow>[],
+  tenants: Map<string, Located<Tenant>>,
+  servicesByTenant: Map<string, Map<string, Located<Service>>>,
+  allServices: Located<Service>[],
+  errors: SpecError[],
+): void {
+  // flow_classify key (tenant, src svc, dst svc, proto) → port ranges already claimed.
+  const claimed = new Map<string, { flow: Located<Flow>; lo: number; hi: number }[]>();
+  for (const f of list) {
+    const tenantName = f.metadata.tenant;
+    const tenant = tenants.get(tenantName);
+    if (!tenant) {
+      errors.push(err(Codes.unknownTenant, f, ['metadata', 'tenant'], `unknown tenant "${tenantName}"`));
+      continue;
+    }
+    const own = servicesByTenant.get(tenantName) ?? new Map<string, Located<Service>>();
+    const resolve = (name: string, path: FieldPath): Located<Service> | undefined => {
+      const svc = own.get(name);
+      if (svc) return svc;
+      const elsewhere = allServices.find((s) => s.metadata.name === name && s.metadata.tenant !== tenantName);
+      if (elsewhere) errors.push(err(Codes.crossTenant, f, path, `service "${name}" belongs to tenant ${elsewhere.metadata.tenant}; a flow of tenant ${tenantName} may only use its own services`));
+      else errors.push(err(Codes.unknownService, f, path, `unknown service "${name}" in tenant ${tenantName}`));
+      return undefined;
+    };
+
+    let sources: Located<Service>[] = [];
+    const from = f.spec.from;
+    if ('service' in from) {
+      const s = resolve(from.service, ['spec', 'from', 'service']);
+      if (s) sources = [s];
+    } else {
+      sources = [...own.values()].filter((s) => s.spec.roles?.includes(from.role));
+      if (!sources.length) errors.push(err(Codes.unknownRole, f, ['spec', 'from', 'role'], `no service of tenant ${tenantName} has role "${from.role}"`));
+    }
+    const dest = resolve(f.spec.to.service, ['spec', 'to', 'service']);
+
+    if (f.spec.steer && !tenant.spec.functions?.[f.spec.steer]) {
+      errors.push(err(Codes.noSuchFunction, f, ['spec', 'steer'], `tenant ${tenantName} (${where(tenant, ['metadata', 'name'])}) has no ${f.spec.steer} function in spec.functions`));
+    }
+
+    const ranges: [number, number][] = [];
+    if (hasPorts(f.spec.protocol)) {
+      if (!f.spec.ports) errors.push(err(Codes.portsRequired, f, ['spec', 'ports'], `ports are required for protocol ${f.spec.protocol}`));
+      if (f.spec.ports) ranges.push(...portRanges(f));
+    } else {
+      if (f.spec.ports) errors.push(err(Codes.portsForbidden, f, ['spec', 'ports'], `ports are not allowed for protocol ${f.spec.protocol} (it has no ports)`));
+      ranges.push([0, 0]);
+    }
+
+    if (!dest) continue;
+    const proto = protocolNumber(f);
+    for (const src of sources) {
+      const key = `${tenantName}|${src.metadata.name}|${dest.metadata.name}|${proto}`;
+      const taken = claimed.get(key) ?? [];
+      const clash = new Set<Located<Flow>>();
+      for (const [lo, hi] of ranges) for (const c of taken) if (c.flow !== f && lo <= c.hi && c.lo <= hi) clash.add(c.flow);
+      for (const other of clash) {
+        errors.push(err(Codes.flowOverlap, f, ['metadata', 'name'], `flow overlaps ${specKey(other)} (${where(other, ['metadata', 'name'])}) for ${src.metadata.name} → ${dest.metadata.name} protocol ${f.spec.protocol}`));
+      }
+      for (const [lo, hi] of ranges) taken.push({ flow: f, lo, hi });
+      claimed.set(key, taken);
+    }
+  }
+}
+
+function checkTargets(specs: SpecSet, tenants: Map<string, Located<Tenant>>, errors: SpecError[]): void {
+  const devices = new Map<string, Located<SpecSet['targets'][number]>>();
+  for (const t of specs.targets) {
+    const device = `${t.spec.address}#${t.spec.deviceId}`;
+    const first = devices.get(device);
+    if (first) errors.push(err(Codes.duplicateDevice, t, ['spec', 'address'], `${t.spec.address} device ${t.spec.deviceId} is already target ${first.metadata.name}`));
+    else devices.set(device, t);
+
+    const portVlan = new Map<string, string>();
+    t.spec.tenants.forEach((entry, i) => {
+      const tenant = tenants.get(entry.tenant);
+      if (!tenant) {
+        errors.push(err(Codes.unknownTenant, t, ['spec', 'tenants', i, 'tenant'], `unknown tenant "${entry.tenant}"`));
+        return;
+      }
+      entry.ports.forEach((port, j) => {
+        const key = `${port}|${tenant.spec.vlan}`;
+        const holder = portVlan.get(key);
+        if (holder !== undefined) {
+          errors.push(err(Codes.targetPortVlan, t, ['spec', 'tenants', i, 'ports', j], `port ${port} vlan ${tenant.spec.vlan} is already assigned to tenant ${holder} on this target`));
+        } else portVlan.set(key, tenant.metadata.name);
+      });
+    });
+  }
+}

@@ -1,0 +1,36 @@
+// Stable codes of spec errors and warnings: tests, `validate --json` and the
+// GitHub reporter match on these, never on message text.
+
+export const Codes = {
+  /** YAML syntax error (or a yaml warning, when reported as a warning). */
+  yaml: 'SPEC_YAML',
+  /** A document that is not `{ apiVersion, kind, metadata, spec }` of a known kind. */
+  kind: 'SPEC_KIND',
+  /** A field breaks the kind's schema (type, range incl. ports, format, unknown or missing field). */
+  schema: 'SPEC_SCHEMA',
+  duplicateName: 'SPEC_DUPLICATE_NAME',
+  duplicateTenantId: 'SPEC_DUPLICATE_TENANT_ID',
+  duplicateVlan: 'SPEC_DUPLICATE_VLAN',
+  duplicateVni: 'SPEC_DUPLICATE_VNI',
+  prefixOverlap: 'SPEC_PREFIX_OVERLAP',
+  duplicateRoute: 'SPEC_DUPLICATE_ROUTE',
+  unknownTenant: 'SPEC_UNKNOWN_TENANT',
+  unknownService: 'SPEC_UNKNOWN_SERVICE',
+  unknownRole: 'SPEC_UNKNOWN_ROLE',
+  crossTenant: 'SPEC_CROSS_TENANT',
+  addressOutsideTenant: 'SPEC_ADDRESS_OUTSIDE_TENANT',
+  duplicateAddress: 'SPEC_DUPLICATE_ADDRESS',
+  portsRequired: 'SPEC_PORTS_REQUIRED',
+  portsForbidden: 'SPEC_PORTS_FORBIDDEN',
+  flowOverlap: 'SPEC_FLOW_OVERLAP',
+  noSuchFunction: 'SPEC_NO_SUCH_FUNCTION',
+  targetPortVlan: 'SPEC_TARGET_PORT_VLAN',
+  duplicateDevice: 'SPEC_DUPLICATE_DEVICE',
+  flowExpired: 'SPEC_FLOW_EXPIRED',
+  /** Warning: two flows hashed to the same id; the later one took another counter. */
+  flowIdCollision: 'SPEC_FLOW_ID_COLLISION',
+  sigMissing: 'SIG_MISSING',
+  sigBad: 'SIG_BAD',
+  sigOtherTenant: 'SIG_OTHER_TENANT',
+  sigMixedTenants: 'SIG_MIXED_TENANTS',
+} as const;

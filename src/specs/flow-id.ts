@@ -1,0 +1,116 @@
+// Flow ids (P4 `flow_id`, bit<32>) derived from the tenant's public key and
+// the flow's name, the way a CGA address is derived from a key: anyone holding
+// the repo can recompute and verify an id, ids never depend on the order
+// flows were added in, and a tenant cannot pick ids that land on another
+// tenant's. Collisions inside one repo are resolved deterministically by a
+// counter byte and reported; an id is never silently shared. See docs/flow-ids.md.
+import { sha512 } from '@noble/hashes/sha2.js';
+import { FlowopsError, SpecError } from '../shared/errors.ts';
+import { Codes } from './codes.ts';
+import type { Flow, Tenant } from './schema.ts';
+import { specKey, type Located, type SpecSet } from './spec-set.ts';
+
+export const FLOW_ID_DOMAIN = 'flowops/flow-id/v1';
+const DOMAIN_BYTES = new TextEncoder().encode(FLOW_ID_DOMAIN);
+const MAX_COUNTER = 255;
+
+export interface FlowIdOptions {
+  /** Id width in bits (default 32, the P4 field). Tests shrink it to force collisions. */
+  bits?: number;
+  /** SHA-512 replacement, for tests only. */
+  hash?: (message: Uint8Array) => Uint8Array;
+}
+
+export interface FlowId {
+  id: number;
+  /** The counter byte that produced `id` (0 unless the flow lost a collision). */
+  counter: number;
+}
+
+/** The id a flow named `tenant/flow` would get with `counter` (0 is possible here; callers skip it). */
+export function flowIdCandidate(publicKey: Uint8Array, name: string, counter: number, opts: FlowIdOptions = {}): number {
+  const bits = opts.bits ?? 32;
+  if (publicKey.length !== 32) throw new FlowopsError('FLOW_ID_KEY', `public key must be 32 bytes, got ${publicKey.length}`);
+  const nameBytes = new TextEncoder().encode(name);
+  const msg = new Uint8Array(DOMAIN_BYTES.length + 32 + nameBytes.length + 1);
+  msg.set(DOMAIN_BYTES, 0);
+  msg.set(publicKey, DOMAIN_BYTES.length);
+  msg.set(nameBytes, DOMAIN_BYTES.length + 32);
+  msg[msg.length - 1] = counter;
+  const digest = (opts.hash ?? sha512)(msg);
+  const first32 = ((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0;
+  return bits === 32 ? first32 : first32 >>> (32 - bits);
+}
+
+/**
+ * Whether `id` is a valid id for the flow `name` (`tenant/flow`) under
+ * `publicKey`: returns the counter that produces it, or undefined.
+ */
+export function verifyFlowId(publicKey: Uint8Array, name: string, id: number, opts: FlowIdOptions = {}): number | undefined {
+  if (id === 0) return undefined;
+  for (let counter = 0; counter <= MAX_COUNTER; counter++) {
+    if (flowIdCandidate(publicKey, name, counter, opts) === id) return counter;
+  }
+  return undefined;
+}
+
+/** Flow ids keyed by `tenant/name`, plus the collisions that moved some of them. */
+export class FlowIds extends Map<string, FlowId> {
+  readonly warnings: SpecError[] = [];
+
+  /** The id of a flow; throws if the flow had none (unknown tenant: the specs were invalid). */
+  idOf(flow: Flow): number {
+    const got = this.get(specKey(flow));
+    if (!got) throw new FlowopsError('FLOW_ID_MISSING', `no flow id for ${specKey(flow)}`, { flow: specKey(flow) });
+    return got.id;
+  }
+}
+
+/**
+ * Ids for every flow whose tenant is known. Flows are taken in `tenant/name`
+ * order (code-unit order, locale-free); each takes the first counter whose id
+ * is non-zero and not yet taken, so the flow that sorts first keeps counter 0.
+ */
+export function assignFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: FlowIdOptions = {}): FlowIds {
+  const keys = new Map<string, Uint8Array>();
+  for (const t of specs.tenants as Tenant[]) keys.set(t.metadata.name, Buffer.from(t.spec.publicKey, 'base64'));
+  const flows = [...specs.flows].sort((a, b) => (specKey(a) < specKey(b) ? -1 : specKey(a) > specKey(b) ? 1 : 0));
+  const owner = new Map<number, string>();
+  const out = new FlowIds();
+  for (const flow of flows) {
+    const key = keys.get(flow.metadata.tenant);
+    if (!key) continue;
+    const name = specKey(flow);
+    const lostTo: string[] = [];
+    let assigned: FlowId | undefined;
+    for (let counter = 0; counter <= MAX_COUNTER && !assigned; counter++) {
+      const id = flowIdCandidate(key, name, counter, opts);
+      if (id === 0) continue;
+      const holder = owner.get(id);
+      if (holder !== undefined) {
+        lostTo.push(holder);
+        continue;
+      }
+      assigned = { id, counter };
+    }
+    if (!assigned) {
+      throw new FlowopsError('FLOW_ID_EXHAUSTED', `no free flow id for ${name} after ${MAX_COUNTER + 1} counters`, { flow: name });
+    }
+    owner.set(assigned.id, name);
+    out.set(name, assigned);
+    if (lostTo.length) {
+      const located = flow as Partial<Located<Flow>>;
+      const pos = located.source?.at('metadata.name') ?? { file: '', line: 0, col: 0 };
+      out.warnings.push(
+        new SpecError(
+          Codes.flowIdCollision,
+          pos,
+          'metadata.name',
+          `flow id collides with ${[...new Set(lostTo)].join(', ')}; using counter ${assigned.counter} (id 0x${assigned.id.toString(16).padStart(8, '0')})`,
+          { flow: name, ...assigned, collidesWith: [...new Set(lostTo)] },
+        ),
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,258 @@
+// The shape of every flowops spec document, as zod schemas. Each kind is one
+// YAML document `{ apiVersion, kind, metadata, spec }`; every object is strict
+// so a typo is an error at its line rather than a silently ignored key.
+// Per-field rules that need one value only live here (ranges, formats);
+// rules that relate documents live in checks.ts. The JSON Schemas in
+// `schemas/` are generated from these (scripts/gen-schemas.ts).
+import { z } from 'zod';
+import { parseIp, parseCidr } from './ip.ts';
+import { parsePortItem } from './ports.ts';
+
+export const API_VERSION = 'flowops.dev/v1';
+
+const apiVersion = z.literal(API_VERSION);
+
+/** A DNS-label-like name: stable in URLs, file names, and `tenant/name` keys. */
+export const Name = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be lowercase letters, digits and "-", not starting or ending with "-"' })
+  .max(63)
+  .meta({ description: 'lowercase letters, digits and "-" (at most 63)' });
+
+const Labels = z.record(z.string(), z.string()).meta({ description: 'free-form labels, not interpreted by flowops' });
+
+export const Mac = z
+  .string()
+  .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, { error: 'must be a MAC address like 02:00:00:00:00:01' })
+  .meta({ description: 'Ethernet address, aa:bb:cc:dd:ee:ff' });
+
+/** A switch port: P4 `ingress_port` / `port` fields are bit<9>. */
+export const SwitchPort = z.int().min(0, { error: (i) => `switch port ${String(i.input)} out of range 0-511` }).max(511, { error: (i) => `switch port ${String(i.input)} out of range 0-511` });
+
+/** An IPv4 or IPv6 prefix with zero host bits, e.g. 10.1.0.0/16 or 2001:db8:1::/48. */
+export const Cidr = z
+  .string()
+  .check((ctx) => {
+    const r = parseCidr(ctx.value);
+    if (typeof r === 'string') ctx.issues.push({ code: 'custom', input: ctx.value, message: r });
+  })
+  .meta({ description: 'IPv4 or IPv6 prefix in CIDR notation with zero host bits, e.g. 10.1.0.0/16' });
+
+/** A host address (taken as /32 or /128) or a CIDR prefix. */
+export const AddressOrCidr = z
+  .string()
+  .check((ctx) => {
+    const r = ctx.value.includes('/') ? parseCidr(ctx.value) : parseIp(ctx.value);
+    if (typeof r === 'string') ctx.issues.push({ code: 'custom', input: ctx.value, message: r });
+  })
+  .meta({ description: 'IPv4/IPv6 address or CIDR prefix' });
+
+/** base64 of a 32-byte ed25519 public key. */
+export const PublicKey = z
+  .string()
+  .check((ctx) => {
+    const ok = /^[A-Za-z0-9+/]{43}=$/.test(ctx.value) && Buffer.from(ctx.value, 'base64').length === 32;
+    if (!ok) ctx.issues.push({ code: 'custom', input: ctx.value, message: 'must be a base64 ed25519 public key (32 bytes)' });
+  })
+  .meta({ description: 'base64 ed25519 public key (32 bytes), as printed by `flowops keygen`' });
+
+// ---------------------------------------------------------------- Tenant
+
+export const FunctionInstance = z.strictObject({
+  name: Name,
+  port: SwitchPort,
+  mac: Mac,
+  /** Relative share of the flows steered through this function (action-selector member weight). */
+  weight: z.int().min(1).max(100).default(1),
+});
+export type FunctionInstance = z.infer<typeof FunctionInstance>;
+
+export const NetworkFunction = z.strictObject({
+  instances: z.array(FunctionInstance).min(1),
+});
+export type NetworkFunction = z.infer<typeof NetworkFunction>;
+
+export const FUNCTION_KINDS = ['router', 'firewall', 'ipsec'] as const;
+export const FunctionKind = z.enum(FUNCTION_KINDS);
+export type FunctionKind = z.infer<typeof FunctionKind>;
+
+export const Route = z.strictObject({
+  prefix: Cidr,
+  port: SwitchPort,
+  mac: Mac,
+});
+export type Route = z.infer<typeof Route>;
+
+export const TenantSpec = z.strictObject({
+  /** P4 `tenant_id` (bit<16>); 0 is reserved for "unclassified". */
+  id: z.int().min(1).max(65535),
+  publicKey: PublicKey,
+  vlan: z.int().min(1).max(4094),
+  vni: z.int().min(1).max(16777215).optional(),
+  prefixes: z.array(Cidr).min(1),
+  routes: z.array(Route).optional(),
+  functions: z
+    .strictObject({
+      router: NetworkFunction.optional(),
+      firewall: NetworkFunction.optional(),
+      ipsec: NetworkFunction.optional(),
+    })
+    .optional(),
+});
+export type TenantSpec = z.infer<typeof TenantSpec>;
+
+export const TenantMetadata = z.strictObject({ name: Name, labels: Labels.optional() });
+
+export const Tenant = z.strictObject({
+  apiVersion,
+  kind: z.literal('Tenant'),
+  metadata: TenantMetadata,
+  spec: TenantSpec,
+});
+export type Tenant = z.infer<typeof Tenant>;
+
+/** metadata of documents that belong to a tenant (Service, Flow). */
+export const ScopedMetadata = z.strictObject({ name: Name, tenant: Name, labels: Labels.optional() });
+
+// ---------------------------------------------------------------- Service
+
+export const ServiceSpec = z.strictObject({
+  addresses: z.array(AddressOrCidr).min(1),
+  /** Labels a Flow can select with `from: { role }`. */
+  roles: z.array(Name).optional(),
+});
+export type ServiceSpec = z.infer<typeof ServiceSpec>;
+
+export const Service = z.strictObject({
+  apiVersion,
+  kind: z.literal('Service'),
+  metadata: ScopedMetadata,
+  spec: ServiceSpec,
+});
+export type Service = z.infer<typeof Service>;
+
+// ---------------------------------------------------------------- Flow
+
+const portMsg = (i: { input?: unknown }) => `port ${String(i.input)} out of range 1-65535`;
+export const PortNumber = z.int().min(1, { error: portMsg }).max(65535, { error: portMsg });
+
+/** "lo-hi", inclusive, 1 <= lo <= hi <= 65535. */
+export const PortRange = z
+  .string()
+  .check((ctx) => {
+    const r = parsePortItem(ctx.value);
+    if (typeof r === 'string') ctx.issues.push({ code: 'custom', input: ctx.value, message: r });
+  })
+  .meta({ description: 'inclusive port range "lo-hi"', pattern: '^[0-9]+-[0-9]+$' });
+
+export const PROTOCOLS = ['tcp', 'udp', 'icmp', 'icmpv6'] as const;
+const PROTOCOL_MSG = 'must be tcp, udp, icmp, icmpv6 or an IP protocol number 0-255';
+export const QOS_CLASSES = ['gold', 'silver', 'bronze', 'best-effort'] as const;
+export const QosClass = z.enum(QOS_CLASSES);
+export type QosClass = z.infer<typeof QosClass>;
+
+export const RATE_RE = /^(\d+(?:\.\d+)?)\s*(bps|Kbps|Mbps|Gbps|Tbps)$/;
+export const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)$/;
+
+export const RateLimit = z.strictObject({
+  rate: z.string().regex(RATE_RE, { error: 'must be a rate like "100Mbps" (bps, Kbps, Mbps, Gbps, Tbps)' }),
+  burst: z.string().regex(SIZE_RE, { error: 'must be a size like "1MB" (B, KB, MB, GB, KiB, MiB, GiB)' }),
+});
+export type RateLimit = z.infer<typeof RateLimit>;
+
+export const FlowFrom = z.union([
+  z.strictObject({ service: Name }),
+  z.strictObject({ role: Name }),
+], { error: 'must be { service: NAME } or { role: NAME }' });
+export type FlowFrom = z.infer<typeof FlowFrom>;
+
+export const FlowSpec = z.strictObject({
+  from: FlowFrom,
+  to: z.strictObject({ service: Name }),
+  /** tcp | udp | icmp | icmpv6 | an IP protocol number. */
+  protocol: z.union([z.enum(PROTOCOLS, { error: PROTOCOL_MSG }), z.int().min(0, { error: PROTOCOL_MSG }).max(255, { error: PROTOCOL_MSG })], {
+    error: PROTOCOL_MSG,
+  }),
+  /** Destination ports; required for tcp/udp, forbidden otherwise. */
+  ports: z
+    .array(z.union([PortNumber, PortRange], { error: 'must be a port number 1-65535 or a "lo-hi" range' }))
+    .min(1)
+    .optional(),
+  action: z.literal('allow'),
+  rateLimit: RateLimit.optional(),
+  qos: QosClass.optional(),
+  steer: FunctionKind.optional(),
+  /** After this instant the flow is an error in `validate` and dropped by the reconciler. */
+  expires: z.iso.datetime({ offset: true }).optional(),
+});
+export type FlowSpec = z.infer<typeof FlowSpec>;
+
+export const Flow = z.strictObject({
+  apiVersion,
+  kind: z.literal('Flow'),
+  metadata: ScopedMetadata,
+  spec: FlowSpec,
+});
+export type Flow = z.infer<typeof Flow>;
+
+// ---------------------------------------------------------------- Target
+
+export const TargetTenant = z.strictObject({
+  tenant: Name,
+  /** Switch ports where the tenant's VLAN arrives (tenant_classify keys). */
+  ports: z.array(SwitchPort).min(1),
+});
+export type TargetTenant = z.infer<typeof TargetTenant>;
+
+export const Pipeline = z.strictObject({
+  /** push: flowops installs the pipeline; verify: flowops only checks the switch runs it. */
+  mode: z.enum(['push', 'verify']),
+  arch: z.enum(['v1model', 'tna']),
+  /** Repo-relative path of the P4Info (text or binary); default the bundled one for `arch`. */
+  p4info: z.string().min(1).optional(),
+  /** Repo-relative path of the device config (bmv2 JSON, Tofino binary). */
+  deviceConfig: z.string().min(1).optional(),
+});
+export type Pipeline = z.infer<typeof Pipeline>;
+
+export const Tls = z.strictObject({
+  ca: z.string().min(1).optional(),
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  serverName: z.string().min(1).optional(),
+});
+export type Tls = z.infer<typeof Tls>;
+
+export const TargetSpec = z.strictObject({
+  address: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'must be host:port (IPv6 as [addr]:port)' }),
+  deviceId: z.int().min(0),
+  electionId: z.int().min(1).optional(),
+  tenants: z.array(TargetTenant).min(1),
+  pipeline: Pipeline.optional(),
+  /** P4Runtime role name; absent = the default (full-pipeline) role. */
+  role: z.string().min(1).optional(),
+  insecure: z.boolean().optional(),
+  tls: Tls.optional(),
+});
+export type TargetSpec = z.infer<typeof TargetSpec>;
+
+export const Target = z.strictObject({
+  apiVersion,
+  kind: z.literal('Target'),
+  metadata: TenantMetadata,
+  spec: TargetSpec,
+});
+export type Target = z.infer<typeof Target>;
+
+// ---------------------------------------------------------------- any document
+
+export const KINDS = ['Tenant', 'Service', 'Flow', 'Target'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export const schemaOfKind = { Tenant, Service, Flow, Target } as const;
+
+/** Any spec document (for the JSON Schema an editor applies to a file of mixed kinds). */
+export const Document = z.discriminatedUnion('kind', [Tenant, Service, Flow, Target]);
+export type Document = z.infer<typeof Document>;

@@ -1,0 +1,124 @@
+// Client arbitration on StreamChannel (P4Runtime spec §5): per (device, role)
+// the stream with the highest election id is primary. Every stream learns
+// its standing from MasterArbitrationUpdate messages; only the primary's
+// election id may Write or set the pipeline.
+import { Code } from '../proto/load.ts';
+import { PbWriter, toBig } from './pb.ts';
+import type { Logger } from '../shared/log.ts';
+
+export interface ArbitrationStream {
+  /** Sends an encoded p4.v1.StreamMessageResponse. */
+  send(bytes: Buffer): void;
+  /** Ends the stream with a status. */
+  end(code: number, message: string): void;
+  peer: string;
+}
+
+interface Member {
+  stream: ArbitrationStream;
+  role: string;
+  /** null: the client gave no election id and can only ever be a backup. */
+  electionId: bigint | null;
+}
+
+export function uint128(msg: { high?: unknown; low?: unknown } | null | undefined): bigint | null {
+  if (!msg) return null;
+  return (toBig(msg.high) << 64n) | toBig(msg.low);
+}
+
+export class Arbitration {
+  private members = new Map<ArbitrationStream, Member>();
+
+  constructor(private deviceId: () => bigint, private log: Logger) {}
+
+  /** Handles one MasterArbitrationUpdate (decoded) from `stream`. */
+  onArbitration(stream: ArbitrationStream, upd: any): void {
+    const device = toBig(upd.device_id);
+    if (device !== this.deviceId()) {
+      this.drop(stream, Code.NOT_FOUND, `device id ${device} is not known (this target is device ${this.deviceId()})`);
+      return;
+    }
+    const role = upd.role?.name ?? '';
+    const electionId = upd.election_id ? uint128(upd.election_id) : null;
+    const existing = this.members.get(stream);
+    if (existing && existing.role !== role) {
+      this.drop(stream, Code.FAILED_PRECONDITION, `a stream cannot change its role ('${existing.role}' → '${role}')`);
+      return;
+    }
+    if (electionId !== null) {
+      for (const m of this.members.values()) {
+        if (m.stream !== stream && m.role === role && m.electionId === electionId) {
+          this.drop(stream, Code.INVALID_ARGUMENT, `election id ${electionId} is already used by another stream for role '${role}'`);
+          return;
+        }
+      }
+    }
+    const before = this.primary(role);
+    if (existing) existing.electionId = electionId;
+    else this.members.set(stream, { stream, role, electionId });
+    const after = this.primary(role);
+    this.log.info('arbitration', { peer: stream.peer, role, electionId, primary: after?.stream === stream });
+    if (before !== after || before?.electionId !== after?.electionId) this.notifyRole(role);
+    else this.notify(this.members.get(stream)!);
+  }
+
+  /** The stream ended: forget it; if it was primary, the next highest becomes primary and everyone is told. */
+  remove(stream: ArbitrationStream): void {
+    const m = this.members.get(stream);
+    if (!m) return;
+    const wasPrimary = this.primary(m.role) === m;
+    this.members.delete(stream);
+    if (wasPrimary) this.notifyRole(m.role);
+  }
+
+  /** Highest election id among the role's streams, or undefined when no stream gave one. */
+  primary(role: string): Member | undefined {
+    let best: Member | undefined;
+    for (const m of this.members.values()) {
+      if (m.role !== role || m.electionId === null) continue;
+      if (!best || m.electionId > best.electionId!) best = m;
+    }
+    return best;
+  }
+
+  /** Write and SetForwardingPipelineConfig are accepted only with the primary's election id. */
+  isPrimary(role: string, electionId: bigint | null): boolean {
+    const p = this.primary(role);
+    return !!p && electionId !== null && p.electionId === electionId;
+  }
+
+  /** Ends every stream (target shutdown or pipeline-independent reset). */
+  closeAll(code: number, message: string): void {
+    for (const m of [...this.members.values()]) m.stream.end(code, message);
+    this.members.clear();
+  }
+
+  private drop(stream: ArbitrationStream, code: number, message: string): void {
+    this.log.warn('arbitration refused', { peer: stream.peer, code, message });
+    const m = this.members.get(stream);
+    this.members.delete(stream);
+    stream.end(code, message);
+    if (m) this.notifyRole(m.role);
+  }
+
+  private notifyRole(role: string): void {
+    for (const m of this.members.values()) if (m.role === role) this.notify(m);
+  }
+
+  private notify(m: Member): void {
+    const primary = this.primary(m.role);
+    const status = primary === m
+      ? new PbWriter().uint(1, Code.OK).finish()
+      : primary
+        ? new PbWriter().uint(1, Code.ALREADY_EXISTS).bytes(2, Buffer.from('not primary')).finish()
+        : new PbWriter().uint(1, Code.NOT_FOUND).bytes(2, Buffer.from('no primary')).finish();
+    const upd = new PbWriter().uint64(1, this.deviceId());
+    if (m.role) upd.bytes(2, new PbWriter().bytes(3, Buffer.from(m.role, 'utf8')).finish(), true);
+    if (primary) {
+      const id = primary.electionId!;
+      upd.bytes(3, new PbWriter().uint64(1, id >> 64n).uint64(2, id & ((1n << 64n) - 1n)).finish(), true);
+    }
+    upd.bytes(4, status, true);
+    m.stream.send(new PbWriter().bytes(1, upd.finish(), true).finish());
+  }
+}

@@ -1,0 +1,178 @@
+// Read: wildcard expansion over the store and chunked ReadResponses. The
+// response is assembled from stored canonical bytes (field 1 = Entity) into
+// buffers under the chunk limit, so a million entries never become objects
+// and no message outgrows a client's 4 MB receive limit.
+import { Code } from '../proto/load.ts';
+import { TargetError } from './errors.ts';
+import { PbWriter, scanFields, varintLen } from './pb.ts';
+import { canonicalMatch, encodeCounterData, entryKey, wrapEntity } from './canonical.ts';
+import type { Store } from './store.ts';
+import type { PipelineModel, TableModel } from './model.ts';
+
+/** Packs Entity byte strings into ReadResponse messages of at most `max` bytes. */
+export class Chunker {
+  private buf: Buffer;
+  private off = 0;
+  readonly done: Buffer[] = [];
+  constructor(private max: number) {
+    this.buf = Buffer.allocUnsafe(max);
+  }
+  push(entity: string | Buffer): void {
+    const len = entity.length;
+    const need = 1 + varintLen(len) + len;
+    if (need > this.max) throw new TargetError(Code.RESOURCE_EXHAUSTED, `one entity (${len} bytes) exceeds the read chunk size`);
+    if (this.off + need > this.max) this.flush();
+    const b = this.buf;
+    b[this.off++] = 0x0a;
+    let n = len;
+    while (n >= 128) { b[this.off++] = (n & 127) | 128; n >>>= 7; }
+    b[this.off++] = n;
+    if (typeof entity === 'string') this.off += b.write(entity, this.off, 'latin1');
+    else this.off += entity.copy(b, this.off);
+  }
+  flush(): void {
+    if (!this.off) return;
+    this.done.push(Buffer.from(this.buf.subarray(0, this.off)));
+    this.off = 0;
+  }
+  /** Completed chunks so far (taken: the caller sends them). */
+  take(): Buffer[] {
+    return this.done.splice(0, this.done.length);
+  }
+}
+
+/** Replaces fields 6 (meter_config) and 7 (counter_data) of a stored table-entry Entity. */
+export function withResources(entity: string, meter: Buffer | undefined, counter: Buffer | undefined): Buffer {
+  const outer = Buffer.from(entity, 'latin1');
+  const f = scanFields(outer)[0]!;
+  const te = outer.subarray(f.valueStart, f.end);
+  const parts: Buffer[] = [];
+  let inserted = false;
+  const insert = () => {
+    if (inserted) return;
+    inserted = true;
+    if (meter) parts.push(new PbWriter().bytes(6, meter, true).finish());
+    if (counter) parts.push(new PbWriter().bytes(7, counter, true).finish());
+  };
+  for (const x of scanFields(te)) {
+    if (x.no === 6 || x.no === 7) continue;
+    if (x.no > 7) insert();
+    parts.push(te.subarray(x.start, x.end));
+  }
+  insert();
+  return wrapEntity(2, Buffer.concat(parts));
+}
+
+/** Inner TableEntry bytes of a stored Entity (for wrapping into a direct counter/meter entry). */
+function tableEntryOf(entity: string): Buffer {
+  const outer = Buffer.from(entity, 'latin1');
+  const f = scanFields(outer)[0]!;
+  return outer.subarray(f.valueStart, f.end);
+}
+
+interface ReadCtx { model: PipelineModel; store: Store }
+
+function tablesFor(ctx: ReadCtx, tableId: number, filter: (t: TableModel) => boolean = () => true): TableModel[] {
+  if (tableId === 0) return [...ctx.model.tables.values()].filter(filter);
+  return [ctx.model.table(tableId)];
+}
+
+/** Keys of `table` selected by a request TableEntry: one when the match is given, else all. */
+function selectKeys(ctx: ReadCtx, table: TableModel, te: any, wildcardTable: boolean): Iterable<string> {
+  const entries = ctx.store.tables.get(table.id);
+  if (!entries) return [];
+  if (wildcardTable || !(te.match?.length || te.priority)) return entries.keys();
+  const key = entryKey(canonicalMatch(table, te.match), te.priority ?? 0);
+  return entries.has(key) ? [key] : [];
+}
+
+/** Appends the entities one request Entity selects to `out`, yielding between tables so big reads can stream. */
+export function* readEntity(ctx: ReadCtx, entity: any, out: Chunker): Generator<void> {
+  const { model, store } = ctx;
+  switch (entity?.entity) {
+    case 'table_entry': {
+      const te = entity.table_entry;
+      const tid = te.table_id ?? 0;
+      for (const table of tablesFor(ctx, tid)) {
+        if (te.is_default_action) {
+          const d = store.defaults.get(table.id);
+          if (d) out.push(d);
+          continue;
+        }
+        const entries = store.tables.get(table.id);
+        if (!entries) continue;
+        const wantCounter = !!te.counter_data && !!table.directCounterId;
+        const wantMeter = !!te.meter_config && !!table.directMeterId;
+        const counters = store.counters.get(table.id);
+        const meters = store.meters.get(table.id);
+        let n = 0;
+        for (const key of selectKeys(ctx, table, te, tid === 0)) {
+          const e = entries.get(key)!;
+          if (!wantCounter && !wantMeter) out.push(e);
+          else {
+            const c = counters?.get(key);
+            out.push(withResources(e, wantMeter ? meters?.get(key) ?? Buffer.alloc(0) : undefined, wantCounter ? encodeCounterData(c?.bytes ?? 0, c?.packets ?? 0) : undefined));
+          }
+          if (++n % 65536 === 0) yield;
+        }
+        yield;
+      }
+      return;
+    }
+    case 'action_profile_member':
+    case 'action_profile_group': {
+      const isGroup = entity.entity === 'action_profile_group';
+      const req = entity[entity.entity];
+      const pid = req.action_profile_id ?? 0;
+      const profiles = pid === 0 ? [...model.profiles.keys()] : [model.profile(pid).id];
+      const id = (isGroup ? req.group_id : req.member_id) ?? 0;
+      for (const p of profiles) {
+        if (isGroup) {
+          const groups = store.groups.get(p);
+          if (!groups) continue;
+          if (id) { const g = groups.get(id); if (g) out.push(g.entity); }
+          else for (const g of groups.values()) out.push(g.entity);
+        } else {
+          const members = store.members.get(p);
+          if (!members) continue;
+          if (id) { const m = members.get(id); if (m) out.push(m); }
+          else for (const m of members.values()) out.push(m);
+        }
+        yield;
+      }
+      return;
+    }
+    case 'direct_counter_entry':
+    case 'direct_meter_entry': {
+      const isCounter = entity.entity === 'direct_counter_entry';
+      const te = entity[entity.entity].table_entry ?? {};
+      const tid = te.table_id ?? 0;
+      const has = (t: TableModel) => (isCounter ? !!t.directCounterId : !!t.directMeterId);
+      for (const table of tablesFor(ctx, tid, has)) {
+        if (!has(table)) throw new TargetError(Code.INVALID_ARGUMENT, `${table.name}: has no direct ${isCounter ? 'counter' : 'meter'}`);
+        const entries = store.tables.get(table.id);
+        if (!entries) continue;
+        const side = isCounter ? store.counters.get(table.id) : store.meters.get(table.id);
+        let n = 0;
+        for (const key of selectKeys(ctx, table, te, tid === 0)) {
+          const inner = tableEntryOf(entries.get(key)!);
+          let data: Buffer;
+          if (isCounter) {
+            const c = (side as Map<string, { bytes: number; packets: number }> | undefined)?.get(key);
+            data = encodeCounterData(c?.bytes ?? 0, c?.packets ?? 0);
+          } else data = (side as Map<string, Buffer> | undefined)?.get(key) ?? Buffer.alloc(0);
+          const msg = new PbWriter().bytes(1, inner, true).bytes(2, data, true).finish();
+          out.push(wrapEntity(isCounter ? 8 : 6, msg));
+          if (++n % 65536 === 0) yield;
+        }
+        yield;
+      }
+      return;
+    }
+    case undefined:
+    case null:
+      throw new TargetError(Code.INVALID_ARGUMENT, 'read request entity is empty');
+    default:
+      throw new TargetError(Code.UNIMPLEMENTED, `reading ${entity.entity} is not supported by this target`);
+  }
+}

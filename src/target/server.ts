@@ -1,0 +1,193 @@
+// startTarget: the p4.v1.P4Runtime service on a real gRPC socket, over a
+// TargetState. The service definition is hand-made so Read responses go out
+// as pre-assembled bytes (no protobufjs objects for bulk data) and Write
+// errors carry google.rpc.Status details exactly as the spec lays them out.
+import grpc from '@grpc/grpc-js';
+import { once } from 'node:events';
+import { Code, protoType } from '../proto/load.ts';
+import { silentLogger, type Logger } from '../shared/log.ts';
+import { asTargetError } from './errors.ts';
+import { PbWriter } from './pb.ts';
+import { readP4InfoFile } from './model.ts';
+import { TargetState, type WriteOutcome } from './state.ts';
+import type { ArbitrationStream } from './arbitration.ts';
+
+export interface TargetOptions {
+  address?: string;
+  deviceId?: bigint;
+  /** P4Info installed at start (text or binary), as if a client had committed it. */
+  p4infoFile?: string;
+  /** State file: loaded at start, rewritten after every successful Write / SetForwardingPipelineConfig. */
+  persistFile?: string;
+  credentials?: grpc.ServerCredentials;
+  logger?: Logger;
+  maxReadChunkBytes?: number;
+}
+
+export interface RunningTarget {
+  address: string;
+  port: number;
+  state: TargetState;
+  stop(): Promise<void>;
+}
+
+const decoder = (name: string) => {
+  const t = protoType(name);
+  return (b: Buffer) => t.decode(b);
+};
+const raw = (b: Buffer) => b;
+
+function method(name: string, req: string, requestStream: boolean, responseStream: boolean) {
+  return {
+    path: `/p4.v1.P4Runtime/${name}`,
+    requestStream,
+    responseStream,
+    requestSerialize: raw,
+    requestDeserialize: decoder(req),
+    responseSerialize: raw,
+    responseDeserialize: raw,
+  };
+}
+
+export const p4runtimeService: grpc.ServiceDefinition = {
+  Write: method('Write', 'p4.v1.WriteRequest', false, false),
+  Read: method('Read', 'p4.v1.ReadRequest', false, true),
+  SetForwardingPipelineConfig: method('SetForwardingPipelineConfig', 'p4.v1.SetForwardingPipelineConfigRequest', false, false),
+  GetForwardingPipelineConfig: method('GetForwardingPipelineConfig', 'p4.v1.GetForwardingPipelineConfigRequest', false, false),
+  StreamChannel: method('StreamChannel', 'p4.v1.StreamMessageRequest', true, true),
+  Capabilities: method('Capabilities', 'p4.v1.CapabilitiesRequest', false, false),
+};
+
+/** google.rpc.Status with one p4.v1.Error per update, in request order. */
+export function writeErrorStatus(out: WriteOutcome): { message: string; details: Buffer } {
+  const n = out.results.length;
+  const message = out.applied
+    ? `${out.failed} of ${n} updates failed (${out.atomicity}): the others were applied`
+    : `${out.failed} of ${n} updates failed (${out.atomicity}): nothing was applied`;
+  const st = new PbWriter().uint(1, Code.UNKNOWN).bytes(2, Buffer.from(message, 'utf8'));
+  for (const r of out.results) {
+    const err = new PbWriter().uint(1, r.code).bytes(2, Buffer.from(r.message, 'utf8'));
+    if (r.code !== Code.OK) err.bytes(3, Buffer.from('flowops.target', 'utf8'));
+    const any = new PbWriter().bytes(1, Buffer.from('type.googleapis.com/p4.v1.Error', 'utf8')).bytes(2, err.finish());
+    st.bytes(3, any.finish(), true);
+  }
+  return { message, details: st.finish() };
+}
+
+function rpcError(err: unknown): grpc.ServiceError {
+  const e = asTargetError(err);
+  return Object.assign(new Error(e.message), { code: e.grpcCode, details: e.message, metadata: new grpc.Metadata() });
+}
+
+export async function startTarget(opts: TargetOptions = {}): Promise<RunningTarget> {
+  const log = opts.logger ?? silentLogger;
+  const maxChunk = opts.maxReadChunkBytes ?? 1024 * 1024;
+  const state = new TargetState(opts.deviceId ?? 1n, log, opts.persistFile);
+  const loaded = state.load();
+  if (!loaded && opts.p4infoFile) state.preload(readP4InfoFile(opts.p4infoFile));
+  else if (loaded && opts.p4infoFile && !state.pipeline) state.preload(readP4InfoFile(opts.p4infoFile));
+
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  const streams = new Set<grpc.ServerDuplexStream<any, Buffer>>();
+  server.addService(p4runtimeService, {
+    Write(call: grpc.ServerUnaryCall<any, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
+      try {
+        const out = state.write(call.request);
+        if (!out.failed) return cb(null, Buffer.alloc(0));
+        const { message, details } = writeErrorStatus(out);
+        const md = new grpc.Metadata();
+        md.set('grpc-status-details-bin', details);
+        log.info('write failed', { updates: out.results.length, failed: out.failed, atomicity: out.atomicity });
+        cb({ code: Code.UNKNOWN, details: message, metadata: md } as grpc.ServiceError);
+      } catch (err) {
+        cb(rpcError(err));
+      }
+    },
+    async Read(call: grpc.ServerWritableStream<any, Buffer>) {
+      try {
+        for (const batch of state.read(call.request, maxChunk)) {
+          for (const chunk of batch) {
+            if (call.cancelled) return;
+            if (!call.write(chunk)) await once(call, 'drain');
+          }
+        }
+        call.end();
+      } catch (err) {
+        call.emit('error', rpcError(err));
+      }
+    },
+    SetForwardingPipelineConfig(call: grpc.ServerUnaryCall<any, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
+      try {
+        state.setPipeline(call.request);
+        cb(null, Buffer.alloc(0));
+      } catch (err) {
+        cb(rpcError(err));
+      }
+    },
+    GetForwardingPipelineConfig(call: grpc.ServerUnaryCall<any, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
+      try {
+        cb(null, state.getPipeline(call.request));
+      } catch (err) {
+        cb(rpcError(err));
+      }
+    },
+    Capabilities(_call: grpc.ServerUnaryCall<any, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
+      cb(null, new PbWriter().bytes(1, Buffer.from('1.4.0')).finish());
+    },
+    StreamChannel(call: grpc.ServerDuplexStream<any, Buffer>) {
+      streams.add(call);
+      let ended = false;
+      const handle: ArbitrationStream = {
+        peer: call.getPeer(),
+        send: (b) => { if (!ended) call.write(b); },
+        end: (code, message) => {
+          if (ended) return;
+          ended = true;
+          if (code === Code.OK) call.end();
+          else call.emit('error', { code, details: message, message });
+        },
+      };
+      const finish = () => {
+        streams.delete(call);
+        state.arbitration.remove(handle);
+      };
+      call.on('data', (msg: any) => {
+        try {
+          if (msg.update === 'arbitration') state.arbitration.onArbitration(handle, msg.arbitration);
+          else log.debug('stream message ignored', { kind: msg.update });
+        } catch (err) {
+          handle.end(asTargetError(err).grpcCode, asTargetError(err).message);
+          finish();
+        }
+      });
+      call.on('end', () => {
+        finish();
+        handle.end(Code.OK, '');
+      });
+      call.on('cancelled', finish);
+      call.on('error', finish);
+      call.on('close', finish);
+    },
+  });
+
+  const creds = opts.credentials ?? grpc.ServerCredentials.createInsecure();
+  const address = opts.address ?? '127.0.0.1:0';
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, creds, (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const host = address.replace(/:\d+$/, '');
+  const bound = `${host}:${port}`;
+  log.info('target listening', { address: bound, deviceId: state.deviceId, pipeline: !!state.pipeline });
+  return {
+    address: bound,
+    port,
+    state,
+    async stop() {
+      state.arbitration.closeAll(Code.UNAVAILABLE, 'target shutting down');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => { server.forceShutdown(); resolve(); }, 2000);
+        server.tryShutdown(() => { clearTimeout(timer); resolve(); });
+      });
+    },
+  };
+}

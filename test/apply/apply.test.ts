@@ -1,0 +1,153 @@
+// applyPlan against the real target over P4Runtime: make-before-break order
+// and request boundaries, compensation after a failed update inside a
+// request, and a stop request mid-apply. The session is the real client; a
+// pass-through recorder only notes what was sent.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyPlan } from '../../src/apply/apply.ts';
+import { planSteps } from '../../src/apply/steps.ts';
+import type { SwitchSession, Update } from '../../src/apply/session.ts';
+import { writeRank } from '../../src/compile/order.ts';
+import { peekOwner } from '../../src/diff/peek.ts';
+import { plan } from '../../src/diff/plan.ts';
+import { desiredFromFiles, type DesiredSet } from '../../src/reconcile/desired.ts';
+import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
+import type { SwitchHandle } from '../../src/reconcile/switch.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import { startTarget, type RunningTarget } from '../../src/target/server.ts';
+import { P4INFO, entityCount } from '../helpers/reconcile-env.ts';
+import { specRepo, type FlowDef } from '../helpers/spec-repo.ts';
+
+function desiredFor(address: string, flows: FlowDef[]): DesiredSet {
+  const files = new Map(Object.entries(specRepo({ targets: [{ name: 'leaf1', address }], flows })).map(([k, v]) => [k, Buffer.from(v)]));
+  const d = desiredFromFiles('test', { now: new Date(), files });
+  assert.deepEqual(d.problems, []);
+  return d;
+}
+
+class Recorder implements SwitchSession {
+  requests: Update[][] = [];
+  constructor(private inner: SwitchSession) {}
+  write(updates: Update[], opts?: Parameters<SwitchSession['write']>[1]) {
+    this.requests.push(updates);
+    return this.inner.write(updates, opts);
+  }
+  read(filters: Buffer[]) {
+    return this.inner.read(filters);
+  }
+}
+
+describe('applyPlan', () => {
+  let target: RunningTarget;
+  let sw: SwitchHandle;
+  const flowsA: FlowDef[] = [
+    { name: 'web-api', from: 'web', to: 'api', ports: [443, 8443], steer: true },
+    { name: 'api-db', from: 'api', to: 'db', ports: [5432] },
+  ];
+  const flowsB: FlowDef[] = [
+    { name: 'web-api', from: 'web', to: 'api', ports: [443], qos: 'gold' },
+    { name: 'cache-db', from: 'cache', to: 'db', ports: [6379, 6380] },
+  ];
+
+  before(async () => {
+    target = await startTarget({ address: '127.0.0.1:0', p4infoFile: P4INFO });
+    const address = `127.0.0.1:${target.port}`;
+    sw = await p4rtSwitchFactory()({ name: 'leaf1', address, deviceId: 1, electionId: 5 }, silentLogger);
+    const d = desiredFor(address, flowsA);
+    await sw.ensurePipeline(d.pipelines.get('leaf1')!, 'push');
+  });
+  after(async () => {
+    await sw?.close();
+    await target?.stop();
+  });
+
+  const address = () => `127.0.0.1:${target.port}`;
+  const planFor = async (flows: FlowDef[]) => {
+    const d = desiredFor(address(), flows);
+    const desired = d.states.get('leaf1')!;
+    const index = d.pipelines.get('leaf1')!.index;
+    return { p: plan(desired, await sw.readManaged(desired), { index }), desired, index };
+  };
+
+  test('writes in make-before-break order; a request never spans two dependency levels', async () => {
+    const { p, desired, index } = await planFor(flowsA);
+    const rec = new Recorder(sw);
+    const r = await applyPlan(rec, p, { limits: { size: 4, maxBytes: 1 << 20 } });
+    assert.equal(r.ok, true);
+    assert.equal(r.written.inserted, desired.entries.length);
+    const levelOf = (u: Update) => {
+      const o = peekOwner(u.entity)!;
+      const name = o.kind === 'table_entry' ? index.table(o.id).name : index.actionProfile(o.id).name;
+      return (u.type === 'DELETE' ? 100 : 0) + writeRank(o.kind, name);
+    };
+    let last = -1;
+    for (const req of rec.requests) {
+      assert.ok(req.length <= 4);
+      const levels = new Set(req.map(levelOf));
+      assert.equal(levels.size, 1, 'one level per request');
+      const lv = [...levels][0];
+      assert.ok(lv >= last, 'levels ascend');
+      last = lv;
+    }
+    // members and groups before nf_steer; flow_policy before flow_classify
+    const flat = rec.requests.flat().map(levelOf);
+    assert.deepEqual(flat, [...flat].sort((a, b) => a - b));
+    assert.equal(entityCount(target.state.snapshot()), desired.entries.length);
+
+    // Change: deletes come after every insert/modify, in reverse dependency order.
+    const next = await planFor(flowsB);
+    assert.ok(next.p.deletes.length > 0 && next.p.inserts.length > 0 && next.p.modifies.length > 0);
+    const steps = planSteps(next.p);
+    const firstDelete = steps.findIndex((s) => s.update.type === 'DELETE');
+    assert.ok(steps.slice(firstDelete).every((s) => s.update.type === 'DELETE'));
+    const delRanks = steps.slice(firstDelete).map((s) => writeRank(s.change.entity, s.change.table));
+    assert.deepEqual(delRanks, [...delRanks].sort((a, b) => b - a));
+    const r2 = await applyPlan(sw, next.p, { limits: { size: 3, maxBytes: 1 << 20 } });
+    assert.equal(r2.ok, true);
+    const check = await planFor(flowsB);
+    assert.equal(check.p.inserts.length + check.p.modifies.length + check.p.deletes.length, 0);
+  });
+
+  test('a failed update inside a request: the request’s applied updates and earlier requests are undone', async () => {
+    const old = target.state.snapshot();
+    const { p, desired, index } = await planFor(flowsA);
+    target.state.failUpdate({ nth: 5, code: 'INTERNAL', message: 'injected' });
+    const r = await applyPlan(sw, p, {
+      limits: { size: 3, maxBytes: 1 << 20 },
+      verify: async (expect) => {
+        const live = await sw.readManaged(desired);
+        if (expect === 'new') return plan(desired, live, { index }).unchanged === desired.entries.length;
+        return JSON.stringify(target.state.snapshot()) === JSON.stringify(old);
+      },
+    });
+    assert.equal(r.ok, false);
+    assert.equal(r.leftAt, 'old');
+    assert.equal(r.failed?.index, 4);
+    assert.equal(r.failed?.message, 'injected');
+    assert.ok(r.rolledBack >= 4);
+    assert.deepEqual(target.state.snapshot(), old);
+  });
+
+  test('a stop request mid-apply finishes the request in flight, then rolls back', async () => {
+    const old = target.state.snapshot();
+    const { p } = await planFor(flowsA);
+    const stop = new AbortController();
+    let requests = 0;
+    let sent = 0;
+    const session: SwitchSession = {
+      write: async (u, o) => {
+        const res = await sw.write(u, o);
+        sent += u.length;
+        if (++requests === 2) stop.abort(new Error('SIGTERM'));
+        return res;
+      },
+      read: (f) => sw.read(f),
+    };
+    const r = await applyPlan(session, p, { limits: { size: 2, maxBytes: 1 << 20 }, signal: stop.signal });
+    assert.equal(r.aborted, true);
+    assert.equal(r.attempted, sent - r.rolledBack);
+    assert.ok(r.attempted >= 2);
+    assert.equal(r.leftAt, 'old');
+    assert.deepEqual(target.state.snapshot(), old);
+  });
+});

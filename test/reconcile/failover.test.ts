@@ -1,0 +1,45 @@
+// Two replicas against one switch: arbitration makes the higher election id
+// primary; the backup keeps its stream and writes nothing; when the primary's
+// client closes, the backup is promoted and converges within seconds without
+// re-writing what the primary already wrote.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Bench, until } from '../helpers/reconcile-env.ts';
+
+const bench = new Bench();
+after(() => bench.close());
+
+test('backup takes over when the primary goes away, without a full re-write', async () => {
+  const target = await bench.startTarget();
+  const c1 = await bench.commit([
+    { name: 'web-api', from: 'web', to: 'api', ports: [443], steer: true },
+    { name: 'api-db', from: 'api', to: 'db', ports: [5432, 5433] },
+  ]);
+  const primary = bench.reconciler({ electionId: 20 });
+  const backup = bench.reconciler({ electionId: 10 });
+
+  const p = await primary.sync('test');
+  assert.equal(p!.switches[0].outcome, 'Converged');
+  const converged = target.state.snapshot();
+
+  const b = await backup.sync('test');
+  assert.equal(b!.switches[0].outcome, 'Skipped');
+  assert.equal(backup.snapshot().switches.leaf1.role, 'backup');
+  assert.deepEqual(target.state.snapshot(), converged);
+
+  const t0 = Date.now();
+  await primary.stop(); // closes its P4Runtime stream: the switch re-arbitrates
+  await until(() => backup.snapshot().switches.leaf1?.appliedCommit === c1, 5000, 'backup promoted and synced');
+  const took = Date.now() - t0;
+  const st = backup.snapshot().switches.leaf1;
+  assert.equal(st.role, 'primary');
+  assert.equal(st.lastOutcome, 'Unchanged');
+  assert.ok(took < 5000, `failover took ${took} ms`);
+  assert.doesNotMatch(backup.metrics.render(), /flowops_updates_written_total\{/);
+  assert.deepEqual(target.state.snapshot(), converged);
+
+  // The new primary does write when Git changes.
+  await bench.commit([{ name: 'web-api', from: 'web', to: 'api', ports: [443, 444], steer: true }]);
+  const ev = await backup.sync('test');
+  assert.equal(ev!.switches[0].outcome, 'Converged');
+});

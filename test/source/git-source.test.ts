@@ -1,0 +1,115 @@
+// GitSource against real repositories: a local repo read in place, and one
+// served over smart HTTP by `git http-backend` (shallow clone, token auth,
+// force-push, unreachable remote).
+import { test, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import { GitSource } from '../../src/source/git-source.ts';
+import { readFilesAtRef } from '../../src/source/tree.ts';
+import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.ts';
+import { commitFiles, initRepo, tempDir } from '../helpers/git-repo.ts';
+
+const dirs: string[] = [];
+const servers: GitHttpServer[] = [];
+after(async () => {
+  for (const s of servers) await s.close();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+function tmp(p: string) {
+  const d = tempDir(p);
+  dirs.push(d);
+  return d;
+}
+
+describe('readFilesAtRef', () => {
+  test('reads blobs of the commit, not the work tree', async () => {
+    const dir = path.join(tmp('tree'), 'repo');
+    const c1 = await initRepo(dir, { 'a.yaml': 'one', 'flows/t1/b.yaml': 'two' });
+    const c2 = await commitFiles(dir, { 'a.yaml': 'one-v2', 'flows/t1/b.yaml': null });
+    fs.writeFileSync(path.join(dir, 'a.yaml'), 'dirty work tree');
+
+    const at1 = await readFilesAtRef({ fs, dir, ref: c1 });
+    assert.equal(at1.commit, c1);
+    assert.deepEqual([...at1.files.keys()].sort(), ['a.yaml', 'flows/t1/b.yaml']);
+    assert.equal(at1.files.get('flows/t1/b.yaml')!.toString(), 'two');
+
+    const head = await readFilesAtRef({ fs, dir, ref: 'main' });
+    assert.equal(head.commit, c2);
+    assert.deepEqual([...head.files.entries()].map(([k, v]) => [k, v.toString()]), [['a.yaml', 'one-v2']]);
+
+    const short = await readFilesAtRef({ fs, dir, ref: c1.slice(0, 8), under: 'flows' });
+    assert.deepEqual([...short.files.keys()], ['flows/t1/b.yaml']);
+  });
+
+  test('unknown ref is a typed error', async () => {
+    const dir = path.join(tmp('tree'), 'repo');
+    await initRepo(dir, { 'a.yaml': 'x' });
+    await assert.rejects(readFilesAtRef({ fs, dir, ref: 'no-such-branch' }), { code: 'GIT_REF_NOT_FOUND' });
+  });
+});
+
+describe('GitSource (local path)', () => {
+  test('follows the branch and reports change only when the commit moves', async () => {
+    const dir = path.join(tmp('local'), 'repo');
+    const c1 = await initRepo(dir, { 'specs.yaml': 'v1' });
+    const src = new GitSource({ repo: dir, branch: 'main', cacheDir: path.join(tmp('cache'), 'c') });
+    assert.deepEqual(await src.poll(), { commit: c1, changed: true });
+    assert.deepEqual(await src.poll(), { commit: c1, changed: false });
+    const c2 = await commitFiles(dir, { 'specs.yaml': 'v2' });
+    assert.deepEqual(await src.poll(), { commit: c2, changed: true });
+    assert.equal((await src.read()).files.get('specs.yaml')!.toString(), 'v2');
+  });
+});
+
+describe('GitSource (smart HTTP via git http-backend)', () => {
+  test('shallow clone with token, fetch, force-push, unreachable remote', async () => {
+    const root = tmp('served');
+    const repo = path.join(root, 'net.git');
+    const c1 = await initRepo(repo, { 'tenants/acme.yaml': 'v1', 'README.md': 'hi' });
+    const c2 = await commitFiles(repo, { 'tenants/acme.yaml': 'v2' });
+    const server = await startGitHttpServer({ root, token: 's3cret' });
+    servers.push(server);
+    const cacheDir = path.join(tmp('cache'), 'clone');
+
+    // Wrong token: reported, nothing current.
+    const bad = new GitSource({ repo: `${server.url}/net.git`, branch: 'main', cacheDir, token: 'wrong' });
+    const r0 = await bad.poll();
+    assert.equal(r0.commit, undefined);
+    assert.equal(r0.error?.code, 'GIT_FETCH_FAILED');
+
+    const src = new GitSource({ repo: `${server.url}/net.git`, branch: 'main', cacheDir, token: 's3cret', under: 'tenants' });
+    assert.deepEqual(await src.poll(), { commit: c2, changed: true });
+    // Shallow: the parent commit was not fetched.
+    const gitdir = path.join(cacheDir, '.git');
+    assert.equal(fs.readFileSync(path.join(gitdir, 'shallow'), 'utf8').trim(), c2);
+    await assert.rejects(git.readCommit({ fs, gitdir, oid: c1 }));
+    assert.deepEqual([...(await src.read()).files.keys()], ['tenants/acme.yaml']);
+    assert.equal(fs.existsSync(path.join(cacheDir, 'tenants')), false, 'no work tree checked out');
+
+    // Nothing new → unchanged.
+    assert.deepEqual(await src.poll(), { commit: c2, changed: false });
+
+    // New commit → fetched.
+    const c3 = await commitFiles(repo, { 'tenants/acme.yaml': 'v3' });
+    assert.deepEqual(await src.poll(), { commit: c3, changed: true });
+
+    // Force-push: branch rewritten onto c1 with a different commit.
+    const c4 = await commitFiles(repo, { 'tenants/acme.yaml': 'rewritten' }, { parent: [c1] });
+    assert.deepEqual(await src.poll(), { commit: c4, changed: true });
+    assert.equal((await src.read()).files.get('tenants/acme.yaml')!.toString(), 'rewritten');
+
+    // Unreachable: last good commit kept, error reported; recovers afterwards.
+    server.setOffline(true);
+    const down = await src.poll();
+    assert.equal(down.commit, c4);
+    assert.equal(down.changed, false);
+    assert.equal(down.error?.code, 'GIT_FETCH_FAILED');
+    assert.equal((await src.read()).commit, c4);
+    server.setOffline(false);
+    const c5 = await commitFiles(repo, { 'tenants/acme.yaml': 'v5' });
+    assert.deepEqual(await src.poll(), { commit: c5, changed: true });
+    assert.equal(src.error, undefined);
+  });
+});
