@@ -3,7 +3,7 @@
 // output, apply's batches, plan rendering) uses these comparators.
 import type { EntityKind } from './types.ts';
 import type { ChangeKind } from '../diff/types.ts';
-import { TABLES, PROFILES } from './tables.ts';
+import { TABLES } from './tables.ts';
 
 /**
  * Rank of a table or profile in the *make* direction (insert/modify). Lower is
@@ -41,9 +41,6 @@ const TABLE_RANK = new Map<string, number>([
   [TABLES.nfSteer.name, 5],
   [TABLES.flowClassify.name, 6],
 ]);
-// Profiles are ranked by entity kind above; kept here so a new profile is a
-// deliberate edit of this file.
-void PROFILES;
 
 export interface Orderable {
   kind: ChangeKind;

@@ -2,7 +2,7 @@
 // A Map<string, …> keyed by latin1 strings does the same job, but it makes a
 // string per entry on both sides and hashes it in C++; on 10^6 entries that
 // was ~2 s here. This open-addressing table hashes the bytes in place
-// (FNV-1a) and compares candidates byte by byte against one contiguous copy
+// (word-wise, see hashBytes) and compares candidates byte by byte against one contiguous copy
 // of the desired bytes, so a lookup allocates nothing and touches two cache
 // lines (the slot, the candidate's bytes) rather than a Buffer object each.
 
@@ -31,14 +31,10 @@ export class BytesIndex {
     const arena = this.arena;
     for (let i = 0; i < n; i++) {
       const item = items[i];
-      // Copy and hash in one pass (a native copy per small item costs more than this loop).
-      let h = 0x811c9dc5 | 0;
+      // A JS copy loop: a native copy per small item costs more than this.
       let o = this.offs[i];
-      for (let k = 0; k < item.length; k++) {
-        const c = item[k];
-        arena[o++] = c;
-        h = Math.imul(h ^ c, 0x01000193);
-      }
+      for (let k = 0; k < item.length; k++) arena[o++] = item[k];
+      const h = hashBytes(item);
       let p = h & this.mask;
       while (this.slots[2 * p] !== 0) p = (p + 1) & this.mask;
       this.slots[2 * p] = i + 1;
@@ -72,12 +68,27 @@ export class BytesIndex {
   }
 }
 
-/** FNV-1a, 32-bit, as a signed int (what an Int32Array slot holds). */
+/**
+ * A 32-bit hash of a byte string, as a signed int (what an Int32Array slot
+ * holds). Murmur3's mixing over 4-byte words: entities are 30-70 bytes that
+ * share long prefixes (table id, field ids), and taking a word at a time is
+ * twice as fast as a byte-wise FNV here.
+ */
 export function hashBytes(b: Uint8Array): number {
-  let x = 0x811c9dc5 | 0;
-  for (let i = 0; i < b.length; i++) {
-    x ^= b[i];
-    x = Math.imul(x, 0x01000193);
+  const n = b.length;
+  let h = n | 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    let k = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h = Math.imul(h ^ k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  return x;
+  for (; i < n; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h;
 }

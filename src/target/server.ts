@@ -184,6 +184,8 @@ export async function startTarget(opts: TargetOptions = {}): Promise<RunningTarg
     state,
     async stop() {
       state.arbitration.closeAll(Code.UNAVAILABLE, 'target shutting down');
+      // Streams that never arbitrated are not known to arbitration; end them too.
+      for (const call of streams) call.emit('error', { code: Code.UNAVAILABLE, details: 'target shutting down' });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => { server.forceShutdown(); resolve(); }, 2000);
         server.tryShutdown(() => { clearTimeout(timer); resolve(); });

@@ -234,7 +234,14 @@ export class TargetState {
   /** Applies updates as if another client wrote them: validated, but without arbitration or injected failures. */
   tamper(updates: TamperUpdate[]): UpdateResult[] {
     const Entity = protoType('p4.v1.Entity');
-    const lazy = updates.map((u) => ({ type: u.type, entity: () => Entity.decode(hexOf(u.entity)) }));
+    const decode = (bytes: Uint8Array | string) => () => {
+      try {
+        return Entity.decode(hexOf(bytes));
+      } catch (err) {
+        throw invalid(`entity does not decode as p4.v1.Entity: ${(err as Error).message}`);
+      }
+    };
+    const lazy = updates.map((u) => ({ type: u.type, entity: decode(u.entity) }));
     return this.applyBatch(lazy, 'CONTINUE_ON_ERROR', false).results;
   }
 
@@ -332,8 +339,8 @@ export class TargetState {
         const entity: any = Entity.decode(buf);
         if (kind === Rec.DEFAULT_ENTRY) {
           if (model.tables.get(entity.table_entry?.table_id)?.constDefaultActionId) continue;
-          applyUpdate(model, this.store, 'MODIFY', entity);
-        } else applyUpdate(model, this.store, 'INSERT', entity);
+          applyUpdate(model, this.store, 'MODIFY', entity, false);
+        } else applyUpdate(model, this.store, 'INSERT', entity, false);
       } catch (err) {
         dropped++;
         this.log.warn('entity dropped while restoring state', { err: asTargetError(err).message });

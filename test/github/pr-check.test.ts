@@ -14,6 +14,7 @@ import { createGitHubClient, type GitHubClient } from '../../src/report/github/c
 import { Outbox } from '../../src/report/github/outbox.ts';
 import { PrChecker } from '../../src/report/github/pr-check.ts';
 import { PrPoller } from '../../src/report/github/poller.ts';
+import type { LiveReader } from '../../src/report/github/pr-plan.ts';
 import { PLAN_MARKER } from '../../src/report/github/plan-comment.ts';
 import { signBody, toWebhookEvent } from '../../src/report/github/webhook.ts';
 import { createGitHubIntegration } from '../../src/report/github/integration.ts';
@@ -42,12 +43,12 @@ after(async () => {
   await repo.close();
 });
 
-function checker(opts: { client?: GitHubClient; checkRuns?: boolean } = {}) {
+function checker(opts: { client?: GitHubClient; checkRuns?: boolean; live?: LiveReader } = {}) {
   const c = opts.client ?? client;
   const outbox = new Outbox({ client: c, retryMs: 0 });
   outboxes.push(outbox);
   return new PrChecker({
-    client: c, outbox, repo: { owner: 'net', repo: 'intent' }, branch: 'main', checkRuns: opts.checkRuns,
+    client: c, outbox, repo: { owner: 'net', repo: 'intent' }, branch: 'main', checkRuns: opts.checkRuns, live: opts.live,
     git: { url: repo.url, gitdir: path.join(repo.root, `cache-${outboxes.length}`) },
   });
 }
@@ -118,6 +119,26 @@ test('a valid, signed PR: success status with counts, one plan comment; a push e
   assert.deepEqual(gh.failures, []);
 });
 
+test('with a live reader, each switch also shows what merging would write to it now', async () => {
+  const web = exampleFile(WEB) + newFlow('live-check', 9400);
+  const sha = await openPr(11, signed({ [WEB]: web }, 'acme', WEB));
+  const asked = new Map<string, number>();
+  const live: LiveReader = async (target, desired) => {
+    asked.set(target, desired.entries.length);
+    if (target === 'leaf2') throw new Error('UNAVAILABLE: leaf2 unreachable');
+    return []; // leaf1 was wiped: everything would be written
+  };
+  const report = (await checker({ live }).check(11))!;
+  assert.deepEqual([...asked.keys()].sort(), ['leaf1', 'leaf2']);
+  const body = gh.comments(REPO, 11)[0].body;
+  const leaf1 = report.switches.find((s) => s.target === 'leaf1')!;
+  assert.ok(body.includes(`### \`leaf1\`: +${leaf1.plan.inserts.length} ~0 -0 entries — against the live switch: +${asked.get('leaf1')} ~0 -0 entries\n`), body);
+  assert.match(body, /### `leaf2`: \+\d+ ~0 -0 entries — live state not read: UNAVAILABLE: leaf2 unreachable\n/);
+  assert.equal(gh.latestStatus(REPO, sha, 'flowops/plan')?.state, 'success');
+  gh.repo(REPO).pulls.find((p) => p.number === 11)!.state = 'closed';
+  assert.deepEqual(gh.failures, []);
+});
+
 test('an invalid PR fails with file:line in the status and a link to the line in the comment', async () => {
   const web = exampleFile(WEB) + newFlow('bad-port', 70000);
   const sha = await openPr(2, signed({ [WEB]: web }, 'acme', WEB));
@@ -169,7 +190,8 @@ test('two open PRs changing the same flow are flagged on both, and cleared when 
     assert.equal(gh.comments(REPO, n).length, 1);
   }
   assert.match(gh.comments(REPO, 5)[0].body, /— qos silver → gold\n/);
-  console.log(gh.comments(REPO, 6)[0].body);
+  // Removed entries are attributed to the flow through the base commit, and link to its line there.
+  assert.ok(gh.comments(REPO, 6)[0].body.includes(`(https://github.com/net/intent/blob/${repo.main}/${WEB}#L3): removes 1 entry (flow_classify ×1) — ports 443, 8080 → 443\n`));
   // PR 6 is closed (webhook): PR 5 is green again.
   gh.repo(REPO).pulls.find((p) => p.number === 6)!.state = 'closed';
   const poller = new PrPoller({ client, repo: { owner: 'net', repo: 'intent' }, branch: 'main', checker: c });

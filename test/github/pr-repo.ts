@@ -4,13 +4,14 @@
 // over smart HTTP by `git http-backend`.
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import git from 'isomorphic-git';
 import { initRepo, readTreeFiles, tempDir } from '../helpers/git-repo.ts';
 import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.ts';
 import { readFilesAtRef } from '../../src/source/tree.ts';
 import { signFile } from '../../src/specs/signature.ts';
 
-const EXAMPLE = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../flows-example-repo');
+const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../flows-example-repo');
 const author = { name: 'pr author', email: 'pr@flowops.invalid', timestamp: 1_700_000_000, timezoneOffset: 0 };
 let tick = 0;
 

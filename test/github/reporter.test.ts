@@ -159,3 +159,18 @@ test('a plan comment cut to fit is accepted by GitHub, and edited in place', asy
   assert.equal(gh.comments('net/intent', pr.number).length, 1);
   assert.deepEqual(gh.failures, []);
 });
+
+test('an operation GitHub refuses for good is dropped without blocking the rest; a torn queue file is set aside', async () => {
+  const file = path.join(tmp, 'torn.json');
+  fs.writeFileSync(file, '{"version":1,"queue":[{"kind":"sta');
+  const { outbox } = reporter(file);
+  assert.equal(outbox.pending.length, 0);
+  assert.ok(fs.existsSync(`${file}.corrupt`));
+  void outbox.submit({ kind: 'comment', repo, issueNumber: 9999, marker: '<!-- x -->', body: 'to nowhere' });
+  void outbox.submit({ kind: 'status', repo, sha: sha('9'), context: 'flowops/apply/leaf1', state: 'success', description: 'after the refused one' });
+  await outbox.flush();
+  assert.equal(outbox.pending.length, 0);
+  assert.deepEqual(outbox.dropped.map((d) => d.op.kind), ['comment']);
+  assert.equal(gh.latestStatus('net/intent', sha('9'), 'flowops/apply/leaf1')?.description, 'after the refused one');
+  assert.deepEqual(gh.failures, []);
+});

@@ -60,7 +60,7 @@ describe('reconciler', () => {
     const sw = ev!.switches[0];
     assert.equal(sw.outcome, 'Converged', sw.error?.message);
     assert.equal(sw.plan.deletes.length, 0);
-    assert.equal(sw.plan.inserts.length, 3 + 1 + 1 + 2); // classify ×(3+1), policy ×2
+    assert.equal(sw.plan.inserts.length, 3 + 1 + 1 + 1); // api-cache: 3 classify + policy; web-cache (icmp): classify + policy
     const good = bench.targets[0].state.snapshot();
 
     // Another client deletes a flow_classify entry and inserts a stray one.
@@ -86,7 +86,7 @@ describe('reconciler', () => {
   test('drift policy alert reports and leaves the switch alone; clears when the switch is fixed', async () => {
     const reporter = new RecordingReporter();
     const r = bench.reconciler({ drift: { policy: 'alert' } }, { reporter });
-    assert.equal((await r.sync('test'))!.switches[0].outcome, 'Unchanged');
+    { const o = (await r.sync('test'))!.switches[0]; assert.equal(o.outcome, 'Unchanged', o.error?.message); }
     const good = bench.targets[0].state.snapshot();
     const stray = strayEntry(P4InfoIndex.fromFile((await import('../helpers/reconcile-env.ts')).P4INFO));
     bench.targets[0].state.tamper([{ type: 'INSERT', entity: stray }]);
@@ -106,7 +106,7 @@ describe('reconciler', () => {
 
   test('target fails the Nth update → compensated back to exactly the old state', async () => {
     const r = bench.reconciler({ batch: { size: 2 } });
-    assert.equal((await r.sync('test'))!.switches[0].outcome, 'Unchanged');
+    { const o = (await r.sync('test'))!.switches[0]; assert.equal(o.outcome, 'Unchanged', o.error?.message); }
     const old = bench.targets[0].state.snapshot();
     await bench.commit([
       { name: 'web-api', from: 'web', to: 'api', ports: [443, 8443, 9443], steer: true, qos: 'gold' },
@@ -129,7 +129,7 @@ describe('reconciler', () => {
 
   test('invalid commit → nothing applied, old state kept, error names file:line', async () => {
     const r = bench.reconciler();
-    assert.equal((await r.sync('test'))!.switches[0].outcome, 'Unchanged');
+    { const o = (await r.sync('test'))!.switches[0]; assert.equal(o.outcome, 'Unchanged', o.error?.message); }
     const old = bench.targets[0].state.snapshot();
     const bad = `apiVersion: flowops.dev/v1
 kind: Flow

@@ -180,9 +180,10 @@ export class TestClient {
     if (r.code !== 0) throw new Error(`write failed: ${r.details} ${JSON.stringify(r.errors)}`);
   }
   /** Raw ReadResponse messages (byte lengths are what the chunking test checks). */
-  readRaw(entities: object[], deviceId = this.deviceId): Promise<Buffer[]> {
+  readRaw(entities: object[], deviceId = this.deviceId, role = ''): Promise<Buffer[]> {
     return new Promise((resolve, reject) => {
-      const call = this.client.makeServerStreamRequest('/p4.v1.P4Runtime/Read', (o: object) => enc('p4.v1.ReadRequest', o), (x: Buffer) => x, { device_id: deviceId, entities });
+      const req = { device_id: deviceId, entities, ...(role ? { role } : {}) };
+      const call = this.client.makeServerStreamRequest('/p4.v1.P4Runtime/Read', (o: object) => enc('p4.v1.ReadRequest', o), (x: Buffer) => x, req);
       const out: Buffer[] = [];
       call.on('data', (m: Buffer) => out.push(m));
       call.on('error', reject);

@@ -45,6 +45,7 @@ test('wildcards: all tables, one table, one entry; profiles by profile and id', 
   assert.deepEqual(hexes(await c.read([{ action_profile_group: { action_profile_id: PROFILE } }])), [hex(group(5, [[1, 1]]))]);
   // Several entities in one request; the role field is accepted.
   assert.equal((await c.read([{ table_entry: { table_id: T_LPM } }, { action_profile_group: {} }])).length, 2);
+  assert.equal((await c.readRaw([{ table_entry: { table_id: T_EXACT } }], 1, 'observer')).length, 1, 'one message');
   await assert.rejects(c.read([{ table_entry: { table_id: 0x02000999 } }]), { code: Code.NOT_FOUND });
   await assert.rejects(c.readRaw([{ table_entry: { table_id: 0 } }], 7), { code: Code.NOT_FOUND });
 });

@@ -214,5 +214,18 @@ test('failUpdate makes the Nth update from now fail with the given code', async 
 test('tamper writes bypassing arbitration and is visible to reads', async () => {
   const res = target.state.tamper([{ type: 'INSERT', entity: encodeEntity(exactEntry(3, 3)).toString('hex') }, { type: 'DELETE', entity: encodeEntity(exactEntry(4, 4)) }]);
   assert.deepEqual(res.map((r) => r.code), [0, Code.NOT_FOUND]);
+  assert.equal(target.state.tamper([{ type: 'INSERT', entity: 'ffff' }])[0]!.code, Code.INVALID_ARGUMENT, 'garbage bytes');
   assert.equal((await c.read([{ table_entry: { table_id: T_EXACT } }])).length, 1);
+});
+
+test('direct meter entries are modified in place; unsupported entities are UNIMPLEMENTED', async () => {
+  await c.writeOk([['INSERT', exactEntry(1, 1)]]);
+  const key = { table_id: T_EXACT, match: [exact(1, b(1)), exact(2, b(1))] };
+  await c.writeOk([['MODIFY', { direct_meter_entry: { table_entry: key, config: { cir: 1, cburst: 2, pir: 3, pburst: 4 } } }]]);
+  const [m] = await c.read([{ direct_meter_entry: { table_entry: { table_id: T_EXACT } } }]);
+  assert.equal(decodeEntity(m!).direct_meter_entry.config.pburst, '4');
+  assert.equal(await code(['INSERT', { direct_meter_entry: { table_entry: key, config: { cir: 1 } } }]), Code.INVALID_ARGUMENT, 'meters exist with their entry');
+  assert.equal(await code(['MODIFY', { direct_meter_entry: { table_entry: { ...key, match: [exact(1, b(2)), exact(2, b(2))] }, config: { cir: 1 } } }]), Code.NOT_FOUND);
+  assert.equal(await code(['INSERT', { register_entry: { register_id: 1 } }]), Code.UNIMPLEMENTED);
+  assert.equal(await code(['INSERT', {}]), Code.INVALID_ARGUMENT, 'no entity');
 });

@@ -16,6 +16,7 @@ import { loadSpecs, isSpecFile } from '../../specs/load.ts';
 import type { SpecSet } from '../../specs/spec-set.ts';
 import { readFilesAtRef } from '../../source/tree.ts';
 import { resolveRevision } from '../../source/rev-parse.ts';
+import { readSpecDir } from '../../source/dir.ts';
 import { P4InfoIndex } from '../../p4info/index.ts';
 import type { Target } from '../../specs/schema.ts';
 import { planBetween } from '../../diff/between.ts';
@@ -130,23 +131,12 @@ function p4infoResolver(flag: string | undefined, cwd: string): (t: Target) => P
   };
 }
 
-/** Every spec file under `dir` on disk, keyed by `/`-separated path relative to `dir`. */
+/** Every file under `dir` on disk (source/dir.ts), keyed by `/`-separated path relative to `dir`. */
 async function readDir(dir: string): Promise<Map<string, Buffer>> {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new FlowopsError('DIR_NOT_FOUND', `'${dir}' is not a directory`, { dir });
   }
-  const files = new Map<string, Buffer>();
-  const walk = (abs: string, rel: string) => {
-    for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
-      if (e.name.startsWith('.')) continue; // .git and editor droppings
-      const a = path.join(abs, e.name);
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(a, r);
-      else if (e.isFile() && isSpecFile(r)) files.set(r, fs.readFileSync(a));
-    }
-  };
-  walk(dir, '');
-  return files;
+  return readSpecDir(dir);
 }
 
 /** The --against side: a directory when one exists at that path, otherwise a ref of DIR's Git repository. */

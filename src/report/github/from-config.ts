@@ -8,7 +8,11 @@ import { ConfigError } from '../../shared/errors.ts';
 import { createGitHubIntegration, type GitHubIntegration } from './integration.ts';
 import type { LiveReader } from './pr-plan.ts';
 
-export function githubFromConfig(loaded: LoadedConfig, env: NodeJS.ProcessEnv, o: { logger?: Logger; live?: LiveReader } = {}): GitHubIntegration | undefined {
+export function githubFromConfig(
+  loaded: LoadedConfig,
+  env: NodeJS.ProcessEnv,
+  o: { logger?: Logger; live?: LiveReader; onPush?: (commit: string) => void } = {},
+): GitHubIntegration | undefined {
   const { config, baseDir } = loaded;
   const gh = config.github;
   if (!gh?.owner || !gh.repo) return undefined;
@@ -19,6 +23,6 @@ export function githubFromConfig(loaded: LoadedConfig, env: NodeJS.ProcessEnv, o
   return createGitHubIntegration({
     env, repo: { owner: gh.owner, repo: gh.repo }, branch: config.repo.branch, gitUrl: config.repo.url,
     gitToken: env[config.repo.tokenEnv], under: config.repo.dir || undefined, stateDir, appId: gh.appId, installationId: gh.installationId, apiUrl: gh.apiUrl,
-    logger: o.logger, live: o.live,
+    logger: o.logger, live: o.live, onPush: o.onPush,
   });
 }

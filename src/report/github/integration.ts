@@ -11,7 +11,7 @@ import type { LiveReader } from './pr-plan.ts';
 import { PrPoller } from './poller.ts';
 import { GitHubReporter } from './reporter.ts';
 import type { RepoRef } from './types.ts';
-import { createWebhookHandler } from './webhook.ts';
+import { createWebhookHandler, type WebhookEvent } from './webhook.ts';
 
 export interface GitHubIntegrationOptions {
   env: NodeJS.ProcessEnv;
@@ -35,6 +35,8 @@ export interface GitHubIntegrationOptions {
   live?: LiveReader;
   logger?: Logger;
   pollIntervalMs?: number;
+  /** Called for a webhook push to the tracked branch (e.g. the reconciler's triggerSync), besides re-checking PRs. */
+  onPush?: (commit: string) => void;
   /** Overrides, mostly for tests. */
   auth?: GitHubAuth;
   fetch?: typeof globalThis.fetch;
@@ -67,7 +69,11 @@ export function createGitHubIntegration(o: GitHubIntegrationOptions): GitHubInte
   });
   const poller = new PrPoller({ client, repo: o.repo, branch: o.branch, checker, intervalMs: o.pollIntervalMs, logger: log });
   const secret = o.env.GITHUB_WEBHOOK_SECRET;
-  const webhook = secret ? createWebhookHandler({ secret, logger: log, onEvent: (ev) => poller.handle(ev) }) : undefined;
+  const onEvent = (ev: WebhookEvent) => {
+    poller.handle(ev);
+    if (ev.kind === 'push' && ev.ref === `refs/heads/${o.branch}`) o.onPush?.(ev.after);
+  };
+  const webhook = secret ? createWebhookHandler({ secret, logger: log, onEvent }) : undefined;
   return {
     client, outbox, reporter, checker, poller, webhook,
     start() {

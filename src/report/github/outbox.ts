@@ -78,6 +78,7 @@ export class Outbox {
   /** Last JSON posted per key: re-posting an identical status or comment is skipped (GitHub keeps every status). */
   private sent = new Map<string, string>();
   private running: Promise<void> | undefined;
+  private lastFailed = false;
   private timer: NodeJS.Timeout | undefined;
   private log: Logger;
   readonly dropped: { op: OutboxOp; error: string }[] = [];
@@ -85,8 +86,14 @@ export class Outbox {
   constructor(private opts: OutboxOptions) {
     this.log = opts.logger ?? silentLogger;
     if (opts.file && fs.existsSync(opts.file)) {
-      const saved = JSON.parse(fs.readFileSync(opts.file, 'utf8'));
-      this.queue = Array.isArray(saved.queue) ? saved.queue : [];
+      try {
+        const saved = JSON.parse(fs.readFileSync(opts.file, 'utf8'));
+        this.queue = Array.isArray(saved.queue) ? saved.queue : [];
+      } catch (e: any) {
+        // A torn or hand-edited file must not stop the reconciler; keep it aside for a person to read.
+        fs.renameSync(opts.file, `${opts.file}.corrupt`);
+        this.log.error('github outbox file unreadable; starting empty', { file: opts.file, error: String(e?.message ?? e) });
+      }
     }
   }
 
@@ -108,12 +115,14 @@ export class Outbox {
 
   /** Sends queued operations in order until the queue is empty or GitHub fails transiently. Never rejects. */
   flush(): Promise<void> {
-    if (!this.running) {
-      this.running = this.drain().finally(() => { this.running = undefined; });
-      return this.running;
-    }
-    // A flush is under way; chain one more pass so operations queued meanwhile are not left behind.
-    return this.running.then(() => this.flush());
+    // One pass at a time: a pass under way also sends what is queued meanwhile, and after a
+    // transient failure the rest waits for the retry timer rather than hammering GitHub.
+    if (this.running) return this.running;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.queue.length && !this.lastFailed) void this.flush();
+    });
+    return this.running;
   }
 
   close(): void {
@@ -123,6 +132,7 @@ export class Outbox {
 
   private async drain(): Promise<void> {
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    this.lastFailed = false;
     while (this.queue.length) {
       const op = this.queue[0];
       try {
@@ -132,6 +142,7 @@ export class Outbox {
       } catch (e: any) {
         if (isTransient(e)) {
           this.log.warn('github unavailable; keeping operations queued', { queued: this.queue.length, status: e?.status, error: String(e?.message ?? e) });
+          this.lastFailed = true;
           this.scheduleRetry();
           return;
         }
