@@ -102,7 +102,7 @@ test('a valid, signed PR: success status with counts, one plan comment; a push e
   for (const s of report.switches) assert.match(body, new RegExp(`### \`${s.target}\`: \\+${s.plan.inserts.length} ~0 -0 entries\n`));
   const link = `https://github.com/net/intent/blob/${sha1}/${WEB}#L${lineOf(web, 'name: storefront-to-reviews') - 3}`; // the document's first line
   assert.ok(body.includes(`[flow \`acme/storefront-to-reviews\`](${link})`), body);
-  assert.match(body, /adds \d+ entries \(flow_classify ×\d+, flow_policy ×1\) — new: allows tcp 9000 from service storefront to service catalog\n/);
+  assert.match(body, /adds \d+ entries \(flow_classify ×\d+, flow_policy ×1\) — new: tcp\/9000 from storefront to catalog\n/);
 
   // synchronize: a second commit on the PR
   const web2 = web.replace('ports: [9000]', 'ports: [9000, 9001]');

@@ -1,28 +1,15 @@
 // What a PR changes about a flow or tenant, said in words a reviewer reads
-// without knowing P4: "new: allows tcp 9000 from service storefront to service
-// catalog", "qos silver → gold; ports 443, 8080 → 443". Pure: spec sets in,
-// one sentence per changed object out (keyed like Origin: `flow:acme/web`).
+// without knowing P4. Flows are described with the same vocabulary as
+// `flowops plan` (report/plan-words.ts); an edited spec lists only the fields
+// that changed ("qos silver → gold; ports 443, 8080 → 443"), which reads better
+// in a review than two full descriptions. Pure: spec sets in, one sentence per
+// object out, keyed like an entry's Origin (`flow:acme/web`).
 import type { Flow, Tenant } from '../../specs/schema.ts';
 import type { SpecSet } from '../../specs/spec-set.ts';
 import { specKey } from '../../specs/spec-set.ts';
+import { flowInWords } from '../plan-words.ts';
 
 type Specs = Pick<SpecSet, 'flows' | 'tenants'> | undefined;
-
-function endpoint(e: Flow['spec']['from'] | Flow['spec']['to']): string {
-  return 'service' in e ? `service ${e.service}` : `role ${e.role}`;
-}
-
-function describeFlow(f: Flow): string {
-  const s = f.spec;
-  const ports = s.ports?.length ? ` ${s.ports.join(', ')}` : '';
-  const extras = [
-    s.qos ? `qos ${s.qos}` : '',
-    s.rateLimit ? `limited to ${s.rateLimit.rate} (burst ${s.rateLimit.burst})` : '',
-    s.steer ? `through the ${s.steer}` : '',
-    s.expires ? `until ${s.expires}` : '',
-  ].filter(Boolean);
-  return `allows ${s.protocol}${ports} from ${endpoint(s.from)} to ${endpoint(s.to)}${extras.length ? ', ' + extras.join(', ') : ''}`;
-}
 
 function show(v: unknown): string {
   if (v === undefined) return 'unset';
@@ -40,6 +27,11 @@ function fieldChanges(a: Record<string, unknown>, b: Record<string, unknown>): s
   return out;
 }
 
+/**
+ * A note for every flow and tenant in either version. Objects whose spec did
+ * not change still get one ("entries change, spec unchanged: …"): their
+ * entries can move when a service they name gains an address.
+ */
 export function changeNotes(base: Specs, head: Specs): Map<string, string> {
   const notes = new Map<string, string>();
   const pairs = <T extends Flow | Tenant>(kind: string, b: readonly T[], h: readonly T[], describe: (x: T) => string) => {
@@ -47,15 +39,16 @@ export function changeNotes(base: Specs, head: Specs): Map<string, string> {
     const after = new Map(h.map((x) => [specKey(x), x]));
     for (const [k, x] of after) {
       const old = before.get(k);
-      if (!old) notes.set(`${kind}:${k}`, `new: ${describe(x)}`);
-      else {
-        const changes = fieldChanges(old.spec as Record<string, unknown>, x.spec as Record<string, unknown>);
-        if (changes.length) notes.set(`${kind}:${k}`, changes.join('; '));
+      if (!old) {
+        notes.set(`${kind}:${k}`, `new: ${describe(x)}`);
+        continue;
       }
+      const changes = fieldChanges(old.spec as Record<string, unknown>, x.spec as Record<string, unknown>);
+      notes.set(`${kind}:${k}`, changes.length ? changes.join('; ') : `spec unchanged (${describe(x)})`);
     }
-    for (const [k, x] of before) if (!after.has(k)) notes.set(`${kind}:${k}`, `removed (${describe(x)})`);
+    for (const [k, x] of before) if (!after.has(k)) notes.set(`${kind}:${k}`, `removed (was ${describe(x)})`);
   };
-  pairs('flow', base?.flows ?? [], head?.flows ?? [], describeFlow);
+  pairs('flow', base?.flows ?? [], head?.flows ?? [], flowInWords);
   pairs('tenant', base?.tenants ?? [], head?.tenants ?? [], (t) => `tenant id ${t.spec.id}`);
   return notes;
 }
