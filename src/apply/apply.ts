@@ -49,7 +49,7 @@ export class ApplyError extends FlowopsError {}
 export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   const log = opts.logger ?? silentLogger;
   const steps = planSteps(plan);
-  const applied: Step[] = [];
+  const applied: (Step & { uncertain?: boolean })[] = [];
   const result: ApplyResult = {
     ok: true, written: { inserted: 0, modified: 0, deleted: 0 }, attempted: 0, requests: 0,
     aborted: false, rolledBack: 0, leftAt: 'new',
@@ -66,7 +66,7 @@ export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyO
     result.requests++;
     try {
       await session.write(batch.map((s) => s.update), { atomicity: 'CONTINUE_ON_ERROR' });
-      applied.push(...batch);
+      for (const st of batch) applied.push(st);
       opts.onProgress?.(applied.length, steps.length);
       base += batch.length;
     } catch (err) {
@@ -87,7 +87,7 @@ export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyO
         // Nobody knows which updates of this request landed: undo each as a
         // best effort (failures ignored) and let the read-back decide.
         result.leftAt = 'unknown';
-        applied.push(...batch.map((st) => ({ ...st, uncertain: true })));
+        for (const st of batch) applied.push({ ...st, uncertain: true });
       }
       break;
     }

@@ -32,7 +32,9 @@ export function planSteps(plan: Plan): Step[] {
       changes.push({ ...ins, kind: 'modify', previous: d.bytes });
     } else changes.push(d);
   }
-  changes.push(...inserts.values(), ...plan.modifies);
+  // Loops, not push(...spread): a million arguments overflow the stack.
+  for (const c of inserts.values()) changes.push(c);
+  for (const c of plan.modifies) changes.push(c);
   changes.sort(compareWrites);
   return changes.map((change) => ({
     change,

@@ -5,7 +5,10 @@
 import { updateWireSize, type Update } from './messages.ts';
 
 export const DEFAULT_MAX_BATCH_BYTES = 3.5 * 1024 * 1024;
-export const DEFAULT_MAX_BATCH_UPDATES = 5000;
+// 1000 keeps a fully failed batch's error details (one p4.v1.Error per update,
+// ~50 bytes each, base64 in a trailer) under the 64 KB header block a Node
+// http2 server can send; past it the bundled target's Write never returns.
+export const DEFAULT_MAX_BATCH_UPDATES = 1000;
 
 /** [start, end) ranges of `updates`; a single update larger than maxBytes gets a batch of its own. */
 export function splitBatches(updates: readonly Update[], maxUpdates = DEFAULT_MAX_BATCH_UPDATES, maxBytes = DEFAULT_MAX_BATCH_BYTES): [number, number][] {

@@ -25,7 +25,7 @@ export interface P4RuntimeClientOptions {
   credentials?: grpc.ChannelCredentials;
   /** Largest message accepted. BMv2 answers a 1M-entry wildcard Read with one ~80 MB message. Default 256 MiB. */
   maxReceiveMessageBytes?: number;
-  /** Default update count per Write in writeBatches; also sizes the metadata limit for error details. Default 5000. */
+  /** Default update count per Write in writeBatches; also sizes the metadata limit for error details. Default 1000. */
   maxBatchUpdates?: number;
   /** Deadline for unary RPCs (Write, pipeline, capabilities). Default 120 s. */
   rpcTimeoutMs?: number;

@@ -11,6 +11,8 @@ import { Reconciler, type ReconcilerOptions } from './reconciler.ts';
 import { p4rtSwitchFactory } from './p4rt-switch.ts';
 import { ttyProgress } from './progress.ts';
 import type { Demo } from './demo.ts';
+import { githubFromConfig } from '../report/github/from-config.ts';
+import type { GitHubIntegration } from '../report/github/integration.ts';
 
 export const DEFAULT_CONFIG = 'flowops.config.yaml';
 
@@ -46,21 +48,35 @@ export function demoConfig(demo: Demo, env: NodeJS.ProcessEnv, listen: string): 
 
 export function makeReconciler(
   loaded: LoadedConfig,
-  o: { env: NodeJS.ProcessEnv; stdout: Writable; stderr: Writable; human?: Writable; logLevel?: Level; extra?: Partial<ReconcilerOptions> },
-): { reconciler: Reconciler; logger: Logger } {
+  o: { env: NodeJS.ProcessEnv; stdout: Writable; stderr: Writable; human?: Writable; logLevel?: Level; extra?: Partial<ReconcilerOptions>; github?: boolean },
+): { reconciler: Reconciler; logger: Logger; github?: GitHubIntegration } {
   const logger = createLogger({
     level: (o.env.FLOWOPS_LOG_LEVEL as Level) || o.logLevel || 'info',
     sink: (line) => o.stderr.write(line + '\n'),
     base: { app: 'flowops' },
   });
+  // GitHub (when the config has a github: section) needs the reconciler for live
+  // reads and push-triggered syncs, and the reconciler needs its reporter and
+  // webhook handler: tie the knot through a late-bound reference.
+  let late: Reconciler | undefined;
+  const github = o.github
+    ? githubFromConfig(loaded, o.env, {
+        logger,
+        live: (target, desired) => late!.readLive(target, desired),
+        onPush: () => late?.triggerSync('github push'),
+      })
+    : undefined;
   const reconciler = new Reconciler({
     loaded,
     env: o.env,
     logger,
-    connect: p4rtSwitchFactory(),
+    connect: p4rtSwitchFactory({ batchUpdates: loaded.config.batch.size }),
     human: o.human,
     progress: (target) => ttyProgress(o.stderr as Writable & { isTTY?: boolean }, `${target}: applying`),
+    reporter: github?.reporter,
+    githubWebhook: github?.webhook,
     ...o.extra,
   });
-  return { reconciler, logger };
+  late = reconciler;
+  return { reconciler, logger, github };
 }

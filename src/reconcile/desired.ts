@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { FlowopsError, SpecError, SpecErrors } from '../shared/errors.ts';
 import { loadSpecs } from '../specs/load.ts';
 import { checkSignatures } from '../specs/signature.ts';
-import type { SpecSet, Located } from '../specs/spec-set.ts';
 import type { Target } from '../specs/schema.ts';
 import { compile } from '../compile/compile.ts';
 import type { DesiredState } from '../compile/types.ts';
@@ -29,11 +28,11 @@ export interface PipelineFiles {
 
 export interface DesiredSet {
   commit: string;
-  specs?: SpecSet;
   problems: SpecProblem[];
   /** Desired state per Target name (empty when there are problems). */
   states: Map<string, DesiredState>;
-  targets: Located<Target>[];
+  /** The Target documents (plain, without source positions). */
+  targets: Target[];
   pipelines: Map<string, PipelineFiles>;
   /** Earliest `expires` of a flow still in force (ms since epoch), if any. */
   nextExpiry?: number;
@@ -105,13 +104,14 @@ export function desiredFromFiles(commit: string, opts: DesiredOptions): DesiredS
   for (const [f, b] of opts.files) texts.set(f, b);
   const loaded = loadSpecs(texts, { now: opts.now, expired: 'drop' });
   // A flow file the tenant did not sign is not the tenant's policy: never applied.
-  if (!loaded.errors.length) loaded.errors.push(...checkSignatures(loaded.specs, texts));
+  if (!loaded.errors.length) for (const e of checkSignatures(loaded.specs, texts)) loaded.errors.push(e);
   if (loaded.errors.length) {
     out.problems = loaded.errors.map(problem);
     return out;
   }
-  out.specs = loaded.specs;
-  out.targets = loaded.specs.targets;
+  // Keep nothing of the SpecSet: its documents hold YAML positions (ASTs) that
+  // cost more memory than the compiled entries. Targets are copied out plain.
+  out.targets = loaded.specs.targets.map((t) => ({ apiVersion: t.apiVersion, kind: t.kind, metadata: t.metadata, spec: t.spec }));
   for (const f of loaded.specs.flows) {
     if (!f.spec.expires) continue;
     const t = Date.parse(f.spec.expires);
@@ -123,7 +123,7 @@ export function desiredFromFiles(commit: string, opts: DesiredOptions): DesiredS
       out.pipelines.set(t.metadata.name, pipe);
       out.states.set(t.metadata.name, compile(loaded.specs, pipe.index, t.metadata.name, { now: opts.now }));
     } catch (err) {
-      if (err instanceof SpecErrors) out.problems.push(...err.errors.map(problem));
+      if (err instanceof SpecErrors) for (const e of err.errors) out.problems.push(problem(e));
       else if (err instanceof FlowopsError) out.problems.push(problem(err));
       else throw err;
     }

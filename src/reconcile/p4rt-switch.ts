@@ -7,12 +7,59 @@ import type grpc from '@grpc/grpc-js';
 import { P4RuntimeClient } from '../p4rt/client.ts';
 import { wildcardGroups, wildcardMembers, wildcardTable } from '../p4rt/filters.ts';
 import { protoType } from '../proto/load.ts';
+import { WireReader, WireWriter, WIRE_LEN } from '../p4info/wire.ts';
+import type { P4InfoIndex } from '../p4info/index.ts';
 import { FlowopsError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Update } from '../apply/session.ts';
 import type { DesiredState } from '../compile/types.ts';
 import type { PipelineFiles } from './desired.ts';
 import type { PipelineOutcome, SwitchAddress, SwitchFactory, SwitchHandle } from './switch.ts';
+
+/** Entity{table_entry{table_id, meter_config{}}}: every entry of a table with its direct meter config. */
+export function wildcardTableWithMeter(tableId: number): Buffer {
+  const w = new WireWriter(16);
+  const e = w.begin(2);
+  w.uintField(1, tableId);
+  const m = w.begin(6);
+  w.end(m);
+  w.end(e);
+  return w.finish();
+}
+
+/**
+ * A switch asked for meter configs answers `meter_config {}` for entries that
+ * have none; that means the same as no field, and desired entries have no
+ * field. Drops the empty field (a copy only for the entities that carry it).
+ */
+export function withoutEmptyMeter(entity: Buffer): Buffer {
+  const r = new WireReader(entity);
+  let outerTag = r.pos;
+  while (r.next()) {
+    if (r.fieldNo !== 2 || r.wireType !== WIRE_LEN) {
+      r.skip();
+      outerTag = r.pos;
+      continue;
+    }
+    const [s, e] = r.lenRange();
+    const inner = new WireReader(entity, s, e);
+    let tag = inner.pos;
+    while (inner.next()) {
+      if (inner.fieldNo === 6 && inner.wireType === WIRE_LEN) {
+        const [vs, ve] = inner.lenRange();
+        if (vs === ve) {
+          const body = Buffer.concat([entity.subarray(s, tag), entity.subarray(ve, e)]);
+          const w = new WireWriter(body.length + 16);
+          w.bytesField(2, body);
+          return Buffer.concat([entity.subarray(0, outerTag), w.finish(), entity.subarray(e)]);
+        }
+      } else inner.skip();
+      tag = inner.pos;
+    }
+    return entity;
+  }
+  return entity;
+}
 
 const cookies = new WeakMap<PipelineFiles, bigint>();
 
@@ -66,12 +113,19 @@ class P4rtSwitch implements SwitchHandle {
     return r;
   }
 
-  async readManaged(desired: DesiredState): Promise<Buffer[]> {
+  async readManaged(desired: DesiredState, index: P4InfoIndex): Promise<Buffer[]> {
     const filters: Buffer[] = [];
     for (const id of desired.managedProfileIds) filters.push(wildcardMembers(id), wildcardGroups(id));
-    for (const id of desired.managedTableIds) filters.push(wildcardTable(id));
+    for (const id of desired.managedTableIds) {
+      // Meter configs come back only when the filter asks for them (P4Runtime
+      // §9.1); without them a rate-limited flow would always look modified.
+      const meter = index.hasTable(id) && index.table(id).directMeterId !== 0;
+      filters.push(meter ? wildcardTableWithMeter(id) : wildcardTable(id));
+    }
     if (!filters.length) return [];
-    return this.client.read(filters);
+    const live = await this.client.read(filters);
+    for (let i = 0; i < live.length; i++) live[i] = withoutEmptyMeter(live[i]);
+    return live;
   }
 
   write(updates: Update[], opts?: { atomicity?: 'CONTINUE_ON_ERROR' | 'ROLLBACK_ON_ERROR' | 'DATAPLANE_ATOMIC' }): Promise<void> {

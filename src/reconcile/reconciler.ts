@@ -13,7 +13,7 @@
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { silentLogger, type Logger } from '../shared/log.ts';
-import { formatPos } from '../shared/errors.ts';
+import { FlowopsError, formatPos } from '../shared/errors.ts';
 import { GitSource, redact } from '../source/git-source.ts';
 import type { DesiredState } from '../compile/types.ts';
 import { plan } from '../diff/plan.ts';
@@ -126,7 +126,8 @@ export class Reconciler {
       healthy: () => !this.stopped,
       ready: () => this.readiness(),
       metrics: () => this.metrics.render(),
-      triggerSync: (reason) => void this.sync(reason).catch(() => {}),
+      // A person or a webhook asking for a sync wants the switches looked at, not only Git.
+      triggerSync: (reason) => this.triggerSync(reason),
       githubWebhook: this.opts.githubWebhook,
       logger: this.log,
     });
@@ -273,7 +274,8 @@ export class Reconciler {
         const s = this.stateOf(t.metadata.name, this.addressOf(t));
         const needs = o.force || o.changed || s.dirty || !s.handle || s.appliedCommit !== d.commit;
         if (!needs) return;
-        results.push(await this.convergeOne(s, d, reason));
+        const r = await this.convergeOne(s, d, reason);
+        if (r) results.push(r);
       }),
     );
     this.saveStatus();
@@ -364,7 +366,8 @@ export class Reconciler {
     void h?.close().catch(() => {});
   }
 
-  private async convergeOne(s: SwitchState, d: DesiredSet, reason: string): Promise<SwitchResult> {
+  /** One switch's sync; undefined when this replica is a backup (the primary reports that switch). */
+  private async convergeOne(s: SwitchState, d: DesiredSet, reason: string): Promise<SwitchResult | undefined> {
     const t0 = performance.now();
     const desired = d.states.get(s.name)!;
     const pipe = d.pipelines.get(s.name)!;
@@ -383,7 +386,7 @@ export class Reconciler {
       s.status.lastError = error?.message;
       const sz = planSize(res.plan);
       log.info('sync finished', { reason, outcome, inserts: res.plan.inserts.length, modifies: res.plan.modifies.length, deletes: res.plan.deletes.length, unchanged: res.plan.unchanged, ms: res.durationMs, error: error?.message, leftAt: error?.leftAt });
-      if (outcome === 'Converged') this.human(`${s.name}: converged to ${d.commit.slice(0, 7)} (+${res.written.inserted} ~${res.written.modified} -${res.written.deleted}, ${res.plan.unchanged} unchanged) in ${res.durationMs} ms`);
+      if (outcome === 'Converged') this.human(`${s.name}: converged to ${d.commit.slice(0, 7)} (+${res.written.inserted} ~${res.written.modified} -${res.written.deleted}, ${res.plan.unchanged} unchanged) in ${res.durationMs} ms: ${byTable(res.plan)}`);
       else if (outcome === 'Unchanged') this.human(`${s.name}: in sync with ${d.commit.slice(0, 7)} (${res.plan.unchanged} entries, nothing to write)`);
       else if (outcome === 'Planned') this.human(`${s.name}: plan-only: ${sz} change(s) not applied`);
       else if (outcome === 'Skipped') this.human(`${s.name}: skipped (${error?.message ?? 'backup replica'})`);
@@ -400,8 +403,12 @@ export class Reconciler {
       return done('Failed', { message: `cannot connect to ${s.address}: ${(err as Error).message}`, leftAt: 'unknown' });
     }
     if (!h.primary) {
+      // Not ours to write or to report: the primary replica reports this switch
+      // (a backup's "Skipped" would overwrite its status on GitHub).
       s.dirty = true; // converge when promoted
-      return done('Skipped', { message: 'backup replica: another controller is primary', leftAt: 'unknown' });
+      s.status.role = 'backup';
+      log.debug('backup replica: not syncing', { reason });
+      return undefined;
     }
     try {
       if (!s.pipelineOk) {
@@ -420,7 +427,7 @@ export class Reconciler {
 
     let live: Buffer[];
     try {
-      live = await h.readManaged(desired);
+      live = await h.readManaged(desired, pipe.index);
     } catch (err) {
       this.metrics.errors.inc({ stage: 'read', target: s.name });
       this.maybeDrop(s, err);
@@ -443,7 +450,7 @@ export class Reconciler {
         logger: log,
         onProgress: (n, total) => progress.update(n, total),
         verify: async (expect) => {
-          const now = await h.readManaged(desired);
+          const now = await h.readManaged(desired, pipe.index);
           const want = expect === 'new' ? desired : stateFromLive(live, desired, pipe.index);
           return planSize(plan(want, now, { prune: expect === 'old' ? true : this.config.prune, index: pipe.index })) === 0;
         },
@@ -505,7 +512,7 @@ export class Reconciler {
       if (!pipe) continue;
       let live: Buffer[];
       try {
-        live = await s.handle.readManaged(s.applied);
+        live = await s.handle.readManaged(s.applied, pipe.index);
       } catch (err) {
         this.metrics.errors.inc({ stage: 'drift', target: s.name });
         this.maybeDrop(s, err);
@@ -527,7 +534,7 @@ export class Reconciler {
       let healed = false;
       if (heal) {
         const r = await this.convergeOne(s, d, 'drift-heal');
-        healed = r.outcome === 'Converged';
+        healed = r?.outcome === 'Converged';
         if (healed) for (const kind of Object.keys(kinds)) this.metrics.driftEntries.set({ target: s.name, kind }, 0);
       }
       s.status.drift = { at: this.now().toISOString(), entries: n, healed, sample: entries.slice(0, 20).map((e) => `${e.kind} ${e.table} ${e.description}`) };
@@ -565,6 +572,21 @@ export class Reconciler {
     });
   }
 
+  // ------------------------------------------------------------------ for others
+
+  /** Live entries of a switch's managed tables (PR plans diff against them). Works on a backup too. */
+  async readLive(target: string, desired: DesiredState): Promise<Buffer[]> {
+    const s = this.switches.get(target);
+    const pipe = this.desired?.pipelines.get(target);
+    if (!s?.handle || !pipe) throw new FlowopsError('SWITCH_NOT_CONNECTED', `switch ${target} is not connected`, { target });
+    return s.handle.readManaged(desired, pipe.index);
+  }
+
+  /** Queues a sync that also reads every switch (POST /sync, a GitHub push webhook). */
+  triggerSync(reason: string): void {
+    void this.sync(reason, { force: true }).catch(() => {});
+  }
+
   // ------------------------------------------------------------------ plumbing
 
   private human(line: string): void {
@@ -593,6 +615,22 @@ export class Reconciler {
   snapshot(): StatusFile {
     return structuredClone(this.status);
   }
+}
+
+/** `flow_classify +12 -3, flow_policy +4` — what a sync changed, per table, for people. */
+function byTable(p: Plan): string {
+  const m = new Map<string, { '+': number; '~': number; '-': number }>();
+  const add = (table: string, k: '+' | '~' | '-') => {
+    const short = table.replace(/^ingress\./, '');
+    const c = m.get(short) ?? m.set(short, { '+': 0, '~': 0, '-': 0 }).get(short)!;
+    c[k]++;
+  };
+  for (const c of p.inserts) add(c.table, '+');
+  for (const c of p.modifies) add(c.table, '~');
+  for (const c of p.deletes) add(c.table, '-');
+  return [...m]
+    .map(([t, c]) => `${t} ${(['+', '~', '-'] as const).filter((k) => c[k]).map((k) => `${k}${c[k]}`).join(' ')}`)
+    .join(', ');
 }
 
 function emptyPlan(): Plan {

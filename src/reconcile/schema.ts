@@ -66,7 +66,7 @@ export const Config = z
       })
       .default({ size: 500, maxBytes: 1024 * 1024 })
       .meta({ description: 'how writes are split into requests' }),
-    electionId: z.int().min(1).default(1).meta({ description: 'P4Runtime election id; give replicas different ids (highest becomes primary)' }),
+    electionId: z.int().min(1).optional().meta({ description: 'P4Runtime election id of this replica (default: the Target spec electionId, else 1); give replicas different ids, the highest is primary' }),
     targets: z.record(z.string(), TargetOverride).default({}).meta({ description: 'per-switch overrides keyed by Target name' }),
     http: z
       .strictObject({

@@ -4,6 +4,7 @@
 import type { SwitchSession } from '../apply/session.ts';
 import type { DesiredState } from '../compile/types.ts';
 import type { Logger } from '../shared/log.ts';
+import type { P4InfoIndex } from '../p4info/index.ts';
 import type { PipelineFiles } from './desired.ts';
 
 export interface SwitchAddress {
@@ -26,8 +27,8 @@ export interface SwitchHandle extends SwitchSession {
   onDisconnect(fn: (err: Error) => void): void;
   /** Makes the switch run `pipe` (compare cookies; push only when different), or checks it in verify mode. */
   ensurePipeline(pipe: PipelineFiles, mode: 'push' | 'verify'): Promise<PipelineOutcome>;
-  /** Wildcard read of exactly the tables and profiles `desired` manages. */
-  readManaged(desired: DesiredState): Promise<Buffer[]>;
+  /** Wildcard read of exactly the tables and profiles `desired` manages (with meter configs of tables that have a direct meter). */
+  readManaged(desired: DesiredState, index: P4InfoIndex): Promise<Buffer[]>;
   close(): Promise<void>;
 }
 

@@ -1,10 +1,14 @@
 // Client arbitration on StreamChannel (P4Runtime spec §5): per (device, role)
 // the stream with the highest election id is primary. Every stream learns
 // its standing from MasterArbitrationUpdate messages; only the primary's
-// election id may Write or set the pipeline.
+// election id may Write or set the pipeline. A role's config (roles.ts) is
+// given by its clients in the same message; every client of a role must give
+// the same one, and the target remembers it for Reads after they leave.
 import { Code } from '../proto/load.ts';
 import { PbWriter, toBig } from './pb.ts';
 import type { Logger } from '../shared/log.ts';
+import { parseRoleConfig, type RoleDescription } from './roles.ts';
+import { asTargetError } from './errors.ts';
 
 export interface ArbitrationStream {
   /** Sends an encoded p4.v1.StreamMessageResponse. */
@@ -19,6 +23,8 @@ interface Member {
   role: string;
   /** null: the client gave no election id and can only ever be a backup. */
   electionId: bigint | null;
+  /** The role's description as this client gave it; null = the whole pipeline. */
+  desc: RoleDescription | null;
 }
 
 export function uint128(msg: { high?: unknown; low?: unknown } | null | undefined): bigint | null {
@@ -28,6 +34,14 @@ export function uint128(msg: { high?: unknown; low?: unknown } | null | undefine
 
 export class Arbitration {
   private members = new Map<ArbitrationStream, Member>();
+  /** Last description seen per role, so Reads naming a role are scoped even when no client of it is connected. */
+  private known = new Map<string, RoleDescription | null>([['', null]]);
+  /**
+   * Emulates a P4Runtime 1.3 server (quirk api-1.3): Role.name (field 3) did
+   * not exist then, so its bytes are unknown fields a 1.3 server skips; every
+   * client lands in the default role. Role configs are ignored the same way.
+   */
+  ignoreRoleNames = false;
 
   constructor(private deviceId: () => bigint, private log: Logger) {}
 
@@ -38,7 +52,26 @@ export class Arbitration {
       this.drop(stream, Code.NOT_FOUND, `device id ${device} is not known (this target is device ${this.deviceId()})`);
       return;
     }
-    const role = upd.role?.name ?? '';
+    const role = this.ignoreRoleNames ? '' : upd.role?.name ?? '';
+    let desc: RoleDescription | null = null;
+    if (!this.ignoreRoleNames) {
+      try {
+        desc = parseRoleConfig(upd.role?.config);
+      } catch (err) {
+        this.drop(stream, Code.INVALID_ARGUMENT, asTargetError(err).message);
+        return;
+      }
+      if (desc && !role) {
+        this.drop(stream, Code.INVALID_ARGUMENT, 'the default role (no role name) has the whole pipeline and takes no role config');
+        return;
+      }
+      for (const m of this.members.values()) {
+        if (m.stream !== stream && m.role === role && (m.desc?.key ?? null) !== (desc?.key ?? null)) {
+          this.drop(stream, Code.INVALID_ARGUMENT, `role '${role}' is already in use with a different role config; every client of a role must send the same one`);
+          return;
+        }
+      }
+    }
     const electionId = upd.election_id ? uint128(upd.election_id) : null;
     const existing = this.members.get(stream);
     if (existing && existing.role !== role) {
@@ -54,8 +87,9 @@ export class Arbitration {
       }
     }
     const before = this.primary(role);
-    if (existing) existing.electionId = electionId;
-    else this.members.set(stream, { stream, role, electionId });
+    if (existing) Object.assign(existing, { electionId, desc });
+    else this.members.set(stream, { stream, role, electionId, desc });
+    this.known.set(role, desc);
     const after = this.primary(role);
     this.log.info('arbitration', { peer: stream.peer, role, electionId, primary: after?.stream === stream });
     if (before !== after || before?.electionId !== after?.electionId) this.notifyRole(role);
@@ -85,6 +119,16 @@ export class Arbitration {
   isPrimary(role: string, electionId: bigint | null): boolean {
     const p = this.primary(role);
     return !!p && electionId !== null && p.electionId === electionId;
+  }
+
+  /**
+   * The description in force for `role`: its clients' (all equal), else the
+   * last one seen. Undefined for a role no client has ever arbitrated for.
+   */
+  roleDescription(role: string): RoleDescription | null | undefined {
+    if (this.ignoreRoleNames) return null;
+    for (const m of this.members.values()) if (m.role === role) return m.desc;
+    return this.known.get(role);
   }
 
   /** Ends every stream (target shutdown or pipeline-independent reset). */

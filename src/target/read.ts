@@ -1,27 +1,45 @@
 // Read: wildcard expansion over the store and chunked ReadResponses. The
 // response is assembled from stored canonical bytes (field 1 = Entity) into
 // buffers under the chunk limit, so a million entries never become objects
-// and no message outgrows a client's 4 MB receive limit.
+// and no message outgrows a client's 4 MB receive limit (unless the
+// single-read-message quirk asks for one message of any size, as BMv2 sends).
+// A Read naming a role sees only that role's tables and profiles.
 import { Code } from '../proto/load.ts';
 import { TargetError } from './errors.ts';
+import type { RoleScope } from './roles.ts';
 import { PbWriter, scanFields, varintLen } from './pb.ts';
 import { canonicalMatch, encodeCounterData, entryKey, wrapEntity } from './canonical.ts';
 import type { Store } from './store.ts';
 import type { PipelineModel, TableModel } from './model.ts';
 
-/** Packs Entity byte strings into ReadResponse messages of at most `max` bytes. */
+/** The largest single ReadResponse this target builds (a Buffer must stay well under 2^32). */
+export const MAX_READ_MESSAGE_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Packs Entity byte strings into ReadResponse messages of at most `max`
+ * bytes. The buffer starts at 1 MiB (or `max` if smaller) and doubles as
+ * needed, so a huge `max` (one message for the whole Read) costs only what
+ * the entities take.
+ */
 export class Chunker {
   private buf: Buffer;
   private off = 0;
   readonly done: Buffer[] = [];
-  constructor(private max: number) {
-    this.buf = Buffer.allocUnsafe(max);
+  private max: number;
+  constructor(max: number) {
+    this.max = Math.min(max, MAX_READ_MESSAGE_BYTES);
+    this.buf = Buffer.allocUnsafe(Math.min(this.max, 1024 * 1024));
   }
   push(entity: string | Buffer): void {
     const len = entity.length;
     const need = 1 + varintLen(len) + len;
     if (need > this.max) throw new TargetError(Code.RESOURCE_EXHAUSTED, `one entity (${len} bytes) exceeds the read chunk size`);
     if (this.off + need > this.max) this.flush();
+    if (this.off + need > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.min(this.max, Math.max(this.buf.length * 2, this.off + need)));
+      this.buf.copy(next, 0, 0, this.off);
+      this.buf = next;
+    }
     const b = this.buf;
     b[this.off++] = 0x0a;
     let n = len;
@@ -70,11 +88,26 @@ function tableEntryOf(entity: string): Buffer {
   return outer.subarray(f.valueStart, f.end);
 }
 
-interface ReadCtx { model: PipelineModel; store: Store }
+interface ReadCtx { model: PipelineModel; store: Store; scope?: RoleScope }
 
+const outsideRole = (scope: RoleScope, what: string) =>
+  new TargetError(Code.PERMISSION_DENIED, `role '${scope.role}' may not read ${what}: it is outside the role's config`);
+
+/** Tables a request selects: all (of the role's) for id 0, else the one named, which must be the role's. */
 function tablesFor(ctx: ReadCtx, tableId: number, filter: (t: TableModel) => boolean = () => true): TableModel[] {
-  if (tableId === 0) return [...ctx.model.tables.values()].filter(filter);
-  return [ctx.model.table(tableId)];
+  const { scope } = ctx;
+  if (tableId === 0) return [...ctx.model.tables.values()].filter((t) => filter(t) && (!scope || scope.tables.has(t.id)));
+  const t = ctx.model.table(tableId);
+  if (scope && !scope.tables.has(t.id)) throw outsideRole(scope, t.name);
+  return [t];
+}
+
+function profilesFor(ctx: ReadCtx, profileId: number): number[] {
+  const { scope } = ctx;
+  if (profileId === 0) return [...ctx.model.profiles.keys()].filter((id) => !scope || scope.profiles.has(id));
+  const p = ctx.model.profile(profileId);
+  if (scope && !scope.profiles.has(p.id)) throw outsideRole(scope, p.name);
+  return [p.id];
 }
 
 /** Keys of `table` selected by a request TableEntry: one when the match is given, else all. */
@@ -124,7 +157,7 @@ export function* readEntity(ctx: ReadCtx, entity: any, out: Chunker): Generator<
       const isGroup = entity.entity === 'action_profile_group';
       const req = entity[entity.entity];
       const pid = req.action_profile_id ?? 0;
-      const profiles = pid === 0 ? [...model.profiles.keys()] : [model.profile(pid).id];
+      const profiles = profilesFor(ctx, pid);
       const id = (isGroup ? req.group_id : req.member_id) ?? 0;
       for (const p of profiles) {
         if (isGroup) {
@@ -173,6 +206,7 @@ export function* readEntity(ctx: ReadCtx, entity: any, out: Chunker): Generator<
     case null:
       throw new TargetError(Code.INVALID_ARGUMENT, 'read request entity is empty');
     default:
+      if (ctx.scope) throw outsideRole(ctx.scope, entity.entity);
       throw new TargetError(Code.UNIMPLEMENTED, `reading ${entity.entity} is not supported by this target`);
   }
 }

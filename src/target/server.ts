@@ -11,6 +11,9 @@ import { PbWriter } from './pb.ts';
 import { readP4InfoFile } from './model.ts';
 import { TargetState, type WriteOutcome } from './state.ts';
 import type { ArbitrationStream } from './arbitration.ts';
+import { MAX_READ_MESSAGE_BYTES } from './read.ts';
+import { apiVersionFor, parseQuirks, type Quirk } from './quirks.ts';
+import { targetServerCredentials, type TargetTlsOptions } from './tls.ts';
 
 export interface TargetOptions {
   address?: string;
@@ -20,12 +23,27 @@ export interface TargetOptions {
   /** State file: loaded at start, rewritten after every successful Write / SetForwardingPipelineConfig. */
   persistFile?: string;
   credentials?: grpc.ServerCredentials;
+  /** Serve TLS (mutual TLS with `clientCaFile`); ignored when `credentials` is given. */
+  tls?: TargetTlsOptions;
+  /** Real targets' gaps to emulate (quirks.ts). */
+  quirks?: readonly (Quirk | string)[];
+  /** What Capabilities reports; default 1.4.0 (1.3.0 with the api-1.3 quirk). */
+  apiVersion?: string;
   logger?: Logger;
   maxReadChunkBytes?: number;
+  /**
+   * Largest google.rpc.Status (raw bytes) sent in grpc-status-details-bin.
+   * The trailer travels base64-encoded, and grpc-js clients accept at most
+   * Node's default 64 KiB header list: a bigger trailer is dropped and the
+   * client waits until its deadline. Beyond this size the target sends the
+   * status without per-update details and says why. Default 46 KiB.
+   */
+  maxErrorDetailsBytes?: number;
 }
 
 export interface RunningTarget {
   address: string;
+  apiVersion: string;
   port: number;
   state: TargetState;
   stop(): Promise<void>;
@@ -81,8 +99,14 @@ function rpcError(err: unknown): grpc.ServiceError {
 
 export async function startTarget(opts: TargetOptions = {}): Promise<RunningTarget> {
   const log = opts.logger ?? silentLogger;
-  const maxChunk = opts.maxReadChunkBytes ?? 1024 * 1024;
+  const quirks = parseQuirks(opts.quirks ?? []);
+  const apiVersion = apiVersionFor(quirks, opts.apiVersion);
+  const maxDetails = opts.maxErrorDetailsBytes ?? 46 * 1024;
+  const maxChunk = quirks.includes('single-read-message') ? MAX_READ_MESSAGE_BYTES : opts.maxReadChunkBytes ?? 1024 * 1024;
+  const creds = opts.credentials ?? (opts.tls ? targetServerCredentials(opts.tls) : grpc.ServerCredentials.createInsecure());
   const state = new TargetState(opts.deviceId ?? 1n, log, opts.persistFile);
+  for (const q of quirks) state.quirks.add(q);
+  state.arbitration.ignoreRoleNames = quirks.includes('api-1.3');
   const loaded = state.load();
   if (!loaded && opts.p4infoFile) state.preload(readP4InfoFile(opts.p4infoFile));
   else if (loaded && opts.p4infoFile && !state.pipeline) state.preload(readP4InfoFile(opts.p4infoFile));
@@ -96,8 +120,13 @@ export async function startTarget(opts: TargetOptions = {}): Promise<RunningTarg
         if (!out.failed) return cb(null, Buffer.alloc(0));
         const { message, details } = writeErrorStatus(out);
         const md = new grpc.Metadata();
-        md.set('grpc-status-details-bin', details);
         log.info('write failed', { updates: out.results.length, failed: out.failed, atomicity: out.atomicity });
+        if (details.length > maxDetails) {
+          log.warn('write error details too large for the trailer', { bytes: details.length, limit: maxDetails, updates: out.results.length });
+          const why = `${message}; the per-update errors (${details.length} bytes) exceed the ${maxDetails}-byte status details limit: write smaller batches`;
+          return cb({ code: Code.UNKNOWN, details: why, metadata: md } as grpc.ServiceError);
+        }
+        md.set('grpc-status-details-bin', details);
         cb({ code: Code.UNKNOWN, details: message, metadata: md } as grpc.ServiceError);
       } catch (err) {
         cb(rpcError(err));
@@ -132,7 +161,7 @@ export async function startTarget(opts: TargetOptions = {}): Promise<RunningTarg
       }
     },
     Capabilities(_call: grpc.ServerUnaryCall<any, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
-      cb(null, new PbWriter().bytes(1, Buffer.from('1.4.0')).finish());
+      cb(null, new PbWriter().bytes(1, Buffer.from(apiVersion)).finish());
     },
     StreamChannel(call: grpc.ServerDuplexStream<any, Buffer>) {
       streams.add(call);
@@ -170,16 +199,16 @@ export async function startTarget(opts: TargetOptions = {}): Promise<RunningTarg
     },
   });
 
-  const creds = opts.credentials ?? grpc.ServerCredentials.createInsecure();
   const address = opts.address ?? '127.0.0.1:0';
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, creds, (err, p) => (err ? reject(err) : resolve(p))),
   );
   const host = address.replace(/:\d+$/, '');
   const bound = `${host}:${port}`;
-  log.info('target listening', { address: bound, deviceId: state.deviceId, pipeline: !!state.pipeline });
+  log.info('target listening', { address: bound, deviceId: state.deviceId, pipeline: !!state.pipeline, apiVersion, quirks, tls: !!opts.tls });
   return {
     address: bound,
+    apiVersion,
     port,
     state,
     async stop() {

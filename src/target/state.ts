@@ -13,6 +13,8 @@ import { Chunker, readEntity, withResources } from './read.ts';
 import { canonicalMatch, encodeCounterData, entryKey } from './canonical.ts';
 import { PbWriter, toBig, toNum } from './pb.ts';
 import { Rec, loadState, saveState, type Record_ } from './persist.ts';
+import { checkEntityInScope, roleScope, type RoleScope } from './roles.ts';
+import type { Quirk } from './quirks.ts';
 
 export interface Pipeline {
   model: PipelineModel;
@@ -73,6 +75,8 @@ export class TargetState {
   readonly store = new Store();
   readonly arbitration: Arbitration;
   private failures: Array<{ remaining: number; code: number; message: string }> = [];
+  /** Behaviours of real targets this one emulates (see quirks.ts); set by startTarget. */
+  readonly quirks = new Set<Quirk>();
 
   constructor(
     readonly deviceId: bigint,
@@ -108,12 +112,31 @@ export class TargetState {
     }
   }
 
+  /** The request's role name as this target understands it ('' under api-1.3, which had no role names). */
+  roleOf(req: { role?: string }): string {
+    return this.quirks.has('api-1.3') ? '' : req.role ?? '';
+  }
+
+  /**
+   * The scope a request naming `role` is limited to; undefined = the whole
+   * pipeline. A role no client has ever arbitrated for is refused: its config
+   * is unknown, and guessing "everything" would leak other roles' tables.
+   */
+  scopeOf(role: string, model: PipelineModel, rpc: string): RoleScope | undefined {
+    if (!role) return undefined;
+    const desc = this.arbitration.roleDescription(role);
+    if (desc === undefined) throw new TargetError(Code.PERMISSION_DENIED, `${rpc}: role '${role}' is not known to this target (no client has arbitrated for it)`);
+    return desc ? roleScope(model, role, desc) : undefined;
+  }
+
   setPipeline(req: any): void {
     this.checkDevice(req.device_id);
-    const role = req.role ?? '';
+    const role = this.roleOf(req);
     if (!this.arbitration.isPrimary(role, req.election_id ? uint128(req.election_id) : null)) {
       throw new TargetError(Code.PERMISSION_DENIED, `SetForwardingPipelineConfig: election id is not the primary's for role '${role}'`);
     }
+    // The pipeline is the whole device's: only the default role's primary may replace it (spec §5.3, roles).
+    if (role) throw new TargetError(Code.PERMISSION_DENIED, `SetForwardingPipelineConfig: only the primary of the default role may set the pipeline, not role '${role}'`);
     const action = PIPELINE_ACTIONS[req.action ?? 0] ?? 'UNSPECIFIED';
     if (action === 'UNSPECIFIED') throw invalid('SetForwardingPipelineConfig: action is unspecified');
     if (action === 'COMMIT') {
@@ -155,17 +178,21 @@ export class TargetState {
 
   write(req: any): WriteOutcome {
     this.checkDevice(req.device_id);
-    const role = req.role ?? '';
+    const role = this.roleOf(req);
     if (!this.arbitration.isPrimary(role, req.election_id ? uint128(req.election_id) : null)) {
       throw new TargetError(Code.PERMISSION_DENIED, `Write: election id is not the primary's for role '${role}'`);
     }
-    this.requirePipeline();
+    const { model } = this.requirePipeline();
     const atomicity = ATOMICITY[req.atomicity ?? 0] ?? 'CONTINUE_ON_ERROR';
-    return this.applyBatch(req.updates ?? [], atomicity, true);
+    if (atomicity !== 'CONTINUE_ON_ERROR' && this.quirks.has('no-atomic')) {
+      throw new TargetError(Code.UNIMPLEMENTED, `Write: atomicity ${atomicity} is not supported by this target (only CONTINUE_ON_ERROR)`);
+    }
+    const scope = this.scopeOf(role, model, 'Write');
+    return this.applyBatch(req.updates ?? [], atomicity, true, scope);
   }
 
   /** `entity` may be a function decoding it on demand, so big tampers never hold every decoded object at once. */
-  private applyBatch(updates: ArrayLike<{ type: unknown; entity: any }>, atomicity: string, hooks: boolean): WriteOutcome {
+  private applyBatch(updates: ArrayLike<{ type: unknown; entity: any }>, atomicity: string, hooks: boolean, scope?: RoleScope): WriteOutcome {
     const { model } = this.requirePipeline();
     const allOrNone = atomicity !== 'CONTINUE_ON_ERROR';
     const undos: Undo[] = [];
@@ -176,7 +203,12 @@ export class TargetState {
       try {
         if (hooks) this.injectedFailure();
         const entity = typeof u.entity === 'function' ? u.entity() : u.entity;
-        const undo = applyUpdate(model, this.store, updateType(u.type), entity, allOrNone);
+        const type = updateType(u.type);
+        if (scope) checkEntityInScope(model, scope, entity);
+        if (hooks && type === 'MODIFY' && this.quirks.has('no-modify')) {
+          throw new TargetError(Code.UNIMPLEMENTED, 'MODIFY is not supported by this target: DELETE and INSERT instead');
+        }
+        const undo = applyUpdate(model, this.store, type, entity, allOrNone);
         if (allOrNone) undos.push(undo);
         results.push({ code: Code.OK, message: '' });
       } catch (err) {
@@ -211,9 +243,10 @@ export class TargetState {
   *read(req: any, maxChunk: number): Generator<Buffer[]> {
     this.checkDevice(req.device_id);
     const { model } = this.requirePipeline();
+    const scope = this.scopeOf(this.roleOf(req), model, 'Read');
     const out = new Chunker(maxChunk);
     for (const e of req.entities ?? []) {
-      for (const _ of readEntity({ model, store: this.store }, e, out)) {
+      for (const _ of readEntity({ model, store: this.store, scope }, e, out)) {
         const ready = out.take();
         if (ready.length) yield ready;
       }

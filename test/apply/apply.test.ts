@@ -66,7 +66,7 @@ describe('applyPlan', () => {
     const d = desiredFor(address(), flows);
     const desired = d.states.get('leaf1')!;
     const index = d.pipelines.get('leaf1')!.index;
-    return { p: plan(desired, await sw.readManaged(desired), { index }), desired, index };
+    return { p: plan(desired, await sw.readManaged(desired, index), { index }), desired, index };
   };
 
   test('writes in make-before-break order; a request never spans two dependency levels', async () => {
@@ -115,7 +115,7 @@ describe('applyPlan', () => {
     const r = await applyPlan(sw, p, {
       limits: { size: 3, maxBytes: 1 << 20 },
       verify: async (expect) => {
-        const live = await sw.readManaged(desired);
+        const live = await sw.readManaged(desired, index);
         if (expect === 'new') return plan(desired, live, { index }).unchanged === desired.entries.length;
         return JSON.stringify(target.state.snapshot()) === JSON.stringify(old);
       },

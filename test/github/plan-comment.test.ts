@@ -51,7 +51,7 @@ test('a huge plan is cut below 65,536 characters on a line boundary, saying what
   const body = renderPlanComment(r);
   assert.ok(body.length < COMMENT_BODY_MAX, `${body.length}`);
   assert.ok(body.length > COMMENT_BODY_MAX - 5000, 'uses most of the room');
-  const note = /> \*\*Cut to fit GitHub's comment limit:\*\* (?:(\d+) switch sections?, )?(\d+) lines? left out\./.exec(body);
+  const note = /> \*\*Cut to fit GitHub's size limit:\*\* (?:(\d+) switch sections?, )?(\d+) lines? left out\./.exec(body);
   assert.ok(note, body.slice(-600));
   // Every line item and heading in the body is whole; together with the omitted ones they add up.
   const shownItems = body.split('\n').filter((l) => l.startsWith('- [flow ') || l.startsWith('- entries no longer')).length;

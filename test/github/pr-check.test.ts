@@ -240,6 +240,12 @@ test('the poller and webhooks share one queue: a head is checked once; a new pus
   assert.deepEqual(poller.checked.map((x) => x.sha), [sha, sha2]);
   assert.equal(gh.latestStatus(REPO, sha2, 'flowops/plan')?.state, 'success');
   assert.equal(gh.comments(REPO, 8).length, 1);
+
+  // A push to main changes every open PR's plan: PR 8 is checked again at the same head.
+  poller.handle(toWebhookEvent('push', 'd-push', { ref: 'refs/heads/main', before: repo.main, after: repo.main, repository: { full_name: REPO } })!);
+  poller.handle(toWebhookEvent('push', 'd-push-other', { ref: 'refs/heads/feature', before: repo.main, after: repo.main, repository: { full_name: REPO } })!);
+  await poller.idle();
+  assert.deepEqual(poller.checked.map((x) => x.sha), [sha, sha2, sha2]);
   assert.deepEqual(gh.failures, []);
 });
 

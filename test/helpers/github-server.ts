@@ -71,10 +71,11 @@ export class GitHubServer {
   private faults: Fault[] = [];
   private tampers: ((body: any) => unknown)[] = [];
   private isDown = false;
-  private installationTokens = new Map<string, number>();
+  /** Installation tokens handed out → expiry (ms). */
+  readonly installationTokens = new Map<string, number>();
   private sockets = new Set<import('node:net').Socket>();
 
-  constructor(private opts: GitHubServerOptions = {}) {
+  constructor(readonly opts: GitHubServerOptions = {}) {
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e) => {
         this.failures.push(`server error: ${e?.stack ?? e}`);
@@ -472,7 +473,7 @@ const handlers: Record<string, (this: GitHubServer, ctx: Parameters<Handler>[0])
   },
 
   'checks/update'({ m, body, repo, auth }) {
-    if (auth !== 'installation') return { status: 403, body: { message: 'You must authenticate via a GitHub App.', documentation_url: 'https://docs.github.com/rest/checks/runs' } } as Reply;
+    if (auth !== 'installation') return { status: 403, body: { message: 'You must authenticate via a GitHub App.', documentation_url: 'https://docs.github.com/rest/checks/runs' } };
     const r = repo();
     const c = r.checkRuns.find((x) => x.id === Number(m.params.check_run_id));
     if (!c) return notFound;
@@ -515,12 +516,12 @@ const handlers: Record<string, (this: GitHubServer, ctx: Parameters<Handler>[0])
   },
 
   'apps/create-installation-access-token'({ m, auth }) {
-    const app = (this as Json).opts.app as GitHubServerOptions['app'];
+    const app = this.opts.app;
     if (auth !== 'app-jwt' || !app) return { status: 401, body: { message: 'A JSON web token could not be decoded', documentation_url: 'https://docs.github.com/rest' } };
     if (Number(m.params.installation_id) !== app.installationId) return notFound;
     const token = `ghs_${crypto.randomBytes(18).toString('hex')}`;
     const expires = Date.now() + 3600_000;
-    (this as Json).installationTokens.set(token, expires);
+    this.installationTokens.set(token, expires);
     return {
       status: 201,
       body: {

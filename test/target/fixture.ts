@@ -191,11 +191,11 @@ export class TestClient {
     });
   }
   /** Entities read back, as canonical bytes (hex), in order. */
-  async read(entities: object[]): Promise<Buffer[]> {
-    const chunks = await this.readRaw(entities);
+  async read(entities: object[], role = ''): Promise<Buffer[]> {
+    const chunks = await this.readRaw(entities, this.deviceId, role);
     return chunks.flatMap((c) => (protoType('p4.v1.ReadResponse').decode(c) as any).entities.map((e: any) => Buffer.from(protoType('p4.v1.Entity').encode(e).finish())));
   }
-  setPipeline(action: string, opts: { p4info?: Buffer; cookie?: number; deviceConfig?: Buffer; electionId?: number; deviceId?: number } = {}): Promise<void> {
+  setPipeline(action: string, opts: { p4info?: Buffer; cookie?: number; deviceConfig?: Buffer; electionId?: number; deviceId?: number; role?: string } = {}): Promise<void> {
     const P4Info = protoType('p4.config.v1.P4Info');
     const config = opts.p4info || opts.cookie !== undefined
       ? {
@@ -208,6 +208,7 @@ export class TestClient {
       device_id: opts.deviceId ?? this.deviceId,
       election_id: { high: 0, low: opts.electionId ?? this.electionId },
       action,
+      ...(opts.role ? { role: opts.role } : {}),
       ...(config ? { config } : {}),
     });
   }
@@ -215,10 +216,10 @@ export class TestClient {
     return this.unary('GetForwardingPipelineConfig', 'p4.v1.GetForwardingPipelineConfigRequest', 'p4.v1.GetForwardingPipelineConfigResponse', { device_id: this.deviceId, response_type });
   }
   /** Opens StreamChannel and sends an arbitration update; `updates` collects what the server sends. */
-  arbitrate(electionId: number | null = this.electionId, opts: { deviceId?: number; role?: string } = {}): Stream {
+  arbitrate(electionId: number | null = this.electionId, opts: { deviceId?: number; role?: string; roleConfig?: { type_url: string; value: Buffer } } = {}): Stream {
     const call = this.client.makeBidiStreamRequest('/p4.v1.P4Runtime/StreamChannel', (o: object) => enc('p4.v1.StreamMessageRequest', o), dec('p4.v1.StreamMessageResponse'));
     const s = new Stream(call);
-    s.send(electionId, opts.deviceId ?? this.deviceId, opts.role ?? '');
+    s.send(electionId, opts.deviceId ?? this.deviceId, opts.role ?? '', opts.roleConfig);
     return s;
   }
 }
@@ -232,8 +233,9 @@ export class Stream {
     call.on('status', (st: grpc.StatusObject) => { this.status = st; this.wake(); });
     call.on('error', () => this.wake());
   }
-  send(electionId: number | null, deviceId: number, role: string): void {
-    this.call.write({ arbitration: { device_id: deviceId, ...(role ? { role: { name: role } } : {}), ...(electionId === null ? {} : { election_id: { high: 0, low: electionId } }) } });
+  send(electionId: number | null, deviceId: number, role: string, roleConfig?: { type_url: string; value: Buffer }): void {
+    const r = role || roleConfig ? { role: { name: role, ...(roleConfig ? { config: roleConfig } : {}) } } : {};
+    this.call.write({ arbitration: { device_id: deviceId, ...r, ...(electionId === null ? {} : { election_id: { high: 0, low: electionId } }) } });
   }
   private wake(): void {
     for (const w of this.waiters.splice(0)) w();

@@ -29,8 +29,9 @@ export const command: Command = {
     const { values, bools } = parseFlags(ctx.argv, { values: ['config'], bools: ['once', 'json'] });
     if (!bools.has('once')) throw new UsageError('apply needs --once (the long-running reconciler is `flowops run`)');
     const loaded = loadConfigFor(values.config, ctx.env, ctx.cwd);
-    const { reconciler } = makeReconciler(loaded, {
-      env: ctx.env, stdout: ctx.stdout, stderr: ctx.stderr, human: bools.has('json') ? undefined : ctx.stdout, logLevel: 'warn',
+    // GitHub gets the apply statuses too (when configured); no PR polling in a one-shot run.
+    const { reconciler, github } = makeReconciler(loaded, {
+      env: ctx.env, stdout: ctx.stdout, stderr: ctx.stderr, human: bools.has('json') ? undefined : ctx.stdout, logLevel: 'warn', github: true,
     });
     const onAbort = () => void reconciler.stop();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -47,6 +48,10 @@ export const command: Command = {
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       await reconciler.stop();
+      if (github) {
+        await github.outbox.flush().catch(() => {});
+        github.stop();
+      }
     }
   },
 };

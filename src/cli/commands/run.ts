@@ -70,9 +70,13 @@ export const command: Command = {
     } else {
       loaded = loadConfigFor(values.config, env, ctx.cwd);
     }
-    const { reconciler, logger } = makeReconciler(loaded, {
-      env, stdout: ctx.stdout, stderr: ctx.stderr, human: ctx.stdout, logLevel: demo ? 'warn' : 'info',
+    const { reconciler, logger, github } = makeReconciler(loaded, {
+      env, stdout: ctx.stdout, stderr: ctx.stderr,
+      // One line per switch event for people: always in the demo, on a terminal otherwise (logs are on stderr).
+      human: demo || (ctx.stdout as { isTTY?: boolean }).isTTY ? ctx.stdout : undefined,
+      logLevel: demo ? 'warn' : 'info', github: !demo,
     });
+    github?.start();
     const stopped = new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -86,6 +90,7 @@ export const command: Command = {
       logger.info('signal received; stopping', { reason: String(ctx.signal.reason ?? '') });
     } finally {
       await reconciler.stop();
+      github?.stop();
       await demo?.close();
     }
     write(ctx.stdout, 'flowops: stopped');

@@ -6,6 +6,7 @@ import { UsageError, write, type Command } from '../command.ts';
 import { createLogger } from '../../shared/log.ts';
 import { startTarget } from '../../target/server.ts';
 import { startAdmin } from '../../target/admin.ts';
+import { QUIRKS, isQuirk } from '../../target/quirks.ts';
 
 const help = `flowops target: run the bundled P4Runtime target (a spec-enforcing software switch)
 
@@ -17,14 +18,27 @@ Options:
   --p4info FILE        P4Info (text .txtpb or binary) installed at start, e.g. p4/flowops_v1model.p4info.txtpb
   --state FILE         keep tables, pipeline and cookie in FILE across restarts
   --admin-port N       serve the JSON test hooks on 127.0.0.1:N (0 picks a port)
+  --tls-cert FILE      serve TLS with this PEM certificate (needs --tls-key)
+  --tls-key FILE       PEM private key of --tls-cert
+  --tls-client-ca FILE require client certificates signed by this CA (mutual TLS)
+  --quirk NAME         emulate a real target's gap; repeatable. NAME is one of:
+                         no-atomic            ROLLBACK_ON_ERROR/DATAPLANE_ATOMIC writes → UNIMPLEMENTED
+                         no-modify            MODIFY updates → UNIMPLEMENTED (per update)
+                         api-1.3              Capabilities says 1.3.0; role names are ignored
+                         single-read-message  answer each Read in one message, like BMv2
+  --api-version V      version Capabilities reports (default 1.4.0, or 1.3.0 with --quirk api-1.3)
   -h, --help           this help
 
 Prints the listening address (and the admin URL), then runs until SIGINT or SIGTERM.`;
 
 function parse(argv: string[]) {
-  const opts: { listen: string; deviceId: bigint; p4info?: string; state?: string; adminPort?: number } = {
+  const opts: {
+    listen: string; deviceId: bigint; p4info?: string; state?: string; adminPort?: number;
+    tlsCert?: string; tlsKey?: string; tlsClientCa?: string; quirks: string[]; apiVersion?: string;
+  } = {
     listen: '127.0.0.1:9559',
     deviceId: 1n,
+    quirks: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -50,9 +64,26 @@ function parse(argv: string[]) {
         opts.adminPort = Number(v);
         break;
       }
+      case '--tls-cert': opts.tlsCert = value(); break;
+      case '--tls-key': opts.tlsKey = value(); break;
+      case '--tls-client-ca': opts.tlsClientCa = value(); break;
+      case '--quirk': {
+        const v = value();
+        if (!isQuirk(v)) throw new UsageError(`--quirk: unknown quirk '${v}' (known: ${QUIRKS.join(', ')})`);
+        opts.quirks.push(v);
+        break;
+      }
+      case '--api-version': {
+        const v = value();
+        if (!/^\d+\.\d+\.\d+/.test(v)) throw new UsageError(`--api-version must look like 1.4.0, got '${v}'`);
+        opts.apiVersion = v;
+        break;
+      }
       default: throw new UsageError(`unknown option '${arg}'`);
     }
   }
+  if (!!opts.tlsCert !== !!opts.tlsKey) throw new UsageError('--tls-cert and --tls-key go together');
+  if (opts.tlsClientCa && !opts.tlsCert) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
   if (!/:\d+$/.test(opts.listen)) throw new UsageError(`--listen must be HOST:PORT, got '${opts.listen}'`);
   return opts;
 }
@@ -70,9 +101,24 @@ export const command: Command = {
       p4infoFile: opts.p4info && path.resolve(ctx.cwd, opts.p4info),
       persistFile: opts.state && path.resolve(ctx.cwd, opts.state),
       logger,
+      quirks: opts.quirks,
+      apiVersion: opts.apiVersion,
+      tls: opts.tlsCert && opts.tlsKey
+        ? {
+            certFile: path.resolve(ctx.cwd, opts.tlsCert),
+            keyFile: path.resolve(ctx.cwd, opts.tlsKey),
+            clientCaFile: opts.tlsClientCa && path.resolve(ctx.cwd, opts.tlsClientCa),
+          }
+        : undefined,
     });
     const admin = opts.adminPort !== undefined ? await startAdmin(target.state, opts.adminPort, target.address) : undefined;
-    write(ctx.stdout, `flowops target: listening on ${target.address} (device ${opts.deviceId}${target.state.pipeline ? ', pipeline loaded' : ', no pipeline'})`);
+    const extras = [
+      target.state.pipeline ? 'pipeline loaded' : 'no pipeline',
+      opts.tlsClientCa ? 'mutual TLS' : opts.tlsCert ? 'TLS' : 'plaintext',
+      `P4Runtime ${target.apiVersion}`,
+      ...opts.quirks.map((q) => `quirk ${q}`),
+    ];
+    write(ctx.stdout, `flowops target: listening on ${target.address} (device ${opts.deviceId}, ${extras.join(', ')})`);
     if (admin) write(ctx.stdout, `flowops target: admin on ${admin.url}`);
     if (!ctx.signal.aborted) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
     await admin?.close();

@@ -26,7 +26,7 @@ export function renderDriftBody(ev: DriftEvent): string {
     (ev.healed ? ' flowops has written the switch back to the state in Git.' : ' flowops is not healing it (drift is only reported); fix the switch or change Git to match.') +
     `\n\nThis issue is updated while the drift lasts and closed when it ends.\n\n| drift | table | entry |\n|---|---|---|\n`;
   const rows = ev.entries.map((e) => ({ text: `| ${e.kind} | \`${cell(e.table)}\` | ${cell(e.description)} |\n`, omit: 'item' as const }));
-  return fitBlocks([{ text: head }, ...rows], '', BODY_MAX);
+  return fitBlocks([{ text: head }, ...rows], '', BODY_MAX, 'Run `flowops status` on the reconciler for the full list.');
 }
 
 export async function openOrUpdateDriftIssue(gh: GitHubClient, repo: RepoRef, ev: DriftEvent): Promise<{ number: number; action: 'created' | 'updated' | 'unchanged' }> {

@@ -137,7 +137,11 @@ export class Outbox {
       const op = this.queue[0];
       try {
         await executeOp(this.opts.client, op);
-        this.sent.set(opKey(op), JSON.stringify(op));
+        const key = opKey(op);
+        this.sent.delete(key);
+        this.sent.set(key, JSON.stringify(op));
+        // Remember recent keys only: a long-running daemon sees a new commit every few minutes.
+        if (this.sent.size > 10_000) this.sent.delete(this.sent.keys().next().value!);
         this.remove(op);
       } catch (e: any) {
         if (isTransient(e)) {

@@ -96,7 +96,7 @@ function switchHeading(s: SwitchPlan): string {
 }
 
 /** Blocks in order; `omit` describes a block for the "left out" note. */
-interface Block { text: string; omit?: 'switch' | 'item' | 'problem' }
+export interface Block { text: string; omit?: 'switch' | 'item' | 'problem' }
 
 export function renderPlanComment(r: PrPlanReport, o: LinkOptions & { maxChars?: number } = {}): string {
   const max = o.maxChars ?? COMMENT_BODY_MAX;
@@ -128,7 +128,7 @@ export function renderPlanComment(r: PrPlanReport, o: LinkOptions & { maxChars?:
 }
 
 /** Joins whole blocks while they fit under `max` (UTF-16 units, leaving room for the note and footer). */
-export function fitBlocks(blocks: readonly Block[], footer: string, max: number): string {
+export function fitBlocks(blocks: readonly Block[], footer: string, max: number, hint = 'Run `flowops plan` on this commit for the full plan.'): string {
   const reserve = 400 + footer.length;
   let out = '';
   let i = 0;
@@ -144,7 +144,7 @@ export function fitBlocks(blocks: readonly Block[], footer: string, max: number)
       n('item') ? plural(n('item'), 'line') : '',
       n('problem') ? plural(n('problem'), 'error') : '',
     ].filter(Boolean);
-    out += `\n> **Cut to fit GitHub's comment limit:** ${parts.join(', ') || 'the rest'} left out. Run \`flowops plan\` on this commit for the full plan.\n`;
+    out += `\n> **Cut to fit GitHub's size limit:** ${parts.join(', ') || 'the rest'} left out. ${hint}\n`;
   }
   return out + footer;
 }

@@ -25,10 +25,11 @@ export class PrPoller {
   private open = new Set<number>();
   private baseGen = 0;
   private running: Promise<void> | undefined;
-  private closing = new Set<Promise<void>>();
+  /** Closes and push-triggered polls under way (idle() waits for them too). */
+  private background = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private log: Logger;
-  /** Checks started, in order (for status pages and tests). */
+  /** Checks started, in order, the last 1000 (for status pages and tests). */
   readonly checked: { pr: number; sha: string }[] = [];
 
   constructor(private opts: PrPollerOptions) {
@@ -47,7 +48,8 @@ export class PrPoller {
     }
     for (const n of this.open) if (!now.has(n)) this.forget(n);
     this.open = now;
-    await this.idle();
+    // Only the checks: a push-triggered poll is itself in `background`, so waiting for idle() would wait for itself.
+    while (this.running) await this.running;
   }
 
   /** Webhook events (from createWebhookHandler's onEvent): schedule at once, never wait. */
@@ -58,7 +60,7 @@ export class PrPoller {
     if (ev.kind === 'push') {
       if (ev.ref !== `refs/heads/${branch}`) return;
       this.baseGen++;
-      void this.pollOnce().catch((e) => this.log.warn('poll after push failed', { error: String(e?.message ?? e) }));
+      this.track(this.pollOnce().catch((e) => this.log.warn('poll after push failed', { error: String(e?.message ?? e) })));
       return;
     }
     if (ev.baseRef !== branch) return;
@@ -88,7 +90,12 @@ export class PrPoller {
 
   /** Resolves when no check is queued or running. */
   async idle(): Promise<void> {
-    while (this.running || this.closing.size) await Promise.all([this.running, ...this.closing]);
+    while (this.running || this.background.size) await Promise.all([this.running, ...this.background]);
+  }
+
+  private track(p: Promise<void>): void {
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
   }
 
   private key(sha: string): string {
@@ -104,9 +111,7 @@ export class PrPoller {
   private forget(pr: number): void {
     this.queue.delete(pr);
     this.done.delete(pr);
-    const p = this.opts.checker.closed(pr).catch((e) => this.log.warn('closing PR check failed', { pr, error: String(e?.message ?? e) }));
-    this.closing.add(p);
-    void p.finally(() => this.closing.delete(p));
+    this.track(this.opts.checker.closed(pr).catch((e) => this.log.warn('closing PR check failed', { pr, error: String(e?.message ?? e) })));
   }
 
   private async drain(): Promise<void> {
@@ -117,6 +122,7 @@ export class PrPoller {
       if (this.done.get(pr) === key) continue;
       this.done.set(pr, key);
       this.checked.push({ pr, sha });
+      if (this.checked.length > 1000) this.checked.shift();
       try {
         await this.opts.checker.check(pr);
       } catch (e: any) {

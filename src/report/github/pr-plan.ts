@@ -46,29 +46,35 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
   const base = desiredFromFiles(f.baseCommit, { now, files: f.baseFiles });
   const head = desiredFromFiles(f.headCommit, { now, files: f.headFiles });
   const changed = changedFiles(f.baseFiles, f.headFiles);
-  // desiredFromFiles keeps the specs only when they are valid; otherwise load them again for what they name.
-  const specsOf = (d: typeof base, files: Map<string, Buffer>) => d.specs ?? loadSpecs(files, { now, expired: 'drop' }).specs;
-  const baseSpecs = specsOf(base, f.baseFiles);
-  const headSpecs = specsOf(head, f.headFiles);
-  const touched = touchedObjects(baseSpecs, headSpecs);
+  // The documents themselves (desiredFromFiles keeps only compiled state): for what the PR touches and its words.
+  const baseLoad = loadSpecs(f.baseFiles, { now, expired: 'drop' });
+  const headLoad = loadSpecs(f.headFiles, { now, expired: 'drop' });
+  const touched = touchedObjects(baseLoad.specs, headLoad.specs);
 
   const problems = [...head.problems];
-  if (head.specs) {
-    // Only what the PR changes must carry a fresh signature: an edited or added flow file
-    // (or its .sig), or any flow of a tenant whose key the PR changes.
+  if (!headLoad.errors.length) {
+    // What the PR changes must carry a valid signature of its own tenant: an edited or added
+    // flow file (or its .sig), or any flow of a tenant whose key the PR changes. (The
+    // reconciler's step may already report these — and unchanged files too, since a merge
+    // would not apply them either; duplicates are dropped below.)
     const rekeyed = new Set(touched.filter((t) => t.startsWith('tenant ')).map((t) => t.slice('tenant '.length)));
-    for (const e of checkSignatures(head.specs, f.headFiles)) {
+    for (const e of checkSignatures(headLoad.specs, f.headFiles)) {
       const file = e.pos!.file.endsWith(SIG_SUFFIX) ? e.pos!.file.slice(0, -SIG_SUFFIX.length) : e.pos!.file;
       if (changed.has(file) || changed.has(file + SIG_SUFFIX) || rekeyed.has(String(e.data.tenant ?? ''))) problems.push(toProblem(e));
     }
   }
-  problems.sort(byPos);
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => {
+    const k = `${p.code} ${p.pos.file}:${p.pos.line}:${p.pos.col} ${p.message}`;
+    return !seen.has(k) && !!seen.add(k);
+  });
+  unique.sort(byPos);
 
   const report: PrPlanReport = {
-    repo: input.repo, pr: input.pr, headSha: f.headCommit, baseRef: input.baseRef, baseSha: f.baseCommit, problems, switches: [], conflicts: [],
-    notes: Object.fromEntries(changeNotes(baseSpecs, headSpecs)),
+    repo: input.repo, pr: input.pr, headSha: f.headCommit, baseRef: input.baseRef, baseSha: f.baseCommit, problems: unique, switches: [], conflicts: [],
+    notes: Object.fromEntries(changeNotes(baseLoad.specs, headLoad.specs)),
   };
-  if (problems.length) return { report, touched };
+  if (unique.length) return { report, touched };
 
   for (const [target, desired] of head.states) {
     const index = head.pipelines.get(target)!.index;

@@ -1,0 +1,117 @@
+// How flowops authenticates a switch (and itself) on the P4Runtime channel.
+// TLS is the default: plaintext only when a Target says `insecure: true`, so a
+// forgotten CA can never silently downgrade to an unauthenticated channel.
+// Files are read and parsed here, so a wrong path or a non-PEM file is an
+// error naming the file instead of a handshake failure minutes later.
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+import tls from 'node:tls';
+import grpc from '@grpc/grpc-js';
+import { ConfigError, FlowopsError } from '../shared/errors.ts';
+
+export interface ChannelCredentialOptions {
+  /** Plaintext. Must be said explicitly; cannot be combined with any TLS file. */
+  insecure?: boolean;
+  /** PEM CA bundle the switch's certificate must chain to; default: the system's roots. */
+  caFile?: string;
+  /** PEM client certificate (mutual TLS); needs keyFile. */
+  certFile?: string;
+  /** PEM private key of certFile. */
+  keyFile?: string;
+  /** Name to verify the switch's certificate against instead of the dialled host (e.g. when dialling an IP). */
+  serverNameOverride?: string;
+}
+
+/** A TLS setting that cannot work: missing/unreadable file, bad PEM, key not matching, contradictory options. */
+export class TlsConfigError extends ConfigError {}
+
+function readFile(file: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file does not exist' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new TlsConfigError('TLS_FILE_UNREADABLE', `${what} ${file}: ${why}`, { file, what });
+  }
+}
+
+function parseCert(file: string, what: string): Buffer {
+  const pem = readFile(file, what);
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new TlsConfigError('TLS_BAD_PEM', `${what} ${file}: not a PEM certificate (no "BEGIN CERTIFICATE" block)`, { file, what });
+  }
+  try {
+    new crypto.X509Certificate(pem);
+  } catch (err) {
+    throw new TlsConfigError('TLS_BAD_PEM', `${what} ${file}: the PEM certificate does not parse (${(err as Error).message})`, { file, what });
+  }
+  return pem;
+}
+
+function parseKey(file: string): { pem: Buffer; key: crypto.KeyObject } {
+  const pem = readFile(file, 'TLS client key');
+  try {
+    return { pem, key: crypto.createPrivateKey(pem) };
+  } catch (err) {
+    throw new TlsConfigError('TLS_BAD_PEM', `TLS client key ${file}: not a PEM private key (${(err as Error).message})`, { file, what: 'TLS client key' });
+  }
+}
+
+/**
+ * grpc-js channel credentials for one switch. Throws TlsConfigError with a
+ * stable code: TLS_OPTIONS (contradictory options), TLS_FILE_UNREADABLE,
+ * TLS_BAD_PEM, TLS_KEY_MISMATCH.
+ */
+export function channelCredentials(opts: ChannelCredentialOptions = {}): grpc.ChannelCredentials {
+  const files = (['caFile', 'certFile', 'keyFile', 'serverNameOverride'] as const).filter((k) => opts[k]);
+  if (opts.insecure) {
+    if (files.length) throw new TlsConfigError('TLS_OPTIONS', `insecure: true cannot be combined with ${files.join(', ')}: plaintext has no certificates`, { options: files });
+    return grpc.credentials.createInsecure();
+  }
+  if (!!opts.certFile !== !!opts.keyFile) {
+    throw new TlsConfigError('TLS_OPTIONS', `a client certificate needs both certFile and keyFile (got only ${opts.certFile ? 'certFile' : 'keyFile'})`, {});
+  }
+  const ca = opts.caFile ? parseCert(opts.caFile, 'TLS CA') : null;
+  let cert: Buffer | null = null;
+  let key: Buffer | null = null;
+  if (opts.certFile && opts.keyFile) {
+    cert = parseCert(opts.certFile, 'TLS client certificate');
+    const k = parseKey(opts.keyFile);
+    if (!new crypto.X509Certificate(cert).checkPrivateKey(k.key)) {
+      throw new TlsConfigError('TLS_KEY_MISMATCH', `TLS client key ${opts.keyFile} does not belong to certificate ${opts.certFile}`, { certFile: opts.certFile, keyFile: opts.keyFile });
+    }
+    key = k.pem;
+  }
+  const name = opts.serverNameOverride;
+  const verify: grpc.VerifyOptions = name
+    ? { checkServerIdentity: (_host, peer) => tls.checkServerIdentity(name, peer as tls.PeerCertificate) }
+    : {};
+  return grpc.credentials.createSsl(ca, key, cert, verify);
+}
+
+const CERT_PROBLEMS: Array<[RegExp, string]> = [
+  [/certificate has expired|CERT_HAS_EXPIRED/i, 'the certificate has expired'],
+  [/not yet valid|CERT_NOT_YET_VALID/i, 'the certificate is not valid yet'],
+  [/self[- ]signed certificate|unable to get local issuer|unable to verify the first certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED/i, 'it is not signed by a trusted CA'],
+  [/Hostname\/IP does not match|ERR_TLS_CERT_ALTNAME_INVALID|altnames/i, "its names do not include the switch's address"],
+  [/certificate required|alert number 116|bad certificate|alert number 42|unknown ca|alert number 48|handshake failure/i, 'the switch refused our client certificate (mutual TLS)'],
+];
+
+/**
+ * If `err` (a grpc-js error or a P4RuntimeError wrapping one) failed in the
+ * TLS handshake, a FlowopsError saying so in words (code
+ * TLS_CERT_VERIFY_FAILED or TLS_CLIENT_CERT_REFUSED); otherwise undefined.
+ */
+export function explainTlsFailure(err: unknown, address = ''): FlowopsError | undefined {
+  const text = String((err as { details?: string })?.details ?? '') + ' ' + String((err as Error)?.message ?? '');
+  for (const [re, why] of CERT_PROBLEMS) {
+    if (!re.test(text)) continue;
+    const refused = why.startsWith('the switch refused');
+    const where = address ? ` ${address}` : '';
+    const message = refused
+      ? `TLS handshake with${where} failed: ${why}; check certFile/keyFile and the CA the switch trusts (${text.trim()})`
+      : `TLS certificate verification of${where} failed: ${why}; check caFile / serverNameOverride (${text.trim()})`;
+    return new FlowopsError(refused ? 'TLS_CLIENT_CERT_REFUSED' : 'TLS_CERT_VERIFY_FAILED', message, { address, cause: text.trim() });
+  }
+  return undefined;
+}
