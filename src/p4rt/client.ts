@@ -25,7 +25,7 @@ export interface P4RuntimeClientOptions {
   credentials?: grpc.ChannelCredentials;
   /** Largest message accepted. BMv2 answers a 1M-entry wildcard Read with one ~80 MB message. Default 256 MiB. */
   maxReceiveMessageBytes?: number;
-  /** Default update count per Write in writeBatches; also sizes the metadata limit for error details. Default 1000. */
+  /** Default update count per Write in writeBatches; also sizes the metadata limit for error details. Default 500 (batches.ts says why). */
   maxBatchUpdates?: number;
   /** Deadline for unary RPCs (Write, pipeline, capabilities). Default 120 s. */
   rpcTimeoutMs?: number;
@@ -99,7 +99,9 @@ export class P4RuntimeClient extends EventEmitter {
     this.log = (opts.logger ?? silentLogger).child({ switch: opts.address, deviceId: this.deviceId });
     const maxReceive = opts.maxReceiveMessageBytes ?? 256 * 1024 * 1024;
     this.stub = new P4RuntimeGrpcClient(opts.address, opts.credentials ?? grpc.credentials.createInsecure(), {
-      // The spec's guideline: room for one p4.v1.Error per update in the status details trailer.
+      // The spec's guideline: room for one p4.v1.Error per update in the status
+      // details trailer. (grpc-js 1.14 does not read this option; it is set for
+      // when it does, and batches stay small enough meanwhile — batches.ts.)
       'grpc.max_metadata_size': Math.max(16 * 1024, 8192 + 100 * this.maxBatchUpdates),
       'grpc.max_receive_message_length': maxReceive,
       'grpc.max_send_message_length': 1024 * 1024 * 1024,

@@ -119,13 +119,14 @@ export class TargetState {
 
   /**
    * The scope a request naming `role` is limited to; undefined = the whole
-   * pipeline. A role no client has ever arbitrated for is refused: its config
-   * is unknown, and guessing "everything" would leak other roles' tables.
+   * pipeline: the default role, a role whose clients gave no config, and a
+   * role no client has arbitrated for (nothing is known to limit it, and a
+   * Read naming no role sees everything anyway — roles partition writes, they
+   * are not a secret).
    */
-  scopeOf(role: string, model: PipelineModel, rpc: string): RoleScope | undefined {
+  scopeOf(role: string, model: PipelineModel): RoleScope | undefined {
     if (!role) return undefined;
     const desc = this.arbitration.roleDescription(role);
-    if (desc === undefined) throw new TargetError(Code.PERMISSION_DENIED, `${rpc}: role '${role}' is not known to this target (no client has arbitrated for it)`);
     return desc ? roleScope(model, role, desc) : undefined;
   }
 
@@ -187,7 +188,7 @@ export class TargetState {
     if (atomicity !== 'CONTINUE_ON_ERROR' && this.quirks.has('no-atomic')) {
       throw new TargetError(Code.UNIMPLEMENTED, `Write: atomicity ${atomicity} is not supported by this target (only CONTINUE_ON_ERROR)`);
     }
-    const scope = this.scopeOf(role, model, 'Write');
+    const scope = this.scopeOf(role, model);
     return this.applyBatch(req.updates ?? [], atomicity, true, scope);
   }
 
@@ -243,7 +244,7 @@ export class TargetState {
   *read(req: any, maxChunk: number): Generator<Buffer[]> {
     this.checkDevice(req.device_id);
     const { model } = this.requirePipeline();
-    const scope = this.scopeOf(this.roleOf(req), model, 'Read');
+    const scope = this.scopeOf(this.roleOf(req), model);
     const out = new Chunker(maxChunk);
     for (const e of req.entities ?? []) {
       for (const _ of readEntity({ model, store: this.store, scope }, e, out)) {

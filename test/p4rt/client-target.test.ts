@@ -183,6 +183,15 @@ test('arbitration: the lower election id is backup and may not write; primary mo
   await assert.rejects(dup.connect(), (e: unknown) => e instanceof P4RuntimeError && e.grpcCode === 3);
 });
 
+test('roles are arbitrated apart: a named role has its own primary', async () => {
+  const r = client(3n, { role: 'flowops-edge' });
+  // Election id 3 is below the default role's primary (10), yet primary of its own role.
+  assert.deepEqual(await r.connect(), { primary: true, primaryElectionId: 3n });
+  const r2 = client(2n, { role: 'flowops-edge' });
+  assert.deepEqual(await r2.connect(), { primary: false, primaryElectionId: 3n });
+  await assert.rejects(r2.write([{ type: 'INSERT', entity: flow(80_000) }]), { code: 'RPC_PERMISSION_DENIED' });
+});
+
 test('the stream going away is reported once as disconnected', async () => {
   const t2 = await startTarget({ deviceId: 1n });
   try {
