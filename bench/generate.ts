@@ -1,7 +1,8 @@
 // Spec repos of any size for the reconciler benchmark. `--flows N` makes
-// ceil(N / 2400) tenants of 50 services each and N flows, each allowing 8 TCP
-// ports and steered through a 2-instance firewall: 10 table entries per flow
-// (8 flow_classify, flow_policy, nf_steer), so 100k flows ≈ 1M entries.
+// ceil(N / 2400) tenants of 50 services each and N flows, each allowing 9 TCP
+// ports; every tenth is steered through a 2-instance firewall (nf_steer holds
+// 64Ki entries on v1model). About 10 table entries per flow (9 flow_classify,
+// flow_policy, a tenth of an nf_steer), so 100k flows ≈ 1M entries.
 // Keys are derived from the tenant name, so the same N gives the same repo.
 //
 //   tsx bench/generate.ts --flows 10000 --out /tmp/specs
@@ -13,7 +14,8 @@ import { publicKeyOf, signFile, SIG_SUFFIX } from '../src/specs/signature.ts';
 export const SERVICES_PER_TENANT = 50;
 export const FLOWS_PER_TENANT = SERVICES_PER_TENANT * (SERVICES_PER_TENANT - 1) - 50;
 export const FLOWS_PER_FILE = 400;
-export const PORTS_PER_FLOW = 8;
+export const PORTS_PER_FLOW = 9;
+export const STEER_EVERY = 10;
 
 export interface GenerateOptions {
   flows: number;
@@ -92,7 +94,7 @@ spec:
       for (let b = 0; b < SERVICES_PER_TENANT && i < n; b++) {
         if (a === b) continue;
         const ports = Array.from({ length: PORTS_PER_FLOW }, (_, k) => 8000 + k * 10 + (i % 10));
-        docs.push(flowDoc(`f${i}`, name, a, b, ports));
+        docs.push(flowDoc(`f${i}`, name, a, b, ports, i % STEER_EVERY === 0));
         i++;
         if (docs.length >= FLOWS_PER_FILE) flush();
       }
@@ -100,7 +102,7 @@ spec:
     flush();
     if (opts.extraFlow && t === 1) {
       const p = `tenants/${name}/flows/extra.yaml`;
-      const text = flowDoc('extra', name, 0, 1, Array.from({ length: PORTS_PER_FLOW }, (_, k) => 9000 + k));
+      const text = flowDoc('extra', name, 0, 1, Array.from({ length: PORTS_PER_FLOW }, (_, k) => 9000 + k), true);
       files.set(p, text);
       files.set(p + SIG_SUFFIX, signFile(seed, p, Buffer.from(text)));
     }
@@ -122,7 +124,7 @@ ${targetTenants.join('\n')}
   return files;
 }
 
-function flowDoc(id: string, tenant: string, a: number, b: number, ports: number[]): string {
+function flowDoc(id: string, tenant: string, a: number, b: number, ports: number[], steer: boolean): string {
   return `apiVersion: flowops.dev/v1
 kind: Flow
 metadata:
@@ -135,8 +137,7 @@ spec:
   ports: [${ports.join(', ')}]
   action: allow
   qos: silver
-  steer: firewall
-`;
+${steer ? '  steer: firewall\n' : ''}`;
 }
 
 export function writeSpecs(files: Map<string, string>, dir: string): void {

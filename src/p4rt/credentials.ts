@@ -4,6 +4,7 @@
 // Files are read and parsed here, so a wrong path or a non-PEM file is an
 // error naming the file instead of a handshake failure minutes later.
 import fs from 'node:fs';
+import path from 'node:path';
 import crypto from 'node:crypto';
 import tls from 'node:tls';
 import grpc from '@grpc/grpc-js';
@@ -114,4 +115,26 @@ export function explainTlsFailure(err: unknown, address = ''): FlowopsError | un
     return new FlowopsError(refused ? 'TLS_CLIENT_CERT_REFUSED' : 'TLS_CERT_VERIFY_FAILED', message, { address, cause: text.trim() });
   }
   return undefined;
+}
+
+/** A Target spec's connection fields (src/specs/schema.ts TargetSpec: `insecure`, `tls`), structurally. */
+export interface TargetTlsFields {
+  insecure?: boolean;
+  tls?: { ca?: string; cert?: string; key?: string; serverName?: string };
+}
+
+/**
+ * Credentials for one Target: its `tls` file paths are resolved against
+ * `baseDir` (where the reconciler's config lives — keys do not belong in the
+ * spec repository). No `insecure` and no `tls` means TLS with the system's roots.
+ */
+export function credentialsForTarget(spec: TargetTlsFields, baseDir: string): grpc.ChannelCredentials {
+  const at = (p?: string) => (p ? path.resolve(baseDir, p) : undefined);
+  return channelCredentials({
+    insecure: spec.insecure,
+    caFile: at(spec.tls?.ca),
+    certFile: at(spec.tls?.cert),
+    keyFile: at(spec.tls?.key),
+    serverNameOverride: spec.tls?.serverName,
+  });
 }

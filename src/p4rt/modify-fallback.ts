@@ -3,7 +3,10 @@
 // lacks them; those updates are re-sent as DELETE + INSERT pairs
 // (fallbackWithoutModify), and every later Write is converted before it is
 // sent. Per-update errors are mapped back to the caller's updates, so the
-// apply stage sees one outcome per update it asked for, as before.
+// apply stage sees one outcome per update it asked for, as before. One
+// difference from a real MODIFY: on an entry that is missing, a real MODIFY
+// fails NOT_FOUND, while the pair's INSERT still creates it — the entry ends
+// as the MODIFY meant it, and the update is reported applied.
 import { Code, codeName } from '../proto/load.ts';
 import { WriteError, type UpdateError } from './errors.ts';
 import { fallbackWithoutModify, isUnimplemented, type ModifyFallback } from './quirks.ts';
@@ -30,6 +33,8 @@ function mapBack(fb: ModifyFallback, inputCount: number, errors: UpdateError[] |
   }
   for (const e of errors) {
     if (e.code === Code.OK) continue;
+    // DELETE of an entry that is not there, then a good INSERT: the entry is as the MODIFY meant it (drift repaired).
+    if (e.code === Code.NOT_FOUND && fb.pairs.includes(e.index) && (errors[e.index + 1]?.code ?? -1) === Code.OK) continue;
     const i = fb.origin[e.index]!;
     if (out[i]!.code !== Code.OK) continue;
     const half = fb.pairs.includes(e.index) ? 'DELETE' : fb.pairs.includes(e.index - 1) ? 'INSERT' : '';
@@ -49,6 +54,7 @@ async function writeConverted(inner: WritableSession, updates: Update[], opts?: 
     const errors = err instanceof WriteError ? err.errors : undefined;
     const mapped = mapBack(fb, updates.length, errors, err);
     const failed = mapped.filter((e) => e.code !== Code.OK);
+    if (!failed.length) return;
     const first = failed[0];
     throw new WriteError(
       `Write: ${failed.length} of ${updates.length} updates failed (MODIFY as DELETE + INSERT); first update ${first?.index}: ${first ? codeName(first.code) : ''}: ${first?.message ?? ''}`,

@@ -14,6 +14,7 @@ import { wildcardTable } from '../../src/p4rt/filters.ts';
 import { splitBatches } from '../../src/p4rt/batches.ts';
 import type { Update } from '../../src/p4rt/messages.ts';
 import { protoType } from '../../src/proto/load.ts';
+import { modifyFallbackSession } from '../../src/p4rt/modify-fallback.ts';
 import {
   RoleUnsupportedError, assertRoleSupported, fallbackWithoutModify, isUnimplemented, keepPairsTogether,
   parseApiVersion, probeCapabilities, supportsRoleNames, unimplementedUpdates,
@@ -138,4 +139,47 @@ test('on a no-modify switch, the fallback converges the table to what MODIFY wou
   assert.equal(want.length, 20);
   assert.deepEqual(hex(await quirky.c.read([wildcardTable(FLOW)])), want);
   assert.deepEqual(quirky.t.state.snapshot().tables['ingress.flow_classify'], reference.t.state.snapshot().tables['ingress.flow_classify']);
+});
+
+test('modifyFallbackSession learns that MODIFY is missing, converts from then on, and maps errors back to the caller\'s updates', async () => {
+  const reference = await connected();
+  const quirky = await connected('no-modify');
+  const initial: Update[] = Array.from({ length: 6 }, (_, i) => ({ type: 'INSERT', entity: flow(200 + i, i + 1) }));
+  for (const { c } of [reference, quirky]) await c.write(initial);
+  const session = modifyFallbackSession(quirky.c);
+  const round = async (updates: Update[], atomicity?: 'ROLLBACK_ON_ERROR') => {
+    await reference.c.write(updates, atomicity ? { atomicity } : {});
+    await session.write(updates, atomicity ? { atomicity } : undefined);
+    assert.deepEqual(hex(await quirky.c.read([wildcardTable(FLOW)])), hex(await reference.c.read([wildcardTable(FLOW)])));
+  };
+  await round([{ type: 'MODIFY', entity: flow(200, 50) }, { type: 'INSERT', entity: flow(299, 99) }, { type: 'MODIFY', entity: flow(201, 51) }]);
+  assert.equal(session.modifyUnsupported, true);
+  await round([{ type: 'MODIFY', entity: flow(202, 52) }, { type: 'DELETE', entity: flow(203, 4) }]);
+
+  // A MODIFY whose new action the switch refuses: the DELETE applied, the INSERT did not, and the caller is told so on its update 1.
+  const bad: any = Entity.decode(flow(204, 54));
+  bad.table_entry.action.action.action_id = index.action('ingress.forward').id;
+  const err = await failure(session.write([{ type: 'MODIFY', entity: flow(205, 55) }, { type: 'MODIFY', entity: Buffer.from(Entity.encode(bad).finish()) }]));
+  assert.ok(err instanceof WriteError, String(err));
+  assert.deepEqual(err.errors.map((e) => [e.index, e.codeName]), [[0, 'OK'], [1, 'INVALID_ARGUMENT']]);
+  assert.match(err.errors[1]!.message, /the DELETE applied, the INSERT failed \(the entry is missing\)/);
+  await reference.c.write([{ type: 'MODIFY', entity: flow(205, 55) }, { type: 'DELETE', entity: flow(204, 5) }]);
+  assert.deepEqual(hex(await quirky.c.read([wildcardTable(FLOW)])), hex(await reference.c.read([wildcardTable(FLOW)])));
+
+  // A MODIFY of an entry that is gone (drift) ends where MODIFY meant it to: the entry exists with the new action.
+  await session.write([{ type: 'MODIFY', entity: flow(204, 54) }]);
+  await reference.c.write([{ type: 'INSERT', entity: flow(204, 54) }]);
+  assert.deepEqual(hex(await quirky.c.read([wildcardTable(FLOW)])), hex(await reference.c.read([wildcardTable(FLOW)])));
+
+  // Learning under ROLLBACK_ON_ERROR: the first attempt was rolled back whole, so the whole batch is sent again.
+  const fresh = modifyFallbackSession(quirky.c);
+  await reference.c.write([{ type: 'INSERT', entity: flow(300, 3) }, { type: 'MODIFY', entity: flow(205, 56) }], { atomicity: 'ROLLBACK_ON_ERROR' });
+  await fresh.write([{ type: 'INSERT', entity: flow(300, 3) }, { type: 'MODIFY', entity: flow(205, 56) }], { atomicity: 'ROLLBACK_ON_ERROR' });
+  assert.equal(fresh.modifyUnsupported, true);
+  assert.deepEqual(hex(await quirky.c.read([wildcardTable(FLOW)])), hex(await reference.c.read([wildcardTable(FLOW)])));
+
+  // Other failures are not mistaken for a missing MODIFY.
+  const other = modifyFallbackSession(quirky.c);
+  await assert.rejects(other.write([{ type: 'INSERT', entity: flow(300, 3) }]), (e: unknown) => e instanceof WriteError && e.errors[0]!.codeName === 'ALREADY_EXISTS');
+  assert.equal(other.modifyUnsupported, false);
 });

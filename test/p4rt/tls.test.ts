@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { P4RuntimeClient } from '../../src/p4rt/client.ts';
-import { channelCredentials, explainTlsFailure, TlsConfigError, type ChannelCredentialOptions } from '../../src/p4rt/credentials.ts';
+import { channelCredentials, credentialsForTarget, explainTlsFailure, TlsConfigError, type ChannelCredentialOptions } from '../../src/p4rt/credentials.ts';
 import { makeTestCerts, type TestCerts } from './certs.ts';
 
 let certs: TestCerts;
@@ -64,11 +64,14 @@ test('mutual TLS: a client with a CA-signed certificate is served; without one, 
 
   const anonymous = client(t.address, { caFile: certs.caCert });
   const noCert = await connectFailure(anonymous);
-  assert.match(noCert.raw, /UNAVAILABLE/);
+  assert.match(noCert.raw, /UNAVAILABLE.*certificate required/s);
+  assert.equal(noCert.explained?.code, 'TLS_CLIENT_CERT_REFUSED');
+  assert.match(noCert.explained!.message, /the switch refused our client certificate \(mutual TLS\)/);
   assert.equal(t.state.arbitration.primary('')?.electionId, ok.electionId, 'the refused client never reached arbitration');
 
   const stranger = client(t.address, { caFile: certs.caCert, certFile: certs.strangerClientCert, keyFile: certs.strangerClientKey });
   const bad = await connectFailure(stranger);
+  // The server drops the handshake; grpc-js only says it failed to connect.
   assert.match(bad.raw, /UNAVAILABLE/);
 });
 
@@ -124,4 +127,14 @@ test('channelCredentials refuses settings that cannot work, naming the file', ()
   // Plaintext is available, but only when asked for.
   assert.equal(channelCredentials({ insecure: true })._isSecure(), false);
   assert.equal(channelCredentials({})._isSecure(), true);
+});
+
+test('credentialsForTarget reads a Target\'s tls files relative to the config directory', async () => {
+  const t = await target({ certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFile: certs.caCert });
+  const creds = credentialsForTarget({ tls: { ca: 'ca.pem', cert: 'client.pem', key: 'client.key', serverName: 'localhost' } }, certs.dir);
+  const c = new P4RuntimeClient({ address: t.address, deviceId: 1n, electionId: 77n, credentials: creds });
+  clients.push(c);
+  assert.equal((await c.connect()).primary, true);
+  assert.throws(() => credentialsForTarget({ tls: { ca: 'missing.pem' } }, certs.dir), (e: unknown) => e instanceof TlsConfigError && e.message.includes(path.join(certs.dir, 'missing.pem')));
+  assert.equal(credentialsForTarget({ insecure: true }, certs.dir)._isSecure(), false);
 });

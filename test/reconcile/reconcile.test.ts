@@ -167,13 +167,13 @@ spec:
   });
 
   test('an expired flow is removed on the expiry schedule, with no Git change', async () => {
-    const expires = new Date(Date.now() + 1500).toISOString();
+    const expires = new Date(Date.now() + 3000).toISOString();
     await bench.commit([...base, { name: 'temp-access', from: 'cache', to: 'web', ports: [2222], expires }]);
     const r = bench.reconciler({ schedules: { sync: '0 0 0 1 1 *', drift: '0 0 0 1 1 *', expiry: '* * * * * *' } });
     await r.start();
     const classify = () => bench.targets[0].state.snapshot().tables['ingress.flow_classify'].length;
     assert.equal(classify(), 4);
-    await until(() => classify() === 3, 6000, 'expired flow removed');
+    await until(() => classify() === 3, 8000, 'expired flow removed');
     assert.equal(r.snapshot().switches.leaf1.lastOutcome, 'Converged');
     await r.stop();
   });
