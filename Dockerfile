@@ -15,8 +15,12 @@ COPY p4 ./p4
 RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime
+# Relative paths in the config resolve against the config's folder, which is
+# read-only here: keep the clone cache and status file in the writable volume.
 ENV NODE_ENV=production \
-    FLOWOPS_CONFIG=/etc/flowops/flowops.config.yaml
+    FLOWOPS_CONFIG=/etc/flowops/flowops.config.yaml \
+    FLOWOPS_CACHE_DIR=/var/lib/flowops/git \
+    FLOWOPS_STATE_FILE=/var/lib/flowops/state.json
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

@@ -5,7 +5,7 @@
 // flow_policy, a tenth of an nf_steer), so 100k flows ≈ 1M entries.
 // Keys are derived from the tenant name, so the same N gives the same repo.
 //
-//   tsx bench/generate.ts --flows 10000 --out /tmp/specs
+//   tsx bench/generate.ts --flows 10000 --out bench/out/specs-10000
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';

@@ -90,7 +90,7 @@ async function main() {
     });
     const r = new Reconciler({ loaded, connect: p4rtSwitchFactory(), logger, progress: () => ttyProgress(process.stderr, 'bench: writing', 10_000) });
 
-    const rows: string[][] = [['run', 'time', 'of it compile', 'written', 'updates/s', 'live entries', 'peak RSS']];
+    const rows: string[][] = [['run', 'time', 'of it compile', 'written', 'updates/s', 'live entries', 'RSS after', 'peak RSS']];
     const run = async (label: string, fn: () => Promise<SyncEvent | undefined>) => {
       compileMs = 0;
       const t0 = performance.now();
@@ -103,7 +103,7 @@ async function main() {
       const writeSecs = Math.max(0.001, secs - compileMs / 1000);
       const w = sw.written.inserted + sw.written.modified + sw.written.deleted;
       const live = sw.plan.unchanged + planSize(sw.plan as Plan);
-      rows.push([label, `${secs.toFixed(2)} s`, compileMs ? `${(compileMs / 1000).toFixed(2)} s` : '-', `${w} (+${sw.written.inserted} ~${sw.written.modified} -${sw.written.deleted})`, w ? `${Math.round(w / writeSecs)}` : '-', String(live), `${mib(peakRss())} MiB`]);
+      rows.push([label, `${secs.toFixed(2)} s`, compileMs ? `${(compileMs / 1000).toFixed(2)} s` : '-', `${w} (+${sw.written.inserted} ~${sw.written.modified} -${sw.written.deleted})`, w >= 1000 ? `${Math.round(w / writeSecs)}` : '-', String(live), `${mib(process.memoryUsage().rss)} MiB`, `${mib(peakRss())} MiB`]);
       console.log(`${label}: ${secs.toFixed(2)} s (compile ${(compileMs / 1000).toFixed(2)} s), ${sw.outcome}, written ${w}`);
     };
 
@@ -125,6 +125,7 @@ async function main() {
     console.log('');
     for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  '));
     console.log(`\n${flows} flows; batch ${batch} updates/request; target in-process (RSS includes it).`);
+    console.log('time = fetch + compile (new commit only) + read + diff + write + read-back; updates/s over time minus compile.');
   } finally {
     clearInterval(sampler);
     await target.stop();

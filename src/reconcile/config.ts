@@ -22,6 +22,7 @@ export const ENV_OVERRIDES: { env: string; path: string[]; type: 'string' | 'int
   { env: 'FLOWOPS_REPO_URL', path: ['repo', 'url'], type: 'string' },
   { env: 'FLOWOPS_REPO_PATH', path: ['repo', 'path'], type: 'string' },
   { env: 'FLOWOPS_BRANCH', path: ['repo', 'branch'], type: 'string' },
+  { env: 'FLOWOPS_CACHE_DIR', path: ['repo', 'cacheDir'], type: 'string' },
   { env: 'FLOWOPS_SYNC_SCHEDULE', path: ['schedules', 'sync'], type: 'string' },
   { env: 'FLOWOPS_DRIFT_SCHEDULE', path: ['schedules', 'drift'], type: 'string' },
   { env: 'FLOWOPS_EXPIRY_SCHEDULE', path: ['schedules', 'expiry'], type: 'string' },

@@ -400,7 +400,8 @@ export class Reconciler {
     } catch (err) {
       this.metrics.errors.inc({ stage: 'connect', target: s.name });
       s.status.role = 'disconnected';
-      return done('Failed', { message: `cannot connect to ${s.address}: ${(err as Error).message}`, leftAt: 'unknown' });
+      // Nothing was written by this run: the switch is where it was.
+      return done('Failed', { message: `cannot connect to ${s.address}: ${(err as Error).message}`, leftAt: 'old' });
     }
     if (!h.primary) {
       // Not ours to write or to report: the primary replica reports this switch
@@ -467,6 +468,7 @@ export class Reconciler {
     }
     this.metrics.errors.inc({ stage: 'write', target: s.name });
     s.dirty = true;
+    if (r.error) this.maybeDrop(s, new Error(r.error)); // a switch that went away mid-apply: reconnect next tick
     const error = { message: r.error ?? 'apply failed', updateIndex: r.failed?.index, code: r.failed ? String(r.failed.code) : undefined, leftAt: r.leftAt };
     return done(r.leftAt === 'old' ? 'RolledBack' : 'Failed', error);
   }
@@ -530,7 +532,8 @@ export class Reconciler {
       const heal = this.config.drift.policy === 'heal' && this.config.mode === 'auto';
       this.log.warn('drift', { target: s.name, commit: d.commit, ...kinds, policy: this.config.drift.policy, sample: entries.slice(0, 5).map((e) => `${e.kind} ${e.description}`) });
       this.human(`${s.name}: drift: ${kinds.missing} missing, ${kinds.modified} modified, ${kinds.extraneous} extraneous${heal ? ' — healing' : ''}`);
-      s.drifted = true;
+      // convergeOne clears drift it finds set; the drift event must go out before any clear.
+      s.drifted = false;
       let healed = false;
       if (heal) {
         const r = await this.convergeOne(s, d, 'drift-heal');
@@ -538,6 +541,7 @@ export class Reconciler {
         if (healed) for (const kind of Object.keys(kinds)) this.metrics.driftEntries.set({ target: s.name, kind }, 0);
       }
       s.status.drift = { at: this.now().toISOString(), entries: n, healed, sample: entries.slice(0, 20).map((e) => `${e.kind} ${e.table} ${e.description}`) };
+      s.drifted = true;
       const ev: DriftEvent = { target: s.name, commit: d.commit, entries, healed };
       events.push(ev);
       await this.report(() => this.opts.reporter?.drift(ev));

@@ -20,14 +20,19 @@ export class RecordingReporter implements Reporter {
   syncs: SyncEvent[] = [];
   drifts: DriftEvent[] = [];
   cleared: DriftClearedEvent[] = [];
+  /** Every call in order: `sync`, `drift`, `cleared:<reason>`. */
+  order: string[] = [];
   async syncFinished(ev: SyncEvent) {
     this.syncs.push(ev);
+    this.order.push('sync');
   }
   async drift(ev: DriftEvent) {
     this.drifts.push(ev);
+    this.order.push('drift');
   }
   async driftCleared(ev: DriftClearedEvent) {
     this.cleared.push(ev);
+    this.order.push(`cleared:${ev.reason}`);
   }
 }
 
@@ -63,6 +68,9 @@ export class Bench {
         http: { listen: '127.0.0.1:0' },
         stateFile: path.join(this.dir, `${name}.state.json`),
         batch: { size: 50 },
+        // Each new replica outranks the previous ones, so a test that failed before
+        // stopping its reconciler does not leave the next one a backup.
+        electionId: 100 + this.reconcilers.length,
         // Far-away schedules: tests drive ticks by hand unless they say otherwise.
         schedules: { sync: '0 0 0 1 1 *', drift: '0 0 0 1 1 *', expiry: '0 0 0 1 1 *' },
         ...config,

@@ -16,6 +16,8 @@ export interface FlowDef {
   steer?: boolean;
   expires?: string;
   qos?: 'gold' | 'silver' | 'bronze' | 'best-effort';
+  /** Direct meter on the flow's flow_policy entry. */
+  rateLimit?: { rate: string; burst: string };
 }
 
 export const SERVICES = ['web', 'api', 'db', 'cache'];
@@ -35,6 +37,7 @@ export function flowYaml(f: FlowDef): string {
     ...(proto === 'icmp' ? [] : [`  ports: [${(f.ports ?? [443]).join(', ')}]`]),
     '  action: allow',
     ...(f.qos ? [`  qos: ${f.qos}`] : []),
+    ...(f.rateLimit ? [`  rateLimit: { rate: ${f.rateLimit.rate}, burst: ${f.rateLimit.burst} }`] : []),
     ...(f.steer ? ['  steer: firewall'] : []),
     ...(f.expires ? [`  expires: "${f.expires}"`] : []),
     '',
