@@ -3,6 +3,7 @@
 // the switches keep what they run (the last good commit) and the errors point
 // at file:line. Also says when the next flow expires, so the expiry schedule
 // knows whether a recompile would change anything.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,15 +16,20 @@ import { compile } from '../compile/compile.ts';
 import type { DesiredState } from '../compile/types.ts';
 import { P4InfoIndex } from '../p4info/index.ts';
 import type { SpecProblem } from '../report/events.ts';
+import { readPipelineFile } from '../pipeline/inspect.ts';
+import { compareP4Info } from '../pipeline/compare.ts';
+import { pipelineCookie } from '../pipeline/cookie.ts';
 
 export const P4_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../p4');
 
 export interface PipelineFiles {
-  /** P4Info as bytes in the form the file holds (text or binary). */
+  /** Where the P4Info came from (repo path, config path, or the packed device-config file). */
   p4infoFile: string;
   index: P4InfoIndex;
-  /** Device config bytes (empty when none is configured). */
+  /** Device config bytes (empty when none is configured); a packed file is unpacked to its device config. */
   deviceConfig: Buffer;
+  /** pipeline/cookie.ts over the P4Info and the device config: what the switch is compared by. */
+  cookie: bigint;
 }
 
 export interface DesiredSet {
@@ -54,7 +60,14 @@ function bundledP4Info(arch: string | undefined): string {
   return path.join(P4_DIR, arch === 'tna' ? 'flowops_tna.p4info.txtpb' : 'flowops_v1model.p4info.txtpb');
 }
 
-/** The pipeline a target must run: its own P4Info (repo file), the config's, or the bundled one for its arch. */
+/**
+ * The pipeline a target must run: its own P4Info (repo file), the config's, or
+ * the bundled one for its arch; and its device config. `pipeline.deviceConfig`
+ * may be a raw device config (BMv2 JSON, BfPipelineConfig bytes) or a file
+ * written by `flowops pipeline pack` (a whole ForwardingPipelineConfig): then
+ * its P4Info is the one compiled against, and a P4Info the Target also names
+ * must mean the same.
+ */
 export function pipelineFor(target: Target, opts: Pick<DesiredOptions, 'p4info' | 'deviceConfig' | 'files'>): PipelineFiles {
   const p = target.spec.pipeline;
   let p4infoFile: string;
@@ -62,17 +75,49 @@ export function pipelineFor(target: Target, opts: Pick<DesiredOptions, 'p4info' 
   if (p?.p4info && opts.files.has(p.p4info)) {
     // A P4Info committed in the repo: parse from its bytes via a temp-free path (cache by content).
     const bytes = opts.files.get(p.p4info)!;
-    const key = `repo:${p.p4info}:${bytes.length}:${bytes.subarray(0, 64).toString('hex')}`;
+    const key = `repo:${p.p4info}:${contentKey(bytes)}`;
     p4infoFile = p.p4info;
     index = indexCache.get(key) ?? indexFromBytes(key, p.p4info, bytes);
+  } else if (p?.p4info) {
+    throw new FlowopsError('PIPELINE_FILE_NOT_IN_REPO', `Target ${target.metadata.name}: pipeline.p4info ${p.p4info} is not in the repository (paths are relative to the repository root)`, { field: 'spec.pipeline.p4info', file: p.p4info });
   } else {
     p4infoFile = opts.p4info ?? bundledP4Info(p?.arch);
     index = indexCache.get(p4infoFile) ?? indexCache.set(p4infoFile, P4InfoIndex.fromFile(p4infoFile)).get(p4infoFile)!;
   }
-  let deviceConfig: Buffer = Buffer.alloc(0);
-  if (p?.deviceConfig && opts.files.has(p.deviceConfig)) deviceConfig = opts.files.get(p.deviceConfig)!;
-  else if (opts.deviceConfig) deviceConfig = fs.readFileSync(opts.deviceConfig);
-  return { p4infoFile, index, deviceConfig };
+  let raw: Buffer = Buffer.alloc(0);
+  let rawName = '';
+  if (p?.deviceConfig) {
+    if (!opts.files.has(p.deviceConfig)) {
+      throw new FlowopsError('PIPELINE_FILE_NOT_IN_REPO', `Target ${target.metadata.name}: pipeline.deviceConfig ${p.deviceConfig} is not in the repository (paths are relative to the repository root)`, { field: 'spec.pipeline.deviceConfig', file: p.deviceConfig });
+    }
+    raw = opts.files.get(p.deviceConfig)!;
+    rawName = p.deviceConfig;
+  } else if (opts.deviceConfig) {
+    raw = fs.readFileSync(opts.deviceConfig);
+    rawName = opts.deviceConfig;
+  }
+  let deviceConfig = raw;
+  if (raw.length) {
+    const un = readPipelineFile(raw);
+    deviceConfig = un.deviceConfig;
+    if (un.p4info) {
+      const packedKey = `packed:${rawName}:${contentKey(raw)}`;
+      const packed = indexCache.get(packedKey) ?? indexCache.set(packedKey, P4InfoIndex.fromP4Info(un.p4info)).get(packedKey)!;
+      if (p?.p4info) {
+        const diffs = compareP4Info(index.p4info, packed.p4info);
+        if (diffs.length) {
+          throw new FlowopsError('PIPELINE_PACKED_MISMATCH', `Target ${target.metadata.name}: the P4Info packed in ${rawName} differs from ${p.p4info}: ${diffs.join('; ')}`, { field: 'spec.pipeline.deviceConfig', differences: diffs });
+        }
+      }
+      index = packed;
+      p4infoFile = rawName;
+    }
+  }
+  return { p4infoFile, index, deviceConfig, cookie: pipelineCookie(index.p4info, deviceConfig) };
+}
+
+function contentKey(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function indexFromBytes(key: string, name: string, bytes: Buffer): P4InfoIndex {
@@ -124,8 +169,13 @@ export function desiredFromFiles(commit: string, opts: DesiredOptions): DesiredS
       out.states.set(t.metadata.name, compile(loaded.specs, pipe.index, t.metadata.name, { now: opts.now }));
     } catch (err) {
       if (err instanceof SpecErrors) for (const e of err.errors) out.problems.push(problem(e));
-      else if (err instanceof FlowopsError) out.problems.push(problem(err));
-      else throw err;
+      else if (err instanceof FlowopsError) {
+        // Pipeline file mistakes name a Target field: point at it in the Target's file.
+        const field = (err.data as { field?: unknown }).field;
+        const pr = problem(err);
+        if (!err.pos && typeof field === 'string' && t.source) pr.pos = t.source.at(field);
+        out.problems.push(pr);
+      } else throw err;
     }
   }
   if (out.problems.length) out.states.clear();
