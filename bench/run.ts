@@ -5,6 +5,9 @@
 //      updates/s is measured over the time after compiling (read, diff, write, verify)
 //   2. no-op sync        (read + diff every live entry; nothing written)
 //   3. one-flow change   (new commit adding one flow: only its entries written)
+//   4. one-flow change applied directly with the targeted read-back
+//      (apply/read-back.ts: verify reads back only the touched entities), the
+//      way the reconciler applies once it passes `readBack` to applyPlan
 // Prints time, updates/s, peak RSS and the machine. The target shares the
 // process, so RSS counts both sides of the wire.
 //
@@ -13,8 +16,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { generateSpecs } from './generate.ts';
 import { startTarget } from '../src/target/server.ts';
 import { P4_DIR } from '../src/reconcile/desired.ts';
@@ -25,6 +26,10 @@ import { createLogger } from '../src/shared/log.ts';
 import { ttyProgress } from '../src/reconcile/progress.ts';
 import { commitDirectory } from '../src/reconcile/demo.ts';
 import { planSize, type Plan } from '../src/diff/types.ts';
+import { plan } from '../src/diff/plan.ts';
+import { applyPlan } from '../src/apply/apply.ts';
+import { desiredFromFiles } from '../src/reconcile/desired.ts';
+import { silentLogger } from '../src/shared/log.ts';
 import type { SyncEvent } from '../src/report/events.ts';
 
 function arg(name: string, def: string): string {
@@ -40,23 +45,7 @@ const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().r
 sampler.unref();
 const peakRss = () => Math.max(peak, process.resourceUsage().maxRSS * 1024);
 
-/**
- * Compiling 10^5 flows (YAML with positions) peaks at a few GiB, and the target
- * shares this heap; under V8's default ~4 GiB limit the run would spend its time
- * in GC. Re-run with a larger old space unless the caller chose one.
- */
-function ensureHeap(): boolean {
-  if (process.env.FLOWOPS_BENCH_CHILD || process.execArgv.some((a) => a.startsWith('--max-old-space-size'))) return false;
-  const child = spawnSync(process.execPath, ['--max-old-space-size=12288', '--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, FLOWOPS_BENCH_CHILD: '1' },
-  });
-  process.exitCode = child.status ?? 1;
-  return true;
-}
-
 async function main() {
-  if (ensureHeap()) return;
   const cpus = os.cpus();
   console.log(`machine: ${cpus[0]?.model ?? 'unknown cpu'} × ${cpus.length}, ${mib(os.totalmem())} MiB RAM, node ${process.version}, ${os.platform()} ${os.release()}`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'flowops-bench-'));
@@ -120,6 +109,32 @@ async function main() {
     await commitFiles(repo, [...extra.keys()].filter((p) => files.get(p) !== extra.get(p)), src);
     await run('one-flow change (new commit)', () => r.sync('bench'));
     await r.stop();
+
+    // 4. Remove the extra flow again, applied directly with the targeted read-back.
+    const before = new Map([...files].map(([p, t]) => [p, Buffer.from(t)]));
+    const d = desiredFromFiles('bench', { now: new Date(), files: before });
+    if (d.problems.length) throw new Error(`bench specs: ${d.problems[0]!.message}`);
+    const desired = d.states.get('bench')!;
+    const pipe = d.pipelines.get('bench')!;
+    const sw = await p4rtSwitchFactory()({ name: 'bench', address, deviceId: 1, electionId: 100, insecure: true }, silentLogger);
+    try {
+      await sw.ensurePipeline(pipe, 'push');
+      const t0 = performance.now();
+      const live = await sw.readManaged(desired, pipe.index);
+      const tRead = performance.now();
+      const p = plan(desired, live, { index: pipe.index });
+      const tDiff = performance.now();
+      let reads = 0;
+      const counting = { write: sw.write.bind(sw), read: (f: Buffer[]) => (reads += f.length, sw.read(f)) };
+      const res = await applyPlan(counting, p, { limits: loaded.config.batch, readBack: { index: pipe.index } });
+      const secs = (performance.now() - t0) / 1000;
+      if (!res.ok) throw new Error(`targeted apply: ${res.error}`);
+      const w = res.written.inserted + res.written.modified + res.written.deleted;
+      rows.push(['one-flow change, targeted read-back', `${secs.toFixed(2)} s`, '-', `${w} (+${res.written.inserted} ~${res.written.modified} -${res.written.deleted})`, '-', String(live.length), `${mib(process.memoryUsage().rss)} MiB`, `${mib(peakRss())} MiB`]);
+      console.log(`targeted: read ${((tRead - t0) / 1000).toFixed(2)} s, diff ${((tDiff - tRead) / 1000).toFixed(2)} s, write + read-back of ${reads} entities ${((performance.now() - tDiff) / 1000).toFixed(2)} s`);
+    } finally {
+      await sw.close();
+    }
 
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
     console.log('');

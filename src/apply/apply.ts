@@ -4,11 +4,15 @@
 // the inverse of each applied update, newest first — so the switch ends where
 // it started; then it is read back to prove it. The result says which update
 // failed, why, and where the switch was left: 'new', 'old' or 'unknown'.
+// The proof reads back what was touched only when `readBack` is given
+// (read-back.ts); `verify` is the caller's own check (e.g. a full re-read).
 import { silentLogger, type Logger } from '../shared/log.ts';
 import { FlowopsError } from '../shared/errors.ts';
 import type { Plan } from '../diff/types.ts';
 import { updateFailures, type SwitchSession, type UpdateOutcome } from './session.ts';
 import { batches, inverse, planSteps, type BatchLimits, type Step } from './steps.ts';
+import { readBackMatches, type ReadBackOptions } from './read-back.ts';
+import type { Change } from '../diff/types.ts';
 
 export interface ApplyOptions {
   limits: BatchLimits;
@@ -16,6 +20,13 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** Reads the switch back and says whether it is at the expected state. */
   verify?: (expect: 'old' | 'new') => Promise<boolean>;
+  /**
+   * Verify by reading back only the entities this apply touched (batched
+   * Reads by identity) instead of calling `verify`; `verify`, if given, is
+   * then the fallback when such a read fails (a switch that refuses reads of
+   * specific entities).
+   */
+  readBack?: ReadBackOptions;
   onProgress?: (done: number, total: number) => void;
   logger?: Logger;
 }
@@ -57,6 +68,7 @@ export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyO
   if (steps.length === 0) return result;
 
   let base = 0;
+  let failedBatch: Step[] | undefined;
   for (const batch of batches(steps, opts.limits)) {
     if (opts.signal?.aborted) {
       result.aborted = true;
@@ -78,6 +90,7 @@ export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyO
       result.failed = { index: base + at, type: s.update.type, table: s.change.table, key: s.change.key, code: typeof bad.code === 'number' ? bad.code : 2, message: bad.message || (err as Error).message };
       result.error = `update ${base + at + 1}/${steps.length} (${s.update.type} ${s.change.table}) failed: ${result.failed.message}`;
       log.warn('write failed', { ...result.failed, key: undefined });
+      failedBatch = batch;
       if (outcomes) {
         // The request's successful updates are applied too and must be undone.
         batch.forEach((st, i) => {
@@ -96,7 +109,8 @@ export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyO
   result.attempted = applied.length;
   if (!result.failed && !result.aborted) {
     count(result, applied);
-    if (opts.verify && !(await safeVerify(opts.verify, 'new', log))) {
+    const check = checker(session, opts, applied, log);
+    if (check && !(await check('new'))) {
       result.ok = false;
       result.leftAt = 'unknown';
       result.error = 'read-back after apply does not match the desired state';
@@ -113,8 +127,10 @@ export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyO
     result.leftAt = 'unknown';
     count(result, applied.slice(0, applied.length - rb.written));
   }
-  if (opts.verify) {
-    const atOld = await safeVerify(opts.verify, 'old', log);
+  // Everything the failing request held is checked too: its failed updates must not have landed.
+  const check = checker(session, opts, [...applied, ...(failedBatch ?? [])], log);
+  if (check) {
+    const atOld = await check('old');
     result.leftAt = atOld ? 'old' : 'unknown';
   }
   log.info('rolled back', { compensating: rb.written, leftAt: result.leftAt });
@@ -127,6 +143,22 @@ function count(result: ApplyResult, steps: Step[]): void {
     else if (s.change.kind === 'modify') result.written.modified++;
     else result.written.deleted++;
   }
+}
+
+/** The read-back check to run, if any: targeted (readBack) with `verify` as its fallback, or `verify` alone. */
+function checker(session: SwitchSession, opts: ApplyOptions, touched: Step[], log: Logger): ((e: 'old' | 'new') => Promise<boolean>) | undefined {
+  const rb = opts.readBack;
+  const v = opts.verify;
+  if (!rb) return v ? (e) => safeVerify(v, e, log) : undefined;
+  const changes: Change[] = touched.map((s) => s.change);
+  return async (expect) => {
+    try {
+      return await readBackMatches(session, changes, expect, rb);
+    } catch (err) {
+      log.warn('targeted read-back failed', { expect, err: (err as Error).message, fallback: v ? 'verify' : 'none' });
+      return v ? safeVerify(v, expect, log) : false;
+    }
+  };
 }
 
 async function safeVerify(v: (e: 'old' | 'new') => Promise<boolean>, expect: 'old' | 'new', log: Logger): Promise<boolean> {

@@ -27,7 +27,8 @@ import { compareDesired } from './order.ts';
 import { assignHashedIds } from './ids.ts';
 import { rateBytesPerSecond, sizeBytes, qosQueue, protocolNumber, portRanges } from '../specs/units.ts';
 import { isExpired } from '../specs/expiry.ts';
-import { createEmitter, lpmMatch, type MeterConfig } from './emit.ts';
+import { createEmitter, lpmMatch, type Emitted, type MeterConfig } from './emit.ts';
+import { exactEmitter } from './exact-emit.ts';
 import type { MatchInput } from '../p4info/entity.ts';
 
 export interface CompileOptions {
@@ -82,28 +83,41 @@ export function compileAll(specs: SpecSet, index: P4InfoIndex, opts: CompileOpti
   return specs.targets.map((t) => compile(specs, index, t.metadata.name, opts));
 }
 
-/** Where each key was first claimed, so a second claim can name both places. */
+/** Who claims keys, and where: one per spec element, shared by all its keys; the position is worked out only for an error. */
+interface Claimant {
+  owner: string;
+  pos: () => SourcePos;
+  field: string;
+}
+
+/**
+ * Where each key was first claimed, so a second claim can name both places.
+ * A flow claims ~10 keys and 10^5 flows a million: the map holds a shared
+ * Claimant per key, and messages and positions are built only on a clash.
+ */
 class Claims {
-  private readonly seen = new Map<string, { owner: string; pos: SourcePos; what: string }>();
+  private readonly seen = new Map<string, Claimant>();
   constructor(private readonly errors: SpecError[]) {}
 
   /**
-   * Claims `key` for `owner`. Returns false when it was already taken: by the
+   * Claims `key` for `by`. Returns false when it was already taken: by the
    * same owner (harmless duplicate, e.g. overlapping port ranges of one flow)
    * silently, by another owner with a KEY_CLASH error naming both.
    */
-  claim(key: string, owner: string, pos: SourcePos, field: string, what: string): boolean {
+  claim(key: string, by: Claimant, what: () => string): boolean {
     const prev = this.seen.get(key);
     if (!prev) {
-      this.seen.set(key, { owner, pos, what });
+      this.seen.set(key, by);
       return true;
     }
-    if (prev.owner !== owner) {
+    if (prev.owner !== by.owner) {
+      const pos = by.pos();
+      const prevPos = prev.pos();
       this.errors.push(
-        new SpecError(KEY_CLASH, pos, field, `${what} is also claimed by ${prev.owner} at ${formatPos(prev.pos)}; ${owner} at ${formatPos(pos)} cannot have it too`, {
+        new SpecError(KEY_CLASH, pos, by.field, `${what()} is also claimed by ${prev.owner} at ${formatPos(prevPos)}; ${by.owner} at ${formatPos(pos)} cannot have it too`, {
           other: prev.owner,
-          otherPos: prev.pos,
-          owner,
+          otherPos: prevPos,
+          owner: by.owner,
         }),
       );
     }
@@ -111,7 +125,31 @@ class Claims {
   }
 }
 
+const claimant = (owner: string, field: string, pos: () => SourcePos): Claimant => ({ owner, field, pos });
+
+/** A desired entry from emitted bytes (no spread: this runs a million times). */
+const entry = (e: Emitted, origin: Origin): DesiredEntry => ({ kind: e.kind, table: e.table, key: e.key, bytes: e.bytes, origin });
+
 export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, opts: CompileOptions): DesiredState {
+  // flow_classify holds ~90% of the entries. Claiming each of its keys in a map
+  // costs a second at 10^6 entries, and checkSpecs already refuses flows that
+  // overlap; so the keys are first checked only after sorting, where equal keys
+  // sit side by side. Only if two are equal is the target compiled again with
+  // every key claimed, which names both places exactly as before.
+  let quick: DesiredState;
+  try {
+    quick = compileTarget(specs, index, targetName, opts, false);
+  } catch (err) {
+    // Errors of other kinds: the full pass reports them together with any key clash.
+    if (err instanceof SpecErrors) return compileTarget(specs, index, targetName, opts, true);
+    throw err;
+  }
+  const e = quick.entries;
+  for (let i = 1; i < e.length; i++) if (e[i].key === e[i - 1].key) return compileTarget(specs, index, targetName, opts, true);
+  return quick;
+}
+
+function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, opts: CompileOptions, claimFlowKeys: boolean): DesiredState {
   const target = specs.targets.find((t) => t.metadata.name === targetName);
   if (!target) {
     throw new FlowopsError('TARGET_NOT_FOUND', `no Target named '${targetName}' in the specs`, {
@@ -121,6 +159,10 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
   }
   const errors: SpecError[] = [];
   const emit = createEmitter(index);
+  const flowClassify = exactEmitter(index, emit, TABLES.flowClassify, TABLES.flowClassify.actions.setFlow);
+  const flowPolicy = exactEmitter(index, emit, TABLES.flowPolicy, TABLES.flowPolicy.actions.allow);
+  const fcKey = [0, 0, 0, 0, 0];
+  const oneParam = [0];
   const entries: DesiredEntry[] = [];
   const claims = new Claims(errors);
   const origins = new Map<object, Origin>();
@@ -155,21 +197,14 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
     // Ports come from the target's tenants[i] entry: point there, named by tenant.
     const portsOrigin: Origin = { kind: 'tenant', name: tname, file: target.source.file, line: at(target, ['spec', 'tenants', i]).line };
     ports.forEach((port, j) => {
-      const pos = at(target, ['spec', 'tenants', i, 'ports', j]);
-      const what = `tenant_classify key (port ${port}, vlan ${tenant.spec.vlan})`;
-      if (!claims.claim(`tc:${port}:${tenant.spec.vlan}`, `tenant ${tname}`, pos, `spec.tenants[${i}].ports[${j}]`, what)) return;
-      entries.push({
-        ...emit.table(TABLES.tenantClassify, { ingress_port: port, vlan_id: tenant.spec.vlan }, { action: TABLES.tenantClassify.actions.setTenant, params: { tenant_id: tid } }),
-        origin: portsOrigin,
-      });
+      const by = claimant(`tenant ${tname}`, `spec.tenants[${i}].ports[${j}]`, () => at(target, ['spec', 'tenants', i, 'ports', j]));
+      if (!claims.claim(`tc:${port}:${tenant.spec.vlan}`, by, () => `tenant_classify key (port ${port}, vlan ${tenant.spec.vlan})`)) return;
+      entries.push(entry(emit.table(TABLES.tenantClassify, { ingress_port: port, vlan_id: tenant.spec.vlan }, { action: TABLES.tenantClassify.actions.setTenant, params: { tenant_id: tid } }), portsOrigin));
     });
     if (tenant.spec.vni !== undefined) {
       const vni = tenant.spec.vni;
-      if (claims.claim(`vni:${vni}`, `tenant ${tname}`, at(tenant, ['spec', 'vni']), 'spec.vni', `tenant_classify_vni key (vni ${vni})`)) {
-        entries.push({
-          ...emit.table(TABLES.tenantClassifyVni, { vni }, { action: TABLES.tenantClassifyVni.actions.setTenant, params: { tenant_id: tid } }),
-          origin: torigin,
-        });
+      if (claims.claim(`vni:${vni}`, claimant(`tenant ${tname}`, 'spec.vni', () => at(tenant, ['spec', 'vni'])), () => `tenant_classify_vni key (vni ${vni})`)) {
+        entries.push(entry(emit.table(TABLES.tenantClassifyVni, { vni }, { action: TABLES.tenantClassifyVni.actions.setTenant, params: { tenant_id: tid } }), torigin));
       }
     }
     // ---------------------------------------------------------------- routes
@@ -177,11 +212,9 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
       const p = toPrefix(r.prefix);
       const table = p.family === 4 ? TABLES.tenantRouteV4 : TABLES.tenantRouteV6;
       const field = `spec.routes[${j}].prefix`;
-      if (!claims.claim(`route:${tid}:${prefixKey(p)}`, `tenant ${tname} route ${j}`, at(tenant, ['spec', 'routes', j, 'prefix']), field, `${table.name} key (tenant ${tname}, ${r.prefix})`)) return;
-      entries.push({
-        ...emit.table(table, { tenant_id: tid, dst_addr: lpm(p) }, { action: table.actions.forward, params: { port: r.port, dmac: r.mac } }),
-        origin: torigin,
-      });
+      const by = claimant(`tenant ${tname} route ${j}`, field, () => at(tenant, ['spec', 'routes', j, 'prefix']));
+      if (!claims.claim(`route:${tid}:${prefixKey(p)}`, by, () => `${table.name} key (tenant ${tname}, ${r.prefix})`)) return;
+      entries.push(entry(emit.table(table, { tenant_id: tid, dst_addr: lpm(p) }, { action: table.actions.forward, params: { port: r.port, dmac: r.mac } }), torigin));
     });
     // ---------------------------------------------------------------- NF members and groups
     for (const fn of FUNCTION_KINDS) {
@@ -191,12 +224,9 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
       for (const inst of nf.instances) {
         const id = memberIds.get(memberName(tname, fn, inst.name))!;
         members.push({ id, weight: inst.weight });
-        entries.push({
-          ...emit.member(PROFILES.nfSelector, id, { action: PROFILES.nfSelector.memberAction, params: { port: inst.port, dmac: inst.mac } }),
-          origin: torigin,
-        });
+        entries.push(entry(emit.member(PROFILES.nfSelector, id, { action: PROFILES.nfSelector.memberAction, params: { port: inst.port, dmac: inst.mac } }), torigin));
       }
-      entries.push({ ...emit.group(PROFILES.nfSelector, groupIds.get(groupName(tname, fn))!, members), origin: torigin });
+      entries.push(entry(emit.group(PROFILES.nfSelector, groupIds.get(groupName(tname, fn))!, members), torigin));
     }
   }
 
@@ -213,17 +243,11 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
     (servicesByTenant.get(tname) ?? servicesByTenant.set(tname, []).get(tname)!).push(s);
     s.spec.addresses.forEach((addr, j) => {
       const p = toPrefix(addr);
-      const owner = `service ${tname}/${s.metadata.name}`;
-      if (!claims.claim(`svc:${tid}:${prefixKey(p)}`, owner, at(s, ['spec', 'addresses', j]), `spec.addresses[${j}]`, `service address ${addr} of tenant ${tname}`)) return;
+      const by = claimant(`service ${tname}/${s.metadata.name}`, `spec.addresses[${j}]`, () => at(s, ['spec', 'addresses', j]));
+      if (!claims.claim(`svc:${tid}:${prefixKey(p)}`, by, () => `service address ${addr} of tenant ${tname}`)) return;
       const [srcT, dstT] = p.family === 4 ? [TABLES.srcServiceV4, TABLES.dstServiceV4] : [TABLES.srcServiceV6, TABLES.dstServiceV6];
-      entries.push({
-        ...emit.table(srcT, { tenant_id: tid, src_addr: lpm(p) }, { action: srcT.actions.setSrcService, params: { service_id: classId } }),
-        origin: sorigin,
-      });
-      entries.push({
-        ...emit.table(dstT, { tenant_id: tid, dst_addr: lpm(p) }, { action: dstT.actions.setDstService, params: { service_id: classId } }),
-        origin: sorigin,
-      });
+      entries.push(entry(emit.table(srcT, { tenant_id: tid, src_addr: lpm(p) }, { action: srcT.actions.setSrcService, params: { service_id: classId } }), sorigin));
+      entries.push(entry(emit.table(dstT, { tenant_id: tid, dst_addr: lpm(p) }, { action: dstT.actions.setDstService, params: { service_id: classId } }), sorigin));
     });
   }
 
@@ -234,7 +258,6 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
     if (!servedNames.has(tname)) continue;
     if (isExpired(f, opts.now)) continue;
     const fkey = `${tname}/${f.metadata.name}`;
-    const owner = `flow ${fkey}`;
     const forigin = originOf(f, 'flow', fkey);
     const tenant = tenantsByName.get(tname)!;
     const tid = tenant.spec.id;
@@ -266,33 +289,34 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
       meter = { cir: rate, cburst: burst, pir: rate, pburst: burst };
     }
     const qid = qosQueue(f);
-    entries.push({
-      ...emit.table(TABLES.flowPolicy, { flow_id: flowId }, { action: TABLES.flowPolicy.actions.allow, params: { qid } }, meter),
-      origin: forigin,
-    });
+    oneParam[0] = qid;
+    const policy = meter
+      ? emit.table(TABLES.flowPolicy, { flow_id: flowId }, { action: TABLES.flowPolicy.actions.allow, params: { qid } }, meter)
+      : flowPolicy([flowId], oneParam);
+    entries.push(entry(policy, forigin));
     if (f.spec.steer) {
       const fn = f.spec.steer;
       if (!tenant.spec.functions?.[fn]) {
         errors.push(new SpecError(Codes.noSuchFunction, at(f, ['spec', 'steer']), 'spec.steer', `tenant ${tname} defines no '${fn}' function`));
       } else {
-        entries.push({ ...emit.table(TABLES.nfSteer, { flow_id: flowId }, { groupId: groupIds.get(groupName(tname, fn))! }), origin: forigin });
+        entries.push(entry(emit.table(TABLES.nfSteer, { flow_id: flowId }, { groupId: groupIds.get(groupName(tname, fn))! }), forigin));
       }
     }
     const keyPath = f.spec.ports ? ['spec', 'ports'] : ['spec', 'protocol'];
-    const keyPos = at(f, keyPath);
+    const by = claimant(`flow ${fkey}`, keyPath.join('.'), () => at(f, keyPath));
     for (const src of srcs) {
       for (const port of ports) {
-        const k = `fc:${tid}:${src.id}:${dstId}:${proto}:${port}`;
-        const what = `flow_classify key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, port ${port})`;
-        if (!claims.claim(k, owner, keyPos, keyPath.join('.'), what)) continue;
-        entries.push({
-          ...emit.table(
-            TABLES.flowClassify,
-            { tenant_id: tid, src_service: src.id, dst_service: dstId, ip_proto: proto, l4_dst_port: port },
-            { action: TABLES.flowClassify.actions.setFlow, params: { flow_id: flowId } },
-          ),
-          origin: forigin,
-        });
+        // Claimed by the entry's own switch key (already computed), not a second string per entry.
+        // In TABLES.flowClassify.keys order: tenant_id, src_service, dst_service, ip_proto, l4_dst_port.
+        fcKey[0] = tid;
+        fcKey[1] = src.id;
+        fcKey[2] = dstId;
+        fcKey[3] = proto;
+        fcKey[4] = port;
+        oneParam[0] = flowId;
+        const e = flowClassify(fcKey, oneParam);
+        if (claimFlowKeys && !claims.claim(e.key, by, () => `flow_classify key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, port ${port})`)) continue;
+        entries.push(entry(e, forigin));
       }
     }
   }

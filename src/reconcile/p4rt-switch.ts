@@ -1,88 +1,53 @@
-// The reconciler's SwitchHandle over the P4Runtime client: arbitration with
-// the configured election id, pipeline by cookie (a hash of the P4Info and the
-// device config, so the same pipeline is never pushed twice — pushing wipes
-// the tables), and one wildcard Read of exactly the managed tables/profiles.
-import { createHash } from 'node:crypto';
+// The reconciler's SwitchHandle over the P4Runtime client. Everything a real
+// switch needs is decided here, per Target, so the loop stays switch-agnostic:
+//   - channel credentials from the Target (TLS unless `insecure: true`), with
+//     handshake failures explained in words;
+//   - Capabilities first (the API version goes into the status), then a role
+//     only if the switch understands role names, arbitrating with a
+//     flowops.v1.RoleConfig of exactly the tables/profiles flowops manages;
+//   - the pipeline by cookie (push) or by meaning (verify, never written);
+//   - MODIFY kept working on switches without it (DELETE + INSERT);
+//   - one wildcard Read of exactly the managed tables/profiles.
+import path from 'node:path';
 import type grpc from '@grpc/grpc-js';
 import { P4RuntimeClient } from '../p4rt/client.ts';
-import { wildcardGroups, wildcardMembers, wildcardTable } from '../p4rt/filters.ts';
-import { protoType } from '../proto/load.ts';
-import { WireReader, WireWriter, WIRE_LEN } from '../p4info/wire.ts';
+import { P4RuntimeError } from '../p4rt/errors.ts';
+import { Code } from '../proto/load.ts';
+import { credentialsForTarget, explainTlsFailure } from '../p4rt/credentials.ts';
+import { wildcardGroups, wildcardMembers, wildcardTable, wildcardTableWithMeter, withoutEmptyMeter } from '../p4rt/filters.ts';
+import { modifyFallbackSession, type ModifyFallbackSession, type WritableSession } from '../p4rt/modify-fallback.ts';
+import { assertRoleSupported, probeCapabilities } from '../p4rt/quirks.ts';
+import { encodeRoleConfigAny } from '../proto/role-config.ts';
+import { compareP4Info } from '../pipeline/compare.ts';
+import { formatCookie } from '../pipeline/cookie.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { FlowopsError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
-import type { Update } from '../apply/session.ts';
+import type { Atomicity, Update } from '../apply/session.ts';
 import type { DesiredState } from '../compile/types.ts';
-import type { PipelineFiles } from './desired.ts';
+import { P4_DIR, type PipelineFiles } from './desired.ts';
 import type { PipelineOutcome, SwitchAddress, SwitchFactory, SwitchHandle } from './switch.ts';
 
-/** Entity{table_entry{table_id, meter_config{}}}: every entry of a table with its direct meter config. */
-export function wildcardTableWithMeter(tableId: number): Buffer {
-  const w = new WireWriter(16);
-  const e = w.begin(2);
-  w.uintField(1, tableId);
-  const m = w.begin(6);
-  w.end(m);
-  w.end(e);
-  return w.finish();
+/** A P4Info path for people: repo paths as they are, the bundled ones as `p4/<file>`. */
+function shownFile(file: string): string {
+  return path.isAbsolute(file) && path.dirname(file) === P4_DIR ? `bundled p4/${path.basename(file)}` : file;
 }
 
-/**
- * A switch asked for meter configs answers `meter_config {}` for entries that
- * have none; that means the same as no field, and desired entries have no
- * field. Drops the empty field (a copy only for the entities that carry it).
- */
-export function withoutEmptyMeter(entity: Buffer): Buffer {
-  const r = new WireReader(entity);
-  let outerTag = r.pos;
-  while (r.next()) {
-    if (r.fieldNo !== 2 || r.wireType !== WIRE_LEN) {
-      r.skip();
-      outerTag = r.pos;
-      continue;
-    }
-    const [s, e] = r.lenRange();
-    const inner = new WireReader(entity, s, e);
-    let tag = inner.pos;
-    while (inner.next()) {
-      if (inner.fieldNo === 6 && inner.wireType === WIRE_LEN) {
-        const [vs, ve] = inner.lenRange();
-        if (vs === ve) {
-          const body = Buffer.concat([entity.subarray(s, tag), entity.subarray(ve, e)]);
-          const w = new WireWriter(body.length + 16);
-          w.bytesField(2, body);
-          return Buffer.concat([entity.subarray(0, outerTag), w.finish(), entity.subarray(e)]);
-        }
-      } else inner.skip();
-      tag = inner.pos;
-    }
-    return entity;
-  }
-  return entity;
-}
-
-const cookies = new WeakMap<PipelineFiles, bigint>();
-
-/** 64-bit cookie of a pipeline: sha256 over the encoded P4Info and the device config. */
-export function pipelineCookie(pipe: PipelineFiles): bigint {
-  let c = cookies.get(pipe);
-  if (c === undefined) {
-    const P4Info = protoType('p4.config.v1.P4Info');
-    const p4info = P4Info.encode(P4Info.fromObject(pipe.index.p4info)).finish();
-    const h = createHash('sha256').update(p4info).update('\0').update(pipe.deviceConfig).digest();
-    c = h.readBigUInt64BE(0);
-    cookies.set(pipe, c);
-  }
-  return c;
-}
-
+/** verify mode: the switch runs no pipeline, or one whose P4Info means something else. `data.differences` lists them. */
 export class PipelineMismatchError extends FlowopsError {}
 
 class P4rtSwitch implements SwitchHandle {
+  private readonly session: WritableSession | ModifyFallbackSession<WritableSession>;
+
   constructor(
     private readonly client: P4RuntimeClient,
     private readonly log: Logger,
-  ) {}
+    readonly apiVersion: string,
+    modifyFallback: boolean,
+  ) {
+    const direct: WritableSession = { write: (updates, opts) => client.write(updates, opts) };
+    this.session = modifyFallback ? modifyFallbackSession(direct) : direct;
+  }
 
   get primary(): boolean {
     return this.client.isPrimary;
@@ -98,27 +63,51 @@ class P4rtSwitch implements SwitchHandle {
   }
 
   async ensurePipeline(pipe: PipelineFiles, mode: 'push' | 'verify'): Promise<PipelineOutcome> {
-    const cookie = pipelineCookie(pipe);
     if (mode === 'verify') {
-      const cur = await this.client.getPipeline('COOKIE_ONLY').catch(() => ({ cookie: undefined }));
-      if (cur.cookie !== cookie) {
-        throw new PipelineMismatchError('PIPELINE_MISMATCH', `switch runs pipeline cookie ${cur.cookie ?? 'none'}, specs want ${cookie} (pipeline.mode: verify, so flowops does not push it)`, {
-          have: String(cur.cookie ?? ''), want: String(cookie),
-        });
-      }
-      return 'unchanged';
+      await this.verifyPipeline(pipe);
+      return 'verified';
     }
-    const r = await this.client.ensurePipeline({ p4info: pipe.index.p4info, deviceConfig: pipe.deviceConfig, cookie });
-    if (r === 'pushed') this.log.info('pipeline pushed', { cookie: cookie.toString() });
+    let r: 'unchanged' | 'pushed';
+    try {
+      r = await this.client.ensurePipeline({ p4info: pipe.index.p4info, deviceConfig: pipe.deviceConfig, cookie: pipe.cookie }, 'VERIFY_AND_COMMIT');
+    } catch (err) {
+      if (this.client.role && err instanceof P4RuntimeError && err.grpcCode === Code.PERMISSION_DENIED) {
+        // P4Runtime: the pipeline is the whole device's; only the default role may set it.
+        throw new PipelineMismatchError('PIPELINE_PUSH_DENIED', `the switch runs another pipeline and refused ours: role '${this.client.role}' may not set the pipeline (only the default role can); use pipeline.mode: verify with a role (${err.message})`, { role: this.client.role });
+      }
+      throw err;
+    }
+    if (r === 'pushed') this.log.info('pipeline pushed', { cookie: formatCookie(pipe.cookie), p4info: pipe.p4infoFile, deviceConfigBytes: pipe.deviceConfig.length });
     return r;
+  }
+
+  /**
+   * The pipeline belongs to someone else: compare what the switch runs with
+   * what the specs were compiled against, by meaning (the cookie is whatever
+   * its owner chose, so it proves nothing), and refuse on any difference.
+   */
+  private async verifyPipeline(pipe: PipelineFiles): Promise<void> {
+    const cur = await this.client.getPipeline('P4INFO_AND_COOKIE');
+    const expected = shownFile(pipe.p4infoFile);
+    if (!cur.p4info) {
+      throw new PipelineMismatchError('PIPELINE_MISSING', `the switch runs no pipeline; pipeline.mode is verify, so flowops does not push ${expected} and writes nothing`, {
+        expected, differences: ['the switch has no pipeline'],
+      });
+    }
+    const differences = compareP4Info(pipe.index.p4info, cur.p4info);
+    if (differences.length) {
+      throw new PipelineMismatchError(
+        'PIPELINE_MISMATCH',
+        `the switch's P4Info differs from ${expected} in ${differences.length} way${differences.length === 1 ? '' : 's'} (expected → switch): ${differences.join('; ')}. pipeline.mode is verify: flowops writes nothing until they match`,
+        { expected, differences, switchCookie: cur.cookie === undefined ? undefined : formatCookie(cur.cookie) },
+      );
+    }
   }
 
   async readManaged(desired: DesiredState, index: P4InfoIndex): Promise<Buffer[]> {
     const filters: Buffer[] = [];
     for (const id of desired.managedProfileIds) filters.push(wildcardMembers(id), wildcardGroups(id));
     for (const id of desired.managedTableIds) {
-      // Meter configs come back only when the filter asks for them (P4Runtime
-      // §9.1); without them a rate-limited flow would always look modified.
       const meter = index.hasTable(id) && index.table(id).directMeterId !== 0;
       filters.push(meter ? wildcardTableWithMeter(id) : wildcardTable(id));
     }
@@ -128,8 +117,8 @@ class P4rtSwitch implements SwitchHandle {
     return live;
   }
 
-  write(updates: Update[], opts?: { atomicity?: 'CONTINUE_ON_ERROR' | 'ROLLBACK_ON_ERROR' | 'DATAPLANE_ATOMIC' }): Promise<void> {
-    return this.client.write(updates, opts);
+  write(updates: Update[], opts?: { atomicity?: Atomicity }): Promise<unknown> {
+    return this.session.write(updates, opts);
   }
 
   read(filters: Buffer[]): Promise<Buffer[]> {
@@ -144,27 +133,58 @@ class P4rtSwitch implements SwitchHandle {
   }
 }
 
+export interface P4rtSwitchFactoryOptions {
+  /** Overrides the per-Target credentials (tests of other things). */
+  credentials?: grpc.ChannelCredentials;
+  batchUpdates?: number;
+  /** Wrap writes with modifyFallbackSession (default true): switches without MODIFY still converge. */
+  modifyFallback?: boolean;
+  maxReceiveMessageBytes?: number;
+  rpcTimeoutMs?: number;
+}
+
+/** A TLS handshake failure in words; anything else as it was. */
+function explained(err: unknown, address: string): unknown {
+  return explainTlsFailure(err, address) ?? err;
+}
+
 /** Connects with arbitration; resolves once the switch has said whether we are primary. */
-export function p4rtSwitchFactory(opts: { credentials?: grpc.ChannelCredentials; batchUpdates?: number } = {}): SwitchFactory {
+export function p4rtSwitchFactory(opts: P4rtSwitchFactoryOptions = {}): SwitchFactory {
   return async (addr: SwitchAddress, log: Logger): Promise<SwitchHandle> => {
+    // TLS unless the Target says insecure: true (credentials.ts); a bad file is a TlsConfigError naming it.
+    const credentials = opts.credentials ?? credentialsForTarget({ insecure: addr.insecure, tls: addr.tls }, addr.configDir ?? process.cwd());
     const client = new P4RuntimeClient({
       address: addr.address,
       deviceId: addr.deviceId,
       electionId: BigInt(addr.electionId),
       role: addr.role,
-      credentials: opts.credentials,
+      roleConfig: addr.role && addr.roleConfig ? encodeRoleConfigAny(addr.roleConfig) : undefined,
+      credentials,
       maxBatchUpdates: opts.batchUpdates,
+      maxReceiveMessageBytes: opts.maxReceiveMessageBytes,
+      rpcTimeoutMs: opts.rpcTimeoutMs,
       logger: log,
     });
     // Errors on the stream after connect are reported through 'disconnected'; an
     // EventEmitter 'error' would crash the process, so it is never emitted raw.
     client.on('streamError', (err: Error) => log.warn('stream error', { err: err.message }));
+    let apiVersion: string;
     try {
-      await client.connect();
+      // Before arbitration: a 1.3 switch would ignore the role name and make us
+      // primary of the default role, the whole pipeline — never get that far.
+      const caps = await probeCapabilities(client).catch((err) => {
+        throw explained(err, addr.address);
+      });
+      apiVersion = caps.apiVersion;
+      assertRoleSupported(caps, addr.role, addr.address);
+      await client.connect().catch((err) => {
+        throw explained(err, addr.address);
+      });
     } catch (err) {
       await client.close().catch(() => {});
       throw err;
     }
-    return new P4rtSwitch(client, log);
+    log.info('capabilities', { apiVersion, role: addr.role ?? '(default)' });
+    return new P4rtSwitch(client, log, apiVersion, opts.modifyFallback ?? true);
   };
 }

@@ -27,7 +27,8 @@ import { startHttp, type HttpHandler, type RunningHttp } from './http.ts';
 import { Scheduler } from './schedule.ts';
 import { readStatus, writeStatus, type StatusFile, type SwitchStatus } from './state-file.ts';
 import { driftEntries, stateFromLive } from './live.ts';
-import type { SwitchFactory, SwitchHandle } from './switch.ts';
+import type { SwitchAddress, SwitchFactory, SwitchHandle } from './switch.ts';
+import { formatCookie } from '../pipeline/cookie.ts';
 import { noProgress, type Progress } from './progress.ts';
 
 export interface ReconcilerOptions {
@@ -56,9 +57,15 @@ interface SwitchState {
   appliedCommit?: string;
   /** The pipeline was checked/pushed on this connection. */
   pipelineOk: boolean;
+  /** `mode cookie` of the pipeline that check was for: a commit that changes the Target's pipeline checks again. */
+  pipelineFor?: string;
   /** A sync is wanted even if the commit did not change (promotion, reconnect, failure). */
   dirty: boolean;
   drifted: boolean;
+  /** How the connection was made (role, role config, TLS, ids): a Target change to any of them needs a new connection. */
+  connKey?: string;
+  /** Set when the pre-connect of a sync failed; convergeOne reports it instead of dialling again. */
+  connectError?: unknown;
   status: SwitchStatus;
 }
 
@@ -269,11 +276,26 @@ export class Reconciler {
       }
     }
     const results: SwitchResult[] = [];
+    const todo = targets
+      .map((t) => this.stateOf(t.metadata.name, this.addressOf(t, d)))
+      .filter((s) => o.force || o.changed || s.dirty || !s.handle || s.appliedCommit !== d.commit);
+    // Connect first, so only the replica that is primary says "pending" (a backup's
+    // pending posted after the primary's result would stay on the commit forever).
     await Promise.all(
-      targets.map(async (t) => {
-        const s = this.stateOf(t.metadata.name, this.addressOf(t));
-        const needs = o.force || o.changed || s.dirty || !s.handle || s.appliedCommit !== d.commit;
-        if (!needs) return;
+      todo.map(async (s) => {
+        try {
+          await this.connected(s, d);
+        } catch (err) {
+          s.connectError = err;
+        }
+      }),
+    );
+    if (this.config.mode === 'auto') {
+      const starting = todo.filter((s) => s.handle?.primary && s.appliedCommit !== d.commit).map((s) => s.name).sort();
+      if (starting.length) await this.report(() => this.opts.reporter?.syncStarted?.({ commit: d.commit, branch: this.config.repo.branch, targets: starting }));
+    }
+    await Promise.all(
+      todo.map(async (s) => {
         const r = await this.convergeOne(s, d, reason);
         if (r) results.push(r);
       }),
@@ -286,7 +308,7 @@ export class Reconciler {
     return ev;
   }
 
-  private addressOf(t: DesiredSet['targets'][number]) {
+  private addressOf(t: DesiredSet['targets'][number], d: DesiredSet): SwitchAddress {
     const o = this.config.targets[t.metadata.name] ?? {};
     return {
       name: t.metadata.name,
@@ -294,7 +316,11 @@ export class Reconciler {
       deviceId: o.deviceId ?? t.spec.deviceId,
       electionId: o.electionId ?? this.config.electionId ?? t.spec.electionId ?? 1,
       role: t.spec.role,
+      roleConfig: t.spec.role ? roleConfigOf(d, t.metadata.name) : undefined,
       insecure: t.spec.insecure,
+      tls: t.spec.tls,
+      // TLS files are the operator's, next to the config, not in the spec repository.
+      configDir: this.opts.loaded.baseDir,
     };
   }
 
@@ -318,21 +344,31 @@ export class Reconciler {
   }
 
   private async connected(s: SwitchState, d: DesiredSet): Promise<SwitchHandle> {
-    if (s.handle) return s.handle;
     const t = d.targets.find((x) => x.metadata.name === s.name)!;
-    const addr = this.addressOf(t);
+    const addr = this.addressOf(t, d);
+    const { name: _n, address: _a, ...how } = addr;
+    const connKey = JSON.stringify(how);
+    if (s.handle && s.connKey !== connKey) {
+      // E.g. the managed tables changed: a role's config is given at arbitration, so arbitrate again.
+      this.log.info('connection settings changed; reconnecting', { target: s.name, role: addr.role });
+      this.dropConnection(s, new Error('connection settings changed'));
+    }
+    if (s.handle) return s.handle;
     const log = this.log.child({ target: s.name });
     s.connecting ??= this.opts.connect(addr, log);
     try {
       const h = await s.connecting;
       s.handle = h;
+      s.connKey = connKey;
+      s.connectError = undefined;
+      if (h.apiVersion !== undefined) s.status.apiVersion = h.apiVersion;
       s.pipelineOk = false;
       s.dirty = true;
       this.metrics.up.set({ target: s.name }, 1);
       this.metrics.primary.set({ target: s.name }, h.primary ? 1 : 0);
       s.status.role = h.primary ? 'primary' : 'backup';
-      log.info('connected', { address: addr.address, electionId: addr.electionId, primary: h.primary });
-      this.human(`${s.name}: connected to ${addr.address} as ${h.primary ? 'primary' : 'backup'} (election id ${addr.electionId})`);
+      log.info('connected', { address: addr.address, electionId: addr.electionId, primary: h.primary, apiVersion: h.apiVersion, role: addr.role, tls: !addr.insecure });
+      this.human(`${s.name}: connected to ${addr.address} as ${h.primary ? 'primary' : 'backup'} (election id ${addr.electionId}${addr.role ? `, role ${addr.role}` : ''}${h.apiVersion ? `, P4Runtime ${h.apiVersion}` : ''}${addr.insecure ? '' : ', TLS'})`);
       h.onRoleChange((primary) => {
         if (s.handle !== h) return;
         this.metrics.primary.set({ target: s.name }, primary ? 1 : 0);
@@ -396,12 +432,16 @@ export class Reconciler {
 
     let h: SwitchHandle;
     try {
+      const pre = s.connectError;
+      s.connectError = undefined;
+      if (pre) throw pre;
       h = await this.connected(s, d);
     } catch (err) {
       this.metrics.errors.inc({ stage: 'connect', target: s.name });
       s.status.role = 'disconnected';
+      log.error('cannot connect', { address: s.address, code: (err as { code?: unknown }).code, err: (err as Error).message });
       // Nothing was written by this run: the switch is where it was.
-      return done('Failed', { message: `cannot connect to ${s.address}: ${(err as Error).message}`, leftAt: 'old' });
+      return done('Failed', { message: `cannot connect to ${s.address}: ${(err as Error).message}`, code: codeOf(err), leftAt: 'old' });
     }
     if (!h.primary) {
       // Not ours to write or to report: the primary replica reports this switch
@@ -412,18 +452,22 @@ export class Reconciler {
       return undefined;
     }
     try {
-      if (!s.pipelineOk) {
-        const mode = target.spec.pipeline?.mode ?? 'push';
+      const mode = target.spec.pipeline?.mode ?? 'push';
+      const wanted = `${mode} ${pipe.cookie}`;
+      if (!s.pipelineOk || s.pipelineFor !== wanted) {
         const r = await h.ensurePipeline(pipe, mode);
         s.pipelineOk = true;
+        s.pipelineFor = wanted;
         if (r === 'pushed') {
-          log.info('pipeline pushed', { p4info: path.basename(pipe.p4infoFile) });
-          this.human(`${s.name}: pipeline ${path.basename(pipe.p4infoFile)} pushed`);
-        }
+          log.info('pipeline pushed', { p4info: path.basename(pipe.p4infoFile), cookie: formatCookie(pipe.cookie) });
+          this.human(`${s.name}: pipeline ${path.basename(pipe.p4infoFile)} pushed (cookie ${formatCookie(pipe.cookie)})`);
+        } else if (r === 'verified') log.info('pipeline verified', { p4info: pipe.p4infoFile });
       }
     } catch (err) {
       this.metrics.errors.inc({ stage: 'pipeline', target: s.name });
-      return done('Failed', { message: `pipeline: ${(err as Error).message}`, code: (err as { code?: string }).code, leftAt: 'old' });
+      const differences = (err as { data?: { differences?: unknown } }).data?.differences;
+      log.error('pipeline check failed; nothing written', { code: codeOf(err), err: (err as Error).message, ...(Array.isArray(differences) ? { differences } : {}) });
+      return done('Failed', { message: `pipeline: ${(err as Error).message}`, code: codeOf(err), leftAt: 'old' });
     }
 
     let live: Buffer[];
@@ -635,6 +679,22 @@ function byTable(p: Plan): string {
   return [...m]
     .map(([t, c]) => `${t} ${(['+', '~', '-'] as const).filter((k) => c[k]).map((k) => `${k}${c[k]}`).join(' ')}`)
     .join(', ');
+}
+
+/** The tables and profiles flowops manages on a switch, by name: what its role owns. */
+function roleConfigOf(d: DesiredSet, target: string): { tables: string[]; actionProfiles: string[] } | undefined {
+  const desired = d.states.get(target);
+  const pipe = d.pipelines.get(target);
+  if (!desired || !pipe) return undefined;
+  return {
+    tables: desired.managedTableIds.map((id) => pipe.index.table(id).name),
+    actionProfiles: desired.managedProfileIds.map((id) => pipe.index.actionProfile(id).name),
+  };
+}
+
+function codeOf(err: unknown): string | undefined {
+  const c = (err as { code?: unknown }).code;
+  return typeof c === 'string' ? c : typeof c === 'number' ? String(c) : undefined;
 }
 
 function emptyPlan(): Plan {

@@ -16,6 +16,8 @@ export interface SwitchStatus {
   lastOutcome?: SyncOutcome;
   lastError?: string;
   role?: 'primary' | 'backup' | 'disconnected';
+  /** P4Runtime API version from the switch's Capabilities. */
+  apiVersion?: string;
   drift?: { at: string; entries: number; healed: boolean; sample: string[] };
 }
 

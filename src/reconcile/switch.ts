@@ -13,19 +13,32 @@ export interface SwitchAddress {
   address: string;
   deviceId: number;
   electionId: number;
+  /** P4Runtime role name (API 1.4+); absent = the default role. */
   role?: string;
+  /** The tables and action profiles the role owns (sent as flowops.v1.RoleConfig), by P4Info name. */
+  roleConfig?: { tables: string[]; actionProfiles: string[] };
+  /** Plaintext only when true; otherwise TLS with `tls` (TargetSpec fields). */
   insecure?: boolean;
+  tls?: { ca?: string; cert?: string; key?: string; serverName?: string };
+  /** Folder `tls` paths are relative to (the reconciler's config directory). */
+  configDir?: string;
 }
 
-export type PipelineOutcome = 'unchanged' | 'pushed';
+/** unchanged: cookie matched (push mode); pushed: SetForwardingPipelineConfig sent; verified: verify mode found the same P4Info. */
+export type PipelineOutcome = 'unchanged' | 'pushed' | 'verified';
 
 export interface SwitchHandle extends SwitchSession {
   readonly primary: boolean;
+  /** P4Runtime API version the switch reported in Capabilities ('' when it does not implement it). */
+  readonly apiVersion?: string;
   /** Called with true when this connection becomes primary, false when it loses it. */
   onRoleChange(fn: (primary: boolean) => void): void;
   /** Called once when the connection is lost (stream ended, switch gone). */
   onDisconnect(fn: (err: Error) => void): void;
-  /** Makes the switch run `pipe` (compare cookies; push only when different), or checks it in verify mode. */
+  /**
+   * push: makes the switch run `pipe` (compare cookies; push only when different).
+   * verify: reads the switch's P4Info and throws PipelineMismatchError listing every difference.
+   */
   ensurePipeline(pipe: PipelineFiles, mode: 'push' | 'verify'): Promise<PipelineOutcome>;
   /** Wildcard read of exactly the tables and profiles `desired` manages (with meter configs of tables that have a direct meter). */
   readManaged(desired: DesiredState, index: P4InfoIndex): Promise<Buffer[]>;

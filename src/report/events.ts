@@ -52,8 +52,17 @@ export interface DriftClearedEvent {
   reason: 'healed' | 'git-changed' | 'switch-changed';
 }
 
+/** A new commit is about to be written to these switches (the ones this replica is primary for). */
+export interface SyncStartedEvent {
+  commit: string;
+  branch: string;
+  targets: string[];
+}
+
 /** What the reconciler reports to; GitHub, logs and metrics each implement it. */
 export interface Reporter {
+  /** Optional: called before a new commit is written, so e.g. GitHub can show `pending` per switch. */
+  syncStarted?(ev: SyncStartedEvent): Promise<void>;
   syncFinished(ev: SyncEvent): Promise<void>;
   drift(ev: DriftEvent): Promise<void>;
   driftCleared(ev: DriftClearedEvent): Promise<void>;

@@ -1,18 +1,29 @@
-// Repo files in, a SpecSet and every defect out. Each YAML document is parsed
-// with source ranges, checked against its kind's schema, and — if valid —
-// kept with its position index; then the cross-document rules run over the
-// whole set. Nothing stops at the first error: a person fixing a repo wants
-// the full list. No I/O: the caller reads the files (source/dir.ts, Git).
+// Repo files in, a SpecSet and every defect out. Each YAML document is
+// checked against its kind's schema and — if valid — kept with where it came
+// from; then the cross-document rules run over the whole set. Nothing stops at
+// the first error: a person fixing a repo wants the full list. No I/O: the
+// caller reads the files (source/dir.ts, Git).
+//
+// Two ways to read a file, one result. The fast path (fast-yaml.ts) reads the
+// plain YAML specs are written in, without a syntax tree; positions of fields
+// are worked out only when something asks for one (an error, a warning), by
+// parsing that file again with the `yaml` package. Any file the fast path
+// cannot read, or that holds any defect, goes the exact way: the `yaml`
+// package with source ranges, so every error position is the one it has
+// always been. A SpecCache keeps each file's outcome by (path, content hash),
+// so a new commit re-reads only the files it changed.
+import { createHash } from 'node:crypto';
 import { isScalar, LineCounter, parseAllDocuments } from 'yaml';
-import { SpecError } from '../shared/errors.ts';
+import { SpecError, type SourcePos } from '../shared/errors.ts';
 import { checkSpecs } from './checks.ts';
 import { Codes } from './codes.ts';
 import { isExpired } from './expiry.ts';
 import { assignFlowIds, type FlowIdOptions } from './flow-id.ts';
 import { issuesToErrors } from './issues.ts';
 import { PositionIndex } from './positions.ts';
+import { fastParseDocs } from './fast-yaml.ts';
 import { KINDS, schemaOfKind, type Flow, type Kind, type Service, type Target, type Tenant } from './schema.ts';
-import { specKey, type Located, type SpecSet, type SpecSource } from './spec-set.ts';
+import { specKey, type FieldPath, type Located, type SpecSet, type SpecSource } from './spec-set.ts';
 
 export type SpecFiles = ReadonlyMap<string, string | Uint8Array>;
 
@@ -26,6 +37,11 @@ export interface LoadOptions {
   expired?: 'error' | 'drop';
   /** Passed to assignFlowIds (tests force collisions with it). */
   flowIds?: FlowIdOptions;
+  /**
+   * Per-file outcomes of an earlier load, reused for files whose content is
+   * unchanged and updated in place. Keep one per repo across commits.
+   */
+  cache?: SpecCache;
 }
 
 export interface LoadResult {
@@ -51,11 +67,16 @@ export function loadSpecs(files: SpecFiles, opts: LoadOptions = {}): LoadResult 
   const warnings: SpecError[] = [];
   const docs: Record<Kind, Located<AnyDoc>[]> = { Tenant: [], Service: [], Flow: [], Target: [] };
 
-  for (const file of [...files.keys()].filter(isSpecFile).sort()) {
+  const cache = opts.cache;
+  const paths = [...files.keys()].filter(isSpecFile).sort();
+  for (const file of paths) {
     const raw = files.get(file)!;
-    const text = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
-    loadFile(file, text, docs, errors, warnings);
+    const r = cache ? cache.get(file, raw) : loadFile(file, typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8'));
+    for (const d of r.docs) docs[d.kind].push(d.doc);
+    for (const e of r.errors) errors.push(e);
+    for (const w of r.warnings) warnings.push(w);
   }
+  cache?.retain(paths);
 
   const seen = new Map<string, Located<AnyDoc>>();
   const unique = (kind: Kind) =>
@@ -97,13 +118,111 @@ export function loadSpecs(files: SpecFiles, opts: LoadOptions = {}): LoadResult 
   return { specs, errors: errors.sort(byPosition), warnings: warnings.sort(byPosition) };
 }
 
-function loadFile(
-  file: string,
-  text: string,
-  docs: Record<Kind, Located<AnyDoc>[]>,
-  errors: SpecError[],
-  warnings: SpecError[],
-): void {
+/** What one file contributes: its valid documents, its defects. Immutable once made (a cache shares it). */
+export interface FileOutcome {
+  docs: { kind: Kind; doc: Located<AnyDoc> }[];
+  errors: SpecError[];
+  warnings: SpecError[];
+}
+
+/**
+ * File outcomes by path and content hash. Documents in it are shared by every
+ * SpecSet loaded through it, so nothing downstream may mutate a document
+ * (nothing does: compile and checks only read).
+ */
+export class SpecCache {
+  private readonly files = new Map<string, { hash: string; outcome: FileOutcome }>();
+  hits = 0;
+  misses = 0;
+
+  /** The outcome of `file` with content `raw`: cached when the content is the same, else loaded and remembered. */
+  get(file: string, raw: string | Uint8Array): FileOutcome {
+    const hash = createHash('sha256').update(raw).digest('base64');
+    const had = this.files.get(file);
+    if (had && had.hash === hash) {
+      this.hits++;
+      return had.outcome;
+    }
+    this.misses++;
+    const outcome = loadFile(file, typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8'));
+    this.files.set(file, { hash, outcome });
+    return outcome;
+  }
+
+  /** Forgets files not in `paths` (deleted or renamed since). */
+  retain(paths: readonly string[]): void {
+    const keep = new Set(paths);
+    for (const f of this.files.keys()) if (!keep.has(f)) this.files.delete(f);
+  }
+
+  get size(): number {
+    return this.files.size;
+  }
+}
+
+/**
+ * A file's text, parsed with positions (the `yaml` package) the first time a
+ * position inside it is asked for, then kept for the other documents of the file.
+ */
+class PositionsOnDemand {
+  private indexes?: PositionIndex[];
+  constructor(
+    readonly file: string,
+    private readonly text: string,
+  ) {}
+
+  of(index: number): PositionIndex {
+    if (!this.indexes) {
+      const lines = new LineCounter();
+      const parsed = parseAllDocuments(this.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+      this.indexes = (Array.isArray(parsed) ? parsed : []).map((doc) => new PositionIndex(this.file, doc, lines));
+    }
+    return this.indexes[index]!;
+  }
+}
+
+/** SpecSource of a document read by the fast path: start known, field positions on demand. */
+class LazySource implements SpecSource {
+  constructor(
+    private readonly positions: PositionsOnDemand,
+    readonly index: number,
+    readonly line: number,
+    readonly col: number,
+  ) {}
+  get file(): string {
+    return this.positions.file;
+  }
+  at(path: FieldPath | string): SourcePos {
+    return this.positions.of(this.index).at(path);
+  }
+}
+
+function loadFile(file: string, text: string): FileOutcome {
+  return loadFast(file, text) ?? loadExact(file, text);
+}
+
+/** The fast path: every document valid, or undefined (then the file goes the exact way). */
+function loadFast(file: string, text: string): FileOutcome | undefined {
+  const parsed = fastParseDocs(text);
+  if (!parsed) return undefined;
+  const positions = new PositionsOnDemand(file, text);
+  const docs: FileOutcome['docs'] = [];
+  for (const d of parsed) {
+    if (d.value == null) continue;
+    const kind = (d.value as { kind?: unknown }).kind;
+    if (!(KINDS as readonly unknown[]).includes(kind)) return undefined;
+    const result = schemaOfKind[kind as Kind].safeParse(d.value);
+    if (!result.success) return undefined;
+    const source = new LazySource(positions, d.index, d.line, d.col);
+    docs.push({ kind: kind as Kind, doc: Object.assign(result.data as AnyDoc, { source }) });
+  }
+  return { docs, errors: [], warnings: [] };
+}
+
+/** The exact path: the `yaml` package with source ranges; every defect at its field. */
+function loadExact(file: string, text: string): FileOutcome {
+  const out: FileOutcome = { docs: [], errors: [], warnings: [] };
+  const { errors, warnings } = out;
   const lines = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(parsed) ? parsed : [];
@@ -136,6 +255,7 @@ function loadFile(
     }
     const start = pos.start();
     const source: SpecSource = { file, line: start.line, col: start.col, index, at: (p) => pos.at(p) };
-    docs[kind as Kind].push({ ...(result.data as AnyDoc), source });
+    out.docs.push({ kind: kind as Kind, doc: { ...(result.data as AnyDoc), source } });
   });
+  return out;
 }

@@ -52,7 +52,7 @@ describe('applyPlan', () => {
   before(async () => {
     target = await startTarget({ address: '127.0.0.1:0', p4infoFile: P4INFO });
     const address = `127.0.0.1:${target.port}`;
-    sw = await p4rtSwitchFactory()({ name: 'leaf1', address, deviceId: 1, electionId: 5 }, silentLogger);
+    sw = await p4rtSwitchFactory()({ name: 'leaf1', address, deviceId: 1, electionId: 5, insecure: true }, silentLogger);
     const d = desiredFor(address, flowsA);
     await sw.ensurePipeline(d.pipelines.get('leaf1')!, 'push');
   });

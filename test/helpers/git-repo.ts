@@ -12,7 +12,7 @@ export function tempDir(prefix: string): string {
 }
 
 /** A new repo at `dir` whose first commit on `branch` holds `files`. Returns the commit id. */
-export async function initRepo(dir: string, files: Record<string, string>, branch = 'main'): Promise<string> {
+export async function initRepo(dir: string, files: Record<string, string | Buffer>, branch = 'main'): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
   await git.init({ fs, dir, defaultBranch: branch });
   return commitFiles(dir, files, { message: 'initial' });
@@ -25,7 +25,7 @@ export async function initRepo(dir: string, files: Record<string, string>, branc
  */
 export async function commitFiles(
   dir: string,
-  files: Record<string, string | null>,
+  files: Record<string, string | Buffer | null>,
   opts: { message?: string; replaceAll?: boolean; parent?: string[]; time?: number } = {},
 ): Promise<string> {
   if (opts.replaceAll) {

@@ -1,12 +1,13 @@
 // GitHubReporter: the reconciler's events (src/report/events.ts) as GitHub
-// objects. A sync of a merged commit → one `flowops/apply/<switch>` status per
-// switch (a failed leaf shows which one, the others stay green) and a short
+// objects. A new commit about to be written → `flowops/apply/<switch>`
+// pending; its sync → one such status per switch with the result
+// (a failed leaf shows which one, the others stay green) and a short
 // comment on the merged PR; drift → the switch's drift issue. Everything goes
 // through the Outbox: these methods queue and return at once (the reconciler
 // awaits them between switch writes), never throw, and never wait on GitHub.
 // `outbox.flush()` waits for the sends when a caller wants to.
 import { silentLogger, type Logger } from '../../shared/log.ts';
-import type { DriftClearedEvent, DriftEvent, Reporter, SwitchResult, SyncEvent } from '../events.ts';
+import type { DriftClearedEvent, DriftEvent, Reporter, SwitchResult, SyncEvent, SyncStartedEvent } from '../events.ts';
 import { Outbox } from './outbox.ts';
 import { renderApplyComment } from './plan-comment.ts';
 import { applyContext } from './statuses.ts';
@@ -42,7 +43,12 @@ export class GitHubReporter implements Reporter {
     this.log = opts.logger ?? silentLogger;
   }
 
-  /** Optional: the reconciler calls this before writing, so the merge commit shows `pending` per switch. */
+  /** The reconciler calls this before writing a new commit: the commit shows `pending` per switch until its result. */
+  async syncStarted(ev: SyncStartedEvent): Promise<void> {
+    await this.applyStarted(ev.commit, ev.targets);
+  }
+
+  /** `flowops/apply/<switch>` pending on `commit` for each target. */
   async applyStarted(commit: string, targets: readonly string[]): Promise<void> {
     targets.forEach((t) => void this.opts.outbox.submit({
       kind: 'status', repo: this.opts.repo, sha: commit, context: applyContext(t), state: 'pending',

@@ -1,0 +1,134 @@
+// Proof that a write (or its rollback) landed, at the cost of what it touched.
+// Re-reading every managed table after a one-flow change read a million
+// entries to check ten. Instead each touched entity is read by its identity
+// (a ReadRequest carries many specific entities; they are batched) and the
+// answer is paired with what the switch should now hold by the diff itself:
+// every touched key present with the expected bytes, or absent when the
+// expected state has no such entity. Untouched entries are not re-read —
+// nothing this sync did could have changed them (a third party that did is
+// drift, which the drift scan catches by reading everything).
+import type { P4InfoIndex } from '../p4info/index.ts';
+import { WireReader, WireWriter, WIRE_LEN } from '../p4info/wire.ts';
+import type { DesiredEntry, DesiredState, Origin } from '../compile/types.ts';
+import { plan } from '../diff/plan.ts';
+import { peekOwner } from '../diff/peek.ts';
+import { planSize, type Change } from '../diff/types.ts';
+import type { SwitchSession } from './session.ts';
+
+export interface ReadBackOptions {
+  index: P4InfoIndex;
+  /** Entities per Read request (default 2000). */
+  perRead?: number;
+}
+
+const NO_ORIGIN: Origin = { kind: 'flow', name: '', file: '', line: 0 };
+
+/** The bytes a changed entity should have in state `at`, or undefined when it should be absent. */
+export function expectedBytes(c: Change, at: 'old' | 'new'): Buffer | undefined {
+  if (at === 'new') return c.kind === 'delete' ? undefined : c.bytes;
+  if (c.kind === 'insert') return undefined;
+  return c.kind === 'delete' ? c.bytes : c.previous;
+}
+
+/**
+ * Whether the switch holds exactly state `at` for every changed entity.
+ * Throws when a read fails (the caller decides what an unreadable switch means).
+ */
+export async function readBackMatches(session: SwitchSession, changes: readonly Change[], at: 'old' | 'new', opts: ReadBackOptions): Promise<boolean> {
+  if (!changes.length) return true;
+  const expected: DesiredEntry[] = [];
+  const tables = new Set<number>();
+  const profiles = new Set<number>();
+  const filters: Buffer[] = [];
+  const seen = new Set<string>();
+  for (const c of changes) {
+    if (seen.has(c.key)) continue;
+    seen.add(c.key);
+    const want = expectedBytes(c, at);
+    if (want) expected.push({ kind: c.entity, table: c.table, key: c.key, bytes: want, origin: c.origin ?? NO_ORIGIN });
+    const owner = peekOwner(c.bytes);
+    if (owner) (owner.kind === 'table_entry' ? tables : profiles).add(owner.id);
+    // A switch returns meter configs only when asked (P4Runtime §9.1); ask when either version has one.
+    filters.push(readFilter(c.key, hasMeterConfig(c.bytes) || (c.previous !== undefined && hasMeterConfig(c.previous))));
+  }
+  const per = opts.perRead ?? 2000;
+  const live: Buffer[] = [];
+  for (let i = 0; i < filters.length; i += per) {
+    const got = await session.read(filters.slice(i, i + per));
+    for (const e of got) live.push(withoutEmptyMeter(e));
+  }
+  const state: DesiredState = { target: '', entries: expected, managedTableIds: [...tables], managedProfileIds: [...profiles] };
+  const p = plan(state, live, { index: opts.index, prune: true });
+  return planSize(p) === 0 && !p.extraneous?.length;
+}
+
+/**
+ * A Read filter for one entity: its identity key (an Entity holding only
+ * table id + match + priority, or profile id + member/group id — see
+ * entityKey), plus an empty `meter_config` to have the meter returned.
+ */
+export function readFilter(key: string, withMeter: boolean): Buffer {
+  const k = Buffer.from(key, 'latin1');
+  if (!withMeter) return k;
+  const r = new WireReader(k);
+  if (!r.next() || r.fieldNo !== 2 || r.wireType !== WIRE_LEN) return k;
+  const [s, e] = r.lenRange();
+  const w = new WireWriter(e - s + 16);
+  w.bytesField(2, Buffer.concat([k.subarray(s, e), METER_REQUEST]));
+  return w.finish();
+}
+
+/** TableEntry field 6 (meter_config), empty. */
+const METER_REQUEST = Buffer.from([0x32, 0x00]);
+
+/** Whether an encoded Entity is a table entry carrying a meter_config. */
+function hasMeterConfig(entity: Buffer): boolean {
+  const r = new WireReader(entity);
+  while (r.next()) {
+    if (r.fieldNo !== 2 || r.wireType !== WIRE_LEN) {
+      r.skip();
+      continue;
+    }
+    const [s, e] = r.lenRange();
+    const inner = new WireReader(entity, s, e);
+    while (inner.next()) {
+      if (inner.fieldNo === 6 && inner.wireType === WIRE_LEN) return true;
+      inner.skip();
+    }
+    return false;
+  }
+  return false;
+}
+
+/**
+ * A switch asked for meter configs answers `meter_config {}` for entries that
+ * have none: the same as no field, which is how desired entries say it.
+ */
+export function withoutEmptyMeter(entity: Buffer): Buffer {
+  const r = new WireReader(entity);
+  let outerTag = r.pos;
+  while (r.next()) {
+    if (r.fieldNo !== 2 || r.wireType !== WIRE_LEN) {
+      r.skip();
+      outerTag = r.pos;
+      continue;
+    }
+    const [s, e] = r.lenRange();
+    const inner = new WireReader(entity, s, e);
+    let tag = inner.pos;
+    while (inner.next()) {
+      if (inner.fieldNo === 6 && inner.wireType === WIRE_LEN) {
+        const [vs, ve] = inner.lenRange();
+        if (vs !== ve) return entity;
+        const body = Buffer.concat([entity.subarray(s, tag), entity.subarray(ve, e)]);
+        const w = new WireWriter(body.length + 16);
+        w.bytesField(2, body);
+        return Buffer.concat([entity.subarray(0, outerTag), w.finish(), entity.subarray(e)]);
+      }
+      inner.skip();
+      tag = inner.pos;
+    }
+    return entity;
+  }
+  return entity;
+}

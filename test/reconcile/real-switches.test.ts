@@ -1,0 +1,346 @@
+// The reconciler against switches configured like real ones, all over real
+// sockets to the bundled target: mutual TLS per Target (and a wrong CA that
+// fails in words), a P4Runtime role that shares the switch with another
+// controller, pipeline `verify` (read back, compared by meaning, nothing
+// written on a difference) and `push` of a packed pipeline file by cookie.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Bench, P4INFO, RecordingReporter, entityCount } from '../helpers/reconcile-env.ts';
+import { specRepo, type FlowDef } from '../helpers/spec-repo.ts';
+import { commitFiles, initRepo, tempDir } from '../helpers/git-repo.ts';
+import { makeTestCerts, type TestCerts } from '../p4rt/certs.ts';
+import { startTarget, type RunningTarget } from '../../src/target/server.ts';
+import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
+import type { SwitchFactory, SwitchHandle } from '../../src/reconcile/switch.ts';
+import { P4RuntimeClient } from '../../src/p4rt/client.ts';
+import { encodeRoleConfigAny } from '../../src/proto/role-config.ts';
+import { P4InfoIndex } from '../../src/p4info/index.ts';
+import { buildTableEntry } from '../../src/p4info/entity-build.ts';
+import { encodeTableEntry } from '../../src/p4info/entity-encode.ts';
+import { packPipeline } from '../../src/pipeline/pack.ts';
+import { formatCookie, pipelineCookie } from '../../src/pipeline/cookie.ts';
+import { loadP4InfoFile } from '../../src/p4info/txtpb.ts';
+
+const flows: FlowDef[] = [
+  { name: 'web-api', from: 'web', to: 'api', ports: [443], steer: true },
+  { name: 'api-db', from: 'api', to: 'db', ports: [5432], qos: 'silver' },
+];
+
+let certs: TestCerts;
+const benches: Bench[] = [];
+const clients: P4RuntimeClient[] = [];
+const dirs: string[] = [];
+before(() => {
+  certs = makeTestCerts();
+});
+after(async () => {
+  for (const c of clients) await c.close().catch(() => {});
+  for (const b of benches) await b.close();
+  certs.cleanup();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function bench(): Bench {
+  const b = new Bench();
+  benches.push(b);
+  return b;
+}
+
+async function target(b: Bench, opts: Parameters<typeof startTarget>[0] = {}): Promise<RunningTarget> {
+  const t = await startTarget({ address: '127.0.0.1:0', ...opts });
+  b.targets.push(t);
+  return t;
+}
+
+/** A spec repo whose Targets leaf1.. point at `b.targets`, each Target's connection/pipeline lines replacing `insecure: true`. */
+async function commitRepo(b: Bench, spec: string[], extra: Record<string, string | Buffer> = {}): Promise<string> {
+  const files = specRepo({ targets: b.targets.map((t, i) => ({ name: `leaf${i + 1}`, address: t.address })), flows });
+  spec.forEach((lines, i) => {
+    const f = `targets/leaf${i + 1}.yaml`;
+    files[f] = files[f]!.replace('  insecure: true\n', lines.split('\n').filter(Boolean).map((l) => `  ${l}\n`).join(''));
+  });
+  return initRepo(b.repo, { ...files, ...extra });
+}
+
+/** The default factory, keeping each handle so a test can use flowops' own connection. */
+function capturing(handles: SwitchHandle[]): SwitchFactory {
+  const inner = p4rtSwitchFactory();
+  return async (addr, log) => {
+    const h = await inner(addr, log);
+    handles.push(h);
+    return h;
+  };
+}
+
+function tableCount(t: RunningTarget): number {
+  return Object.values(t.state.snapshot().tables).reduce((n, l) => n + l.length, 0);
+}
+
+test('TLS per Target: mutual TLS converges; a certificate from another CA, or an expired one, fails with the reason in words', async () => {
+  const b = bench();
+  const good = await target(b, { p4infoFile: P4INFO, tls: { certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFile: certs.caCert } });
+  const wrong = await target(b, { p4infoFile: P4INFO, tls: { certFile: certs.wrongServerCert, keyFile: certs.wrongServerKey } });
+  const expired = await target(b, { p4infoFile: P4INFO, tls: { certFile: certs.expiredServerCert, keyFile: certs.expiredServerKey } });
+  // The operator's PKI lives next to the reconciler's config, not in the spec repository.
+  const pki = path.join(b.dir, 'pki');
+  fs.mkdirSync(pki);
+  for (const [from, to] of [[certs.caCert, 'ca.pem'], [certs.clientCert, 'flowops.pem'], [certs.clientKey, 'flowops.key']] as const) fs.copyFileSync(from, path.join(pki, to));
+  const tls = 'tls:\n  ca: pki/ca.pem\n  cert: pki/flowops.pem\n  key: pki/flowops.key';
+  await commitRepo(b, [tls, tls, tls]);
+  const reporter = new RecordingReporter();
+  const r = b.reconciler({}, { reporter });
+  const ev = (await r.sync('test'))!;
+  const [l1, l2, l3] = ev.switches;
+  assert.equal(l1!.outcome, 'Converged', l1!.error?.message);
+  assert.ok(tableCount(good) > 0, 'entries were written over mutual TLS');
+  assert.equal(good.state.arbitration.primary('')?.electionId, 100n, 'flowops is the primary on the TLS switch');
+
+  assert.equal(l2!.outcome, 'Failed');
+  assert.equal(l2!.error?.code, 'TLS_CERT_VERIFY_FAILED');
+  assert.match(l2!.error!.message, new RegExp(`cannot connect to ${wrong.address}: TLS certificate verification of ${wrong.address} failed: it is not signed by a trusted CA`));
+  assert.equal(l2!.error?.leftAt, 'old');
+  assert.equal(tableCount(wrong), 0, 'nothing reached the switch with the wrong certificate');
+  assert.equal(l3!.outcome, 'Failed');
+  assert.equal(l3!.error?.code, 'TLS_CERT_VERIFY_FAILED');
+  assert.match(l3!.error!.message, /the certificate has expired/);
+  assert.equal(tableCount(expired), 0);
+  const status = r.snapshot().switches;
+  assert.equal(status.leaf1!.apiVersion, '1.4.0', 'Capabilities recorded');
+  assert.match(status.leaf2!.lastError ?? '', /not signed by a trusted CA/);
+  assert.equal(reporter.syncs[0]!.switches[1]!.error?.code, 'TLS_CERT_VERIFY_FAILED');
+  await r.stop();
+});
+
+test('a Target with neither insecure nor tls uses TLS: against a plaintext switch it fails instead of silently downgrading', async () => {
+  const b = bench();
+  await target(b, { p4infoFile: P4INFO });
+  await commitRepo(b, ['electionId: 1']); // no insecure, no tls
+  const r = b.reconciler();
+  const sw = (await r.sync('test'))!.switches[0]!;
+  assert.equal(sw.outcome, 'Failed');
+  assert.match(sw.error!.message, /cannot connect to 127\.0\.0\.1:\d+: .*UNAVAILABLE/);
+  assert.equal(tableCount(b.targets[0]!), 0);
+  await r.stop();
+});
+
+// A pipeline with one table flowops does not manage: owned by another controller's role.
+const OPS_TABLE = 'ingress.ops_mirror';
+function sharedP4Info(): string {
+  const text = fs.readFileSync(P4INFO, 'utf8');
+  const table = `tables {
+  preamble {
+    id: 33556225
+    name: "${OPS_TABLE}"
+    alias: "ops_mirror"
+  }
+  match_fields {
+    id: 1
+    name: "vni"
+    bitwidth: 24
+    match_type: EXACT
+  }
+  action_refs {
+    id: 16777217
+  }
+  size: 1024
+}
+`;
+  const at = text.indexOf('actions {');
+  return text.slice(0, at) + table + text.slice(at);
+}
+
+test('role: flowops converges its tables beside another role that owns a table; it cannot touch that table, and prune leaves it alone', async () => {
+  const b = bench();
+  const dir = tempDir('shared-p4info');
+  dirs.push(dir);
+  const p4infoFile = path.join(dir, 'shared.p4info.txtpb');
+  fs.writeFileSync(p4infoFile, sharedP4Info());
+  const t = await target(b, { p4infoFile });
+  const index = P4InfoIndex.fromFile(p4infoFile);
+
+  // The other controller: role "ops", primary of its role, owns ingress.ops_mirror.
+  const ops = new P4RuntimeClient({ address: t.address, deviceId: 1n, electionId: 1n, role: 'ops', roleConfig: encodeRoleConfigAny({ tables: [OPS_TABLE] }) });
+  clients.push(ops);
+  assert.equal((await ops.connect()).primary, true);
+  const opsEntry = encodeTableEntry(buildTableEntry(index, { table: OPS_TABLE, match: { vni: 5000 }, action: { name: 'ingress.drop' } }));
+  await ops.write([{ type: 'INSERT', entity: opsEntry }]);
+
+  await commitRepo(b, ['insecure: true\nrole: flowops\npipeline:\n  mode: verify\n  arch: v1model\n  p4info: pipeline/shared.p4info.txtpb'], {
+    'pipeline/shared.p4info.txtpb': sharedP4Info(),
+  });
+  const handles: SwitchHandle[] = [];
+  const r = b.reconciler({ prune: true }, { connect: capturing(handles) });
+  const ev = (await r.sync('test'))!;
+  assert.equal(ev.switches[0]!.outcome, 'Converged', ev.switches[0]!.error?.message);
+  const snap = t.state.snapshot();
+  assert.deepEqual(snap.tables[OPS_TABLE], [opsEntry.toString('hex')], "the other role's entry survived flowops' prune");
+  assert.ok(entityCount(snap) > 10, 'flowops wrote its tables');
+  assert.equal(t.state.arbitration.primary('flowops')?.electionId, 100n, 'flowops is primary of its own role');
+  assert.equal(t.state.arbitration.primary('ops')?.electionId, 1n, 'and the other controller stays primary of its role');
+
+  // flowops' own connection, as the role it arbitrated with: the switch refuses the other role's table.
+  const mine = encodeTableEntry(buildTableEntry(index, { table: OPS_TABLE, match: { vni: 6000 }, action: { name: 'ingress.drop' } }));
+  await assert.rejects(handles[0]!.write([{ type: 'INSERT', entity: mine }]), /PERMISSION_DENIED/);
+  await assert.rejects(handles[0]!.write([{ type: 'DELETE', entity: opsEntry }]), /PERMISSION_DENIED/);
+  assert.deepEqual(t.state.snapshot().tables[OPS_TABLE], [opsEntry.toString('hex')]);
+
+  const again = (await r.sync('test', { force: true }))!;
+  assert.equal(again.switches[0]!.outcome, 'Unchanged', 'the other role\'s table is not flowops\' drift');
+  await r.stop();
+});
+
+test('role on a P4Runtime 1.3 switch: refused before arbitration, nothing written', async () => {
+  const b = bench();
+  const t = await target(b, { p4infoFile: P4INFO, quirks: ['api-1.3'] });
+  await commitRepo(b, ['insecure: true\nrole: flowops']);
+  const r = b.reconciler();
+  const sw = (await r.sync('test'))!.switches[0]!;
+  assert.equal(sw.outcome, 'Failed');
+  assert.equal(sw.error?.code, 'ROLE_UNSUPPORTED');
+  assert.match(sw.error!.message, /speaks P4Runtime 1\.3\.0; role names need 1\.4 or later/);
+  assert.equal(t.state.arbitration.primary(''), undefined, 'it never became primary of the default role');
+  assert.equal(tableCount(t), 0);
+  await r.stop();
+});
+
+test('role with pipeline.mode push on a switch running another pipeline: the refusal says why', async () => {
+  const b = bench();
+  const t = await target(b, { p4infoFile: P4INFO });
+  const before = t.state.snapshot().cookie;
+  await commitRepo(b, ['insecure: true\nrole: flowops\npipeline:\n  mode: push\n  arch: v1model']);
+  const r = b.reconciler();
+  const sw = (await r.sync('test'))!.switches[0]!;
+  assert.equal(sw.outcome, 'Failed');
+  assert.equal(sw.error?.code, 'PIPELINE_PUSH_DENIED');
+  assert.match(sw.error!.message, /role 'flowops' may not set the pipeline \(only the default role can\); use pipeline\.mode: verify/);
+  assert.equal(t.state.snapshot().cookie, before);
+  assert.equal(tableCount(t), 0);
+  await r.stop();
+});
+
+test('pipeline verify: a switch whose P4Info differs in a width and an action name is refused with the differences named; the same P4Info converges', async () => {
+  const b = bench();
+  const dir = tempDir('other-p4info');
+  dirs.push(dir);
+  const text = fs.readFileSync(P4INFO, 'utf8');
+  const other = text
+    .replace(/(name: "vlan_id"\n\s*bitwidth:) 12/, '$1 13')
+    .replace('name: "ingress.no_match"', 'name: "ingress.no_match_v2"');
+  assert.notEqual(other, text);
+  const otherFile = path.join(dir, 'other.p4info.txtpb');
+  fs.writeFileSync(otherFile, other);
+  const differing = await target(b, { p4infoFile: otherFile });
+  const same = await target(b, { p4infoFile: P4INFO });
+  const cookieBefore = differing.state.snapshot().cookie;
+  const verify = 'insecure: true\npipeline:\n  mode: verify\n  arch: v1model';
+  await commitRepo(b, [verify, verify]);
+  const reporter = new RecordingReporter();
+  const r = b.reconciler({}, { reporter });
+  const [l1, l2] = (await r.sync('test'))!.switches;
+
+  assert.equal(l1!.outcome, 'Failed');
+  assert.equal(l1!.error?.code, 'PIPELINE_MISMATCH');
+  assert.equal(l1!.error?.leftAt, 'old');
+  const msg = l1!.error!.message;
+  assert.match(msg, /differs from bundled p4\/flowops_v1model\.p4info\.txtpb in 2 ways/);
+  assert.match(msg, /table ingress\.tenant_classify: key vlan_id width 12 → 13/);
+  assert.match(msg, /action 0x01000002 renamed ingress\.no_match → ingress\.no_match_v2/);
+  assert.match(msg, /flowops writes nothing/);
+  assert.equal(tableCount(differing), 0, 'nothing written');
+  assert.equal(differing.state.snapshot().cookie, cookieBefore, 'and no pipeline pushed');
+  // The same words in the status, the reporter and the logs.
+  assert.match(msg, /^pipeline: the switch's P4Info/);
+  assert.equal(r.snapshot().switches.leaf1!.lastError, msg);
+  assert.equal(reporter.syncs[0]!.switches[0]!.error?.message, msg);
+  const logged = b.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'pipeline check failed; nothing written');
+  assert.ok(logged, 'logged');
+  assert.deepEqual(logged.differences, ['table ingress.tenant_classify: key vlan_id width 12 → 13', 'action 0x01000002 renamed ingress.no_match → ingress.no_match_v2']);
+
+  assert.equal(l2!.outcome, 'Converged', l2!.error?.message);
+  assert.ok(tableCount(same) > 0);
+  await r.stop();
+});
+
+test('pipeline push: a file from `flowops pipeline pack` is pushed once, with its cookie; a new connection does not push it again', async () => {
+  const b = bench();
+  const t = await target(b); // no pipeline yet
+  const dir = tempDir('pack');
+  dirs.push(dir);
+  const json = path.join(dir, 'flowops_v1model.json');
+  fs.writeFileSync(json, JSON.stringify({ program: 'flowops_v1model.p4', __meta__: { version: [2, 23] } }));
+  const packed = packPipeline(P4INFO, { arch: 'bmv2', bmv2Json: json });
+  await commitRepo(b, ['insecure: true\npipeline:\n  mode: push\n  arch: v1model\n  deviceConfig: build/flowops_v1model.fpc'], {
+    'build/flowops_v1model.fpc': packed.bytes,
+  });
+  const r1 = b.reconciler();
+  const ev = (await r1.sync('test'))!;
+  assert.equal(ev.switches[0]!.outcome, 'Converged', ev.switches[0]!.error?.message);
+  assert.equal(t.state.snapshot().cookie, String(packed.cookie), 'the switch runs the packed pipeline, named by its cookie');
+  const pushed = await (async () => {
+    const c = new P4RuntimeClient({ address: t.address, deviceId: 1n, electionId: 1n });
+    clients.push(c);
+    return c.getPipeline('ALL');
+  })();
+  assert.deepEqual(pushed.deviceConfig, packed.deviceConfig, 'the device config inside the packed file was pushed, not the packed file');
+  const written = tableCount(t);
+  assert.ok(written > 0);
+  await r1.stop();
+
+  const r2 = b.reconciler();
+  const again = (await r2.sync('test'))!;
+  assert.equal(again.switches[0]!.outcome, 'Unchanged', 'same cookie: no push (a push would have emptied the tables)');
+  assert.equal(tableCount(t), written);
+  assert.ok(!b.logs.some((l) => l.includes('"replica":"r2"') && l.includes('pipeline pushed')));
+  assert.ok(b.logs.some((l) => l.includes('"replica":"r1"') && l.includes(formatCookie(packed.cookie))));
+
+  // A commit that changes the pipeline — now a raw BMv2 JSON plus a P4Info from the repo — is pushed on the
+  // same connection, and the switch is converged again (the push emptied it).
+  const json2 = JSON.stringify({ program: 'flowops_v1model.p4', __meta__: { version: [2, 24] } });
+  await commitFiles(b.repo, {
+    'targets/leaf1.yaml': fs.readFileSync(path.join(b.repo, 'targets/leaf1.yaml'), 'utf8')
+      .replace('deviceConfig: build/flowops_v1model.fpc', 'p4info: p4/flowops_v1model.p4info.txtpb\n    deviceConfig: build/flowops_v1model.json'),
+    'p4/flowops_v1model.p4info.txtpb': fs.readFileSync(P4INFO, 'utf8'),
+    'build/flowops_v1model.json': json2,
+  });
+  const third = (await r2.sync('test'))!;
+  assert.equal(third.switches[0]!.outcome, 'Converged', third.switches[0]!.error?.message);
+  assert.equal(t.state.snapshot().cookie, String(pipelineCookie(loadP4InfoFile(P4INFO), Buffer.from(json2))));
+  assert.equal(tableCount(t), written, 'converged again after the push');
+  await r2.stop();
+});
+
+test('a pipeline file the Target names but the repository lacks rejects the commit, pointing at the Target line', async () => {
+  const b = bench();
+  const t = await target(b, { p4infoFile: P4INFO });
+  await commitRepo(b, ['insecure: true\npipeline:\n  mode: push\n  arch: v1model\n  deviceConfig: build/missing.fpc']);
+  const r = b.reconciler();
+  const ev = (await r.sync('test'))!;
+  assert.equal(ev.problems.length, 1);
+  const p = ev.problems[0]!;
+  assert.equal(p.code, 'PIPELINE_FILE_NOT_IN_REPO');
+  assert.equal(p.field, 'spec.pipeline.deviceConfig');
+  assert.equal(p.pos.file, 'targets/leaf1.yaml');
+  const line = fs.readFileSync(path.join(b.repo, 'targets/leaf1.yaml'), 'utf8').split('\n').findIndex((l) => l.includes('build/missing.fpc')) + 1;
+  assert.equal(p.pos.line, line);
+  assert.match(p.message, /pipeline\.deviceConfig build\/missing\.fpc is not in the repository/);
+  assert.equal(tableCount(t), 0);
+  await r.stop();
+});
+
+test('a commit that gives the Target a role makes flowops arbitrate again, as that role', async () => {
+  const b = bench();
+  const t = await target(b, { p4infoFile: P4INFO });
+  await commitRepo(b, ['insecure: true']);
+  const r = b.reconciler();
+  assert.equal((await r.sync('test'))!.switches[0]!.outcome, 'Converged');
+  assert.equal(t.state.arbitration.primary('')?.electionId, 100n);
+  const yaml = fs.readFileSync(path.join(b.repo, 'targets/leaf1.yaml'), 'utf8');
+  await commitFiles(b.repo, { 'targets/leaf1.yaml': yaml.replace('  insecure: true\n', '  insecure: true\n  role: flowops\n  pipeline: { mode: verify, arch: v1model }\n') });
+  const ev = (await r.sync('test'))!;
+  assert.equal(ev.switches[0]!.outcome, 'Unchanged', ev.switches[0]!.error?.message);
+  assert.equal(t.state.arbitration.primary('flowops')?.electionId, 100n, 'primary of its role now');
+  assert.equal(t.state.arbitration.primary(''), undefined, 'and no longer holding the default role');
+  await r.stop();
+});
