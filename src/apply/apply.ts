@@ -23,8 +23,9 @@ export interface ApplyOptions {
   /**
    * Verify by reading back only the entities this apply touched (batched
    * Reads by identity) instead of calling `verify`; `verify`, if given, is
-   * then the fallback when such a read fails (a switch that refuses reads of
-   * specific entities).
+   * used instead when the apply touched more than `maxShare` of the switch
+   * (a full re-read is then cheaper) and when a targeted read fails (a
+   * switch that refuses reads of specific entities).
    */
   readBack?: ReadBackOptions;
   onProgress?: (done: number, total: number) => void;
@@ -109,7 +110,7 @@ export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyO
   result.attempted = applied.length;
   if (!result.failed && !result.aborted) {
     count(result, applied);
-    const check = checker(session, opts, applied, log);
+    const check = checker(session, opts, applied, switchSize(plan), log);
     if (check && !(await check('new'))) {
       result.ok = false;
       result.leftAt = 'unknown';
@@ -128,7 +129,7 @@ export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyO
     count(result, applied.slice(0, applied.length - rb.written));
   }
   // Everything the failing request held is checked too: its failed updates must not have landed.
-  const check = checker(session, opts, [...applied, ...(failedBatch ?? [])], log);
+  const check = checker(session, opts, [...applied, ...(failedBatch ?? [])], switchSize(plan), log);
   if (check) {
     const atOld = await check('old');
     result.leftAt = atOld ? 'old' : 'unknown';
@@ -145,11 +146,20 @@ function count(result: ApplyResult, steps: Step[]): void {
   }
 }
 
-/** The read-back check to run, if any: targeted (readBack) with `verify` as its fallback, or `verify` alone. */
-function checker(session: SwitchSession, opts: ApplyOptions, touched: Step[], log: Logger): ((e: 'old' | 'new') => Promise<boolean>) | undefined {
+/** Entries on the switch before or after the plan, whichever is more. */
+function switchSize(p: Plan): number {
+  return p.unchanged + p.modifies.length + Math.max(p.inserts.length, p.deletes.length) + (p.extraneous?.length ?? 0);
+}
+
+/**
+ * The read-back check to run, if any: targeted (readBack) with `verify` as its
+ * fallback, or `verify` alone — also when so much was touched that reading it
+ * entity by entity would cost more than the full re-read (see ReadBackOptions.maxShare).
+ */
+function checker(session: SwitchSession, opts: ApplyOptions, touched: Step[], size: number, log: Logger): ((e: 'old' | 'new') => Promise<boolean>) | undefined {
   const rb = opts.readBack;
   const v = opts.verify;
-  if (!rb) return v ? (e) => safeVerify(v, e, log) : undefined;
+  if (!rb || (v && touched.length > (rb.maxShare ?? 0.2) * size)) return v ? (e) => safeVerify(v, e, log) : undefined;
   const changes: Change[] = touched.map((s) => s.change);
   return async (expect) => {
     try {

@@ -19,6 +19,14 @@ export interface ReadBackOptions {
   index: P4InfoIndex;
   /** Entities per Read request (default 2000). */
   perRead?: number;
+  /**
+   * Largest share of the switch's entries worth reading one by one (default
+   * 0.2). A Read by identity costs the target a lookup per entity: measured
+   * here, ~16 µs an entity against ~3.6 µs for each entity of a wildcard Read,
+   * so touching more than about a fifth of the switch is cheaper to prove with
+   * the caller's full re-read (`verify`), when it gives one.
+   */
+  maxShare?: number;
 }
 
 const NO_ORIGIN: Origin = { kind: 'flow', name: '', file: '', line: 0 };

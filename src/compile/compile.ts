@@ -34,6 +34,40 @@ import type { MatchInput } from '../p4info/entity.ts';
 export interface CompileOptions {
   /** The instant flow expiry is judged against. */
   now: Date;
+  /**
+   * What each flow compiled to last time, reused when the flow's document is
+   * the very same object (specs/load.ts's SpecCache shares the documents of
+   * unchanged files) and the numbers it was compiled with are unchanged.
+   */
+  cache?: CompileCache;
+}
+
+/**
+ * Entries of each flow document from the previous compile of a target, with
+ * the numbers they were made from (tenant id, flow id, service class ids,
+ * steering group). Keep one per reconciler; it holds only references to
+ * entries that the DesiredState holds anyway.
+ */
+export class CompileCache {
+  private readonly targets = new Map<string, { index: P4InfoIndex; flows: Map<object, CachedFlow> }>();
+  hits = 0;
+  misses = 0;
+
+  /** @internal The flows of `target` compiled against `index` (forgotten when the index changes). */
+  flowsOf(target: string, index: P4InfoIndex): Map<object, CachedFlow> {
+    const t = this.targets.get(target);
+    return t && t.index === index ? t.flows : new Map();
+  }
+
+  /** @internal */
+  replace(target: string, index: P4InfoIndex, flows: Map<object, CachedFlow>): void {
+    this.targets.set(target, { index, flows });
+  }
+}
+
+interface CachedFlow {
+  sig: string;
+  entries: DesiredEntry[];
 }
 
 /** Two specs ask for the same switch key (the error names both places). */
@@ -253,6 +287,10 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
 
   // ---------------------------------------------------------------- flows
   const flowIds = assignFlowIds(specs);
+  // Never in the claiming pass: a cached flow would claim nothing.
+  const cache = claimFlowKeys ? undefined : opts.cache;
+  const cached = cache?.flowsOf(targetName, index);
+  const nextCached = new Map<object, CachedFlow>();
   for (const f of specs.flows) {
     const tname = f.metadata.tenant;
     if (!servedNames.has(tname)) continue;
@@ -278,6 +316,17 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
       errors.push(new SpecError(Codes.unknownService, at(f, ['spec', 'to', 'service']), 'spec.to.service', `no Service '${f.spec.to.service}' in tenant ${tname}`));
       continue;
     }
+    const steerGroup = f.spec.steer && tenant.spec.functions?.[f.spec.steer] ? groupIds.get(groupName(tname, f.spec.steer)) : undefined;
+    const sig = cache ? `${tid}|${flowId}|${dstId}|${srcs.map((x) => x.id).join(',')}|${steerGroup ?? ''}` : '';
+    const hit = cached?.get(f);
+    if (cache && hit && hit.sig === sig && errors.length === 0) {
+      for (const e of hit.entries) entries.push(e);
+      nextCached.set(f, hit);
+      cache.hits++;
+      continue;
+    }
+    const firstEntry = entries.length;
+    const errorsBefore = errors.length;
     const proto = protocolNumber(f);
     const ports = expandPorts(f);
 
@@ -319,9 +368,14 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
         entries.push(entry(e, forigin));
       }
     }
+    if (cache && errors.length === errorsBefore) {
+      nextCached.set(f, { sig, entries: entries.slice(firstEntry) });
+      cache.misses++;
+    }
   }
 
   if (errors.length) throw new SpecErrors(errors);
+  cache?.replace(targetName, index, nextCached);
   entries.sort(compareDesired);
   return { ...emptyState(targetName, index), entries };
 }

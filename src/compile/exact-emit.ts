@@ -19,16 +19,21 @@ import type { Emitted, Emitter } from './emit.ts';
 export type ExactEmit = (keys: readonly number[], params: readonly number[]) => Emitted;
 
 const w = new WireWriter(256);
-const scratch = Buffer.alloc(4);
+// One scratch per length, so writing a value allocates nothing.
+const scratch = [Buffer.alloc(0), Buffer.alloc(1), Buffer.alloc(2), Buffer.alloc(3), Buffer.alloc(4)];
 
 /** A uint as the shortest big-endian bytes (at least one), as a bytes field. */
 function uintField(out: WireWriter, fieldNo: number, v: number): void {
   const n = v < 0x100 ? 1 : v < 0x10000 ? 2 : v < 0x1000000 ? 3 : 4;
-  scratch.writeUInt32BE(v >>> 0, 0);
-  out.tag(fieldNo, WIRE_LEN).varint(n).raw(scratch.subarray(4 - n));
+  const b = scratch[n]!;
+  for (let i = n - 1; i >= 0; i--) {
+    b[i] = v & 0xff;
+    v = Math.floor(v / 256);
+  }
+  out.tag(fieldNo, WIRE_LEN).varint(n).raw(b);
 }
 
-const fits = (v: number, bits: number) => Number.isInteger(v) && v >= 0 && v < 2 ** bits;
+const fits = (v: number, limit: number) => Number.isInteger(v) && v >= 0 && v < limit;
 
 export function exactEmitter(index: P4InfoIndex, emit: Emitter, t: TableSpec, action: ActionSpec): ExactEmit {
   const general: ExactEmit = (keys, params) =>
@@ -41,11 +46,11 @@ export function exactEmitter(index: P4InfoIndex, emit: Emitter, t: TableSpec, ac
   const act = index.action(action.name);
   const fields = t.keys.map((k, pos) => {
     const f = table.fields.find((x) => x.name === k.name);
-    return f && { id: f.id, bits: f.bitwidth, exact: f.matchType === 'exact', pos };
+    return f && { id: f.id, bits: f.bitwidth, limit: 2 ** f.bitwidth, exact: f.matchType === 'exact', pos };
   });
   const params = action.params.map((p, pos) => {
     const q = act.params.find((x) => x.name === p.name);
-    return q && { id: q.id, bits: q.bitwidth, pos };
+    return q && { id: q.id, bits: q.bitwidth, limit: 2 ** q.bitwidth, pos };
   });
   // Anything but all-exact, ≤ 32-bit, fully named: the general lane.
   if (
@@ -56,15 +61,19 @@ export function exactEmitter(index: P4InfoIndex, emit: Emitter, t: TableSpec, ac
   ) {
     return general;
   }
-  const byField = [...fields].sort((a, b) => a!.id - b!.id) as { id: number; bits: number; pos: number }[];
-  const byParam = [...params].sort((a, b) => a!.id - b!.id) as { id: number; bits: number; pos: number }[];
+  type Slot = { id: number; limit: number; pos: number };
+  const byField = [...fields].sort((a, b) => a!.id - b!.id) as Slot[];
+  const byParam = [...params].sort((a, b) => a!.id - b!.id) as Slot[];
+  const nf = byField.length;
+  const np = byParam.length;
   const tableId = table.id;
   const actionId = act.id;
   const name = t.name;
 
   const writeIdentity = (keys: readonly number[]) => {
     w.uintField(1, tableId);
-    for (const f of byField) {
+    for (let i = 0; i < nf; i++) {
+      const f = byField[i]!;
       const fm = w.begin(2);
       w.uintField(1, f.id);
       const ex = w.begin(FM_EXACT);
@@ -74,8 +83,8 @@ export function exactEmitter(index: P4InfoIndex, emit: Emitter, t: TableSpec, ac
     }
   };
   const fast: ExactEmit = (keys, vals) => {
-    for (const f of byField) if (!fits(keys[f.pos]!, f.bits)) return general(keys, vals);
-    for (const p of byParam) if (!fits(vals[p.pos]!, p.bits)) return general(keys, vals);
+    for (let i = 0; i < nf; i++) if (!fits(keys[byField[i]!.pos]!, byField[i]!.limit)) return general(keys, vals);
+    for (let i = 0; i < np; i++) if (!fits(vals[byParam[i]!.pos]!, byParam[i]!.limit)) return general(keys, vals);
     // The identity key (see p4info/entity-key.ts): the entity without its action.
     w.reset();
     let e = w.begin(E_TABLE_ENTRY);
@@ -88,7 +97,8 @@ export function exactEmitter(index: P4InfoIndex, emit: Emitter, t: TableSpec, ac
     const ta = w.begin(3);
     const a = w.begin(1);
     w.uintField(1, actionId);
-    for (const p of byParam) {
+    for (let i = 0; i < np; i++) {
+      const p = byParam[i]!;
       const pm = w.begin(4);
       w.uintField(2, p.id);
       uintField(w, 3, vals[p.pos]!);

@@ -183,14 +183,14 @@ class PositionsOnDemand {
 
 /** SpecSource of a document read by the fast path: start known, field positions on demand. */
 class LazySource implements SpecSource {
+  readonly file: string;
   constructor(
     private readonly positions: PositionsOnDemand,
     readonly index: number,
     readonly line: number,
     readonly col: number,
-  ) {}
-  get file(): string {
-    return this.positions.file;
+  ) {
+    this.file = positions.file;
   }
   at(path: FieldPath | string): SourcePos {
     return this.positions.of(this.index).at(path);

@@ -67,7 +67,7 @@ describe('read-back of touched entities', () => {
     let fullReads = 0;
     const r = await applyPlan(rec, p, {
       limits: { size: 100, maxBytes: 1 << 20 },
-      readBack: { index, perRead: 2 },
+      readBack: { index, perRead: 2, maxShare: 1 },
       verify: async () => {
         fullReads++;
         return false;
@@ -84,6 +84,26 @@ describe('read-back of touched entities', () => {
     // The metered flow_policy entry reads back with its meter: checking the old state must fail.
     assert.equal(await readBackMatches(sw, [...p.inserts, ...p.modifies, ...p.deletes], 'old', { index }), false);
     assert.equal(await readBackMatches(sw, [...p.inserts, ...p.modifies, ...p.deletes], 'new', { index }), true);
+  });
+
+  test('touching more than maxShare of the switch: the caller’s full re-read proves it instead', async () => {
+    const flows = [...base, { name: 'big', from: 'db', to: 'web', ports: [1, 2, 3, 4, 5, 6, 7, 8] }];
+    const { p, index } = await planFor(flows);
+    const rec = new ReadCounter(sw);
+    const calls: string[] = [];
+    const r = await applyPlan(rec, p, {
+      limits: { size: 100, maxBytes: 1 << 20 },
+      readBack: { index, maxShare: 0 },
+      verify: async (expect) => {
+        calls.push(expect);
+        return true;
+      },
+    });
+    assert.equal(r.ok, true);
+    assert.deepEqual(calls, ['new']);
+    assert.deepEqual(rec.reads, [], 'no targeted reads');
+    const back = await planFor(base);
+    assert.equal((await applyPlan(sw, back.p, { limits: { size: 100, maxBytes: 1 << 20 }, readBack: { index } })).ok, true);
   });
 
   test('an update acknowledged but not applied is caught', async () => {
