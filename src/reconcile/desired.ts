@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlowopsError, SpecError, SpecErrors } from '../shared/errors.ts';
-import { loadSpecs } from '../specs/load.ts';
+import { loadSpecs, type SpecCache } from '../specs/load.ts';
 import { checkSignatures } from '../specs/signature.ts';
 import type { Target } from '../specs/schema.ts';
-import { compile } from '../compile/compile.ts';
+import { compile, type CompileCache } from '../compile/compile.ts';
 import type { DesiredState } from '../compile/types.ts';
 import { P4InfoIndex } from '../p4info/index.ts';
 import type { SpecProblem } from '../report/events.ts';
@@ -52,6 +52,9 @@ export interface DesiredOptions {
   deviceConfig?: string;
   /** Where the repo's own files are (for pipeline.p4info paths inside the repo). */
   files: ReadonlyMap<string, Buffer>;
+  /** Kept by the reconciler across commits: only changed files are parsed, only changed flows recompiled. */
+  specCache?: SpecCache;
+  compileCache?: CompileCache;
 }
 
 const indexCache = new Map<string, P4InfoIndex>();
@@ -147,7 +150,7 @@ export function desiredFromFiles(commit: string, opts: DesiredOptions): DesiredS
   const out: DesiredSet = { commit, problems: [], states: new Map(), targets: [], pipelines: new Map(), compiledAt: opts.now };
   const texts = new Map<string, Buffer>();
   for (const [f, b] of opts.files) texts.set(f, b);
-  const loaded = loadSpecs(texts, { now: opts.now, expired: 'drop' });
+  const loaded = loadSpecs(texts, { now: opts.now, expired: 'drop', cache: opts.specCache });
   // A flow file the tenant did not sign is not the tenant's policy: never applied.
   if (!loaded.errors.length) for (const e of checkSignatures(loaded.specs, texts)) loaded.errors.push(e);
   if (loaded.errors.length) {
@@ -166,7 +169,7 @@ export function desiredFromFiles(commit: string, opts: DesiredOptions): DesiredS
     try {
       const pipe = pipelineFor(t, opts);
       out.pipelines.set(t.metadata.name, pipe);
-      out.states.set(t.metadata.name, compile(loaded.specs, pipe.index, t.metadata.name, { now: opts.now }));
+      out.states.set(t.metadata.name, compile(loaded.specs, pipe.index, t.metadata.name, { now: opts.now, cache: opts.compileCache }));
     } catch (err) {
       if (err instanceof SpecErrors) for (const e of err.errors) out.problems.push(problem(e));
       else if (err instanceof FlowopsError) {

@@ -22,6 +22,8 @@ import { applyPlan, type ApplyResult } from '../apply/apply.ts';
 import type { Reporter, SwitchResult, SyncEvent, SyncOutcome, DriftEvent } from '../report/events.ts';
 import { resolvePath, type LoadedConfig } from './config.ts';
 import { desiredFromFiles, type DesiredSet } from './desired.ts';
+import { SpecCache } from '../specs/load.ts';
+import { CompileCache } from '../compile/compile.ts';
 import { Metrics } from './metrics.ts';
 import { startHttp, type HttpHandler, type RunningHttp } from './http.ts';
 import { Scheduler } from './schedule.ts';
@@ -88,6 +90,9 @@ export class Reconciler {
   private readonly stop$ = new AbortController();
   private readonly statusFile: string;
   private desired?: DesiredSet;
+  // Parsed files and compiled flows of the last commit, so a new commit costs what it changed.
+  private readonly specCache = new SpecCache();
+  private readonly compileCache = new CompileCache();
   private badCommit?: string;
   private lock: Promise<unknown> = Promise.resolve();
   private http?: RunningHttp;
@@ -227,6 +232,8 @@ export class Reconciler {
       files,
       p4info: this.config.p4info ? resolvePath(this.opts.loaded, this.config.p4info) : undefined,
       deviceConfig: this.config.deviceConfig ? resolvePath(this.opts.loaded, this.config.deviceConfig) : undefined,
+      specCache: this.specCache,
+      compileCache: this.compileCache,
     });
     if (d.problems.length) this.metrics.errors.inc({ stage: 'specs' }, d.problems.length);
     this.log.info('compiled', { commit, files: files.size, problems: d.problems.length, ms: Math.round(performance.now() - t0) });
@@ -494,6 +501,8 @@ export class Reconciler {
         signal: this.stop$.signal,
         logger: log,
         onProgress: (n, total) => progress.update(n, total),
+        // Read back only what was written; the full re-read below is the fallback for large applies.
+        readBack: { index: pipe.index },
         verify: async (expect) => {
           const now = await h.readManaged(desired, pipe.index);
           const want = expect === 'new' ? desired : stateFromLive(live, desired, pipe.index);
