@@ -4,10 +4,8 @@
 //   1. first full sync   (compile, read empty switch, diff, write everything, read back)
 //      updates/s is measured over the time after compiling (read, diff, write, verify)
 //   2. no-op sync        (read + diff every live entry; nothing written)
-//   3. one-flow change   (new commit adding one flow: only its entries written)
-//   4. one-flow change (removing it again) the way the reconciler will run it
-//      once it keeps SpecCache + CompileCache across commits and passes
-//      `readBack` to applyPlan (only the touched entities are read back)
+//   3. one-flow change   (new commit adding one flow: only its entries written;
+//      the reconciler's caches re-parse one file and read back only what it wrote)
 // Prints time, updates/s, peak RSS and the machine. The target shares the
 // process, so RSS counts both sides of the wire.
 //
@@ -26,13 +24,6 @@ import { createLogger } from '../src/shared/log.ts';
 import { ttyProgress } from '../src/reconcile/progress.ts';
 import { commitDirectory } from '../src/reconcile/demo.ts';
 import { planSize, type Plan } from '../src/diff/types.ts';
-import { plan } from '../src/diff/plan.ts';
-import { applyPlan } from '../src/apply/apply.ts';
-import { pipelineFor } from '../src/reconcile/desired.ts';
-import { loadSpecs, SpecCache } from '../src/specs/load.ts';
-import { checkSignatures } from '../src/specs/signature.ts';
-import { compile, CompileCache } from '../src/compile/compile.ts';
-import { silentLogger } from '../src/shared/log.ts';
 import type { SyncEvent } from '../src/report/events.ts';
 
 function arg(name: string, def: string): string {
@@ -113,49 +104,6 @@ async function main() {
     await run('one-flow change (new commit)', () => r.sync('bench'));
     await r.stop();
 
-    // 4. The one-flow change as the reconciler runs it once it keeps a SpecCache
-    //    and a CompileCache across commits and passes `readBack` to applyPlan
-    //    (bench/RESULTS.md): the extra flow is removed again, timed from the
-    //    new commit's files to the verified write.
-    const toBuffers = (m: Map<string, string>) => new Map([...m].map(([p, t]) => [p, Buffer.from(t)]));
-    const specCache = new SpecCache();
-    const compileCache = new CompileCache();
-    const now = new Date();
-    const desiredOf = (fileSet: Map<string, Buffer>) => {
-      const l = loadSpecs(fileSet, { now, expired: 'drop', cache: specCache });
-      const problems = [...l.errors, ...checkSignatures(l.specs, fileSet)];
-      if (problems.length) throw new Error(`bench specs: ${problems[0]!.toString()}`);
-      const t = l.specs.targets[0]!;
-      const pipe = pipelineFor(t, { files: fileSet });
-      return { pipe, desired: compile(l.specs, pipe.index, t.metadata.name, { now, cache: compileCache }) };
-    };
-    const { pipe } = desiredOf(toBuffers(extra)); // the commit the switch is at: warms both caches
-    const next = toBuffers(files);
-    const sw = await p4rtSwitchFactory()({ name: 'bench', address, deviceId: 1, electionId: 100, insecure: true }, silentLogger);
-    try {
-      await sw.ensurePipeline(pipe, 'push');
-      const t0 = performance.now();
-      const { desired } = desiredOf(next);
-      const tCompile = performance.now();
-      const live = await sw.readManaged(desired, pipe.index);
-      const tRead = performance.now();
-      const p = plan(desired, live, { index: pipe.index });
-      const tDiff = performance.now();
-      let reads = 0;
-      const counting = { write: sw.write.bind(sw), read: (f: Buffer[]) => ((reads += f.length), sw.read(f)) };
-      const res = await applyPlan(counting, p, { limits: loaded.config.batch, readBack: { index: pipe.index } });
-      const secs = (performance.now() - t0) / 1000;
-      if (!res.ok) throw new Error(`targeted apply: ${res.error}`);
-      const w = res.written.inserted + res.written.modified + res.written.deleted;
-      const compileSecs = (tCompile - t0) / 1000;
-      rows.push(['one-flow change, caches + read-back', `${secs.toFixed(2)} s`, `${compileSecs.toFixed(2)} s`, `${w} (+${res.written.inserted} ~${res.written.modified} -${res.written.deleted})`, '-', String(live.length), `${mib(process.memoryUsage().rss)} MiB`, `${mib(peakRss())} MiB`]);
-      console.log(
-        `one-flow change with caches: load + compile ${compileSecs.toFixed(2)} s (spec cache ${specCache.hits} hits / ${specCache.misses} misses, ${compileCache.hits} flows reused), ` +
-          `read ${((tRead - tCompile) / 1000).toFixed(2)} s, diff ${((tDiff - tRead) / 1000).toFixed(2)} s, write + read-back of ${reads} entities ${((performance.now() - tDiff) / 1000).toFixed(2)} s`,
-      );
-    } finally {
-      await sw.close();
-    }
 
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
     console.log('');

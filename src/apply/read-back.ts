@@ -8,6 +8,7 @@
 // nothing this sync did could have changed them (a third party that did is
 // drift, which the drift scan catches by reading everything).
 import type { P4InfoIndex } from '../p4info/index.ts';
+import { withoutEmptyMeter } from '../p4info/entity-meter.ts';
 import { WireReader, WireWriter, WIRE_LEN } from '../p4info/wire.ts';
 import type { DesiredEntry, DesiredState, Origin } from '../compile/types.ts';
 import { plan } from '../diff/plan.ts';
@@ -108,35 +109,3 @@ function hasMeterConfig(entity: Buffer): boolean {
   return false;
 }
 
-/**
- * A switch asked for meter configs answers `meter_config {}` for entries that
- * have none: the same as no field, which is how desired entries say it.
- */
-export function withoutEmptyMeter(entity: Buffer): Buffer {
-  const r = new WireReader(entity);
-  let outerTag = r.pos;
-  while (r.next()) {
-    if (r.fieldNo !== 2 || r.wireType !== WIRE_LEN) {
-      r.skip();
-      outerTag = r.pos;
-      continue;
-    }
-    const [s, e] = r.lenRange();
-    const inner = new WireReader(entity, s, e);
-    let tag = inner.pos;
-    while (inner.next()) {
-      if (inner.fieldNo === 6 && inner.wireType === WIRE_LEN) {
-        const [vs, ve] = inner.lenRange();
-        if (vs !== ve) return entity;
-        const body = Buffer.concat([entity.subarray(s, tag), entity.subarray(ve, e)]);
-        const w = new WireWriter(body.length + 16);
-        w.bytesField(2, body);
-        return Buffer.concat([entity.subarray(0, outerTag), w.finish(), entity.subarray(e)]);
-      }
-      inner.skip();
-      tag = inner.pos;
-    }
-    return entity;
-  }
-  return entity;
-}

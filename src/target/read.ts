@@ -121,7 +121,7 @@ function selectKeys(ctx: ReadCtx, table: TableModel, te: any, wildcardTable: boo
 
 /** Appends the entities one request Entity selects to `out`, yielding between tables so big reads can stream. */
 export function* readEntity(ctx: ReadCtx, entity: any, out: Chunker): Generator<void> {
-  const { model, store } = ctx;
+  const { store } = ctx;
   switch (entity?.entity) {
     case 'table_entry': {
       const te = entity.table_entry;

@@ -41,7 +41,7 @@ export interface RoleScope {
 
 const scopes = new WeakMap<PipelineModel, Map<string, RoleScope>>();
 
-function resolve(model: PipelineModel, refs: string[], byName: Map<string, number>, ids: Set<number>): Set<number> {
+function resolve(refs: string[], byName: Map<string, number>, ids: Set<number>): Set<number> {
   const out = new Set<number>();
   for (const ref of refs) {
     const s = ref.trim();
@@ -63,8 +63,8 @@ export function roleScope(model: PipelineModel, role: string, desc: RoleDescript
   const profileNames = new Map([...model.profiles.values()].map((p) => [p.name, p.id]));
   const scope: RoleScope = {
     role,
-    tables: resolve(model, desc.config.tables, tableNames, new Set(model.tables.keys())),
-    profiles: resolve(model, desc.config.actionProfiles, profileNames, new Set(model.profiles.keys())),
+    tables: resolve(desc.config.tables, tableNames, new Set(model.tables.keys())),
+    profiles: resolve(desc.config.actionProfiles, profileNames, new Set(model.profiles.keys())),
   };
   perModel.set(cacheKey, scope);
   return scope;

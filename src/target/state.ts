@@ -11,7 +11,7 @@ import { Arbitration, uint128 } from './arbitration.ts';
 import { applyUpdate, initialDefault, updateType, type Undo, type UpdateType } from './updates.ts';
 import { Chunker, readEntity, withResources } from './read.ts';
 import { canonicalMatch, encodeCounterData, entryKey } from './canonical.ts';
-import { PbWriter, toBig, toNum } from './pb.ts';
+import { PbWriter, toBig } from './pb.ts';
 import { Rec, loadState, saveState, type Record_ } from './persist.ts';
 import { checkEntityInScope, roleScope, type RoleScope } from './roles.ts';
 import type { Quirk } from './quirks.ts';
