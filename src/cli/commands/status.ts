@@ -10,7 +10,7 @@ import { readStatus } from '../../reconcile/state-file.ts';
 
 const help = `flowops status [--config FILE] [--state FILE] [--json]
 
-Shows, per switch: applied commit, last sync time and outcome, HA role,
+Shows, per switch: P4Runtime API version, applied commit, last sync time and outcome, HA role,
 and the last drift found. Reads the state file the reconciler keeps
 (config key stateFile, default .flowops/state.json).
 
@@ -40,10 +40,10 @@ export const command: Command = {
     }
     const lines = [`repo ${st.repo ?? '?'} branch ${st.branch ?? '?'} head ${short(st.headCommit)}  (updated ${st.updated})`];
     if (st.gitError) lines.push(`git: ${st.gitError}`);
-    const rows = [['SWITCH', 'ADDRESS', 'ROLE', 'APPLIED', 'LAST SYNC', 'OUTCOME', 'DRIFT']];
+    const rows = [['SWITCH', 'ADDRESS', 'API', 'ROLE', 'APPLIED', 'LAST SYNC', 'OUTCOME', 'DRIFT']];
     for (const s of Object.values(st.switches).sort((a, b) => (a.target < b.target ? -1 : 1))) {
       const drift = s.drift ? `${s.drift.entries} entr${s.drift.entries === 1 ? 'y' : 'ies'}${s.drift.healed ? ' (healed)' : ''} at ${s.drift.at}` : 'none';
-      rows.push([s.target, s.address ?? '', s.role ?? '', short(s.appliedCommit), s.lastSync ?? 'never', s.lastOutcome ?? '', drift]);
+      rows.push([s.target, s.address ?? '', s.apiVersion ?? '', s.role ?? '', short(s.appliedCommit), s.lastSync ?? 'never', s.lastOutcome ?? '', drift]);
     }
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     for (const r of rows) lines.push(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
