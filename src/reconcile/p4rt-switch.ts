@@ -4,7 +4,8 @@
 //     handshake failures explained in words;
 //   - Capabilities first (the API version goes into the status), then a role
 //     only if the switch understands role names, arbitrating with a
-//     flowops.v1.RoleConfig of exactly the tables/profiles flowops manages;
+//     role config of exactly the tables/profiles flowops manages, in the
+//     Target's format (flowops.v1.RoleConfig or Stratum's P4RoleConfig);
 //   - the pipeline by cookie (push) or by meaning (verify, never written);
 //   - MODIFY kept working on switches without it (DELETE + INSERT);
 //   - one wildcard Read of exactly the managed tables/profiles.
@@ -17,7 +18,7 @@ import { credentialsForTarget, explainTlsFailure } from '../p4rt/credentials.ts'
 import { wildcardGroups, wildcardMembers, wildcardTable, wildcardTableWithMeter, withoutEmptyMeter } from '../p4rt/filters.ts';
 import { modifyFallbackSession, type ModifyFallbackSession, type WritableSession } from '../p4rt/modify-fallback.ts';
 import { assertRoleSupported, probeCapabilities } from '../p4rt/quirks.ts';
-import { encodeRoleConfigAny } from '../proto/role-config.ts';
+import { encodeRoleOwnership } from './role-config.ts';
 import { compareP4Info } from '../pipeline/compare.ts';
 import { formatCookie } from '../pipeline/cookie.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
@@ -72,8 +73,8 @@ class P4rtSwitch implements SwitchHandle {
       r = await this.client.ensurePipeline({ p4info: pipe.index.p4info, deviceConfig: pipe.deviceConfig, cookie: pipe.cookie }, 'VERIFY_AND_COMMIT');
     } catch (err) {
       if (this.client.role && err instanceof P4RuntimeError && err.grpcCode === Code.PERMISSION_DENIED) {
-        // P4Runtime: the pipeline is the whole device's; only the default role may set it.
-        throw new PipelineMismatchError('PIPELINE_PUSH_DENIED', `the switch runs another pipeline and refused ours: role '${this.client.role}' may not set the pipeline (only the default role can); use pipeline.mode: verify with a role (${err.message})`, { role: this.client.role });
+        // P4Runtime: the pipeline is the whole device's; only the default role may set it (Stratum: or a role with can_push_pipeline).
+        throw new PipelineMismatchError('PIPELINE_PUSH_DENIED', `the switch runs another pipeline and refused ours: role '${this.client.role}' may not set the pipeline (only the default role can); use pipeline.mode: verify with a role, or on Stratum roleConfig: { format: stratum, canPushPipeline: true } (${err.message})`, { role: this.client.role });
       }
       throw err;
     }
@@ -158,7 +159,7 @@ export function p4rtSwitchFactory(opts: P4rtSwitchFactoryOptions = {}): SwitchFa
       deviceId: addr.deviceId,
       electionId: BigInt(addr.electionId),
       role: addr.role,
-      roleConfig: addr.role && addr.roleConfig ? encodeRoleConfigAny(addr.roleConfig) : undefined,
+      roleConfig: addr.role && addr.roleConfig ? encodeRoleOwnership(addr.roleConfig) : undefined,
       credentials,
       maxBatchUpdates: opts.batchUpdates,
       maxReceiveMessageBytes: opts.maxReceiveMessageBytes,

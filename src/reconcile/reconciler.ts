@@ -30,6 +30,7 @@ import { Scheduler } from './schedule.ts';
 import { readStatus, writeStatus, type StatusFile, type SwitchStatus } from './state-file.ts';
 import { driftEntries, stateFromLive } from './live.ts';
 import type { SwitchAddress, SwitchFactory, SwitchHandle } from './switch.ts';
+import { roleOwnershipOf } from './role-config.ts';
 import { formatCookie } from '../pipeline/cookie.ts';
 import { noProgress, type Progress } from './progress.ts';
 
@@ -323,7 +324,7 @@ export class Reconciler {
       deviceId: o.deviceId ?? t.spec.deviceId,
       electionId: o.electionId ?? this.config.electionId ?? t.spec.electionId ?? 1,
       role: t.spec.role,
-      roleConfig: t.spec.role ? roleConfigOf(d, t.metadata.name) : undefined,
+      roleConfig: roleOwnershipOf(d, t.metadata.name, t.spec),
       insecure: t.spec.insecure,
       tls: t.spec.tls,
       // TLS files are the operator's, next to the config, not in the spec repository.
@@ -688,17 +689,6 @@ function byTable(p: Plan): string {
   return [...m]
     .map(([t, c]) => `${t} ${(['+', '~', '-'] as const).filter((k) => c[k]).map((k) => `${k}${c[k]}`).join(' ')}`)
     .join(', ');
-}
-
-/** The tables and profiles flowops manages on a switch, by name: what its role owns. */
-function roleConfigOf(d: DesiredSet, target: string): { tables: string[]; actionProfiles: string[] } | undefined {
-  const desired = d.states.get(target);
-  const pipe = d.pipelines.get(target);
-  if (!desired || !pipe) return undefined;
-  return {
-    tables: desired.managedTableIds.map((id) => pipe.index.table(id).name),
-    actionProfiles: desired.managedProfileIds.map((id) => pipe.index.actionProfile(id).name),
-  };
 }
 
 function codeOf(err: unknown): string | undefined {

@@ -15,13 +15,26 @@ export interface SwitchAddress {
   electionId: number;
   /** P4Runtime role name (API 1.4+); absent = the default role. */
   role?: string;
-  /** The tables and action profiles the role owns (sent as flowops.v1.RoleConfig), by P4Info name. */
-  roleConfig?: { tables: string[]; actionProfiles: string[] };
+  /** What the role owns and the format to say it in (role-config.ts encodes it); only with `role`. */
+  roleConfig?: RoleOwnership;
   /** Plaintext only when true; otherwise TLS with `tls` (TargetSpec fields). */
   insecure?: boolean;
   tls?: { ca?: string; cert?: string; key?: string; serverName?: string };
   /** Folder `tls` paths are relative to (the reconciler's config directory). */
   configDir?: string;
+}
+
+/** The tables and action profiles flowops' role owns, by name and by id, and how the role config is written. */
+export interface RoleOwnership {
+  /** flowops.v1.RoleConfig (names) or stratum.P4RoleConfig (ids, all exclusive). */
+  format: 'flowops' | 'stratum';
+  tables: string[];
+  actionProfiles: string[];
+  tableIds: number[];
+  profileIds: number[];
+  receivesPacketIns?: boolean;
+  /** stratum format only: P4RoleConfig.can_push_pipeline. */
+  canPushPipeline?: boolean;
 }
 
 /** unchanged: cookie matched (push mode); pushed: SetForwardingPipelineConfig sent; verified: verify mode found the same P4Info. */

@@ -223,6 +223,25 @@ export const Tls = z.strictObject({
 });
 export type Tls = z.infer<typeof Tls>;
 
+/**
+ * How the role's config is written in MasterArbitrationUpdate.role.config; the
+ * P4Runtime specification leaves the format to each switch.
+ */
+export const TargetRoleConfig = z
+  .strictObject({
+    /** flowops: flowops.v1.RoleConfig (the bundled target); stratum: stratum.P4RoleConfig (stratum-bfrt). */
+    format: z.enum(['flowops', 'stratum']).default('flowops'),
+    /** stratum only: the role may push the pipeline (P4RoleConfig.can_push_pipeline). */
+    canPushPipeline: z.boolean().optional(),
+    receivesPacketIns: z.boolean().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.canPushPipeline !== undefined && v.format !== 'stratum') {
+      ctx.addIssue({ code: 'custom', path: ['canPushPipeline'], message: 'only with format: stratum (flowops.v1.RoleConfig has no such field; on the bundled target only the default role pushes)' });
+    }
+  });
+export type TargetRoleConfig = z.infer<typeof TargetRoleConfig>;
+
 export const TargetSpec = z.strictObject({
   address: z
     .string()
@@ -233,8 +252,13 @@ export const TargetSpec = z.strictObject({
   pipeline: Pipeline.optional(),
   /** P4Runtime role name; absent = the default (full-pipeline) role. */
   role: z.string().min(1).optional(),
+  /** The format of the role's config (with `role` only); default flowops. */
+  roleConfig: TargetRoleConfig.optional(),
   insecure: z.boolean().optional(),
   tls: Tls.optional(),
+}).superRefine((v, ctx) => {
+  // The default role has the whole pipeline and takes no config (a switch refuses one).
+  if (v.roleConfig && !v.role) ctx.addIssue({ code: 'custom', path: ['roleConfig'], message: 'needs a role: the default role takes no role config' });
 });
 export type TargetSpec = z.infer<typeof TargetSpec>;
 

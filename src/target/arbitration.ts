@@ -4,10 +4,12 @@
 // election id may Write or set the pipeline. A role's config (roles.ts) is
 // given by its clients in the same message; every client of a role must give
 // the same one, and the target remembers it for Reads after they leave.
+// Exclusive claims (Stratum's format) are checked against the roles whose
+// clients are connected now, so a controller that left blocks nobody.
 import { Code } from '../proto/load.ts';
 import { PbWriter, toBig } from './pb.ts';
 import type { Logger } from '../shared/log.ts';
-import { parseRoleConfig, type RoleDescription } from './roles.ts';
+import { exclusiveClash, parseRoleConfig, type RoleDescription } from './roles.ts';
 import { asTargetError } from './errors.ts';
 
 export interface ArbitrationStream {
@@ -70,6 +72,13 @@ export class Arbitration {
           this.drop(stream, Code.INVALID_ARGUMENT, `role '${role}' is already in use with a different role config; every client of a role must send the same one`);
           return;
         }
+      }
+      // Stratum's P4RoleConfig claims ids exclusively: refuse a role whose claim clashes with a connected role's.
+      const others = [...this.members.values()].filter((m) => m.role !== role && m.desc).map((m) => ({ role: m.role, desc: m.desc! }));
+      const clash = desc && exclusiveClash(desc, others);
+      if (clash) {
+        this.drop(stream, Code.INVALID_ARGUMENT, `role '${role}': its stratum.P4RoleConfig ${clash}`);
+        return;
       }
     }
     const electionId = upd.election_id ? uint128(upd.election_id) : null;

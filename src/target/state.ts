@@ -13,7 +13,7 @@ import { Chunker, readEntity, withResources } from './read.ts';
 import { canonicalMatch, encodeCounterData, entryKey } from './canonical.ts';
 import { PbWriter, toBig } from './pb.ts';
 import { Rec, loadState, saveState, type Record_ } from './persist.ts';
-import { checkEntityInScope, roleScope, type RoleScope } from './roles.ts';
+import { canPushPipeline, checkEntityInScope, roleScope, type RoleScope } from './roles.ts';
 import type { Quirk } from './quirks.ts';
 
 export interface Pipeline {
@@ -136,8 +136,11 @@ export class TargetState {
     if (!this.arbitration.isPrimary(role, req.election_id ? uint128(req.election_id) : null)) {
       throw new TargetError(Code.PERMISSION_DENIED, `SetForwardingPipelineConfig: election id is not the primary's for role '${role}'`);
     }
-    // The pipeline is the whole device's: only the default role's primary may replace it (spec §5.3, roles).
-    if (role) throw new TargetError(Code.PERMISSION_DENIED, `SetForwardingPipelineConfig: only the primary of the default role may set the pipeline, not role '${role}'`);
+    // The pipeline is the whole device's: only the default role's primary may replace it (spec §5.3, roles),
+    // or, as on Stratum, a role whose stratum.P4RoleConfig says can_push_pipeline.
+    if (role && !canPushPipeline(this.arbitration.roleDescription(role))) {
+      throw new TargetError(Code.PERMISSION_DENIED, `SetForwardingPipelineConfig: only the primary of the default role (or of a role whose stratum.P4RoleConfig has can_push_pipeline) may set the pipeline, not role '${role}'`);
+    }
     const action = PIPELINE_ACTIONS[req.action ?? 0] ?? 'UNSPECIFIED';
     if (action === 'UNSPECIFIED') throw invalid('SetForwardingPipelineConfig: action is unspecified');
     if (action === 'COMMIT') {
