@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Bench, P4INFO, RecordingReporter, entityCount } from '../helpers/reconcile-env.ts';
-import { specRepo, type FlowDef } from '../helpers/spec-repo.ts';
-import { commitFiles, initRepo, tempDir } from '../helpers/git-repo.ts';
+import type { FlowDef } from '../helpers/spec-repo.ts';
+import { commitFiles, tempDir } from '../helpers/git-repo.ts';
 import { makeTestCerts, type TestCerts } from '../p4rt/certs.ts';
-import { startTarget, type RunningTarget } from '../../src/target/server.ts';
-import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
-import type { SwitchFactory, SwitchHandle } from '../../src/reconcile/switch.ts';
+import type { RunningTarget } from '../../src/target/server.ts';
+import type { SwitchHandle } from '../../src/reconcile/switch.ts';
 import { P4RuntimeClient } from '../../src/p4rt/client.ts';
+import { OPS_TABLE, capturing, sharedP4Info, commitTargetsRepo, startBenchTarget } from '../helpers/ops-role.ts';
 import { encodeRoleConfigAny } from '../../src/proto/role-config.ts';
 import { P4InfoIndex } from '../../src/p4info/index.ts';
 import { buildTableEntry } from '../../src/p4info/entity-build.ts';
@@ -48,31 +48,10 @@ function bench(): Bench {
   return b;
 }
 
-async function target(b: Bench, opts: Parameters<typeof startTarget>[0] = {}): Promise<RunningTarget> {
-  const t = await startTarget({ address: '127.0.0.1:0', ...opts });
-  b.targets.push(t);
-  return t;
-}
-
-/** A spec repo whose Targets leaf1.. point at `b.targets`, each Target's connection/pipeline lines replacing `insecure: true`. */
-async function commitRepo(b: Bench, spec: string[], extra: Record<string, string | Buffer> = {}): Promise<string> {
-  const files = specRepo({ targets: b.targets.map((t, i) => ({ name: `leaf${i + 1}`, address: t.address })), flows });
-  spec.forEach((lines, i) => {
-    const f = `targets/leaf${i + 1}.yaml`;
-    files[f] = files[f]!.replace('  insecure: true\n', lines.split('\n').filter(Boolean).map((l) => `  ${l}\n`).join(''));
-  });
-  return initRepo(b.repo, { ...files, ...extra });
-}
+const target = startBenchTarget;
+const commitRepo = (b: Bench, spec: string[], extra?: Record<string, string | Buffer>) => commitTargetsRepo(b, flows, spec, extra);
 
 /** The default factory, keeping each handle so a test can use flowops' own connection. */
-function capturing(handles: SwitchHandle[]): SwitchFactory {
-  const inner = p4rtSwitchFactory();
-  return async (addr, log) => {
-    const h = await inner(addr, log);
-    handles.push(h);
-    return h;
-  };
-}
 
 function tableCount(t: RunningTarget): number {
   return Object.values(t.state.snapshot().tables).reduce((n, l) => n + l.length, 0);
@@ -125,31 +104,6 @@ test('a Target with neither insecure nor tls uses TLS: against a plaintext switc
   await r.stop();
 });
 
-// A pipeline with one table flowops does not manage: owned by another controller's role.
-const OPS_TABLE = 'ingress.ops_mirror';
-function sharedP4Info(): string {
-  const text = fs.readFileSync(P4INFO, 'utf8');
-  const table = `tables {
-  preamble {
-    id: 33556225
-    name: "${OPS_TABLE}"
-    alias: "ops_mirror"
-  }
-  match_fields {
-    id: 1
-    name: "vni"
-    bitwidth: 24
-    match_type: EXACT
-  }
-  action_refs {
-    id: 16777217
-  }
-  size: 1024
-}
-`;
-  const at = text.indexOf('actions {');
-  return text.slice(0, at) + table + text.slice(at);
-}
 
 test('role: flowops converges its tables beside another role that owns a table; it cannot touch that table, and prune leaves it alone', async () => {
   const b = bench();

@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Bench, P4INFO, entityCount } from '../helpers/reconcile-env.ts';
-import { specRepo, type FlowDef } from '../helpers/spec-repo.ts';
-import { initRepo, tempDir } from '../helpers/git-repo.ts';
-import { startTarget, type RunningTarget } from '../../src/target/server.ts';
-import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
-import type { SwitchFactory, SwitchHandle } from '../../src/reconcile/switch.ts';
+import type { FlowDef } from '../helpers/spec-repo.ts';
+import { tempDir } from '../helpers/git-repo.ts';
+import type { SwitchHandle } from '../../src/reconcile/switch.ts';
 import { P4RuntimeClient } from '../../src/p4rt/client.ts';
+import { OPS_TABLE, OPS_TABLE_ID, capturing, sharedP4Info, commitTargetsRepo, startBenchTarget } from '../helpers/ops-role.ts';
 import { WriteError } from '../../src/p4rt/errors.ts';
 import { encodeStratumRoleConfigAny } from '../../src/proto/stratum-role-config.ts';
 import { P4InfoIndex } from '../../src/p4info/index.ts';
@@ -40,58 +39,11 @@ function bench(): Bench {
   return b;
 }
 
-async function target(b: Bench, opts: Parameters<typeof startTarget>[0] = {}): Promise<RunningTarget> {
-  const t = await startTarget({ address: '127.0.0.1:0', ...opts });
-  b.targets.push(t);
-  return t;
-}
-
-/** A spec repo whose Targets leaf1.. point at `b.targets`, each Target's lines replacing `insecure: true`. */
-async function commitRepo(b: Bench, spec: string[], extra: Record<string, string | Buffer> = {}): Promise<string> {
-  const files = specRepo({ targets: b.targets.map((t, i) => ({ name: `leaf${i + 1}`, address: t.address })), flows });
-  spec.forEach((lines, i) => {
-    const f = `targets/leaf${i + 1}.yaml`;
-    files[f] = files[f]!.replace('  insecure: true\n', lines.split('\n').filter(Boolean).map((l) => `  ${l}\n`).join(''));
-  });
-  return initRepo(b.repo, { ...files, ...extra });
-}
+const target = startBenchTarget;
+const commitRepo = (b: Bench, spec: string[], extra?: Record<string, string | Buffer>) => commitTargetsRepo(b, flows, spec, extra);
 
 /** The default factory, keeping each handle so a test can write through flowops' own connection. */
-function capturing(handles: SwitchHandle[]): SwitchFactory {
-  const inner = p4rtSwitchFactory();
-  return async (addr, log) => {
-    const h = await inner(addr, log);
-    handles.push(h);
-    return h;
-  };
-}
 
-// The pipeline both controllers use: flowops' tables plus one owned by the "ops" controller.
-const OPS_TABLE = 'ingress.ops_mirror';
-const OPS_TABLE_ID = 33556225;
-function sharedP4Info(): string {
-  const text = fs.readFileSync(P4INFO, 'utf8');
-  const table = `tables {
-  preamble {
-    id: ${OPS_TABLE_ID}
-    name: "${OPS_TABLE}"
-    alias: "ops_mirror"
-  }
-  match_fields {
-    id: 1
-    name: "vni"
-    bitwidth: 24
-    match_type: EXACT
-  }
-  action_refs {
-    id: 16777217
-  }
-  size: 1024
-}
-`;
-  const at = text.indexOf('actions {');
-  return text.slice(0, at) + table + text.slice(at);
-}
 
 test('roleConfig.format stratum: flowops claims its tables exclusively in a P4RoleConfig, converges, and cannot touch the other role\'s table', async () => {
   const b = bench();

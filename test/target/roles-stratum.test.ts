@@ -5,10 +5,7 @@
 // deciding whether the role may set the pipeline. Real client, real socket.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
-import { P4InfoIndex } from '../../src/p4info/index.ts';
-import { buildMember, buildTableEntry, encodeMember, encodeTableEntry } from '../../src/p4info/entity.ts';
 import { P4RuntimeClient } from '../../src/p4rt/client.ts';
 import { P4RuntimeError, WriteError } from '../../src/p4rt/errors.ts';
 import { wildcardAllTables, wildcardMembers, wildcardTable } from '../../src/p4rt/filters.ts';
@@ -21,13 +18,8 @@ import {
 } from '../../src/proto/stratum-role-config.ts';
 import { Code, protoType } from '../../src/proto/load.ts';
 import { TestClient } from './fixture.ts';
+import { FLOW, P4INFO, POLICY, ROUTE4, SELECTOR, flow, hex, index, member, policy, route } from './role-entities.ts';
 
-const P4INFO = path.join(import.meta.dirname, '../../p4/flowops_v1model.p4info.txtpb');
-const index = P4InfoIndex.fromFile(P4INFO);
-const FLOW = index.table('ingress.flow_classify').id;
-const POLICY = index.table('ingress.flow_policy').id;
-const ROUTE4 = index.table('ingress.tenant_route_v4').id;
-const SELECTOR = index.actionProfile('ingress.nf_selector').id;
 
 let target: RunningTarget;
 const clients: P4RuntimeClient[] = [];
@@ -47,19 +39,6 @@ after(async () => {
   await target.stop();
 });
 
-const flow = (i: number) => encodeTableEntry(buildTableEntry(index, {
-  table: 'ingress.flow_classify',
-  match: { tenant_id: 1, src_service: 1, dst_service: 2, ip_proto: 6, l4_dst_port: 1000 + i },
-  action: { name: 'ingress.set_flow', params: { flow_id: 100 + i } },
-}));
-const policy = (i: number) => encodeTableEntry(buildTableEntry(index, { table: 'ingress.flow_policy', match: { flow_id: 100 + i }, action: { name: 'ingress.allow', params: { qid: 1 } } }));
-const route = (i: number) => encodeTableEntry(buildTableEntry(index, {
-  table: 'ingress.tenant_route_v4',
-  match: { tenant_id: 1, dst_addr: `10.${i}.0.0/16` },
-  action: { name: 'ingress.forward', params: { port: 1, dmac: '02:00:00:00:00:01' } },
-}));
-const member = (id: number) => encodeMember(buildMember(index, { profile: SELECTOR, memberId: id, action: { name: 'ingress.to_nf', params: { port: 3, dmac: '02:00:00:00:00:03' } } }));
-const hex = (bs: Buffer[]) => bs.map((b) => b.toString('hex')).sort();
 const stored = (table: string) => target.state.snapshot().tables[table] ?? [];
 const denied = (re: RegExp) => (e: unknown) => e instanceof P4RuntimeError && e.grpcCode === Code.PERMISSION_DENIED && re.test(e.message);
 const invalidArg = (re: RegExp) => (e: unknown) => e instanceof Error && /INVALID_ARGUMENT/.test(e.message) && re.test(e.message);

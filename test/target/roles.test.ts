@@ -5,23 +5,15 @@
 // its config.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
-import { P4InfoIndex } from '../../src/p4info/index.ts';
-import { buildMember, buildTableEntry, encodeMember, encodeTableEntry } from '../../src/p4info/entity.ts';
 import { P4RuntimeClient } from '../../src/p4rt/client.ts';
 import { P4RuntimeError, WriteError } from '../../src/p4rt/errors.ts';
 import { wildcardAllTables, wildcardMembers, wildcardTable } from '../../src/p4rt/filters.ts';
 import { encodeRoleConfig, encodeRoleConfigAny, ROLE_CONFIG_TYPE_URL, type RoleConfig } from '../../src/proto/role-config.ts';
 import { Code } from '../../src/proto/load.ts';
 import { TestClient } from './fixture.ts';
+import { P4INFO, POLICY, ROUTE4, flow, hex, index, member, policy, route } from './role-entities.ts';
 
-const P4INFO = path.join(import.meta.dirname, '../../p4/flowops_v1model.p4info.txtpb');
-const index = P4InfoIndex.fromFile(P4INFO);
-const FLOW = index.table('ingress.flow_classify').id;
-const POLICY = index.table('ingress.flow_policy').id;
-const ROUTE4 = index.table('ingress.tenant_route_v4').id;
-const SELECTOR = index.actionProfile('ingress.nf_selector').id;
 
 // flowops owns the flow tables by name; the routing controller names its tables by id, one in hex.
 const FLOWOPS_ROLE: Partial<RoleConfig> = { tables: ['ingress.flow_classify', 'ingress.flow_policy', 'ingress.nf_steer'], actionProfiles: ['ingress.nf_selector'] };
@@ -45,19 +37,6 @@ after(async () => {
   await target.stop();
 });
 
-const flow = (i: number) => encodeTableEntry(buildTableEntry(index, {
-  table: 'ingress.flow_classify',
-  match: { tenant_id: 1, src_service: 1, dst_service: 2, ip_proto: 6, l4_dst_port: 1000 + i },
-  action: { name: 'ingress.set_flow', params: { flow_id: 100 + i } },
-}));
-const policy = (i: number) => encodeTableEntry(buildTableEntry(index, { table: 'ingress.flow_policy', match: { flow_id: 100 + i }, action: { name: 'ingress.allow', params: { qid: 1 } } }));
-const route = (i: number) => encodeTableEntry(buildTableEntry(index, {
-  table: 'ingress.tenant_route_v4',
-  match: { tenant_id: 1, dst_addr: `10.${i}.0.0/16` },
-  action: { name: 'ingress.forward', params: { port: 1, dmac: '02:00:00:00:00:01' } },
-}));
-const member = (id: number) => encodeMember(buildMember(index, { profile: SELECTOR, memberId: id, action: { name: 'ingress.to_nf', params: { port: 3, dmac: '02:00:00:00:00:03' } } }));
-const hex = (bs: Buffer[]) => bs.map((b) => b.toString('hex')).sort();
 const stored = (table: string) => target.state.snapshot().tables[table]!;
 
 let flowops: P4RuntimeClient;

@@ -1,0 +1,70 @@
+// Shared set-up of the real-switch and role tests: a second controller's slice
+// of the pipeline (the bundled P4Info plus `ingress.ops_mirror`, which flowops
+// does not manage and an "ops" controller owns), a factory wrapper that keeps
+// the switch handles the reconciler opens, bundled targets handed to a Bench,
+// and spec repos whose Targets carry per-test connection/role/pipeline lines.
+import fs from 'node:fs';
+import { P4INFO, type Bench } from './reconcile-env.ts';
+import { specRepo, type FlowDef } from './spec-repo.ts';
+import { initRepo } from './git-repo.ts';
+import { startTarget, type RunningTarget } from '../../src/target/server.ts';
+import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
+import type { SwitchFactory, SwitchHandle } from '../../src/reconcile/switch.ts';
+
+export const OPS_TABLE = 'ingress.ops_mirror';
+export const OPS_TABLE_ID = 33556225;
+
+/** The bundled v1model P4Info text with the ops table inserted before the actions. */
+export function sharedP4Info(): string {
+  const text = fs.readFileSync(P4INFO, 'utf8');
+  const table = `tables {
+  preamble {
+    id: ${OPS_TABLE_ID}
+    name: "${OPS_TABLE}"
+    alias: "ops_mirror"
+  }
+  match_fields {
+    id: 1
+    name: "vni"
+    bitwidth: 24
+    match_type: EXACT
+  }
+  action_refs {
+    id: 16777217
+  }
+  size: 1024
+}
+`;
+  const at = text.indexOf('actions {');
+  return text.slice(0, at) + table + text.slice(at);
+}
+
+/** A switch factory that records every handle it opens into `handles`. */
+export function capturing(handles: SwitchHandle[]): SwitchFactory {
+  const inner = p4rtSwitchFactory();
+  return async (addr, log) => {
+    const h = await inner(addr, log);
+    handles.push(h);
+    return h;
+  };
+}
+
+/** Starts a bundled target on a free port and hands it to the bench (which stops it). */
+export async function startBenchTarget(b: Bench, opts: Parameters<typeof startTarget>[0] = {}): Promise<RunningTarget> {
+  const t = await startTarget({ address: '127.0.0.1:0', ...opts });
+  b.targets.push(t);
+  return t;
+}
+
+/**
+ * Commits a spec repo whose Targets leaf1.. point at `b.targets`; `spec[i]`'s
+ * lines (connection, role, pipeline) replace leaf(i+1)'s `insecure: true`.
+ */
+export async function commitTargetsRepo(b: Bench, flows: FlowDef[], spec: string[], extra: Record<string, string | Buffer> = {}): Promise<string> {
+  const files = specRepo({ targets: b.targets.map((t, i) => ({ name: `leaf${i + 1}`, address: t.address })), flows });
+  spec.forEach((lines, i) => {
+    const f = `targets/leaf${i + 1}.yaml`;
+    files[f] = files[f]!.replace('  insecure: true\n', lines.split('\n').filter(Boolean).map((l) => `  ${l}\n`).join(''));
+  });
+  return initRepo(b.repo, { ...files, ...extra });
+}
