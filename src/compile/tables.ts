@@ -36,6 +36,15 @@ export interface TableSpec {
 const drop = { name: 'ingress.drop', params: [] } as const;
 const noMatch = { name: 'ingress.no_match', params: [] } as const;
 const tenantId = { name: 'tenant_id', bits: 16, match: 'exact' } as const;
+const setTenant = { name: 'ingress.set_tenant', params: [{ name: 'tenant_id', bits: 16 }] } as const;
+const setSrcService = { name: 'ingress.set_src_service', params: [{ name: 'service_id', bits: 16 }] } as const;
+const setDstService = { name: 'ingress.set_dst_service', params: [{ name: 'service_id', bits: 16 }] } as const;
+/** port + MAC of the next hop: a network function instance or a route's gateway. */
+const portMac = [
+  { name: 'port', bits: 9 },
+  { name: 'dmac', bits: 48 },
+] as const;
+const forward = { name: 'ingress.forward', params: portMac } as const;
 
 export const TABLES = {
   tenantClassify: {
@@ -44,32 +53,32 @@ export const TABLES = {
       { name: 'ingress_port', bits: 9, match: 'exact' },
       { name: 'vlan_id', bits: 12, match: 'exact' },
     ],
-    actions: { setTenant: { name: 'ingress.set_tenant', params: [{ name: 'tenant_id', bits: 16 }] }, drop },
+    actions: { setTenant, drop },
   },
   tenantClassifyVni: {
     name: 'ingress.tenant_classify_vni',
     keys: [{ name: 'vni', bits: 24, match: 'exact' }],
-    actions: { setTenant: { name: 'ingress.set_tenant', params: [{ name: 'tenant_id', bits: 16 }] }, drop },
+    actions: { setTenant, drop },
   },
   srcServiceV4: {
     name: 'ingress.src_service_v4',
     keys: [tenantId, { name: 'src_addr', bits: 32, match: 'lpm' }],
-    actions: { setSrcService: { name: 'ingress.set_src_service', params: [{ name: 'service_id', bits: 16 }] }, noMatch },
+    actions: { setSrcService, noMatch },
   },
   dstServiceV4: {
     name: 'ingress.dst_service_v4',
     keys: [tenantId, { name: 'dst_addr', bits: 32, match: 'lpm' }],
-    actions: { setDstService: { name: 'ingress.set_dst_service', params: [{ name: 'service_id', bits: 16 }] }, noMatch },
+    actions: { setDstService, noMatch },
   },
   srcServiceV6: {
     name: 'ingress.src_service_v6',
     keys: [tenantId, { name: 'src_addr', bits: 128, match: 'lpm' }],
-    actions: { setSrcService: { name: 'ingress.set_src_service', params: [{ name: 'service_id', bits: 16 }] }, noMatch },
+    actions: { setSrcService, noMatch },
   },
   dstServiceV6: {
     name: 'ingress.dst_service_v6',
     keys: [tenantId, { name: 'dst_addr', bits: 128, match: 'lpm' }],
-    actions: { setDstService: { name: 'ingress.set_dst_service', params: [{ name: 'service_id', bits: 16 }] }, noMatch },
+    actions: { setDstService, noMatch },
   },
   flowClassify: {
     name: 'ingress.flow_classify',
@@ -92,44 +101,18 @@ export const TABLES = {
   nfSteer: {
     name: 'ingress.nf_steer',
     keys: [{ name: 'flow_id', bits: 32, match: 'exact' }],
-    actions: {
-      toNf: {
-        name: 'ingress.to_nf',
-        params: [
-          { name: 'port', bits: 9 },
-          { name: 'dmac', bits: 48 },
-        ],
-      },
-    },
+    actions: { toNf: { name: 'ingress.to_nf', params: portMac } },
     profile: 'ingress.nf_selector',
   },
   tenantRouteV4: {
     name: 'ingress.tenant_route_v4',
     keys: [tenantId, { name: 'dst_addr', bits: 32, match: 'lpm' }],
-    actions: {
-      forward: {
-        name: 'ingress.forward',
-        params: [
-          { name: 'port', bits: 9 },
-          { name: 'dmac', bits: 48 },
-        ],
-      },
-      drop,
-    },
+    actions: { forward, drop },
   },
   tenantRouteV6: {
     name: 'ingress.tenant_route_v6',
     keys: [tenantId, { name: 'dst_addr', bits: 128, match: 'lpm' }],
-    actions: {
-      forward: {
-        name: 'ingress.forward',
-        params: [
-          { name: 'port', bits: 9 },
-          { name: 'dmac', bits: 48 },
-        ],
-      },
-      drop,
-    },
+    actions: { forward, drop },
   },
 } as const satisfies Record<string, TableSpec>;
 

@@ -12,6 +12,11 @@ export const API_VERSION = 'flowops.dev/v1';
 
 const apiVersion = z.literal(API_VERSION);
 
+/** The envelope every spec document shares: `{ apiVersion, kind, metadata, spec }`, strict. */
+function specDocument<K extends string, M extends z.ZodType, S extends z.ZodType>(kind: K, metadata: M, spec: S) {
+  return z.strictObject({ apiVersion, kind: z.literal(kind), metadata, spec });
+}
+
 /** A DNS-label-like name: stable in URLs, file names, and `tenant/name` keys. */
 export const Name = z
   .string()
@@ -103,12 +108,7 @@ export type TenantSpec = z.infer<typeof TenantSpec>;
 
 export const TenantMetadata = z.strictObject({ name: Name, labels: Labels.optional() });
 
-export const Tenant = z.strictObject({
-  apiVersion,
-  kind: z.literal('Tenant'),
-  metadata: TenantMetadata,
-  spec: TenantSpec,
-});
+export const Tenant = specDocument('Tenant', TenantMetadata, TenantSpec);
 export type Tenant = z.infer<typeof Tenant>;
 
 /** metadata of documents that belong to a tenant (Service, Flow). */
@@ -123,12 +123,7 @@ export const ServiceSpec = z.strictObject({
 });
 export type ServiceSpec = z.infer<typeof ServiceSpec>;
 
-export const Service = z.strictObject({
-  apiVersion,
-  kind: z.literal('Service'),
-  metadata: ScopedMetadata,
-  spec: ServiceSpec,
-});
+export const Service = specDocument('Service', ScopedMetadata, ServiceSpec);
 export type Service = z.infer<typeof Service>;
 
 // ---------------------------------------------------------------- Flow
@@ -187,12 +182,7 @@ export const FlowSpec = z.strictObject({
 });
 export type FlowSpec = z.infer<typeof FlowSpec>;
 
-export const Flow = z.strictObject({
-  apiVersion,
-  kind: z.literal('Flow'),
-  metadata: ScopedMetadata,
-  spec: FlowSpec,
-});
+export const Flow = specDocument('Flow', ScopedMetadata, FlowSpec);
 export type Flow = z.infer<typeof Flow>;
 
 // ---------------------------------------------------------------- Target
@@ -262,12 +252,7 @@ export const TargetSpec = z.strictObject({
 });
 export type TargetSpec = z.infer<typeof TargetSpec>;
 
-export const Target = z.strictObject({
-  apiVersion,
-  kind: z.literal('Target'),
-  metadata: TenantMetadata,
-  spec: TargetSpec,
-});
+export const Target = specDocument('Target', TenantMetadata, TargetSpec);
 export type Target = z.infer<typeof Target>;
 
 // ---------------------------------------------------------------- any document
