@@ -17,7 +17,7 @@ import { SpecError, SpecErrors, FlowopsError, formatPos, type SourcePos } from '
 import type { SpecSet, Located, FieldPath } from '../specs/spec-set.ts';
 import type { Flow, Service, Tenant, Target, FunctionKind } from '../specs/schema.ts';
 import { FUNCTION_KINDS } from '../specs/schema.ts';
-import { toPrefix, prefixBytes, type Prefix } from '../specs/ip.ts';
+import { toPrefix, prefixBytes, prefixKey, type Prefix } from '../specs/ip.ts';
 import { assignFlowIds } from '../specs/flow-id.ts';
 import { Codes } from '../specs/codes.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
@@ -266,7 +266,7 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
 
   // ---------------------------------------------------------------- services
   const services = specs.services.filter((s) => servedNames.has(s.metadata.tenant));
-  const classIds = serviceClassIds(specs.services.filter((s) => servedNames.has(s.metadata.tenant)));
+  const classIds = serviceClassIds(services);
   const servicesByTenant = new Map<string, Located<Service>[]>();
   for (const s of services) {
     const tname = s.metadata.tenant;
@@ -402,10 +402,6 @@ export function nfIds(tenants: readonly Tenant[]): { memberIds: Map<string, numb
 
 function lpm(p: Prefix): MatchInput {
   return lpmMatch(prefixBytes(p), p.len);
-}
-
-function prefixKey(p: Prefix): string {
-  return `${p.family}:${p.value.toString(16)}/${p.len}`;
 }
 
 /** Destination ports of a flow, ranges expanded and deduplicated; [0] for protocols without ports. */

@@ -3,9 +3,9 @@
 // a flow reaching into another tenant, two flows claiming one exact-match key
 // of flow_classify. Documents are visited in sorted order, so when two clash
 // the error always lands on the same one (the later), run after run.
-import { SpecError } from '../shared/errors.ts';
+import { SpecError, formatPos } from '../shared/errors.ts';
 import { Codes } from './codes.ts';
-import { contains, overlaps, toPrefix, type Prefix } from './ip.ts';
+import { contains, overlaps, prefixKey, toPrefix, type Prefix } from './ip.ts';
 import { FUNCTION_KINDS, type Flow, type Service, type Tenant } from './schema.ts';
 import { formatFieldPath, specKey, type FieldPath, type Located, type SpecSet } from './spec-set.ts';
 import { hasPorts, portRanges, protocolNumber } from './units.ts';
@@ -16,10 +16,7 @@ function err(code: string, doc: Doc, path: FieldPath, message: string, data: Rec
   return new SpecError(code, doc.source.at(path), formatFieldPath(path), message, data);
 }
 
-const where = (doc: Doc, path: FieldPath) => {
-  const p = doc.source.at(path);
-  return `${p.file}:${p.line}:${p.col}`;
-};
+const where = (doc: Doc, path: FieldPath) => formatPos(doc.source.at(path));
 
 export function checkSpecs(specs: SpecSet): SpecError[] {
   const errors: SpecError[] = [];
@@ -68,7 +65,7 @@ function checkTenants(list: Located<Tenant>[], errors: SpecError[]): void {
 
     const routes = new Map<string, number>();
     t.spec.routes?.forEach((r, i) => {
-      const key = JSON.stringify(toPrefix(r.prefix), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+      const key = prefixKey(toPrefix(r.prefix));
       const first = routes.get(key);
       if (first !== undefined) errors.push(err(Codes.duplicateRoute, t, ['spec', 'routes', i, 'prefix'], `route ${r.prefix} is already defined at spec.routes[${first}] of tenant ${name}`));
       else routes.set(key, i);
@@ -96,7 +93,7 @@ function checkServices(list: Located<Service>[], tenants: Map<string, Located<Te
         return;
       }
       // Two services on one prefix would be two entries with one LPM key.
-      const key = `${tenant.metadata.name}|${p.family}|${p.value}|${p.len}`;
+      const key = `${tenant.metadata.name}|${prefixKey(p)}`;
       const first = addresses.get(key);
       if (first) errors.push(err(Codes.duplicateAddress, s, ['spec', 'addresses', i], `${text} is already the address of service ${specKey(first.svc)} (${where(first.svc, ['spec', 'addresses', first.i])})`));
       else addresses.set(key, { svc: s, i });

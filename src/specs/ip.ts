@@ -97,6 +97,11 @@ export function contains(outer: Prefix, inner: Prefix): boolean {
   return outer.family === inner.family && inner.len >= outer.len && mask(inner, outer.len) === outer.value;
 }
 
+/** One identity string per prefix (family, value, length), for maps of prefixes. */
+export function prefixKey(p: Prefix): string {
+  return `${p.family}:${p.value.toString(16)}/${p.len}`;
+}
+
 export function formatPrefix(p: Prefix): string {
   if (p.family === 4) {
     const bytes = [24n, 16n, 8n, 0n].map((s) => Number((p.value >> s) & 0xffn));

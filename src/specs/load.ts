@@ -14,7 +14,7 @@
 // so a new commit re-reads only the files it changed.
 import { createHash } from 'node:crypto';
 import { isScalar, LineCounter, parseAllDocuments } from 'yaml';
-import { SpecError, type SourcePos } from '../shared/errors.ts';
+import { SpecError, formatPos, type SourcePos } from '../shared/errors.ts';
 import { checkSpecs } from './checks.ts';
 import { Codes } from './codes.ts';
 import { isExpired } from './expiry.ts';
@@ -87,9 +87,8 @@ export function loadSpecs(files: SpecFiles, opts: LoadOptions = {}): LoadResult 
         seen.set(key, d);
         return true;
       }
-      const f = first.source;
       errors.push(
-        new SpecError(Codes.duplicateName, d.source.at('metadata.name'), 'metadata.name', `duplicate ${kind} "${specKey(d)}" (first defined at ${f.file}:${f.line}:${f.col})`),
+        new SpecError(Codes.duplicateName, d.source.at('metadata.name'), 'metadata.name', `duplicate ${kind} "${specKey(d)}" (first defined at ${formatPos(first.source)})`),
       );
       return false;
     });
