@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import git from 'isomorphic-git';
 import { write, type Command, type CommandContext } from '../command.ts';
 import { FlowopsError, SpecErrors } from '../../shared/errors.ts';
+import { planSize } from '../../diff/types.ts';
 import { loadSpecs, isSpecFile } from '../../specs/load.ts';
 import type { SpecSet } from '../../specs/spec-set.ts';
 import { readFilesAtRef } from '../../source/tree.ts';
@@ -94,17 +95,13 @@ async function run(ctx: CommandContext): Promise<number> {
     const plans = planBetween(oldSpecs.specs, newSpecs.specs, { now, target: values.target, indexFor: p4infoResolver(values.p4info, ctx.cwd) });
     const flows = flowWordsBetween(oldSpecs.specs, newSpecs.specs);
     ctx.stdout.write(values.json ? renderPlanJson(plans) : renderPlanText(plans, { flows }));
-    return plans.some((p) => p.plan.inserts.length + p.plan.modifies.length + p.plan.deletes.length > 0) ? 2 : 0;
+    return plans.some((p) => planSize(p.plan) > 0) ? 2 : 0;
   } catch (err) {
     if (err instanceof SpecErrors) {
       for (const e of err.errors) write(ctx.stderr, e.toString());
       return 1;
     }
-    if (err instanceof FlowopsError) {
-      write(ctx.stderr, `flowops plan: ${err.toString()}`);
-      return 1;
-    }
-    throw err;
+    throw err; // main.ts prints any other FlowopsError as `flowops plan: …`, exit 1
   }
 }
 

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, write, type Command, type CommandContext } from '../command.ts';
 import { ConfigError, type SpecError } from '../../shared/errors.ts';
 import { readSpecDir } from '../../source/dir.ts';
-import { byPosition, loadSpecs } from '../../specs/load.ts';
+import { byPosition, isSpecFile, loadSpecs } from '../../specs/load.ts';
 import { checkSignatures } from '../../specs/signature.ts';
 import { Codes } from '../../specs/codes.ts';
 
@@ -83,7 +83,7 @@ export const command: Command = {
     warnings.sort(byPosition);
 
     const counts = {
-      files: [...files.keys()].filter((f) => /\.ya?ml$/i.test(f)).length,
+      files: [...files.keys()].filter(isSpecFile).length,
       tenants: specs.tenants.length,
       services: specs.services.length,
       flows: specs.flows.length,

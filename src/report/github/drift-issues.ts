@@ -4,12 +4,11 @@
 // when it ends the issue gets a closing comment and is closed.
 import type { DriftClearedEvent, DriftEvent } from '../events.ts';
 import type { GitHubClient } from './client.ts';
-import { fitBlocks } from './plan-comment.ts';
+import { COMMENT_BODY_MAX, fitBlocks } from './plan-comment.ts';
 import type { RepoRef } from './types.ts';
 
 export const DRIFT_LABEL = 'flowops-drift';
 export const driftMarker = (target: string) => `<!-- flowops:drift target=${encodeURIComponent(target)} -->`;
-const BODY_MAX = 65536;
 
 export async function findDriftIssue(gh: GitHubClient, repo: RepoRef, target: string): Promise<{ number: number; body: string } | undefined> {
   const marker = driftMarker(target);
@@ -26,7 +25,7 @@ export function renderDriftBody(ev: DriftEvent): string {
     (ev.healed ? ' flowops has written the switch back to the state in Git.' : ' flowops is not healing it (drift is only reported); fix the switch or change Git to match.') +
     `\n\nThis issue is updated while the drift lasts and closed when it ends.\n\n| drift | table | entry |\n|---|---|---|\n`;
   const rows = ev.entries.map((e) => ({ text: `| ${e.kind} | \`${cell(e.table)}\` | ${cell(e.description)} |\n`, omit: 'item' as const }));
-  return fitBlocks([{ text: head }, ...rows], '', BODY_MAX, 'Run `flowops status` on the reconciler for the full list.');
+  return fitBlocks([{ text: head }, ...rows], '', COMMENT_BODY_MAX, 'Run `flowops status` on the reconciler for the full list.');
 }
 
 export async function openOrUpdateDriftIssue(gh: GitHubClient, repo: RepoRef, ev: DriftEvent): Promise<{ number: number; action: 'created' | 'updated' | 'unchanged' }> {

@@ -3,7 +3,7 @@
 // must stay the first line. GitHub rejects bodies over 65,536 characters: the
 // body is built from whole blocks (a heading, one list item) and stops before
 // the limit with a note saying what was left out — never mid-line or mid-link.
-import type { Change, Plan } from '../../diff/types.ts';
+import { planSize, type Change, type Plan } from '../../diff/types.ts';
 import type { SpecProblem } from '../events.ts';
 import { planStatus } from './summary.ts';
 import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
@@ -82,7 +82,7 @@ function problemItem(p: SpecProblem, repo: RepoRef, sha: string, o: LinkOptions)
 }
 
 function entryCounts(p: Plan): string {
-  return p.inserts.length + p.modifies.length + p.deletes.length
+  return planSize(p)
     ? `+${p.inserts.length} ~${p.modifies.length} -${p.deletes.length} entries`
     : 'no change';
 }

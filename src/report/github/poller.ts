@@ -6,7 +6,7 @@
 import { silentLogger, type Logger } from '../../shared/log.ts';
 import type { GitHubClient } from './client.ts';
 import type { PrChecker } from './pr-check.ts';
-import type { RepoRef } from './types.ts';
+import { repoName, type RepoRef } from './types.ts';
 import type { WebhookEvent } from './webhook.ts';
 
 export interface PrPollerOptions {
@@ -56,7 +56,7 @@ export class PrPoller {
   handle(ev: WebhookEvent): void {
     const { repo, branch } = this.opts;
     if (ev.kind === 'ping') return;
-    if (ev.repo && ev.repo.toLowerCase() !== `${repo.owner}/${repo.repo}`.toLowerCase()) return;
+    if (ev.repo && ev.repo.toLowerCase() !== repoName(repo).toLowerCase()) return;
     if (ev.kind === 'push') {
       if (ev.ref !== `refs/heads/${branch}`) return;
       this.baseGen++;

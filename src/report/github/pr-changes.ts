@@ -6,14 +6,6 @@ import type { SpecSet } from '../../specs/spec-set.ts';
 import { specKey } from '../../specs/spec-set.ts';
 import type { Conflict } from './types.ts';
 
-/** Paths added, removed or modified between two trees. */
-export function changedFiles(base: ReadonlyMap<string, Buffer>, head: ReadonlyMap<string, Buffer>): Set<string> {
-  const out = new Set<string>();
-  for (const [p, b] of head) if (!base.get(p)?.equals(b)) out.add(p);
-  for (const p of base.keys()) if (!head.has(p)) out.add(p);
-  return out;
-}
-
 type Doc = SpecSet['flows'][number] | SpecSet['tenants'][number];
 
 function content(d: Doc): string {

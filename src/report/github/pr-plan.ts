@@ -6,15 +6,13 @@
 // live state (what merging would actually write). Reuses the reconciler's
 // "commit files → desired state" step so a PR is judged exactly as its merge
 // will be.
-import { SpecError } from '../../shared/errors.ts';
-import { loadSpecs } from '../../specs/load.ts';
-import { checkSignatures, SIG_SUFFIX } from '../../specs/signature.ts';
+import { loadSpecs, SpecCache } from '../../specs/load.ts';
 import { desiredFromFiles } from '../../reconcile/desired.ts';
 import { plan } from '../../diff/plan.ts';
 import type { DesiredState } from '../../compile/types.ts';
 import type { Plan } from '../../diff/types.ts';
 import type { SpecProblem } from '../events.ts';
-import { changedFiles, touchedObjects } from './pr-changes.ts';
+import { touchedObjects } from './pr-changes.ts';
 import { changeNotes } from './flow-words.ts';
 import type { FetchedPr } from './pr-fetch.ts';
 import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
@@ -31,8 +29,6 @@ export interface PrPlanInput {
   live?: LiveReader;
 }
 
-const toProblem = (e: SpecError): SpecProblem => ({ pos: e.pos!, field: e.field, message: e.message, code: e.code });
-
 function byPos(a: SpecProblem, b: SpecProblem): number {
   return a.pos.file < b.pos.file ? -1 : a.pos.file > b.pos.file ? 1 : a.pos.line - b.pos.line || a.pos.col - b.pos.col;
 }
@@ -43,26 +39,19 @@ function deletesOnly(entries: DesiredState['entries']): Plan {
 
 export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrPlanReport; touched: string[] }> {
   const { fetched: f, now } = input;
-  const base = desiredFromFiles(f.baseCommit, { now, files: f.baseFiles });
-  const head = desiredFromFiles(f.headCommit, { now, files: f.headFiles });
-  const changed = changedFiles(f.baseFiles, f.headFiles);
+  // One parse per file content across both trees and both passes (unchanged files are shared).
+  const specCache = new SpecCache();
+  // desiredFromFiles checks every flow file's signature, changed or not: a merge would not apply
+  // an unsigned file either, so the PR is judged exactly as its merge will be.
+  const base = desiredFromFiles(f.baseCommit, { now, files: f.baseFiles, specCache });
+  const head = desiredFromFiles(f.headCommit, { now, files: f.headFiles, specCache });
   // The documents themselves (desiredFromFiles keeps only compiled state): for what the PR touches and its words.
-  const baseLoad = loadSpecs(f.baseFiles, { now, expired: 'drop' });
-  const headLoad = loadSpecs(f.headFiles, { now, expired: 'drop' });
+  const baseLoad = loadSpecs(f.baseFiles, { now, expired: 'drop', cache: specCache });
+  const headLoad = loadSpecs(f.headFiles, { now, expired: 'drop', cache: specCache });
   const touched = touchedObjects(baseLoad.specs, headLoad.specs);
 
+  // Compile errors can repeat across targets.
   const problems = [...head.problems];
-  if (!headLoad.errors.length) {
-    // What the PR changes must carry a valid signature of its own tenant: an edited or added
-    // flow file (or its .sig), or any flow of a tenant whose key the PR changes. (The
-    // reconciler's step may already report these — and unchanged files too, since a merge
-    // would not apply them either; duplicates are dropped below.)
-    const rekeyed = new Set(touched.filter((t) => t.startsWith('tenant ')).map((t) => t.slice('tenant '.length)));
-    for (const e of checkSignatures(headLoad.specs, f.headFiles)) {
-      const file = e.pos!.file.endsWith(SIG_SUFFIX) ? e.pos!.file.slice(0, -SIG_SUFFIX.length) : e.pos!.file;
-      if (changed.has(file) || changed.has(file + SIG_SUFFIX) || rekeyed.has(String(e.data.tenant ?? ''))) problems.push(toProblem(e));
-    }
-  }
   const seen = new Set<string>();
   const unique = problems.filter((p) => {
     const k = `${p.code} ${p.pos.file}:${p.pos.line}:${p.pos.col} ${p.message}`;

@@ -1,6 +1,6 @@
 // One-line summaries for commit statuses: GitHub cuts a status description at
 // 140 characters, so the numbers come first and the rest is trimmed to fit.
-import type { Plan } from '../../diff/types.ts';
+import { planSize, type Plan } from '../../diff/types.ts';
 import { formatPos } from '../../shared/errors.ts';
 import type { SpecProblem, SwitchResult } from '../events.ts';
 import type { Conflict, PrPlanReport } from './types.ts';
@@ -29,7 +29,7 @@ export function countPlans(plans: readonly Plan[]): { inserts: number; modifies:
 /** `+12 ~1 -3 entries on 2 switches` (switches counted only when they change). */
 export function planCounts(plans: readonly Plan[]): string {
   const c = countPlans(plans);
-  const changed = plans.filter((p) => p.inserts.length + p.modifies.length + p.deletes.length > 0).length;
+  const changed = plans.filter((p) => planSize(p) > 0).length;
   if (c.inserts + c.modifies + c.deletes === 0) return `no changes on ${plans.length} switch${plans.length === 1 ? '' : 'es'}`;
   return `+${c.inserts} ~${c.modifies} -${c.deletes} entries on ${changed} switch${changed === 1 ? '' : 'es'}`;
 }

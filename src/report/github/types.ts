@@ -2,17 +2,10 @@
 // one pull request (per-switch plans, spec problems, conflicts with other PRs).
 import type { Plan } from '../../diff/types.ts';
 import type { SpecProblem } from '../events.ts';
-import { ConfigError } from '../../shared/errors.ts';
 
 export interface RepoRef {
   owner: string;
   repo: string;
-}
-
-export function parseRepo(fullName: string): RepoRef {
-  const m = /^([\w.-]+)\/([\w.-]+)$/.exec(fullName.trim());
-  if (!m) throw new ConfigError('GITHUB_REPO_INVALID', `GitHub repository must be OWNER/REPO, got "${fullName}"`, { repo: fullName });
-  return { owner: m[1], repo: m[2] };
 }
 
 export const repoName = (r: RepoRef) => `${r.owner}/${r.repo}`;
