@@ -321,12 +321,17 @@ export function parseTextProto(text: string, type: protobuf.Type, opts: { file?:
  * else), binary (`.pb`, `.bin`) or JSON (`.json`).
  */
 export function loadP4InfoFile(file: string): protobuf.Message & Record<string, any> {
+  return parseP4Info(fs.readFileSync(file), file);
+}
+
+/** A P4Info from bytes already read (e.g. a blob of a Git commit); `name` picks the format by extension and names errors. */
+export function parseP4Info(bytes: Buffer, name: string): protobuf.Message & Record<string, any> {
   const type = protoType('p4.config.v1.P4Info');
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.pb' || ext === '.bin') return type.decode(fs.readFileSync(file)) as protobuf.Message & Record<string, any>;
-  const text = fs.readFileSync(file, 'utf8');
+  const ext = path.extname(name).toLowerCase();
+  if (ext === '.pb' || ext === '.bin') return type.decode(bytes) as protobuf.Message & Record<string, any>;
+  const text = bytes.toString('utf8');
   if (ext === '.json') return type.fromObject(JSON.parse(text)) as protobuf.Message & Record<string, any>;
-  return type.fromObject(parseTextProto(text, type, { file })) as protobuf.Message & Record<string, any>;
+  return type.fromObject(parseTextProto(text, type, { file: name })) as protobuf.Message & Record<string, any>;
 }
 
 /** A string or bytes literal in C-style escapes (printable ASCII kept, the rest octal), like protoc's printer. */

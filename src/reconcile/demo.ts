@@ -8,7 +8,7 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import { parseAllDocuments } from 'yaml';
 import { startTarget } from '../target/server.ts';
-import { P4_DIR } from './desired.ts';
+import { bundledP4Info } from './desired.ts';
 
 export interface DemoTarget {
   name: string;
@@ -73,7 +73,7 @@ export async function startDemo(srcDir: string): Promise<Demo> {
     for (const name of targetNames(srcDir)) {
       const t = await startTarget({
         address: '127.0.0.1:0',
-        p4infoFile: path.join(P4_DIR, 'flowops_v1model.p4info.txtpb'),
+        p4infoFile: bundledP4Info('v1model'),
         persistFile: path.join(workDir, `${name}.state.json`),
       });
       targets.push({ name, address: `127.0.0.1:${t.port}`, stop: () => t.stop() });

@@ -5,7 +5,6 @@
 // knows whether a recompile would change anything.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlowopsError, SpecError, SpecErrors } from '../shared/errors.ts';
@@ -15,6 +14,7 @@ import type { Target } from '../specs/schema.ts';
 import { compile, type CompileCache } from '../compile/compile.ts';
 import type { DesiredState } from '../compile/types.ts';
 import { P4InfoIndex } from '../p4info/index.ts';
+import { parseP4Info } from '../p4info/txtpb.ts';
 import type { SpecProblem } from '../report/events.ts';
 import { readPipelineFile } from '../pipeline/inspect.ts';
 import { compareP4Info } from '../pipeline/compare.ts';
@@ -59,8 +59,14 @@ export interface DesiredOptions {
 
 const indexCache = new Map<string, P4InfoIndex>();
 
-function bundledP4Info(arch: string | undefined): string {
+/** The P4Info shipped in p4/ for an architecture (v1model unless `tna`). */
+export function bundledP4Info(arch?: string): string {
   return path.join(P4_DIR, arch === 'tna' ? 'flowops_tna.p4info.txtpb' : 'flowops_v1model.p4info.txtpb');
+}
+
+/** The index of a P4Info file on disk, loaded once per process. */
+export function p4infoIndexOf(file: string): P4InfoIndex {
+  return indexCache.get(file) ?? indexCache.set(file, P4InfoIndex.fromFile(file)).get(file)!;
 }
 
 /**
@@ -76,16 +82,16 @@ export function pipelineFor(target: Target, opts: Pick<DesiredOptions, 'p4info' 
   let p4infoFile: string;
   let index: P4InfoIndex;
   if (p?.p4info && opts.files.has(p.p4info)) {
-    // A P4Info committed in the repo: parse from its bytes via a temp-free path (cache by content).
+    // A P4Info committed in the repo: parsed from its bytes (cached by content); errors name the repo path.
     const bytes = opts.files.get(p.p4info)!;
     const key = `repo:${p.p4info}:${contentKey(bytes)}`;
     p4infoFile = p.p4info;
-    index = indexCache.get(key) ?? indexFromBytes(key, p.p4info, bytes);
+    index = indexCache.get(key) ?? indexCache.set(key, P4InfoIndex.fromP4Info(parseP4Info(bytes, p.p4info))).get(key)!;
   } else if (p?.p4info) {
     throw new FlowopsError('PIPELINE_FILE_NOT_IN_REPO', `Target ${target.metadata.name}: pipeline.p4info ${p.p4info} is not in the repository (paths are relative to the repository root)`, { field: 'spec.pipeline.p4info', file: p.p4info });
   } else {
     p4infoFile = opts.p4info ?? bundledP4Info(p?.arch);
-    index = indexCache.get(p4infoFile) ?? indexCache.set(p4infoFile, P4InfoIndex.fromFile(p4infoFile)).get(p4infoFile)!;
+    index = p4infoIndexOf(p4infoFile);
   }
   let raw: Buffer = Buffer.alloc(0);
   let rawName = '';
@@ -123,19 +129,6 @@ function contentKey(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-function indexFromBytes(key: string, name: string, bytes: Buffer): P4InfoIndex {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowops-p4info-'));
-  try {
-    const f = path.join(dir, path.basename(name));
-    fs.writeFileSync(f, bytes);
-    const idx = P4InfoIndex.fromFile(f);
-    indexCache.set(key, idx);
-    return idx;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 function problem(e: SpecError | FlowopsError): SpecProblem {
   return {
     pos: e.pos ?? { file: '', line: 0, col: 0 },
@@ -148,8 +141,7 @@ function problem(e: SpecError | FlowopsError): SpecProblem {
 /** Loads, checks and compiles one commit. Never throws for user mistakes: they come back as problems. */
 export function desiredFromFiles(commit: string, opts: DesiredOptions): DesiredSet {
   const out: DesiredSet = { commit, problems: [], states: new Map(), targets: [], pipelines: new Map(), compiledAt: opts.now };
-  const texts = new Map<string, Buffer>();
-  for (const [f, b] of opts.files) texts.set(f, b);
+  const texts = opts.files;
   const loaded = loadSpecs(texts, { now: opts.now, expired: 'drop', cache: opts.specCache });
   // A flow file the tenant did not sign is not the tenant's policy: never applied.
   if (!loaded.errors.length) for (const e of checkSignatures(loaded.specs, texts)) loaded.errors.push(e);
@@ -165,9 +157,13 @@ export function desiredFromFiles(commit: string, opts: DesiredOptions): DesiredS
     const t = Date.parse(f.spec.expires);
     if (t > opts.now.getTime() && (out.nextExpiry === undefined || t < out.nextExpiry)) out.nextExpiry = t;
   }
+  // Targets with the same pipeline spec share one reading, unpacking and cookie.
+  const pipes = new Map<string, PipelineFiles>();
   for (const t of loaded.specs.targets) {
     try {
-      const pipe = pipelineFor(t, opts);
+      const pipeKey = JSON.stringify(t.spec.pipeline ?? null);
+      const pipe = pipes.get(pipeKey) ?? pipelineFor(t, opts);
+      pipes.set(pipeKey, pipe);
       out.pipelines.set(t.metadata.name, pipe);
       out.states.set(t.metadata.name, compile(loaded.specs, pipe.index, t.metadata.name, { now: opts.now, cache: opts.compileCache }));
     } catch (err) {

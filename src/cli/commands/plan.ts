@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import git from 'isomorphic-git';
 import { write, type Command, type CommandContext } from '../command.ts';
 import { FlowopsError, SpecErrors } from '../../shared/errors.ts';
@@ -18,7 +17,8 @@ import type { SpecSet } from '../../specs/spec-set.ts';
 import { readFilesAtRef } from '../../source/tree.ts';
 import { resolveRevision } from '../../source/rev-parse.ts';
 import { readSpecDir } from '../../source/dir.ts';
-import { P4InfoIndex } from '../../p4info/index.ts';
+import type { P4InfoIndex } from '../../p4info/index.ts';
+import { bundledP4Info, p4infoIndexOf } from '../../reconcile/desired.ts';
 import type { Target } from '../../specs/schema.ts';
 import { planBetween } from '../../diff/between.ts';
 import { renderPlanText } from '../../report/plan-text.ts';
@@ -43,12 +43,6 @@ Options:
 
 Exit status: 0 no changes, 2 changes, 1 error.`;
 
-/** Bundled P4Info files, by architecture. */
-const P4_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../p4');
-export const BUNDLED_P4INFO = {
-  v1model: path.join(P4_DIR, 'flowops_v1model.p4info.txtpb'),
-  tna: path.join(P4_DIR, 'flowops_tna.p4info.txtpb'),
-} as const;
 
 export const command: Command = {
   name: 'plan',
@@ -119,13 +113,7 @@ function load(files: Map<string, Buffer>, label: string | undefined, now: Date):
 
 /** P4Info per target: --p4info for all, else the bundled one of the target's arch; each file loaded once. */
 function p4infoResolver(flag: string | undefined, cwd: string): (t: Target) => P4InfoIndex {
-  const cache = new Map<string, P4InfoIndex>();
-  return (t) => {
-    const file = flag ? path.resolve(cwd, flag) : BUNDLED_P4INFO[t.spec.pipeline?.arch ?? 'v1model'];
-    let ix = cache.get(file);
-    if (!ix) cache.set(file, (ix = P4InfoIndex.fromFile(file)));
-    return ix;
-  };
+  return (t) => p4infoIndexOf(flag ? path.resolve(cwd, flag) : bundledP4Info(t.spec.pipeline?.arch));
 }
 
 /** Every file under `dir` on disk (source/dir.ts), keyed by `/`-separated path relative to `dir`. */
