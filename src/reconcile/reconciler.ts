@@ -58,9 +58,10 @@ interface SwitchState {
   /** Desired state last converged on this switch (the drift scan compares against it). */
   applied?: DesiredState;
   appliedCommit?: string;
-  /** The pipeline was checked/pushed on this connection. */
-  pipelineOk: boolean;
-  /** `mode cookie` of the pipeline that check was for: a commit that changes the Target's pipeline checks again. */
+  /**
+   * `mode cookie` of the pipeline checked/pushed on this connection (unset after
+   * a reconnect): a commit that changes the Target's pipeline checks again.
+   */
   pipelineFor?: string;
   /** A sync is wanted even if the commit did not change (promotion, reconnect, failure). */
   dirty: boolean;
@@ -342,7 +343,7 @@ export class Reconciler {
     if (!s) {
       const prev = this.status.switches[name];
       s = {
-        name, address: addr.address, pipelineOk: false, dirty: true, drifted: false,
+        name, address: addr.address, dirty: true, drifted: false,
         status: { target: name, address: addr.address, appliedCommit: prev?.appliedCommit, lastSync: prev?.lastSync, drift: prev?.drift },
       };
       this.switches.set(name, s);
@@ -370,7 +371,7 @@ export class Reconciler {
       s.connKey = connKey;
       s.connectError = undefined;
       if (h.apiVersion !== undefined) s.status.apiVersion = h.apiVersion;
-      s.pipelineOk = false;
+      s.pipelineFor = undefined;
       s.dirty = true;
       this.metrics.up.set({ target: s.name }, 1);
       this.metrics.primary.set({ target: s.name }, h.primary ? 1 : 0);
@@ -402,7 +403,7 @@ export class Reconciler {
     this.log.warn('switch connection lost', { target: s.name, err: err.message });
     const h = s.handle;
     s.handle = undefined;
-    s.pipelineOk = false;
+    s.pipelineFor = undefined;
     s.dirty = true;
     s.status.role = 'disconnected';
     this.metrics.up.set({ target: s.name }, 0);
@@ -411,7 +412,12 @@ export class Reconciler {
   }
 
   /** One switch's sync; undefined when this replica is a backup (the primary reports that switch). */
-  private async convergeOne(s: SwitchState, d: DesiredSet, reason: string): Promise<SwitchResult | undefined> {
+  /**
+   * `seen`: a read and plan of this switch against the same desired state just
+   * made under the same lock (the drift scan's), reused instead of reading the
+   * whole switch again — unless a pipeline push has since emptied the tables.
+   */
+  private async convergeOne(s: SwitchState, d: DesiredSet, reason: string, seen?: { against: DesiredState; live: Buffer[]; plan: Plan }): Promise<SwitchResult | undefined> {
     const t0 = performance.now();
     const desired = d.states.get(s.name)!;
     const pipe = d.pipelines.get(s.name)!;
@@ -459,14 +465,15 @@ export class Reconciler {
       log.debug('backup replica: not syncing', { reason });
       return undefined;
     }
+    let pushed = false;
     try {
       const mode = target.spec.pipeline?.mode ?? 'push';
       const wanted = `${mode} ${pipe.cookie}`;
-      if (!s.pipelineOk || s.pipelineFor !== wanted) {
+      if (s.pipelineFor !== wanted) {
         const r = await h.ensurePipeline(pipe, mode);
-        s.pipelineOk = true;
         s.pipelineFor = wanted;
         if (r === 'pushed') {
+          pushed = true;
           log.info('pipeline pushed', { p4info: path.basename(pipe.p4infoFile), cookie: formatCookie(pipe.cookie) });
           this.human(`${s.name}: pipeline ${path.basename(pipe.p4infoFile)} pushed (cookie ${formatCookie(pipe.cookie)})`);
         } else if (r === 'verified') log.info('pipeline verified', { p4info: pipe.p4infoFile });
@@ -479,14 +486,19 @@ export class Reconciler {
     }
 
     let live: Buffer[];
-    try {
-      live = await h.readManaged(desired, pipe.index);
-    } catch (err) {
-      this.metrics.errors.inc({ stage: 'read', target: s.name });
-      this.maybeDrop(s, err);
-      return done('Failed', { message: `read: ${(err as Error).message}`, leftAt: 'old' });
+    let p: Plan;
+    if (seen && seen.against === desired && !pushed) {
+      ({ live, plan: p } = seen);
+    } else {
+      try {
+        live = await h.readManaged(desired, pipe.index);
+      } catch (err) {
+        this.metrics.errors.inc({ stage: 'read', target: s.name });
+        this.maybeDrop(s, err);
+        return done('Failed', { message: `read: ${(err as Error).message}`, leftAt: 'old' });
+      }
+      p = plan(desired, live, { prune: this.config.prune, index: pipe.index });
     }
-    const p = plan(desired, live, { prune: this.config.prune, index: pipe.index });
     res.plan = p;
     if (this.config.mode === 'plan-only') return done('Planned');
     if (planSize(p) === 0) {
@@ -590,7 +602,7 @@ export class Reconciler {
       s.drifted = false;
       let healed = false;
       if (heal) {
-        const r = await this.convergeOne(s, d, 'drift-heal');
+        const r = await this.convergeOne(s, d, 'drift-heal', { against: s.applied, live, plan: p });
         healed = r?.outcome === 'Converged';
         if (healed) for (const kind of Object.keys(kinds)) this.metrics.driftEntries.set({ target: s.name, kind }, 0);
       }
