@@ -88,6 +88,8 @@ function writeTableEntryBody(out: WireWriter, v: TableEntryValue): void {
     out.end(cd);
   }
   out.boolField(8, v.isDefaultAction);
+  if (v.idleTimeoutNs) out.int64Field(9, v.idleTimeoutNs);
+  if (v.metadata?.length) out.bytesField(11, v.metadata);
 }
 
 /** Canonical `p4.v1.Entity{table_entry}` bytes. */
@@ -121,6 +123,8 @@ export function encodeGroup(v: GroupValue): Buffer {
     const s = w.begin(3);
     w.uintField(1, m.memberId);
     w.int64Field(2, m.weight);
+    if (m.watch !== undefined) w.int64Field(3, m.watch);
+    else if (m.watchPort) w.bytesField(4, m.watchPort);
     w.end(s);
   }
   w.int64Field(4, v.maxSize ?? 0);

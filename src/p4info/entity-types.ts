@@ -44,6 +44,10 @@ export interface TableEntryValue {
   meterConfig?: MeterConfigValue;
   isDefaultAction?: boolean;
   counterData?: CounterDataValue;
+  /** idle_timeout_ns (9); only the target writes it. */
+  idleTimeoutNs?: bigint | number;
+  /** metadata (11), omitted when empty; only the target writes it. */
+  metadata?: Uint8Array;
 }
 
 export interface MemberValue {
@@ -53,10 +57,18 @@ export interface MemberValue {
   params: ParamValue[];
 }
 
+export interface GroupMemberValue {
+  memberId: number;
+  weight: number;
+  /** watch (3) or watch_port (4), the oneof a member may carry; only the target writes them. */
+  watch?: number;
+  watchPort?: Uint8Array;
+}
+
 export interface GroupValue {
   profileId: number;
   groupId: number;
-  members: { memberId: number; weight: number }[];
+  members: GroupMemberValue[];
   maxSize?: number;
 }
 

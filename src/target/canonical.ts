@@ -1,14 +1,16 @@
-// Validation of one entity against the pipeline and its canonical encoding.
-// Every byte string is checked against the P4Info bit width and rewritten in
-// the shortest form (the spec's canonical binary string), match fields and
-// params are sorted by id, zero values omitted: two clients that mean the
-// same entry produce the same stored bytes, and a padded write reads back
-// canonical.
+// Validation of one entity against the pipeline, into the src/p4info entity
+// values that src/p4info/entity-encode.ts turns into canonical bytes. Every
+// byte string is checked against the P4Info bit width and rewritten in the
+// shortest form (the spec's canonical binary string), match fields and params
+// are sorted by id, zero values omitted: two clients that mean the same entry
+// produce the same stored bytes, and a padded write reads back canonical.
 import { Code } from '../proto/load.ts';
 import { EncodeError } from '../shared/errors.ts';
-import { canonical } from '../p4info/bytes.ts';
+import { canonical, compareUint, isMaskedLpm, isMaskedTernary, prefixMask } from '../p4info/bytes.ts';
+import { encodeTableEntry } from '../p4info/entity-encode.ts';
+import type { FieldMatchValue, ParamValue, TableActionValue } from '../p4info/entity-types.ts';
 import { TargetError, invalid, outOfRange } from './errors.ts';
-import { PbWriter, toNum } from './pb.ts';
+import { PbWriter, scanFields, toNum } from './pb.ts';
 import type { ActionModel, PipelineModel, TableModel } from './model.ts';
 
 /**
@@ -16,7 +18,7 @@ import type { ActionModel, PipelineModel, TableModel } from './model.ts';
  * no leading zero bytes, zero as one 0x00 byte); a value that is empty or too
  * wide is the spec's OUT_OF_RANGE.
  */
-export function canonicalBytes(v: Uint8Array | undefined, bitwidth: number, what: string): Buffer {
+function canonicalBytes(v: Uint8Array | undefined, bitwidth: number, what: string): Buffer {
   if (!v || v.length === 0) throw outOfRange(`${what}: empty byte string`);
   try {
     return canonical(v, bitwidth, what);
@@ -26,11 +28,9 @@ export function canonicalBytes(v: Uint8Array | undefined, bitwidth: number, what
   }
 }
 
-const big = (b: Buffer): bigint => BigInt('0x' + b.toString('hex'));
-
-/** Validates and canonicalises the match of a table entry (also used to look up an entry for Read). */
-export function canonicalMatch(table: TableModel, match: any[] | undefined): Buffer[] {
-  const byId = new Map<number, Buffer>();
+/** Validates and canonicalises the match of a table entry (also used to look up an entry for Read); sorted by field id. */
+export function canonicalMatch(table: TableModel, match: any[] | undefined): FieldMatchValue[] {
+  const byId = new Map<number, FieldMatchValue>();
   for (const fm of match ?? []) {
     const fid = fm.field_id as number;
     const field = table.fieldById.get(fid);
@@ -43,11 +43,10 @@ export function canonicalMatch(table: TableModel, match: any[] | undefined): Buf
     if (given !== expected) {
       throw invalid(`${what}: is a ${field.kind} field, the entry gives ${given ? given.toUpperCase() : 'no'} match`, { table: table.name, field: field.name });
     }
-    const w = new PbWriter().uint(1, fid);
     const bw = field.bitwidth;
     switch (field.kind) {
       case 'EXACT': {
-        w.bytes(2, new PbWriter().bytes(1, canonicalBytes(fm.exact.value, bw, what), true).finish(), true);
+        byId.set(fid, { fieldId: fid, m: { kind: 'exact', value: canonicalBytes(fm.exact.value, bw, what) } });
         break;
       }
       case 'LPM': {
@@ -55,39 +54,35 @@ export function canonicalMatch(table: TableModel, match: any[] | undefined): Buf
         if (plen === 0) throw invalid(`${what}: an LPM prefix length of 0 is a don't-care; omit the field`, { table: table.name, field: field.name });
         if (plen < 0 || plen > bw) throw invalid(`${what}: prefix length ${plen} outside 1..${bw}`, { table: table.name, field: field.name });
         const v = canonicalBytes(fm.lpm.value, bw, what);
-        if (plen < bw && (big(v) & ((1n << BigInt(bw - plen)) - 1n)) !== 0n) {
+        if (!isMaskedLpm(v, plen, bw)) {
           throw invalid(`${what}: value has bits set past the /${plen} prefix`, { table: table.name, field: field.name });
         }
-        w.bytes(4, new PbWriter().bytes(1, v, true).uint(2, plen).finish(), true);
+        byId.set(fid, { fieldId: fid, m: { kind: 'lpm', value: v, prefixLen: plen } });
         break;
       }
       case 'TERNARY': {
         const v = canonicalBytes(fm.ternary.value, bw, what);
         const m = canonicalBytes(fm.ternary.mask, bw, `${what} mask`);
-        const mb = big(m);
-        if (mb === 0n) throw invalid(`${what}: an all-zero ternary mask is a don't-care; omit the field`, { table: table.name, field: field.name });
-        if ((big(v) & ~mb) !== 0n) throw invalid(`${what}: value has bits outside the mask`, { table: table.name, field: field.name });
-        w.bytes(3, new PbWriter().bytes(1, v, true).bytes(2, m, true).finish(), true);
+        if (m.length === 1 && m[0] === 0) throw invalid(`${what}: an all-zero ternary mask is a don't-care; omit the field`, { table: table.name, field: field.name });
+        if (!isMaskedTernary(v, m)) throw invalid(`${what}: value has bits outside the mask`, { table: table.name, field: field.name });
+        byId.set(fid, { fieldId: fid, m: { kind: 'ternary', value: v, mask: m } });
         break;
       }
       case 'RANGE': {
         const lo = canonicalBytes(fm.range.low, bw, `${what} low`);
         const hi = canonicalBytes(fm.range.high, bw, `${what} high`);
-        const l = big(lo);
-        const h = big(hi);
-        if (l > h) throw invalid(`${what}: range low > high`, { table: table.name, field: field.name });
-        if (l === 0n && h === (1n << BigInt(bw)) - 1n) {
+        if (compareUint(lo, hi) > 0) throw invalid(`${what}: range low > high`, { table: table.name, field: field.name });
+        if (lo.length === 1 && lo[0] === 0 && hi.equals(prefixMask(bw, bw))) {
           throw invalid(`${what}: a full range is a don't-care; omit the field`, { table: table.name, field: field.name });
         }
-        w.bytes(6, new PbWriter().bytes(1, lo, true).bytes(2, hi, true).finish(), true);
+        byId.set(fid, { fieldId: fid, m: { kind: 'range', low: lo, high: hi } });
         break;
       }
       case 'OPTIONAL': {
-        w.bytes(7, new PbWriter().bytes(1, canonicalBytes(fm.optional.value, bw, what), true).finish(), true);
+        byId.set(fid, { fieldId: fid, m: { kind: 'optional', value: canonicalBytes(fm.optional.value, bw, what) } });
         break;
       }
     }
-    byId.set(fid, w.finish());
   }
   for (const f of table.fields) {
     if (f.kind === 'EXACT' && !byId.has(f.id)) {
@@ -97,8 +92,8 @@ export function canonicalMatch(table: TableModel, match: any[] | undefined): Buf
   return [...byId.keys()].sort((a, b) => a - b).map((k) => byId.get(k)!);
 }
 
-/** Validates an Action message for `where` and returns its canonical encoding. */
-export function canonicalAction(model: PipelineModel, action: any, where: string, allowed?: (a: ActionModel) => void): Buffer {
+/** Validates an Action message for `where` and returns it as a TableAction value, params canonical and sorted by id. */
+export function canonicalAction(model: PipelineModel, action: any, where: string, allowed?: (a: ActionModel) => void): TableActionValue & { kind: 'action' } {
   const id = action?.action_id ?? 0;
   const a = model.action(id, where);
   allowed?.(a);
@@ -112,19 +107,17 @@ export function canonicalAction(model: PipelineModel, action: any, where: string
   for (const pm of a.params.values()) {
     if (!params.has(pm.id)) throw invalid(`${where}: action ${a.name} param ${pm.name} missing`, { action: a.name, param: pm.name });
   }
-  const w = new PbWriter().uint(1, id);
-  for (const pid of [...params.keys()].sort((x, y) => x - y)) {
-    w.bytes(4, new PbWriter().uint(2, pid).bytes(3, params.get(pid)!, true).finish(), true);
-  }
-  return w.finish();
+  const sorted: ParamValue[] = [...params.keys()].sort((x, y) => x - y).map((pid) => ({ paramId: pid, value: params.get(pid)! }));
+  return { kind: 'action', actionId: id, params: sorted };
 }
 
-/** Key of a table entry inside its table: match and priority (the spec's entry identity), latin1. */
-export function entryKey(fields: Buffer[], priority: number): string {
-  const w = new PbWriter();
-  for (const f of fields) w.bytes(2, f, true);
-  w.uint(4, priority);
-  return w.finish().toString('latin1');
+/**
+ * Key of a table entry inside its table: match and priority (the spec's entry identity), latin1 —
+ * the TableEntry body of an entry with no table id and nothing else.
+ */
+export function entryKey(fields: FieldMatchValue[], priority: number): string {
+  const entity = encodeTableEntry({ tableId: 0, match: fields, priority });
+  return entity.toString('latin1', scanFields(entity)[0]!.valueStart);
 }
 
 /** Priority rule: > 0 exactly when the table has a ternary, range or optional key. */
@@ -135,25 +128,6 @@ export function checkPriority(table: TableModel, priority: number): void {
   if (!table.needsPriority && priority !== 0) {
     throw invalid(`${table.name}: priority must be 0 (table has only exact/LPM keys)`, { table: table.name, priority });
   }
-}
-
-export function encodeTableEntry(
-  tableId: number,
-  fields: Buffer[],
-  action: Buffer | undefined,
-  priority: number,
-  extra: { isDefault?: boolean; idleTimeoutNs?: number; metadata?: Uint8Array; meter?: Buffer; counter?: Buffer } = {},
-): Buffer {
-  const w = new PbWriter().uint(1, tableId);
-  for (const f of fields) w.bytes(2, f, true);
-  w.bytes(3, action);
-  w.uint(4, priority);
-  w.bytes(6, extra.meter, true);
-  w.bytes(7, extra.counter, true);
-  w.bool(8, !!extra.isDefault);
-  w.uint(9, extra.idleTimeoutNs ?? 0);
-  w.bytes(11, extra.metadata);
-  return w.finish();
 }
 
 export function wrapEntity(field: number, msg: Buffer): Buffer {

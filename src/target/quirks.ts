@@ -10,7 +10,7 @@ import { invalid } from './errors.ts';
 export const QUIRKS = ['no-atomic', 'no-modify', 'api-1.3', 'single-read-message'] as const;
 export type Quirk = (typeof QUIRKS)[number];
 
-export const DEFAULT_API_VERSION = '1.4.0';
+const DEFAULT_API_VERSION = '1.4.0';
 
 export function isQuirk(name: string): name is Quirk {
   return (QUIRKS as readonly string[]).includes(name);

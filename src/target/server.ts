@@ -67,7 +67,7 @@ function method(name: string, req: string, requestStream: boolean, responseStrea
   };
 }
 
-export const p4runtimeService: grpc.ServiceDefinition = {
+const p4runtimeService: grpc.ServiceDefinition = {
   Write: method('Write', 'p4.v1.WriteRequest', false, false),
   Read: method('Read', 'p4.v1.ReadRequest', false, true),
   SetForwardingPipelineConfig: method('SetForwardingPipelineConfig', 'p4.v1.SetForwardingPipelineConfigRequest', false, false),
@@ -77,7 +77,7 @@ export const p4runtimeService: grpc.ServiceDefinition = {
 };
 
 /** google.rpc.Status with one p4.v1.Error per update, in request order. */
-export function writeErrorStatus(out: WriteOutcome): { message: string; details: Buffer } {
+function writeErrorStatus(out: WriteOutcome): { message: string; details: Buffer } {
   const n = out.results.length;
   const message = out.applied
     ? `${out.failed} of ${n} updates failed (${out.atomicity}): the others were applied`
@@ -107,9 +107,8 @@ export async function startTarget(opts: TargetOptions = {}): Promise<RunningTarg
   const state = new TargetState(opts.deviceId ?? 1n, log, opts.persistFile);
   for (const q of quirks) state.quirks.add(q);
   state.arbitration.ignoreRoleNames = quirks.includes('api-1.3');
-  const loaded = state.load();
-  if (!loaded && opts.p4infoFile) state.preload(readP4InfoFile(opts.p4infoFile));
-  else if (loaded && opts.p4infoFile && !state.pipeline) state.preload(readP4InfoFile(opts.p4infoFile));
+  state.load();
+  if (opts.p4infoFile && !state.pipeline) state.preload(readP4InfoFile(opts.p4infoFile));
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   const streams = new Set<grpc.ServerDuplexStream<any, Buffer>>();

@@ -101,7 +101,7 @@ export class TargetState {
   /** Installs a pipeline and clears (or, reconciling, re-validates) the forwarding state. */
   commit(p: Pipeline, reconcile = false): void {
     const old = this.pipeline;
-    const keep = reconcile && old ? this.entityRecords() : [];
+    const keep = reconcile && old ? [...this.entityRecordsGen()] : [];
     this.pipeline = p;
     this.store.clear();
     for (const t of p.model.tables.values()) this.store.defaults.set(t.id, initialDefault(p.model, t));
@@ -359,10 +359,6 @@ export class TargetState {
       }
     }
     for (const d of s.defaults.values()) yield [Rec.DEFAULT_ENTRY, d];
-  }
-
-  private entityRecords(): Record_[] {
-    return [...this.entityRecordsGen()];
   }
 
   /** Re-applies persisted entities through full validation; returns how many were refused. */

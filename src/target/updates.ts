@@ -4,16 +4,10 @@
 // (for ROLLBACK_ON_ERROR / DATAPLANE_ATOMIC batches).
 import { Code } from '../proto/load.ts';
 import { TargetError, invalid, notFound, precondition } from './errors.ts';
-import { PbWriter, toNum } from './pb.ts';
-import {
-  canonicalAction,
-  canonicalMatch,
-  checkPriority,
-  encodeMeterConfig,
-  encodeTableEntry,
-  entryKey,
-  wrapEntity,
-} from './canonical.ts';
+import { toNum } from './pb.ts';
+import { encodeGroup, encodeMember, encodeTableEntry } from '../p4info/entity-encode.ts';
+import type { FieldMatchValue, GroupMemberValue, TableActionValue } from '../p4info/entity-types.ts';
+import { canonicalAction, canonicalMatch, checkPriority, encodeMeterConfig, entryKey } from './canonical.ts';
 import { Store, type Ref } from './store.ts';
 import type { PipelineModel, TableModel } from './model.ts';
 
@@ -83,7 +77,7 @@ function captureEntry(store: Store, table: TableModel, key: string): Undo {
   };
 }
 
-function resolveKey(model: PipelineModel, te: any): { table: TableModel; fields: Buffer[]; priority: number; key: string } {
+function resolveKey(model: PipelineModel, te: any): { table: TableModel; fields: FieldMatchValue[]; priority: number; key: string } {
   const table = model.table(te.table_id ?? 0);
   const fields = canonicalMatch(table, te.match);
   const priority = te.priority ?? 0;
@@ -91,7 +85,7 @@ function resolveKey(model: PipelineModel, te: any): { table: TableModel; fields:
   return { table, fields, priority, key: entryKey(fields, priority) };
 }
 
-function tableAction(model: PipelineModel, store: Store, table: TableModel, ta: any): { bytes: Buffer; ref?: Ref } {
+function tableAction(model: PipelineModel, store: Store, table: TableModel, ta: any): { action: TableActionValue; ref?: Ref } {
   const kind = ta?.type as string | undefined;
   if (!kind) throw invalid(`${table.name}: entry has no action`, { table: table.name });
   if (kind === 'action_profile_action_set') {
@@ -99,12 +93,12 @@ function tableAction(model: PipelineModel, store: Store, table: TableModel, ta: 
   }
   if (!table.implementationId) {
     if (kind !== 'action') throw invalid(`${table.name}: a direct table takes an action, not a ${kind}`, { table: table.name });
-    const bytes = canonicalAction(model, ta.action, table.name, (a) => {
+    const action = canonicalAction(model, ta.action, table.name, (a) => {
       const scope = table.actionScopes.get(a.id);
       if (scope === undefined) throw invalid(`${table.name}: action ${a.name} is not one of the table's actions`, { table: table.name, action: a.name });
       if (scope === 2) throw invalid(`${table.name}: action ${a.name} is default-only`, { table: table.name, action: a.name });
     });
-    return { bytes: new PbWriter().bytes(1, bytes, true).finish() };
+    return { action };
   }
   const profile = model.profile(table.implementationId);
   if (kind === 'action') throw invalid(`${table.name}: an action-profile table takes a member or group id, not an action`, { table: table.name });
@@ -113,7 +107,7 @@ function tableAction(model: PipelineModel, store: Store, table: TableModel, ta: 
   if (group && !profile.withSelector) throw invalid(`${table.name}: ${profile.name} has no selector, groups are not allowed`, { table: table.name });
   const exists = group ? store.groups.get(profile.id)?.has(id) : store.members.get(profile.id)?.has(id);
   if (!exists) throw notFound(`${table.name}: ${group ? 'group' : 'member'} ${id} does not exist in ${profile.name}`, { table: table.name, [group ? 'groupId' : 'memberId']: id });
-  return { bytes: new PbWriter().uint(group ? 3 : 2, id).finish(), ref: { group, id } };
+  return { action: group ? { kind: 'group', groupId: id } : { kind: 'member', memberId: id }, ref: { group, id } };
 }
 
 function applyTableEntry(model: PipelineModel, store: Store, type: UpdateType, te: any): Undo {
@@ -149,7 +143,7 @@ function applyTableEntry(model: PipelineModel, store: Store, type: UpdateType, t
     throw new TargetError(Code.RESOURCE_EXHAUSTED, `${table.name}: table full (${table.size} entries)`, { table: table.name, size: table.size });
   }
   const undo = captureEntry(store, table, key);
-  const entity = wrapEntity(2, encodeTableEntry(table.id, fields, action.bytes, priority, { idleTimeoutNs: idle, metadata: te.metadata }));
+  const entity = encodeTableEntry({ tableId: table.id, match: fields, action: action.action, priority, idleTimeoutNs: idle, metadata: te.metadata });
   entries.set(key, entity.toString('latin1'));
   const old = store.refs.get(table.id)?.get(key);
   if (old) store.addRef(table.implementationId, old, -1);
@@ -166,15 +160,14 @@ function applyTableEntry(model: PipelineModel, store: Store, type: UpdateType, t
   return undo;
 }
 
-/** The default entry of `table` with `actionBytes` (a TableAction) as canonical Entity bytes. */
-export function defaultEntity(tableId: number, actionBytes: Buffer | undefined): string {
-  return wrapEntity(2, encodeTableEntry(tableId, [], actionBytes, 0, { isDefault: true })).toString('latin1');
+/** The default entry of `table` with `action` as canonical Entity bytes. */
+export function defaultEntity(tableId: number, action: TableActionValue | undefined): string {
+  return encodeTableEntry({ tableId, match: [], action, priority: 0, isDefaultAction: true }).toString('latin1');
 }
 
 export function initialDefault(model: PipelineModel, table: TableModel): string {
   const aid = model.initialDefaultActionId(table);
-  const action = aid ? new PbWriter().bytes(1, new PbWriter().uint(1, aid).finish(), true).finish() : undefined;
-  return defaultEntity(table.id, action);
+  return defaultEntity(table.id, aid ? { kind: 'action', actionId: aid, params: [] } : undefined);
 }
 
 function applyDefault(model: PipelineModel, store: Store, type: UpdateType, te: any): Undo {
@@ -187,12 +180,12 @@ function applyDefault(model: PipelineModel, store: Store, type: UpdateType, te: 
   if (!te.action?.type) entity = initialDefault(model, table);
   else {
     if (te.action.type !== 'action') throw invalid(`${table.name}: the default entry takes an action`, { table: table.name });
-    const bytes = canonicalAction(model, te.action.action, `${table.name} default`, (a) => {
+    const action = canonicalAction(model, te.action.action, `${table.name} default`, (a) => {
       const scope = table.actionScopes.get(a.id);
       if (scope === undefined) throw invalid(`${table.name}: action ${a.name} is not one of the table's actions`, { table: table.name, action: a.name });
       if (scope === 1) throw invalid(`${table.name}: action ${a.name} is table-only, not allowed as default`, { table: table.name, action: a.name });
     });
-    entity = defaultEntity(table.id, new PbWriter().bytes(1, bytes, true).finish());
+    entity = defaultEntity(table.id, action);
   }
   const before = store.defaults.get(table.id);
   store.defaults.set(table.id, entity);
@@ -224,8 +217,7 @@ function applyMember(model: PipelineModel, store: Store, type: UpdateType, m: an
   if (type === 'INSERT' && profile.size > 0 && members.size >= profile.size) {
     throw new TargetError(Code.RESOURCE_EXHAUSTED, `${profile.name}: profile full (${profile.size} members)`);
   }
-  const msg = new PbWriter().uint(1, profile.id).uint(2, id).bytes(3, action, true).finish();
-  members.set(id, wrapEntity(3, msg).toString('latin1'));
+  members.set(id, encodeMember({ profileId: profile.id, memberId: id, actionId: action.actionId, params: action.params }).toString('latin1'));
   return undo;
 }
 
@@ -256,7 +248,7 @@ function applyGroup(model: PipelineModel, store: Store, type: UpdateType, g: any
   if (profile.maxGroupSize > 0 && maxSize > profile.maxGroupSize) {
     throw invalid(`${profile.name}: group ${id} max_size ${maxSize} exceeds max_group_size ${profile.maxGroupSize}`);
   }
-  const byId = new Map<number, Buffer>();
+  const byId = new Map<number, GroupMemberValue>();
   let size = 0;
   for (const mem of g.members ?? []) {
     const mid = mem.member_id ?? 0;
@@ -268,10 +260,10 @@ function applyGroup(model: PipelineModel, store: Store, type: UpdateType, g: any
     }
     if (!store.members.get(profile.id)?.has(mid)) throw notFound(`${profile.name}: group ${id} member ${mid} does not exist`, { groupId: id, memberId: mid });
     size += profile.sizeSemantics === 'members' ? 1 : weight;
-    const w = new PbWriter().uint(1, mid).uint(2, weight);
-    if (mem.watch_kind === 'watch') w.uint(3, mem.watch);
-    if (mem.watch_kind === 'watch_port') w.bytes(4, mem.watch_port, true);
-    byId.set(mid, w.finish());
+    const gm: GroupMemberValue = { memberId: mid, weight };
+    if (mem.watch_kind === 'watch') gm.watch = mem.watch;
+    if (mem.watch_kind === 'watch_port') gm.watchPort = mem.watch_port;
+    byId.set(mid, gm);
   }
   if (profile.maxGroupSize > 0 && size > profile.maxGroupSize) {
     throw new TargetError(Code.RESOURCE_EXHAUSTED, `${profile.name}: group ${id} size ${size} exceeds max_group_size ${profile.maxGroupSize}`);
@@ -280,12 +272,10 @@ function applyGroup(model: PipelineModel, store: Store, type: UpdateType, g: any
   if (type === 'INSERT' && before) throw new TargetError(Code.ALREADY_EXISTS, `${profile.name}: group ${id} already exists`, { groupId: id });
   if (type === 'MODIFY' && !before) throw notFound(`${profile.name}: group ${id} does not exist`, { groupId: id });
   const ids = [...byId.keys()].sort((a, b) => a - b);
-  const w = new PbWriter().uint(1, profile.id).uint(2, id);
-  for (const mid of ids) w.bytes(3, byId.get(mid)!, true);
-  w.uint(4, maxSize);
   for (const mid of before?.members ?? []) store.addRef(profile.id, { group: false, id: mid }, -1);
   for (const mid of ids) store.addRef(profile.id, { group: false, id: mid }, +1);
-  groups.set(id, { entity: wrapEntity(4, w.finish()).toString('latin1'), members: ids });
+  const entity = encodeGroup({ profileId: profile.id, groupId: id, members: ids.map((mid) => byId.get(mid)!), maxSize });
+  groups.set(id, { entity: entity.toString('latin1'), members: ids });
   return undo;
 }
 
