@@ -7,7 +7,6 @@
 // The proof reads back what was touched only when `readBack` is given
 // (read-back.ts); `verify` is the caller's own check (e.g. a full re-read).
 import { silentLogger, type Logger } from '../shared/log.ts';
-import { FlowopsError } from '../shared/errors.ts';
 import type { Plan } from '../diff/types.ts';
 import { updateFailures, type SwitchSession, type UpdateOutcome } from './session.ts';
 import { batches, inverse, planSteps, type BatchLimits, type Step } from './steps.ts';
@@ -55,8 +54,6 @@ export interface ApplyResult {
   leftAt: 'old' | 'new' | 'unknown';
   error?: string;
 }
-
-export class ApplyError extends FlowopsError {}
 
 export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   const log = opts.logger ?? silentLogger;

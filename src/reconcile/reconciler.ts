@@ -525,7 +525,7 @@ export class Reconciler {
     } finally {
       progress.finish();
     }
-    this.countWrites(s.name, p, r);
+    this.countWrites(s.name, r);
     res.written = r.written;
     if (r.ok) {
       if (s.drifted) await this.clearDrift(s, d.commit, reason === 'drift-heal' ? 'healed' : 'git-changed');
@@ -546,13 +546,12 @@ export class Reconciler {
     }
   }
 
-  private countWrites(target: string, p: Plan, r: ApplyResult): void {
+  private countWrites(target: string, r: ApplyResult): void {
     const { inserted, modified, deleted } = r.written;
     if (inserted) this.metrics.updatesWritten.inc({ target, type: 'INSERT' }, inserted);
     if (modified) this.metrics.updatesWritten.inc({ target, type: 'MODIFY' }, modified);
     if (deleted) this.metrics.updatesWritten.inc({ target, type: 'DELETE' }, deleted);
     if (r.rolledBack) this.metrics.updatesWritten.inc({ target, type: 'ROLLBACK' }, r.rolledBack + r.attempted - inserted - modified - deleted);
-    void p;
   }
 
   private markApplied(s: SwitchState, d: DesiredSet, desired: DesiredState): void {
