@@ -64,9 +64,14 @@ export function startTargetProcess(): Promise<TargetChild> {
   });
 }
 
-/** Runs a bench script as a child and returns the JSON it prints last on stdout. */
+/**
+ * Runs a bench script as a child and returns the JSON it prints last on
+ * stdout. BENCH_CHILD_NODE_OPTIONS adds node flags to it (e.g.
+ * `--cpu-prof --cpu-prof-dir=prof` to profile the reconciler).
+ */
 export function runChild<T>(script: string, args: string[]): Promise<T & { peakRss: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const extra = (process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', path.join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {

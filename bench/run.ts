@@ -130,7 +130,8 @@ async function main() {
       const readReq = encodeReadRequest(1n, filters);
 
       t = performance.now();
-      for (const req of requests) await unary(stub, req);
+      const rawInFlight = Number(arg('raw-in-flight', '1'));
+      for (let i = 0; i < requests.length; i += rawInFlight) await Promise.all(requests.slice(i, i + rawInFlight).map((req) => unary(stub, req)));
       const writeMs = performance.now() - t;
       requests.length = 0;
       t = performance.now();

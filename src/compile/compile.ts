@@ -22,8 +22,8 @@ import { assignFlowIds } from '../specs/flow-id.ts';
 import { Codes } from '../specs/codes.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import type { DesiredEntry, DesiredState, Origin } from './types.ts';
+import { DesiredEntries, EntriesBuilder } from './entries.ts';
 import { TABLES, PROFILES, MANAGED_TABLE_NAMES, MANAGED_PROFILE_NAMES } from './tables.ts';
-import { compareDesired } from './order.ts';
 import { assignHashedIds } from './ids.ts';
 import { rateBytesPerSecond, sizeBytes, qosQueue, protocolNumber, portRanges } from '../specs/units.ts';
 import { isExpired } from '../specs/expiry.ts';
@@ -67,7 +67,10 @@ export class CompileCache {
 
 interface CachedFlow {
   sig: string;
-  entries: DesiredEntry[];
+  /** The flow's entries: emission positions [from, to) of `src` (the compile that made or last reused them). */
+  src?: DesiredEntries;
+  from: number;
+  to: number;
 }
 
 /** Two specs ask for the same switch key (the error names both places). */
@@ -106,7 +109,7 @@ export function serviceClassIds(services: readonly Service[]): Map<string, Map<s
 export function emptyState(target: string, index: P4InfoIndex): DesiredState {
   return {
     target,
-    entries: [],
+    entries: DesiredEntries.empty(),
     managedTableIds: MANAGED_TABLE_NAMES.map((n) => index.table(n).id),
     managedProfileIds: MANAGED_PROFILE_NAMES.map((n) => index.actionProfile(n).id),
   };
@@ -179,7 +182,7 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
     throw err;
   }
   const e = quick.entries;
-  for (let i = 1; i < e.length; i++) if (e[i].key === e[i - 1].key) return compileTarget(specs, index, targetName, opts, true);
+  for (let k = 1; k < e.length; k++) if (e.sameKey(e.order[k], e.order[k - 1])) return compileTarget(specs, index, targetName, opts, true);
   return quick;
 }
 
@@ -197,7 +200,7 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   const flowPolicy = exactEmitter(index, emit, TABLES.flowPolicy, TABLES.flowPolicy.actions.allow);
   const fcKey = [0, 0, 0, 0, 0];
   const oneParam = [0];
-  const entries: DesiredEntry[] = [];
+  const entries = new EntriesBuilder();
   const claims = new Claims(errors);
   const origins = new Map<object, Origin>();
   const originOf = (doc: Located<Tenant | Service | Flow | Target>, kind: Origin['kind'], name: string): Origin => {
@@ -320,8 +323,9 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
     const sig = cache ? `${tid}|${flowId}|${dstId}|${srcs.map((x) => x.id).join(',')}|${steerGroup ?? ''}` : '';
     const hit = cached?.get(f);
     if (cache && hit && hit.sig === sig && errors.length === 0) {
-      for (const e of hit.entries) entries.push(e);
-      nextCached.set(f, hit);
+      const from = entries.length;
+      entries.pushRange(hit.src!, hit.from, hit.to, forigin);
+      nextCached.set(f, { sig, from, to: entries.length });
       cache.hits++;
       continue;
     }
@@ -369,15 +373,16 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
       }
     }
     if (cache && errors.length === errorsBefore) {
-      nextCached.set(f, { sig, entries: entries.slice(firstEntry) });
+      nextCached.set(f, { sig, from: firstEntry, to: entries.length });
       cache.misses++;
     }
   }
 
   if (errors.length) throw new SpecErrors(errors);
+  const sealed = entries.seal();
+  for (const c of nextCached.values()) c.src = sealed;
   cache?.replace(targetName, index, nextCached);
-  entries.sort(compareDesired);
-  return { ...emptyState(targetName, index), entries };
+  return { ...emptyState(targetName, index), entries: sealed };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Target } from '../specs/schema.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { compile, emptyState } from '../compile/compile.ts';
 import { FlowopsError } from '../shared/errors.ts';
-import type { Origin } from '../compile/types.ts';
+import { BytesIndex } from './bytes-index.ts';
 import { plan } from './plan.ts';
 import type { Plan } from './types.ts';
 
@@ -46,14 +46,16 @@ export function planBetween(before: SpecSet, after: SpecSet, opts: PlanBetweenOp
       specs.targets.some((t) => t.metadata.name === name) ? compile(specs, index, name, { now: opts.now }) : emptyState(name, index);
     const desired = side(after);
     const baseline = side(before);
-    const p = plan(
-      desired,
-      baseline.entries.map((e) => e.bytes),
-      { index, prune: true },
-    );
-    const oldOrigin = new Map<string, Origin>();
-    for (const e of baseline.entries) oldOrigin.set(e.key, e.origin);
-    for (const d of p.deletes) d.origin ??= oldOrigin.get(d.key);
+    const old = baseline.entries;
+    const live: Buffer[] = new Array(old.length);
+    for (let i = 0; i < old.length; i++) live[i] = old.bytesOf(i);
+    const p = plan(desired, live, { index, prune: true });
+    // A delete's origin: the older entry with its key, found in the keys' own arena.
+    const byKey = p.deletes.length ? BytesIndex.over(old.keyArena, old.koffs) : undefined;
+    for (const d of p.deletes) {
+      const i = byKey!.find(Buffer.from(d.key, 'latin1'));
+      if (i >= 0) d.origin ??= old.originOf(i);
+    }
     out.push({ target: name, plan: p, index });
   }
   return out;

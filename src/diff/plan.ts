@@ -14,6 +14,7 @@
 // desired entries no live entity matched in step 1 or 2, so one changed flow
 // among a million costs a handful of key computations, not a million.
 import type { DesiredEntry, DesiredState } from '../compile/types.ts';
+import type { DesiredEntries } from '../compile/entries.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { canonicalizeEntity, entityKey } from '../p4info/entity.ts';
 import type { Change, Plan } from './types.ts';
@@ -34,8 +35,9 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   const entries = desired.entries;
   const n = entries.length;
 
-  // Desired canonical bytes → position. `matched[i]` marks entries a live entity accounts for.
-  const byBytes = new BytesIndex(entries.map((e) => e.bytes));
+  // Desired canonical bytes → emission position (the entries' own arena, no
+  // copy). `matched[i]` marks entries a live entity accounts for.
+  const byBytes = BytesIndex.over(entries.arena, entries.offs);
   const matched = new Uint8Array(n);
   const free = (i: number) => matched[i] === 0;
 
@@ -83,7 +85,7 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
 
   // Identity → desired entry, for the desired entries still unmatched only.
   const byKey = new Map<string, DesiredEntry>();
-  for (let i = 0; i < n; i++) if (matched[i] === 0) byKey.set(entries[i].key, entries[i]);
+  for (let i = 0; i < n; i++) if (matched[i] === 0) byKey.set(entries.keyOf(i), entries.entryOf(i));
 
   const inserts: Change[] = [];
   const modifies: Change[] = [];
@@ -100,7 +102,7 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
       // A second live entity with the identity of an entry already matched
       // cannot exist on a conforming switch; deleting it by key would delete
       // the good one, so it is reported, never deleted.
-      allKeys ??= new Set(entries.map((e) => e.key));
+      allKeys ??= keySet(entries);
       const dup = allKeys.has(p.key);
       const change: Change = { kind: 'delete', entity: kind, table: p.owner, key: p.key, bytes: p.canon };
       if (prune && !dup) deletes.push(change);
@@ -115,4 +117,10 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   deletes.sort(compareWrites);
   extraneous.sort(compareWrites);
   return { inserts, modifies, deletes, unchanged, extraneous };
+}
+
+function keySet(entries: DesiredEntries): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i < entries.length; i++) out.add(entries.keyOf(i));
+  return out;
 }

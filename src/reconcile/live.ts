@@ -1,6 +1,7 @@
 // Helpers over live (read-back) entities: a live snapshot as a DesiredState
 // (to prove a rollback restored it) and drift entries for people.
-import type { DesiredEntry, DesiredState } from '../compile/types.ts';
+import type { DesiredState } from '../compile/types.ts';
+import { EntriesBuilder } from '../compile/entries.ts';
 import type { Plan } from '../diff/types.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { canonicalizeEntity, describeEntity, entityKey } from '../p4info/entity.ts';
@@ -11,7 +12,7 @@ import type { DriftEntry } from '../report/events.ts';
 export function stateFromLive(live: readonly Buffer[], like: DesiredState, index: P4InfoIndex): DesiredState {
   const tables = new Set(like.managedTableIds);
   const profiles = new Set(like.managedProfileIds);
-  const entries: DesiredEntry[] = [];
+  const entries = new EntriesBuilder();
   const origin = { kind: 'target' as const, name: like.target, file: '(live)', line: 0 };
   for (const buf of live) {
     const owner = peekOwner(buf);
@@ -20,9 +21,9 @@ export function stateFromLive(live: readonly Buffer[], like: DesiredState, index
     if (!managed) continue;
     const bytes = canonicalizeEntity(buf, index);
     const table = owner.kind === 'table_entry' ? index.table(owner.id).name : index.actionProfile(owner.id).name;
-    entries.push({ kind: owner.kind, table, key: entityKey(bytes), bytes, origin });
+    entries.push({ kind: owner.kind, table, key: entityKey(bytes), bytes }, origin);
   }
-  return { target: like.target, entries, managedTableIds: like.managedTableIds, managedProfileIds: like.managedProfileIds };
+  return { target: like.target, entries: entries.seal(), managedTableIds: like.managedTableIds, managedProfileIds: like.managedProfileIds };
 }
 
 function describe(bytes: Buffer, index: P4InfoIndex): string {
