@@ -170,8 +170,8 @@ const entry = (e: Emitted, origin: Origin): DesiredEntry => ({ kind: e.kind, tab
 export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, opts: CompileOptions): DesiredState {
   // flow_classify holds ~90% of the entries. Claiming each of its keys in a map
   // costs a second at 10^6 entries, and checkSpecs already refuses flows that
-  // overlap; so the keys are first checked only after sorting, where equal keys
-  // sit side by side. Only if two are equal is the target compiled again with
+  // overlap; so the keys are first checked only afterwards, hashed in place in the
+  // entries' key arena. Only if two are equal is the target compiled again with
   // every key claimed, which names both places exactly as before.
   let quick: DesiredState;
   try {
@@ -181,8 +181,7 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
     if (err instanceof SpecErrors) return compileTarget(specs, index, targetName, opts, true);
     throw err;
   }
-  const e = quick.entries;
-  for (let k = 1; k < e.length; k++) if (e.sameKey(e.order[k], e.order[k - 1])) return compileTarget(specs, index, targetName, opts, true);
+  if (quick.entries.hasDuplicateKeys()) return compileTarget(specs, index, targetName, opts, true);
   return quick;
 }
 

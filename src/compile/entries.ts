@@ -11,12 +11,16 @@
 // and `at(i)` follow.
 import type { DesiredEntry, EntityKind, Origin } from './types.ts';
 import { writeRank } from './order.ts';
+import { BytesIndex } from './bytes-index.ts';
 
 /** Every (kind, table) pair seen in this process, by small id; stable across compiles. */
 const owners: { kind: EntityKind; table: string; rank: number }[] = [];
 const ownerIds = new Map<string, number>();
 
+let last: { kind: EntityKind; table: string; id: number } = { kind: 'table_entry', table: '', id: -1 };
+
 function ownerId(kind: EntityKind, table: string): number {
+  if (last.table === table && last.kind === kind) return last.id;
   const k = `${kind} ${table}`;
   let id = ownerIds.get(k);
   if (id === undefined) {
@@ -24,6 +28,7 @@ function ownerId(kind: EntityKind, table: string): number {
     owners.push({ kind, table, rank: writeRank(kind, table) });
     ownerIds.set(k, id);
   }
+  last = { kind, table, id };
   return id;
 }
 
@@ -112,19 +117,18 @@ export class EntriesBuilder {
 
   /** Appends entries [from, to) (emission positions) of `src`, all with `origin` (a cached flow's entries). */
   pushRange(src: DesiredEntries, from: number, to: number, origin: Origin): void {
+    if (to <= from) return;
     const oid = this.originId(origin);
+    const b0 = src.offs[from];
+    const k0 = src.koffs[from];
+    const at = this.bytes.room(src.offs[to] - b0);
+    src.arena.copy(this.bytes.buf, at, b0, src.offs[to]);
+    const kat = this.keys.room(src.koffs[to] - k0);
+    src.keyArena.copy(this.keys.buf, kat, k0, src.koffs[to]);
     for (let i = from; i < to; i++) {
       const j = this.slot();
-      const s = src.offs[i];
-      const e = src.offs[i + 1];
-      const at = this.bytes.room(e - s);
-      src.arena.copy(this.bytes.buf, at, s, e);
-      this.offs[j + 1] = this.bytes.len;
-      const ks = src.koffs[i];
-      const ke = src.koffs[i + 1];
-      const kat = this.keys.room(ke - ks);
-      src.keyArena.copy(this.keys.buf, kat, ks, ke);
-      this.koffs[j + 1] = this.keys.len;
+      this.offs[j + 1] = at + src.offs[i + 1] - b0;
+      this.koffs[j + 1] = kat + src.koffs[i + 1] - k0;
       this.owner[j] = src.owner[i];
       this.org[j] = oid;
     }
@@ -228,40 +232,23 @@ export class DesiredEntries implements Iterable<DesiredEntry> {
     return this.find(fn) !== undefined;
   }
 
-  /** Identity keys of entries i and j (emission positions) compared as bytes. */
-  compareKeys(i: number, j: number): number {
-    const a = this.keyArena;
-    let p = this.koffs[i];
-    const pe = this.koffs[i + 1];
-    let q = this.koffs[j];
-    const qe = this.koffs[j + 1];
-    for (; p < pe && q < qe; p++, q++) if (a[p] !== a[q]) return a[p] - a[q];
-    return pe - p - (qe - q);
-  }
-
-  /** Whether two entries share an identity key (emission positions). */
-  sameKey(i: number, j: number): boolean {
-    return this.koffs[i + 1] - this.koffs[i] === this.koffs[j + 1] - this.koffs[j] && this.compareKeys(i, j) === 0;
-  }
-
   /**
-   * Canonical order (compareDesired): write rank, then key bytes, then
-   * table and kind. Ranks are bucketed first; within a rank, keys are
-   * compared in place in the key arena.
+   * Canonical order: write rank (compile/order.ts), then emission order,
+   * which follows the specs (files by path, documents in file order) and so
+   * is as deterministic as a key sort, without comparing a million keys.
+   * A counting sort, stable.
    */
   sortCanonical(): void {
     const n = this.length;
-    const rank = (i: number) => owners[this.owner[i]].rank;
-    const idx = Array.from(this.order);
-    idx.sort((i, j) => {
-      const r = rank(i) - rank(j);
-      if (r) return r;
-      const c = this.compareKeys(i, j);
-      if (c) return c;
-      const oi = owners[this.owner[i]];
-      const oj = owners[this.owner[j]];
-      return oi.table < oj.table ? -1 : oi.table > oj.table ? 1 : oi.kind < oj.kind ? -1 : oi.kind > oj.kind ? 1 : 0;
-    });
-    for (let k = 0; k < n; k++) this.order[k] = idx[k];
+    const ranks = new Uint8Array(n);
+    const starts = new Uint32Array(9);
+    for (let i = 0; i < n; i++) starts[(ranks[i] = owners[this.owner[i]].rank) + 1]++;
+    for (let r = 1; r < starts.length; r++) starts[r] += starts[r - 1];
+    for (let i = 0; i < n; i++) this.order[starts[ranks[i]]++] = i;
+  }
+
+  /** Whether two entries share an identity key (hashed in the key arena; no strings). */
+  hasDuplicateKeys(): boolean {
+    return BytesIndex.hasDuplicate(this.keyArena, this.koffs);
   }
 }

@@ -1,6 +1,6 @@
 // The one order in which flowops writes entities to a switch, and the
-// canonical order of desired state. Everything that sorts entries (compile's
-// output, apply's batches, plan rendering) uses these comparators.
+// canonical order of desired state. Everything that orders entries (compile's
+// output by rank, apply's batches, plan rendering) uses these.
 import type { EntityKind } from './types.ts';
 import type { ChangeKind } from '../diff/types.ts';
 import { TABLES } from './tables.ts';
@@ -76,7 +76,7 @@ export function compareWrites(a: Orderable, b: Orderable): number {
   return compareKeys(a.key, b.key) || compareKeys(a.table, b.table) || compareKeys(a.entity, b.entity);
 }
 
-/** Canonical order of desired entries: make order (rank), then key. */
+/** Make order (rank), then key, for lists of entries. A compiled state keeps rank, then spec order (entries.ts). */
 export function compareDesired(
   a: { kind: EntityKind; table: string; key: string },
   b: { kind: EntityKind; table: string; key: string },

@@ -7,7 +7,7 @@ import type { Target } from '../specs/schema.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { compile, emptyState } from '../compile/compile.ts';
 import { FlowopsError } from '../shared/errors.ts';
-import { BytesIndex } from './bytes-index.ts';
+import { BytesIndex } from '../compile/bytes-index.ts';
 import { plan } from './plan.ts';
 import type { Plan } from './types.ts';
 

@@ -20,7 +20,7 @@ import { canonicalizeEntity, entityKey } from '../p4info/entity.ts';
 import type { Change, Plan } from './types.ts';
 import { FlowopsError } from '../shared/errors.ts';
 import { peekOwner } from './peek.ts';
-import { BytesIndex } from './bytes-index.ts';
+import { BytesIndex } from '../compile/bytes-index.ts';
 import { compareWrites } from '../compile/order.ts';
 
 export interface PlanOptions {
