@@ -20,7 +20,9 @@ export class BytesIndex {
     return new BytesIndex([], arena, offs);
   }
 
-  constructor(items: readonly Uint8Array[], srcArena?: Buffer, srcOffs?: Uint32Array) {
+  private duplicate = false;
+
+  constructor(items: readonly Uint8Array[], srcArena?: Buffer, srcOffs?: Uint32Array, stopAtDuplicate = false) {
     if (srcArena && srcOffs) {
       const arena = srcArena;
       const offs = srcOffs;
@@ -34,7 +36,13 @@ export class BytesIndex {
       for (let i = 0; i < n; i++) {
         const h = hashBytes(arena, offs[i], offs[i + 1]);
         let p = h & this.mask;
-        while (this.slots[2 * p] !== 0) p = (p + 1) & this.mask;
+        while (this.slots[2 * p] !== 0) {
+          if (stopAtDuplicate && this.slots[2 * p + 1] === h && this.sameItems(this.slots[2 * p] - 1, i)) {
+            this.duplicate = true;
+            return;
+          }
+          p = (p + 1) & this.mask;
+        }
         this.slots[2 * p] = i + 1;
         this.slots[2 * p + 1] = h;
       }
@@ -67,21 +75,10 @@ export class BytesIndex {
     }
   }
 
-  /** Whether two items are equal (compile: two entries with one identity key). */
+  /** Whether two items are equal (compile: two entries with one identity key). One pass: each item is checked as it goes in. */
   static hasDuplicate(arena: Buffer, offs: Uint32Array): boolean {
-    const idx = BytesIndex.over(arena, offs);
-    const n = offs.length - 1;
-    for (let i = 0; i < n; i++) {
-      const h = hashBytes(arena, offs[i], offs[i + 1]);
-      let p = h & idx.mask;
-      for (;;) {
-        const v = idx.slots[2 * p];
-        if (v === 0) break;
-        if (v - 1 !== i && idx.slots[2 * p + 1] === h && idx.sameItems(v - 1, i)) return true;
-        p = (p + 1) & idx.mask;
-      }
-    }
-    return false;
+    const idx = new BytesIndex([], arena, offs, true);
+    return idx.duplicate;
   }
 
   private sameItems(i: number, j: number): boolean {
