@@ -13,7 +13,7 @@
 // Desired entries left unmatched are inserts. Step 3 only consults the few
 // desired entries no live entity matched in step 1 or 2, so one changed flow
 // among a million costs a handful of key computations, not a million.
-import type { DesiredEntry, DesiredState } from '../compile/types.ts';
+import type { DesiredState } from '../compile/types.ts';
 import type { DesiredEntries } from '../compile/entries.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { canonicalizeEntity, entityKey } from '../p4info/entity.ts';
@@ -83,9 +83,10 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
     pending.push({ canon, key: entityKey(canon), owner: name });
   }
 
-  // Identity → desired entry, for the desired entries still unmatched only.
-  const byKey = new Map<string, DesiredEntry>();
-  for (let i = 0; i < n; i++) if (matched[i] === 0) byKey.set(entries.keyOf(i), entries.entryOf(i));
+  // Identity → position, for the desired entries still unmatched only, and
+  // only when some live entity is left to pair by identity.
+  const byKey = new Map<string, number>();
+  if (pending.length) for (let i = 0; i < n; i++) if (matched[i] === 0) byKey.set(entries.keyOf(i), i);
 
   const inserts: Change[] = [];
   const modifies: Change[] = [];
@@ -93,10 +94,12 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   const extraneous: Change[] = [];
   let allKeys: Set<string> | undefined; // built only when some live entity has no desired partner
   for (const p of pending) {
-    const d = byKey.get(p.key);
+    const i = byKey.get(p.key);
     const kind = peekOwner(p.canon)!.kind;
-    if (d) {
+    if (i !== undefined) {
       byKey.delete(p.key);
+      matched[i] = 1;
+      const d = entries.entryOf(i);
       modifies.push({ kind: 'modify', entity: d.kind, table: d.table, key: d.key, bytes: d.bytes, previous: p.canon, origin: d.origin });
     } else {
       // A second live entity with the identity of an entry already matched
@@ -109,8 +112,9 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
       else extraneous.push(change);
     }
   }
-  for (const d of byKey.values()) {
-    inserts.push({ kind: 'insert', entity: d.kind, table: d.table, key: d.key, bytes: d.bytes, origin: d.origin });
+  for (let k = 0; k < n; k++) {
+    const i = entries.order[k];
+    if (matched[i] === 0) inserts.push({ kind: 'insert', entity: entries.kindOf(i), table: entries.tableOf(i), key: entries.keyOf(i), bytes: entries.bytesOf(i), origin: entries.originOf(i) });
   }
   inserts.sort(compareWrites);
   modifies.sort(compareWrites);
