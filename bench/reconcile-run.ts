@@ -15,7 +15,7 @@ import { p4rtSwitchFactory } from '../src/reconcile/p4rt-switch.ts';
 import { createLogger } from '../src/shared/log.ts';
 import type { SyncEvent } from '../src/report/events.ts';
 import { commitFiles } from './git-commit.ts';
-import { ownPeakRss } from './proc.ts';
+import { cpuSeconds, ownPeakRss } from './proc.ts';
 
 function arg(name: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,6 +28,9 @@ export interface ReconcileFigures {
   compileMs: number;
   firstSyncMs: number;
   writeMs: number;
+  /** CPU seconds of this process and of the target during the write phase. */
+  writeCpu: number;
+  writeTargetCpu: number;
   written: number;
   noopMs: number;
   oneFlowMs: number;
@@ -42,6 +45,7 @@ async function main() {
   const src = arg('src');
   const work = arg('work');
   const batch = Number(arg('batch'));
+  const targetPid = Number(arg('target-pid'));
   const loaded = configFromObject(
     { repo: { path: repo }, http: { listen: '127.0.0.1:0' }, batch: { size: batch, maxBytes: 4 * 1024 * 1024 }, stateFile: path.join(work, 'state.json') },
     work,
@@ -57,15 +61,28 @@ async function main() {
   });
   let writeStart = 0;
   let writeEnd = 0;
+  let cpu0 = 0;
+  let cpu1 = 0;
+  let tcpu0 = 0;
+  let tcpu1 = 0;
+  const ownCpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   const r = new Reconciler({
     loaded,
     connect: p4rtSwitchFactory(),
     logger,
     progress: () => {
       writeStart = performance.now();
+      cpu0 = ownCpu();
+      tcpu0 = cpuSeconds(targetPid);
       return {
         update: (done, total) => {
-          if (done === total) writeEnd = performance.now();
+          if (done !== total) return;
+          writeEnd = performance.now();
+          cpu1 = ownCpu();
+          tcpu1 = cpuSeconds(targetPid);
         },
         finish: () => {},
       };
@@ -85,6 +102,8 @@ async function main() {
   };
   const first = await sync('first full sync', () => r.sync('bench'));
   const writeMs = writeEnd - writeStart;
+  const writeCpu = cpu1 - cpu0;
+  const writeTargetCpu = tcpu1 - tcpu0;
   const noop = await sync('no-op sync', () => r.sync('bench', { force: true }));
 
   const files = generateSpecs({ flows, target: { name: 'bench', address } });
@@ -102,6 +121,8 @@ async function main() {
     compileMs: first.compileMs,
     firstSyncMs: first.ms,
     writeMs,
+    writeCpu,
+    writeTargetCpu,
     written: first.written,
     noopMs: noop.ms,
     oneFlowMs: one.ms,

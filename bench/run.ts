@@ -17,6 +17,8 @@
 //
 //   npm run bench                       # 100k flows ≈ 1.01M entries
 //   npm run bench -- --flows 10000      # quick run
+//   --raw-in-flight N: the raw client's Writes in flight (default 1)
+//   BENCH_CHILD_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=prof': profile the reconciler
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +33,7 @@ import { P4RuntimeClient } from '../src/p4rt/client.ts';
 import { P4RuntimeGrpcClient, type P4RuntimeStub } from '../src/p4rt/service.ts';
 import { encodeReadRequest, encodeWriteRequest, type Update } from '../src/p4rt/messages.ts';
 import { wildcardGroups, wildcardMembers, wildcardTable, wildcardTableWithMeter, withoutEmptyMeter } from '../src/p4rt/filters.ts';
-import { mib, ownPeakRss, ROOT, runChild, startTargetProcess } from './proc.ts';
+import { cpuSeconds, mib, ownPeakRss, ROOT, runChild, startTargetProcess } from './proc.ts';
 import type { ReconcileFigures } from './reconcile-run.ts';
 
 function arg(name: string, def: string): string {
@@ -89,7 +91,7 @@ async function main() {
     let fo: ReconcileFigures & { peakRss: number };
     let targetA: number;
     try {
-      fo = await runChild<ReconcileFigures>('bench/reconcile-run.ts', ['--flows', String(flows), '--address', a.address, '--repo', repo, '--src', src, '--work', work, '--batch', String(batch)]);
+      fo = await runChild<ReconcileFigures>('bench/reconcile-run.ts', ['--flows', String(flows), '--address', a.address, '--repo', repo, '--src', src, '--work', work, '--batch', String(batch), '--target-pid', String(a.pid)]);
       targetA = a.peak();
     } finally {
       await a.stop();
@@ -107,7 +109,7 @@ async function main() {
     oldSet.clear();
 
     const b = await startTargetProcess();
-    let raw: { writeMs: number; readMs: number; oneMs: number; hits: number; live: number };
+    let raw: { writeMs: number; writeCpu: number; writeTargetCpu: number; readMs: number; oneMs: number; hits: number; live: number };
     let targetB: number;
     try {
       const electionId = 1n;
@@ -130,9 +132,14 @@ async function main() {
       const readReq = encodeReadRequest(1n, filters);
 
       t = performance.now();
+      const c0 = process.cpuUsage();
+      const tc0 = cpuSeconds(b.pid);
       const rawInFlight = Number(arg('raw-in-flight', '1'));
       for (let i = 0; i < requests.length; i += rawInFlight) await Promise.all(requests.slice(i, i + rawInFlight).map((req) => unary(stub, req)));
       const writeMs = performance.now() - t;
+      const c1 = process.cpuUsage(c0);
+      const writeCpu = (c1.user + c1.system) / 1e6;
+      const writeTargetCpu = cpuSeconds(b.pid) - tc0;
       requests.length = 0;
       t = performance.now();
       await unary(stub, oneReq);
@@ -146,7 +153,7 @@ async function main() {
         if (wanted.has(withoutEmptyMeter(e).toString('latin1'))) hits++;
       });
       const readMs = performance.now() - t;
-      raw = { writeMs, readMs, oneMs, hits, live };
+      raw = { writeMs, writeCpu, writeTargetCpu, readMs, oneMs, hits, live };
       stub.close();
       await arb.close();
       targetB = b.peak();
@@ -158,6 +165,7 @@ async function main() {
     const rows: string[][] = [['measure', 'flowops', 'raw (same switch)', 'ratio']];
     const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
     rows.push([`first full sync, write phase (${fo.written} updates)`, secs(fo.writeMs), secs(raw.writeMs), ratio(fo.writeMs, raw.writeMs)]);
+    rows.push(['  CPU during it: client / target', `${fo.writeCpu.toFixed(2)} s / ${fo.writeTargetCpu.toFixed(2)} s`, `${raw.writeCpu.toFixed(2)} s / ${raw.writeTargetCpu.toFixed(2)} s`, ratio(fo.writeCpu + fo.writeTargetCpu, raw.writeCpu + raw.writeTargetCpu)]);
     rows.push(['  whole first sync (compile + read + diff + write + verify)', secs(fo.firstSyncMs), '', '']);
     rows.push([`no-op sync (read + diff of ${fo.entries})`, secs(fo.noopMs), `${secs(raw.readMs)} (read, split, Set lookup)`, ratio(fo.noopMs, raw.readMs)]);
     rows.push(['compile cold, in the reconciler (fetch + load + compile)', secs(fo.compileMs), '', '']);
@@ -169,7 +177,7 @@ async function main() {
     console.log('');
     for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  '));
     console.log(`\n${flows} flows → ${after.entries.length} entries; batch ${batch} updates/Write; each target a \`flowops target\` process.`);
-    console.log('raw writes: pre-encoded WriteRequests, one in flight at a time.');
+    console.log(`raw writes: pre-encoded WriteRequests, ${arg('raw-in-flight', '1')} in flight at a time (--raw-in-flight); flowops: up to 4 per dependency level.`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
