@@ -26,7 +26,8 @@ import { FlowopsError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Atomicity, Update } from '../apply/session.ts';
 import type { DesiredState } from '../compile/types.ts';
-import { P4_DIR, type PipelineFiles } from './desired.ts';
+import { P4_DIR } from '../desired/pipeline.ts';
+import type { PipelineFiles } from '../desired/types.ts';
 import type { PipelineOutcome, SwitchAddress, SwitchFactory, SwitchHandle } from './switch.ts';
 
 /** A P4Info path for people: repo paths as they are, the bundled ones as `p4/<file>`. */

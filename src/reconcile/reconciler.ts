@@ -21,9 +21,8 @@ import { planSize, type Plan } from '../diff/types.ts';
 import { applyPlan, type ApplyResult } from '../apply/apply.ts';
 import type { Reporter, SwitchResult, SyncEvent, SyncOutcome, DriftEvent } from '../report/events.ts';
 import { resolvePath, type LoadedConfig } from './config.ts';
-import { desiredFromFiles, type DesiredSet } from './desired.ts';
-import { SpecCache } from '../specs/load.ts';
-import { CompileCache } from '../compile/compile.ts';
+import { DesiredCache, desiredState } from '../desired/desired.ts';
+import type { DesiredSet } from '../desired/types.ts';
 import { Metrics } from './metrics.ts';
 import { startHttp, type HttpHandler, type RunningHttp } from './http.ts';
 import { Scheduler } from './schedule.ts';
@@ -93,8 +92,7 @@ export class Reconciler {
   private readonly statusFile: string;
   private desired?: DesiredSet;
   // Parsed files and compiled flows of the last commit, so a new commit costs what it changed.
-  private readonly specCache = new SpecCache();
-  private readonly compileCache = new CompileCache();
+  private readonly cache = new DesiredCache();
   private badCommit?: string;
   private lock: Promise<unknown> = Promise.resolve();
   private http?: RunningHttp;
@@ -228,17 +226,15 @@ export class Reconciler {
 
   private async compileCommit(commit: string, now = this.now()): Promise<DesiredSet> {
     const t0 = performance.now();
-    const { files } = await this.source.read(commit);
-    const d = desiredFromFiles(commit, {
+    const tree = await this.source.read(commit);
+    const d = desiredState(tree, {
       now,
-      files,
       p4info: this.config.p4info ? resolvePath(this.opts.loaded, this.config.p4info) : undefined,
       deviceConfig: this.config.deviceConfig ? resolvePath(this.opts.loaded, this.config.deviceConfig) : undefined,
-      specCache: this.specCache,
-      compileCache: this.compileCache,
+      cache: this.cache,
     });
     if (d.problems.length) this.metrics.errors.inc({ stage: 'specs' }, d.problems.length);
-    this.log.info('compiled', { commit, files: files.size, problems: d.problems.length, ms: Math.round(performance.now() - t0) });
+    this.log.info('compiled', { commit, files: tree.files.size, problems: d.problems.length, ms: Math.round(performance.now() - t0) });
     return d;
   }
 

@@ -1,17 +1,12 @@
 // Events the reconciler emits and reporters (logs, metrics, GitHub) consume.
 // Each sync ends in exactly one outcome per switch, from a closed set.
 import type { Plan } from '../diff/types.ts';
-import type { SourcePos } from '../shared/errors.ts';
+import type { SpecProblem } from '../desired/types.ts';
+
+export type { SpecProblem };
 
 /** Closed set of per-switch sync outcomes. */
 export type SyncOutcome = 'Converged' | 'Unchanged' | 'Failed' | 'RolledBack' | 'Skipped' | 'Planned';
-
-export interface SpecProblem {
-  pos: SourcePos;
-  field: string;
-  message: string;
-  code: string;
-}
 
 export interface SwitchResult {
   target: string;

@@ -10,17 +10,18 @@ import type { SwitchSession, Update } from '../../src/apply/session.ts';
 import { writeRank } from '../../src/compile/order.ts';
 import { peekOwner } from '../../src/diff/peek.ts';
 import { plan } from '../../src/diff/plan.ts';
-import { desiredFromFiles, type DesiredSet } from '../../src/reconcile/desired.ts';
+import { desiredState } from '../../src/desired/desired.ts';
+import type { DesiredSet } from '../../src/desired/types.ts';
 import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
 import type { SwitchHandle } from '../../src/reconcile/switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { P4INFO, entityCount } from '../helpers/reconcile-env.ts';
-import { specRepo, type FlowDef } from '../helpers/spec-repo.ts';
+import { specRepo, type FlowDef, treeOf } from '../helpers/spec-repo.ts';
 
 function desiredFor(address: string, flows: FlowDef[]): DesiredSet {
   const files = new Map(Object.entries(specRepo({ targets: [{ name: 'leaf1', address }], flows })).map(([k, v]) => [k, Buffer.from(v)]));
-  const d = desiredFromFiles('test', { now: new Date(), files });
+  const d = desiredState(treeOf(files, 'test'), { now: new Date() });
   assert.deepEqual(d.problems, []);
   return d;
 }
