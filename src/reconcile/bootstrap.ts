@@ -11,7 +11,7 @@ import { Reconciler, type ReconcilerOptions } from './reconciler.ts';
 import { p4rtSwitchFactory } from './p4rt-switch.ts';
 import { ttyProgress } from './progress.ts';
 import type { Demo } from './demo.ts';
-import { githubFromConfig } from '../report/github/from-config.ts';
+import { githubFromConfig } from './github-from-config.ts';
 import type { GitHubIntegration } from '../report/github/integration.ts';
 
 export const DEFAULT_CONFIG = 'flowops.config.yaml';
