@@ -29,7 +29,7 @@ import { Scheduler } from './schedule.ts';
 import type { StatusFile } from './state-file.ts';
 import { driftEntries } from './live.ts';
 import type { SwitchAddress, SwitchFactory } from './switch.ts';
-import { roleOwnershipOf } from './role-config.ts';
+import { roleOwnershipOf } from './role-ownership.ts';
 import type { Progress } from './progress.ts';
 import { Outcomes } from './outcomes.ts';
 import { SwitchPool, type PooledSwitch } from './pool.ts';
