@@ -4,11 +4,10 @@
  * action_profiles / direct_counters / direct_meters, as Stratum expects).
  *
  * Same P4Runtime names and ids as flowops_v1model.p4. Tables and actions carry
- * full ids (their prefixes are standard in both compilers); TNA externs carry
- * only the low 24 bits because bf-p4c first gives them Barefoot-specific
- * prefixes and the std-externs conversion then keeps the low 24 bits under the
- * standard prefix (0x11 profile, 0x13 direct counter, 0x15 direct meter).
- * Sizes fit Tofino-1; the budget is in README.md.
+ * full ids (their prefixes are standard in both compilers). bf-p4c ignores @id
+ * on TNA externs and derives their ids from the name, so the externs carry no
+ * @id here and flowops_v1model.p4 pins those derived ids instead.
+ * Sizes fit Tofino-1 (11 of 12 ingress stages); bf-p4c's figures are in README.md.
  */
 #include <core.p4>
 #include <tna.p4>
@@ -56,20 +55,20 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
                        inout ingress_intrinsic_metadata_for_deparser_t ig_dprsr_md,
                        inout ingress_intrinsic_metadata_for_tm_t ig_tm_md) {
 
-    @name(".ingress.flow_counter") @id(0x000401)
+    @name(".ingress.flow_counter")
     DirectCounter<bit<32>>(CounterType_t.PACKETS_AND_BYTES) flow_counter;
 
-    @name(".ingress.flow_meter") @id(0x000401)
+    @name(".ingress.flow_meter")
     DirectMeter(MeterType_t.BYTES) flow_meter;
 
     /* The standard P4Info shows the action profile (members) under the
        selector's name; the selector itself (groups) is folded into it. */
     Hash<bit<16>>(HashAlgorithm_t.CRC16) nf_hash;
 
-    @name(".ingress.nf_selector") @id(0x000501)
+    @name(".ingress.nf_selector")
     ActionProfile(4096) nf_members;
 
-    @name(".ingress.nf_selector_groups") @id(0x000502)
+    @name(".ingress.nf_selector_groups")
     ActionSelector(nf_members, nf_hash, SelectorMode_t.FAIR, 64, 1024) nf_selector;
 
     @name(".ingress.drop") @id(0x01000001)
@@ -384,7 +383,7 @@ control FlowopsEgress(inout egress_headers_t hdr, inout egress_metadata_t meta,
                       inout egress_intrinsic_metadata_for_deparser_t eg_dprsr_md,
                       inout egress_intrinsic_metadata_for_output_port_t eg_oport_md) {
 
-    @name(".egress.tenant_meter") @id(0x000701)
+    @name(".egress.tenant_meter")
     DirectMeter(MeterType_t.BYTES) tenant_meter;
 
     @name(".egress.police") @id(0x01000701)

@@ -51,14 +51,14 @@ control FlowopsVerifyChecksum(inout headers_t hdr, inout metadata_t meta) {
 control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
                        inout standard_metadata_t std_md) {
 
-    @name(".ingress.flow_counter") @id(0x13000401)
+    @name(".ingress.flow_counter") @id(0x1363547c)
     direct_counter(CounterType.packets_and_bytes) flow_counter;
 
-    @name(".ingress.flow_meter") @id(0x15000401)
+    @name(".ingress.flow_meter") @id(0x1578fc0a)
     direct_meter<bit<8>>(MeterType.bytes) flow_meter;
 
     /* Weighted NF steering: a group per flow, a member per NF instance. */
-    @name(".ingress.nf_selector") @id(0x11000501) @max_group_size(64)
+    @name(".ingress.nf_selector") @id(0x11757225) @max_group_size(64)
     action_selector(HashAlgorithm.crc16, 32w65536, 32w16) nf_selector;
 
     @name(".ingress.drop") @id(0x01000001)
@@ -342,7 +342,7 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
 control FlowopsEgress(inout headers_t hdr, inout metadata_t meta,
                       inout standard_metadata_t std_md) {
 
-    @name(".egress.tenant_meter") @id(0x15000701)
+    @name(".egress.tenant_meter") @id(0x151f0291)
     direct_meter<bit<8>>(MeterType.bytes) tenant_meter;
 
     @name(".egress.police") @id(0x01000701)
