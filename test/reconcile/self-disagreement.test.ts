@@ -22,13 +22,19 @@ after(async () => {
   for (const b of benches) await b.close();
 });
 
-test('entries the switch hides from Read: INSERT answered ALREADY_EXISTS is retried as MODIFY, logged as a quirk, and the switch converges', async () => {
+/** A bundled target converged on `flows` by a reconciler (each test its own). */
+async function converged() {
   const b = new Bench();
   benches.push(b);
   const t = await b.startTarget();
   await b.commit(flows);
   const r = b.reconciler();
   assert.equal((await r.sync('first'))!.switches[0].outcome, 'Converged');
+  return { b, t, r };
+}
+
+test('entries the switch hides from Read: INSERT answered ALREADY_EXISTS is retried as MODIFY, logged as a quirk, and the switch converges', async () => {
+  const { b, t, r } = await converged();
   const good = t.state.snapshot();
 
   // The switch "forgets" two entries in its Read but not in its bookkeeping.
@@ -48,12 +54,7 @@ test('entries the switch hides from Read: INSERT answered ALREADY_EXISTS is retr
 });
 
 test('MODIFY answered NOT_FOUND becomes INSERT; DELETE answered NOT_FOUND is already done; other errors keep their index', async () => {
-  const b = new Bench();
-  benches.push(b);
-  const t = await b.startTarget();
-  await b.commit(flows);
-  const r = b.reconciler();
-  assert.equal((await r.sync('first'))!.switches[0].outcome, 'Converged');
+  const { t, r } = await converged();
   await r.stop();
   const snap = t.state.snapshot();
   const [e1, e2] = snap.tables['ingress.flow_classify'].map((h) => Buffer.from(h, 'hex'));
