@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import grpc from '@grpc/grpc-js';
 import { generateSpecs } from './generate.ts';
-import { commitDirectory } from '../src/reconcile/demo.ts';
+import { commitDirectory } from '../src/source/commit-dir.ts';
 import { loadSpecs } from '../src/specs/load.ts';
 import { compile } from '../src/compile/compile.ts';
 import type { DesiredState } from '../src/compile/types.ts';

@@ -15,6 +15,9 @@ export interface Origin {
 
 export type EntityKind = 'table_entry' | 'action_profile_member' | 'action_profile_group';
 
+/** What a write does to an entry; the write order (order.ts) ranks by it, diff/ produces it. */
+export type ChangeKind = 'insert' | 'modify' | 'delete';
+
 /** One entry, materialized from `DesiredEntries` (or built by hand in tests and read-backs). */
 export interface DesiredEntry {
   kind: EntityKind;
