@@ -23,6 +23,7 @@ import type { Target } from '../../specs/schema.ts';
 import { planBetween } from '../../diff/between.ts';
 import { renderPlanText } from '../../report/plan-text.ts';
 import { flowWordsBetween } from '../../report/plan-words.ts';
+import { contractChanges } from '../../specs/contracts.ts';
 import { renderPlanJson } from '../../report/plan-json.ts';
 
 const HELP = `Usage: flowops plan [DIR] --against (DIR | GIT-REF) [--target NAME] [--json] [--p4info FILE]
@@ -88,6 +89,9 @@ async function run(ctx: CommandContext): Promise<number> {
     }
     const plans = planBetween(oldSpecs.specs, newSpecs.specs, { now, target: values.target, indexFor: p4infoResolver(values.p4info, ctx.cwd) });
     const flows = flowWordsBetween(oldSpecs.specs, newSpecs.specs);
+    // What contract bindings change, before the entries ("contract `db-access`: service `orders` joins as client → 2 new flows").
+    const bindings = values.json ? [] : contractChanges(oldSpecs.specs, newSpecs.specs);
+    if (bindings.length) ctx.stdout.write(bindings.join('\n') + '\n\n');
     ctx.stdout.write(values.json ? renderPlanJson(plans) : renderPlanText(plans, { flows }));
     return plans.some((p) => planSize(p.plan) > 0) ? 2 : 0;
   } catch (err) {

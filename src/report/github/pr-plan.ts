@@ -14,6 +14,7 @@ import type { Plan } from '../../diff/types.ts';
 import type { SpecProblem } from '../events.ts';
 import { touchedObjects } from './pr-changes.ts';
 import { changeNotes } from './flow-words.ts';
+import { contractChanges } from '../../specs/contracts.ts';
 import type { FetchedPr } from './pr-fetch.ts';
 import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
 
@@ -62,6 +63,7 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
   const report: PrPlanReport = {
     repo: input.repo, pr: input.pr, headSha: f.headCommit, baseRef: input.baseRef, baseSha: f.baseCommit, problems: unique, switches: [], conflicts: [],
     notes: Object.fromEntries(changeNotes(baseLoad.specs, headLoad.specs)),
+    contracts: contractChanges(baseLoad.specs, headLoad.specs),
   };
   if (unique.length) return { report, touched };
 

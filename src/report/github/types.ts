@@ -34,6 +34,8 @@ export interface PrPlanReport {
   baseSha?: string;
   /** What changed per spec object in words, keyed `kind:name` like an entry's Origin. */
   notes?: Record<string, string>;
+  /** Contract bindings the PR adds or removes, one sentence each (specs/contracts.ts contractChanges). */
+  contracts?: string[];
   problems: SpecProblem[];
   switches: SwitchPlan[];
   conflicts: Conflict[];
