@@ -116,12 +116,12 @@ function load(files: Map<string, Buffer>, label: string | undefined, now: Date):
 }
 
 /** P4Info per target: --p4info for all, else the bundled one of the target's arch; each file loaded once. */
-function p4infoResolver(flag: string | undefined, cwd: string): (t: Target) => P4InfoIndex {
+export function p4infoResolver(flag: string | undefined, cwd: string): (t: Target) => P4InfoIndex {
   return (t) => p4infoIndexOf(flag ? path.resolve(cwd, flag) : bundledP4Info(t.spec.pipeline?.arch));
 }
 
 /** Every file under `dir` on disk (source/dir.ts), keyed by `/`-separated path relative to `dir`. */
-async function readDir(dir: string): Promise<Map<string, Buffer>> {
+export async function readDir(dir: string): Promise<Map<string, Buffer>> {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new FlowopsError('DIR_NOT_FOUND', `'${dir}' is not a directory`, { dir });
   }
@@ -129,7 +129,7 @@ async function readDir(dir: string): Promise<Map<string, Buffer>> {
 }
 
 /** The --against side: a directory when one exists at that path, otherwise a ref of DIR's Git repository. */
-async function readBaseline(dir: string, against: string, cwd: string): Promise<{ files: Map<string, Buffer>; label: string }> {
+export async function readBaseline(dir: string, against: string, cwd: string): Promise<{ files: Map<string, Buffer>; label: string }> {
   const asDir = path.resolve(cwd, against);
   if (fs.existsSync(asDir) && fs.statSync(asDir).isDirectory()) return { files: await readDir(asDir), label: against };
   let root: string;

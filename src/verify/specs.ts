@@ -1,0 +1,55 @@
+// verify over a whole spec set: compile every Target and check its entries.
+// Pure (the P4Info comes in through `indexFor`); spec errors throw SpecErrors
+// exactly as compile does, so callers report them like `plan` does.
+import type { SpecSet } from '../specs/spec-set.ts';
+import type { Target } from '../specs/schema.ts';
+import type { P4InfoIndex } from '../p4info/index.ts';
+import { compile } from '../compile/compile.ts';
+import { factsFor } from './facts.ts';
+import { verifyEntries, type Finding, type VerifyOptions, type VerifyResult } from './verify.ts';
+
+export interface VerifySpecsOptions extends VerifyOptions {
+  now: Date;
+  indexFor: (t: Target) => P4InfoIndex;
+  /** Only this target. */
+  target?: string;
+}
+
+export function verifySpecs(specs: SpecSet, opts: VerifySpecsOptions): VerifyResult[] {
+  const out: VerifyResult[] = [];
+  for (const t of specs.targets) {
+    if (opts.target !== undefined && t.metadata.name !== opts.target) continue;
+    const index = opts.indexFor(t);
+    const state = compile(specs, index, t.metadata.name, { now: opts.now });
+    out.push(verifyEntries(t.metadata.name, state.entries, index, factsFor(specs, t.metadata.name), opts));
+  }
+  return out;
+}
+
+/** What identifies a finding across versions (its spec line may move). */
+export const findingKey = (f: Finding) => `${f.target}|${f.check}|${f.table}|${f.message}|${f.entry ?? ''}`;
+
+/** Findings of `after` that `before` does not have. */
+export function newFindings(before: readonly VerifyResult[], after: readonly VerifyResult[]): VerifyResult[] {
+  const old = new Set(before.flatMap((r) => r.findings.map(findingKey)));
+  return after.map((r) => ({ ...r, findings: r.findings.filter((f) => !old.has(findingKey(f))) }));
+}
+
+export const failing = (results: readonly VerifyResult[]) => results.some((r) => r.findings.some((f) => f.severity === 'error'));
+
+/** `tenants/acme/flows/web.yaml:12: cross-tenant: … \n    <entry>` per finding, then table usage. */
+export function renderVerifyText(results: readonly VerifyResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const errors = r.findings.filter((f) => f.severity === 'error').length;
+    lines.push(`switch ${r.target}: ${errors} error${errors === 1 ? '' : 's'}, ${r.findings.length - errors} warning${r.findings.length - errors === 1 ? '' : 's'}`);
+    for (const f of r.findings) {
+      const where = f.origin ? `${f.origin.file}:${f.origin.line} (${f.origin.kind} ${f.origin.name})` : f.table;
+      lines.push(`  ${f.severity === 'error' ? 'error' : 'warning'} ${f.check}: ${where}: ${f.message}`);
+      if (f.entry) lines.push(`      ${f.entry}`);
+    }
+    const used = r.usage.filter((u) => u.entries > 0).map((u) => `${u.table.replace(/^ingress\./, '')} ${u.entries}/${u.size}`);
+    lines.push(`  capacity: ${used.join(', ')}`);
+  }
+  return lines.join('\n') + '\n';
+}
