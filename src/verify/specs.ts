@@ -53,3 +53,14 @@ export function renderVerifyText(results: readonly VerifyResult[]): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/** A finding as a spec problem (PR check annotations at the origin's file:line; `VERIFY_<CHECK>` codes). */
+export function findingProblem(f: Finding): { pos: { file: string; line: number; col: number }; field: string; message: string; code: string } | undefined {
+  if (!f.origin) return undefined;
+  return {
+    pos: { file: f.origin.file, line: f.origin.line, col: 1 },
+    field: '',
+    message: `${f.target}: ${f.message}${f.entry ? ` (${f.entry})` : ''}`,
+    code: `VERIFY_${f.check.toUpperCase().replace(/-/g, '_')}`,
+  };
+}

@@ -15,6 +15,9 @@ import type { SpecProblem } from '../events.ts';
 import { touchedObjects } from './pr-changes.ts';
 import { changeNotes } from './flow-words.ts';
 import { contractChanges } from '../../specs/contracts.ts';
+import { factsFor } from '../../verify/facts.ts';
+import { verifyEntries } from '../../verify/verify.ts';
+import { findingProblem, newFindings } from '../../verify/specs.ts';
 import type { FetchedPr } from './pr-fetch.ts';
 import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
 
@@ -82,6 +85,14 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
       }
     }
     report.switches.push(s);
+    // Proof before merge over head's compiled entries: what the PR adds to the findings fails the check.
+    const mine = verifyEntries(target, desired.entries, index, factsFor(headLoad.specs, target));
+    const baseIndex = base.pipelines.get(target)?.index;
+    const theirs = baseIndex ? [verifyEntries(target, baseEntries, baseIndex, factsFor(baseLoad.specs, target))] : [];
+    for (const f of newFindings(theirs, [mine])[0]!.findings) {
+      const p = f.severity === 'error' ? findingProblem(f) : undefined;
+      if (p) (report.verify ??= []).push(p);
+    }
   }
   // A Target the PR removes: everything flowops wrote there goes.
   for (const [target, st] of base.states) if (!head.states.has(target)) report.switches.push({ target, plan: deletesOnly(st.entries) });
