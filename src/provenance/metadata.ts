@@ -4,7 +4,7 @@
 // it as is:
 //
 //   fo1|<commit: 12 hex>|<kind: t s f g>|<tenant or tenant/name>
-//   fo1|3f2a9c1d04be|f|acme/storefront-to-catalog              (42 bytes)
+//   fo1|3f2a9c1d04be|f|acme/storefront-to-catalog              (45 bytes)
 //
 // Bounded: the name is cut at NAME_MAX bytes (a cut name ends in `~` and 8 hex
 // of its SHA-256), so a record is at most RECORD_MAX bytes whatever the spec.
