@@ -49,7 +49,7 @@ export function parsePacket(text: string): Packet {
       else if (k === 'dport') p.dstPort = int(v, 'dport', 65535);
       else if (k === 'proto') p.proto = int(v, 'proto', 255);
       else throw new PacketSyntaxError('TRACE_PACKET', `unknown field "${k}" (port, vlan, vni, sport, dport, proto)`, { text });
-    } else if (w === '->') continue;
+    } else if (w === '->' || w === '→') continue;
     else if (w === 'vxlan') {
       p.proto = 17;
       p.dstPort = VXLAN_PORT;

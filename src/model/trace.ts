@@ -139,6 +139,7 @@ export function trace(model: TableModel, p: Packet): Trace {
       if (!row?.action) return [];
       return [{ member: m.id, port: Number(row.action.params.get('port') ?? 0n), dmac: macText(row.action.params.get('dmac') ?? 0n), weight: m.weight, origin: row.origin }];
     });
+    instances.sort((a, b) => a.member - b.member);
     if (st.groupId !== undefined && !instances.length) return { packet: p, steps, qid: meta.qid, verdict: { kind: 'drop', reason: `NF group ${st.groupId} has no live instance` } };
     if (st.memberId !== undefined) {
       const row = model.members.get(st.memberId);

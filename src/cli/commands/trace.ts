@@ -48,7 +48,8 @@ export const command: Command = {
     let args;
     try {
       args = parseArgs({
-        args: ctx.argv,
+        // `->` between addresses is part of a PACKET written as separate words, not an option.
+        args: ctx.argv.map((a) => (a === '->' ? '→' : a)),
         allowPositionals: true,
         options: { target: { type: 'string' }, repo: { type: 'string' }, commit: { type: 'string' }, p4info: { type: 'string' }, json: { type: 'boolean', default: false }, now: { type: 'string' } },
       });
