@@ -126,13 +126,13 @@ describe('trace over live tables of the bundled target', () => {
     let out = '';
     let err = '';
     const sink = (f: (s: string) => void) => new Writable({ write(c, _e, done) { f(String(c)); done(); } });
-    const code = await main(['trace', '--target', 'leaf1', '--repo', repo, '--now', NOW.toISOString(), 'port=3 vlan=101 10.1.2.5 -> 10.1.6.5 tcp/8443'], { env: {}, cwd: repo, stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
+    const code = await main(['trace', '--target', 'leaf1', '--repo', repo, '--now', NOW.toISOString(), 'port=3 vlan=101 10.1.2.5 -> 10.1.6.5 tcp/8443'], { env: {}, cwd: repo, stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), signal: new AbortController().signal });
     assert.equal(code, 0, err);
     assert.match(out, /flow_classify \[tenant_id=101 .* l4_dst_port=8443\]\n    hit ingress\.flow_classify .*\n        from tenants\/acme\/flows\/web\.yaml:\d+ flow acme\/checkout-to-payments \[flow acme\/checkout-to-payments @ 0123456789ab\]/);
     assert.match(out, /verdict: to NF group \d+: one of port 20 .*port 21/);
     // --commit: the compiled entries of a version instead of the switch.
     out = '';
-    assert.equal(await main(['trace', '--target', 'leaf1', '--repo', repo, '--commit', repo, '--now', NOW.toISOString(), 'port=3', 'vlan=101', '10.1.1.5', '->', '10.1.4.5', 'tcp/22'], { env: {}, cwd: repo, stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) }), 0, err);
+    assert.equal(await main(['trace', '--target', 'leaf1', '--repo', repo, '--commit', repo, '--now', NOW.toISOString(), 'port=3', 'vlan=101', '10.1.1.5', '->', '10.1.4.5', 'tcp/22'], { env: {}, cwd: repo, stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), signal: new AbortController().signal }), 0, err);
     assert.match(out, /verdict: drop: no flow allows it/);
   });
 });
