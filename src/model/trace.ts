@@ -1,14 +1,17 @@
-// A TypeScript model of p4/flowops_v1model.p4's ingress (today's program:
-// parser, tenant classification by port+VLAN or VNI, service lookups, flow
-// classification, policy, NF steering or tenant route), walked over decoded
+// A TypeScript model of p4/flowops_v1model.p4 (parser and keys.p4: VXLAN
+// underlay classified by the inner packet, ESP/NAT-T as protocol 50; tenant by
+// port+VLAN or underlay port+VNI; services and the tenant route side by side;
+// flow_classify then flow_classify_range (ternary port cover); policy; NF
+// steering overriding the route; egress tenant_rate), walked over decoded
 // entries: the switch's live tables (read back) or a commit's compiled ones.
 // It answers "why is this blocked?": each table applied, the key it looked
 // up, the entry that matched (with its spec origin) and the verdict.
 //
 // Modelled exactly: match semantics (exact, LPM longest prefix, ternary/range
 // by priority), default actions, the order and conditions of the apply block.
-// Not modelled: the meter colour (taken as green: a trace has no rate), and
-// which member the selector's crc16 hash picks (every live member is named).
+// Not modelled: meter colours (flow_meter, tenant_meter: taken as green, a trace has no rate),
+// which member the selector's crc16 hash picks (every live member is named),
+// IPv4 options/fragments (a trace packet has none).
 import { TABLES } from '../compile/tables.ts';
 import type { Origin } from '../compile/types.ts';
 import { describeRow, fieldMatches, formatMatch, type Row } from './entries.ts';
@@ -78,18 +81,27 @@ export class TableModel {
 
 const macText = (v: bigint) => v.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:');
 
+/** The classification keys (p4/include/keys.p4): the inner packet of a VXLAN packet, else the outer one; ESP as protocol 50, port 0. */
+function keys(p: Packet): { family?: 4 | 6; src?: bigint; dst?: bigint; proto: number; dport: number } {
+  const vxlan = p.vni !== undefined;
+  const l = vxlan ? p.inner : p;
+  if (!l || l.family === undefined) return { proto: 0, dport: 0 };
+  const natt = l.proto === 17 && l.dstPort === 4500 && (l.spi ?? 0) !== 0;
+  if ((l.proto === 50 && (l.spi ?? 0) !== 0) || natt) return { family: l.family, src: l.src, dst: l.dst, proto: 50, dport: 0 };
+  const ported = l.proto === 6 || l.proto === 17;
+  return { family: l.family, src: l.src, dst: l.dst, proto: l.proto ?? 0, dport: ported ? (l.dstPort ?? 0) : 0 };
+}
+
 export function trace(model: TableModel, p: Packet): Trace {
   const steps: Step[] = [];
   const meta = { tenant: 0n, src: 0n, dst: 0n, flow: 0n, qid: 0 };
   const vlan = BigInt(p.vlan ?? 0);
-  const proto = BigInt(p.family ? (p.proto ?? 0) : 0);
-  const l4 = p.proto === 6 || p.proto === 17;
-  const dport = BigInt(p.family && l4 ? (p.dstPort ?? 0) : 0);
-  const vxlan = p.family !== undefined && p.proto === 17 && p.dstPort === 4789 && p.vni !== undefined;
+  const vxlan = p.vni !== undefined;
+  const k = keys(p);
 
   const apply = (table: string, key: Record<string, bigint>, onMiss: string): Row | undefined => {
     const hit = model.lookup(table, key);
-    const keyText = Object.entries(key).map(([k, v]) => formatMatch(k, { kind: 'exact', value: v, bits: bitsOf(k, table) })).join(' ');
+    const keyText = Object.entries(key).map(([n, v]) => formatMatch(n, { kind: 'exact', value: v, bits: bitsOf(n, table) })).join(' ');
     steps.push({
       table,
       key: keyText,
@@ -98,40 +110,45 @@ export function trace(model: TableModel, p: Packet): Trace {
     });
     return hit;
   };
-  const drop = (reason: string): Trace => ({ packet: p, steps, verdict: { kind: 'drop', reason } });
+  const done = (verdict: Verdict, qid?: number): Trace => ({ packet: p, steps, verdict, ...(qid !== undefined ? { qid } : {}) });
+  const drop = (reason: string) => done({ kind: 'drop', reason });
 
-  // ---------------------------------------------------------------- tenant
+  // ---------------------------------------------------------------- tenant: VNI on an underlay port, or (port, VLAN)
   const tc = vxlan
-    ? apply(TABLES.tenantClassifyVni.name, { vni: BigInt(p.vni!) }, 'drop()')
+    ? apply(TABLES.tenantClassifyVni.name, { ingress_port: BigInt(p.ingressPort), vni: BigInt(p.vni!) }, 'drop()')
     : apply(TABLES.tenantClassify.name, { ingress_port: BigInt(p.ingressPort), vlan_id: vlan }, 'drop()');
-  if (!tc) return drop(vxlan ? `no tenant has VNI ${p.vni}` : `no tenant on port ${p.ingressPort} vlan ${p.vlan ?? 'untagged (0)'}`);
+  if (!tc) return drop(vxlan ? `no tenant has VNI ${p.vni} on port ${p.ingressPort} (not an underlay port, or an unknown VNI)` : `no tenant on port ${p.ingressPort} vlan ${p.vlan ?? 'untagged (0)'}`);
   if (tc.action?.name !== TABLES.tenantClassify.actions.setTenant.name) return drop(`${tc.table} entry drops it`);
   meta.tenant = tc.action.params.get('tenant_id') ?? 0n;
 
-  // ---------------------------------------------------------------- services
-  if (p.family === 4 || p.family === 6) {
-    const [s, d] = p.family === 4 ? [TABLES.srcServiceV4, TABLES.dstServiceV4] : [TABLES.srcServiceV6, TABLES.dstServiceV6];
-    const sh = apply(s.name, { tenant_id: meta.tenant, src_addr: p.src! }, 'no_match() (service 0)');
+  // ---------------------------------------------------------------- services and the route, side by side
+  let route: Row | undefined;
+  if (k.family === 4 || k.family === 6) {
+    const [s, d, r] = k.family === 4 ? [TABLES.srcServiceV4, TABLES.dstServiceV4, TABLES.tenantRouteV4] : [TABLES.srcServiceV6, TABLES.dstServiceV6, TABLES.tenantRouteV6];
+    const sh = apply(s.name, { tenant_id: meta.tenant, src_addr: k.src! }, 'no_match() (service 0)');
     if (sh?.action?.name === s.actions.setSrcService.name) meta.src = sh.action.params.get('service_id') ?? 0n;
-    const dh = apply(d.name, { tenant_id: meta.tenant, dst_addr: p.dst! }, 'no_match() (service 0)');
+    const dh = apply(d.name, { tenant_id: meta.tenant, dst_addr: k.dst! }, 'no_match() (service 0)');
     if (dh?.action?.name === d.actions.setDstService.name) meta.dst = dh.action.params.get('service_id') ?? 0n;
+    const rh = apply(r.name, { tenant_id: meta.tenant, dst_addr: k.dst! }, 'no_match() (not routed)');
+    if (rh?.action?.name === r.actions.forward.name) route = rh;
   }
-  const fc = apply(TABLES.flowClassify.name, { tenant_id: meta.tenant, src_service: meta.src, dst_service: meta.dst, ip_proto: proto, l4_dst_port: dport }, 'drop()');
+  const fkey = { tenant_id: meta.tenant, src_service: meta.src, dst_service: meta.dst, ip_proto: BigInt(k.proto), l4_dst_port: BigInt(k.dport) };
+  let fc = apply(TABLES.flowClassify.name, fkey, 'no_match() (port ranges next)');
+  if (!fc) fc = apply(TABLES.flowClassifyRange.name, fkey, 'drop()');
   if (!fc) {
     const unknown = [meta.src === 0n ? 'the source is no service of the tenant' : '', meta.dst === 0n ? 'the destination is no service of the tenant' : ''].filter(Boolean);
     return drop(`no flow allows it${unknown.length ? ` (${unknown.join('; ')})` : ''}: what no flow allows is dropped`);
   }
-  if (fc.action?.name !== TABLES.flowClassify.actions.setFlow.name) return drop('flow_classify entry drops it');
+  if (fc.action?.name !== TABLES.flowClassify.actions.setFlow.name) return drop(`${fc.table} entry drops it`);
   meta.flow = fc.action.params.get('flow_id') ?? 0n;
 
-  // ---------------------------------------------------------------- policy
+  // ---------------------------------------------------------------- policy, then steering overrides the route
   const pol = apply(TABLES.flowPolicy.name, { flow_id: meta.flow }, 'drop()');
   if (!pol) return drop(`flow 0x${meta.flow.toString(16)} has no policy entry`);
   if (pol.action?.name !== TABLES.flowPolicy.actions.allow.name) return drop('the flow policy drops it');
   meta.qid = Number(pol.action.params.get('qid') ?? 0n);
-
-  // ---------------------------------------------------------------- steer or route
-  const st = apply(TABLES.nfSteer.name, { flow_id: meta.flow }, 'NoAction (route instead)');
+  const st = apply(TABLES.nfSteer.name, { flow_id: meta.flow }, 'NoAction (the route decides)');
+  let verdict: Verdict;
   if (st) {
     const g = st.groupId !== undefined ? model.groups.get(st.groupId) : undefined;
     const instances = (g?.members ?? []).flatMap((m) => {
@@ -140,24 +157,16 @@ export function trace(model: TableModel, p: Packet): Trace {
       return [{ member: m.id, port: Number(row.action.params.get('port') ?? 0n), dmac: macText(row.action.params.get('dmac') ?? 0n), weight: m.weight, origin: row.origin }];
     });
     instances.sort((a, b) => a.member - b.member);
-    if (st.groupId !== undefined && !instances.length) return { packet: p, steps, qid: meta.qid, verdict: { kind: 'drop', reason: `NF group ${st.groupId} has no live instance` } };
-    if (st.memberId !== undefined) {
-      const row = model.members.get(st.memberId);
-      if (row?.action) instances.push({ member: st.memberId, port: Number(row.action.params.get('port') ?? 0n), dmac: macText(row.action.params.get('dmac') ?? 0n), weight: 1, origin: row.origin });
-    }
-    return { packet: p, steps, qid: meta.qid, verdict: { kind: 'nf', group: st.groupId ?? 0, instances } };
+    if (!instances.length) return done({ kind: 'drop', reason: `NF group ${st.groupId} has no live instance` }, meta.qid);
+    verdict = { kind: 'nf', group: st.groupId ?? 0, instances };
+  } else if (route?.action) {
+    verdict = { kind: 'forward', via: 'route', port: Number(route.action.params.get('port') ?? 0n), dmac: macText(route.action.params.get('dmac') ?? 0n) };
+  } else {
+    return done({ kind: 'drop', reason: k.family ? 'no route of the tenant for the destination, and the flow is not steered' : 'not IP: no route lookup' }, meta.qid);
   }
-  if (p.family !== 4 && p.family !== 6) return { packet: p, steps, qid: meta.qid, verdict: { kind: 'drop', reason: 'not IP: no route lookup' } };
-  const rt = p.family === 4 ? TABLES.tenantRouteV4 : TABLES.tenantRouteV6;
-  const route = apply(rt.name, { tenant_id: meta.tenant, dst_addr: p.dst! }, 'drop()');
-  if (!route) return { packet: p, steps, qid: meta.qid, verdict: { kind: 'drop', reason: 'no route of the tenant for the destination' } };
-  if (route.action?.name !== rt.actions.forward.name) return { packet: p, steps, qid: meta.qid, verdict: { kind: 'drop', reason: 'the route drops it' } };
-  return {
-    packet: p,
-    steps,
-    qid: meta.qid,
-    verdict: { kind: 'forward', via: 'route', port: Number(route.action.params.get('port') ?? 0n), dmac: macText(route.action.params.get('dmac') ?? 0n) },
-  };
+  // ---------------------------------------------------------------- egress: the tenant's aggregate rate (colour taken as green)
+  apply(TABLES.tenantRate.name, { tenant_id: meta.tenant }, 'NoAction (no tenant rate)');
+  return done(verdict, meta.qid);
 }
 
 function bitsOf(field: string, table: string): number {

@@ -18,6 +18,8 @@ export interface Facts {
   target: string;
   byName: Map<string, TenantFacts>;
   byId: Map<number, TenantFacts>;
+  /** The Target's VXLAN underlay ports (tenant_classify_vni may only key on these). */
+  underlay: number[];
 }
 
 export function factsFor(specs: Pick<SpecSet, 'tenants' | 'targets'>, target: string): Facts {
@@ -38,7 +40,7 @@ export function factsFor(specs: Pick<SpecSet, 'tenants' | 'targets'>, target: st
     byName.set(f.name, f);
     byId.set(f.id, f);
   }
-  return { target, byName, byId };
+  return { target, byName, byId, underlay: [...((t?.spec as { underlay?: { ports: number[] } } | undefined)?.underlay?.ports ?? [])] };
 }
 
 /** The tenant an entry's origin belongs to: `acme` of `acme`, `acme/web`, `acme/db-access:a->b`. */

@@ -106,7 +106,10 @@ export function verifyEntries(target: string, entries: readonly (EntryInput & { 
     const owner = tid === undefined ? undefined : facts.byId.get(tid);
     const vni = exact(r, 'vni');
     if (owner && vni !== owner.vni) add('cross-tenant', r, r.table, `vni ${vni} is not the VNI of tenant ${owner.name} (${owner.vni ?? 'none'})`);
+    const port = exact(r, 'ingress_port');
+    if (port !== undefined && !facts.underlay.includes(port)) add('cross-tenant', r, r.table, `port ${port} is not an underlay port of ${target}: VXLAN there would classify into tenant ${owner?.name ?? tid}`);
   }
+  for (const r of of(T.tenantRate.name)) sameTenant(r, exact(r, 'tenant_id'), 'tenant id');
 
   // ---------------------------------------------------------------- services
   // (tenant id, class id) pairs that exist as source / destination classes.
@@ -144,7 +147,8 @@ export function verifyEntries(target: string, entries: readonly (EntryInput & { 
     if (id !== undefined) policyByFlow.set(id, r);
   }
   const classifyByFlow = new Map<number, Row[]>();
-  for (const r of of(T.flowClassify.name)) {
+  // Exact ports in flow_classify; ranges as ternary cover in flow_classify_range (same keys, same checks).
+  for (const r of [...of(T.flowClassify.name), ...of(T.flowClassifyRange.name)]) {
     const tid = exact(r, 'tenant_id');
     sameTenant(r, tid, 'tenant id');
     const src = exact(r, 'src_service');
@@ -207,7 +211,7 @@ export function verifyEntries(target: string, entries: readonly (EntryInput & { 
     const why: string[] = [];
     if (pol.action?.name !== T.flowPolicy.actions.allow.name) why.push(`its policy is ${pol.action?.name ?? 'no action'}`);
     const cls = classifyByFlow.get(flow) ?? [];
-    if (!cls.length) why.push('no flow_classify entry sets it');
+    if (!cls.length) why.push('no flow_classify or flow_classify_range entry sets it');
     if (own && !classified.has(own.id)) why.push(`tenant ${own.name} is classified on no port or VNI of ${target}`);
     const paths = cls.filter((r) => {
       const tid = exact(r, 'tenant_id');

@@ -39,8 +39,19 @@ const PACKETS: [string, string, string | undefined][] = [
   ['port=3 vlan=101 10.1.1.5 -> 10.2.1.5 tcp/443', 'drop: no flow allows it (the destination is no service of the tenant): what no flow allows is dropped', undefined],
   ['port=6 vlan=101 10.1.1.5 -> 10.1.4.5 tcp/443', 'drop: no tenant on port 6 vlan 101', undefined],
   ['port=3 10.1.1.5 -> 10.1.4.5 tcp/443', 'drop: no tenant on port 3 vlan untagged (0)', undefined],
-  ['port=3 192.0.2.1 -> 10.1.4.5 vxlan vni=10101', 'drop: no flow allows it (the source is no service of the tenant): what no flow allows is dropped', undefined],
-  ['port=3 192.0.2.1 -> 10.1.4.5 vxlan vni=999', 'drop: no tenant has VNI 999', undefined],
+  // VXLAN underlay: the tenant is the underlay port's VNI, the inner packet is classified.
+  ['port=30 192.0.2.1 -> 192.0.2.2 vxlan vni=10101 inner 10.1.1.5 -> 10.1.4.5 tcp/443', 'forward to port 1 (dmac 02:00:00:01:00:01) by route', 'acme/storefront-to-catalog'],
+  ['port=30 192.0.2.1 -> 192.0.2.2 vxlan vni=10101 inner 10.1.1.5 -> 10.1.4.5 tcp/22', 'drop: no flow allows it: what no flow allows is dropped', undefined],
+  ['port=3 192.0.2.1 -> 192.0.2.2 vxlan vni=10101 inner 10.1.1.5 -> 10.1.4.5 tcp/443', 'drop: no tenant has VNI 10101 on port 3 (not an underlay port, or an unknown VNI)', undefined],
+  ['port=30 192.0.2.1 -> 192.0.2.2 vxlan vni=999 inner 10.1.1.5 -> 10.1.4.5 tcp/443', 'drop: no tenant has VNI 999 on port 30 (not an underlay port, or an unknown VNI)', undefined],
+  // ESP and NAT-T ESP: protocol 50, steered to the ipsec instances; IKE on udp/500 routed.
+  ['port=3 vlan=101 10.1.240.7 -> 10.1.241.1 esp spi=4096', 'NF-IPSEC', 'acme/branch-esp'],
+  ['port=3 vlan=101 10.1.240.7 -> 10.1.241.1 udp/4500 spi=4096', 'NF-IPSEC', 'acme/branch-esp'],
+  ['port=3 vlan=101 10.1.240.7 -> 10.1.241.1 udp/500', 'forward to port 1 (dmac 02:00:00:01:00:01) by route', 'acme/branch-ike'],
+  // A port range lives in flow_classify_range (ternary cover): both ends in, one below out.
+  ['port=3 vlan=101 10.1.240.7 -> 10.1.5.9 tcp/1024', 'forward to port 1 (dmac 02:00:00:01:00:01) by route', 'acme/branch-to-search-ephemeral'],
+  ['port=3 vlan=101 10.1.240.7 -> 10.1.5.9 tcp/65535', 'forward to port 1 (dmac 02:00:00:01:00:01) by route', 'acme/branch-to-search-ephemeral'],
+  ['port=3 vlan=101 10.1.240.7 -> 10.1.5.9 tcp/1023', 'drop: no flow allows it: what no flow allows is dropped', undefined],
 ];
 
 function compiledModel() {
@@ -50,16 +61,16 @@ function compiledModel() {
   return new TableModel(decodeRows(state.entries, v1model()));
 }
 
-const flowHit = (t: ReturnType<typeof trace>) => t.steps.find((s) => s.table === 'ingress.flow_classify')?.hit?.origin?.name;
+const flowHit = (t: ReturnType<typeof trace>) => t.steps.find((s) => s.table.startsWith('ingress.flow_classify') && s.hit)?.hit?.origin?.name;
 
 test('a table of packets: each verdict, and the flow that let it through', () => {
   const model = compiledModel();
   for (const [text, verdict, flow] of PACKETS) {
     const t = trace(model, parsePacket(text));
     const v = verdictText(t.verdict);
-    if (verdict === 'NF') {
+    if (verdict === 'NF' || verdict === 'NF-IPSEC') {
       assert.equal(t.verdict.kind, 'nf', text);
-      assert.deepEqual((t.verdict as any).instances.map((i: any) => i.port).sort(), [20, 21], text);
+      assert.deepEqual((t.verdict as any).instances.map((i: any) => i.port).sort(), verdict === 'NF' ? [20, 21] : [24, 25], text);
     } else assert.equal(v, verdict, text);
     assert.equal(flowHit(t), flow, text);
   }
@@ -67,10 +78,11 @@ test('a table of packets: each verdict, and the flow that let it through', () =>
 
 test('each step names its table and the matched entry its spec line; a miss says what the default does', () => {
   const t = trace(compiledModel(), parsePacket('port=3 vlan=101 10.1.1.5 -> 10.1.4.5 tcp/22'));
-  assert.deepEqual(t.steps.map((s) => s.table), ['ingress.tenant_classify', 'ingress.src_service_v4', 'ingress.dst_service_v4', 'ingress.flow_classify']);
-  assert.deepEqual(t.steps[0]!.hit!.origin, { kind: 'tenant', name: 'acme', file: 'targets/leaf1.yaml', line: 14 });
+  assert.deepEqual(t.steps.map((s) => s.table), ['ingress.tenant_classify', 'ingress.src_service_v4', 'ingress.dst_service_v4', 'ingress.tenant_route_v4', 'ingress.flow_classify', 'ingress.flow_classify_range']);
+  assert.deepEqual(t.steps[0]!.hit!.origin, { kind: 'tenant', name: 'acme', file: 'targets/leaf1.yaml', line: 16 });
   assert.equal(t.steps[1]!.hit!.origin!.name, 'acme/storefront');
-  assert.equal(t.steps[3]!.result, 'miss → drop()');
+  assert.equal(t.steps[4]!.result, 'miss → no_match() (port ranges next)');
+  assert.equal(t.steps[5]!.result, 'miss → drop()');
 });
 
 test('packet syntax errors name what is wrong', () => {
@@ -78,6 +90,7 @@ test('packet syntax errors name what is wrong', () => {
   assert.throws(() => parsePacket('port=3 10.1.1.5 -> 2001:db8::1 tcp/443'), /different IP versions/);
   assert.throws(() => parsePacket('port=999 10.1.1.5 -> 10.1.4.5'), /port "999" must be an integer 0-511/);
   assert.throws(() => parsePacket('port=3 ttl=4 10.1.1.5 -> 10.1.4.5'), /unknown field "ttl"/);
+  assert.throws(() => parsePacket('port=3 10.1.1.5 -> 10.1.4.5 inner 10.1.1.5 -> 10.1.4.5'), /`inner` follows a VXLAN packet/);
 });
 
 describe('trace over live tables of the bundled target', () => {
