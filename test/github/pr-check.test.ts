@@ -105,7 +105,7 @@ test('a valid, signed PR: success status with counts, one plan comment; a push e
   assert.match(body, /adds \d+ entries \(flow_classify ×\d+, flow_policy ×1\) — new: tcp\/9000 from storefront to catalog\n/);
 
   // synchronize: a second commit on the PR
-  const web2 = web.replace('ports: [9000]', 'ports: [9000, 9001]');
+  const web2 = web.replace('ports: [9000]', 'ports: [9000, 9100]'); // two ports apart: two entries (adjacent ones would share one TCAM cover)
   const sha2 = await repo.pushPr(1, signed({ [WEB]: web2 }, 'acme', WEB), sha1);
   gh.pushPull(REPO, 1, sha2);
   await c.check(1);
