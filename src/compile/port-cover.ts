@@ -40,13 +40,14 @@ export function prefixCover(lo: number, hi: number, bits = 16): Ternary[] {
   return out;
 }
 
-/** A flow's ports split for the two tables: single ports (exact) and ranges (ternary). */
-export function splitPorts(ranges: readonly (readonly [number, number])[]): { singles: number[]; ranges: [number, number][] } {
-  const singles: number[] = [];
-  const rest: [number, number][] = [];
-  for (const r of mergeRanges(ranges)) {
-    if (r[0] === r[1]) singles.push(r[0]);
-    else rest.push(r);
-  }
-  return { singles, ranges: rest };
+/**
+ * A flow's ports split for the two tables: single ports as written stay
+ * exact (SRAM), even when adjacent; ranges are merged and go to TCAM; a single
+ * port inside a range is left to the range.
+ */
+export function splitPorts(items: readonly (readonly [number, number])[]): { singles: number[]; ranges: [number, number][] } {
+  const ranges = mergeRanges(items.filter(([lo, hi]) => lo < hi));
+  const inRange = (p: number) => ranges.some(([lo, hi]) => p >= lo && p <= hi);
+  const singles = [...new Set(items.filter(([lo, hi]) => lo === hi).map(([p]) => p))].filter((p) => !inRange(p)).sort((x, y) => x - y);
+  return { singles, ranges };
 }

@@ -46,6 +46,13 @@ const portMac = [
 ] as const;
 const forward = { name: 'ingress.forward', params: portMac } as const;
 const setFlow = { name: 'ingress.set_flow', params: [{ name: 'flow_id', bits: 32 }] } as const;
+/** flow_classify and flow_classify_range share every key but the port's match kind. */
+const flowKeyHead = [
+  tenantId,
+  { name: 'src_service', bits: 16, match: 'exact' },
+  { name: 'dst_service', bits: 16, match: 'exact' },
+  { name: 'ip_proto', bits: 8, match: 'exact' },
+] as const;
 
 export const TABLES = {
   tenantClassify: {
@@ -87,25 +94,13 @@ export const TABLES = {
   },
   flowClassify: {
     name: 'ingress.flow_classify',
-    keys: [
-      tenantId,
-      { name: 'src_service', bits: 16, match: 'exact' },
-      { name: 'dst_service', bits: 16, match: 'exact' },
-      { name: 'ip_proto', bits: 8, match: 'exact' },
-      { name: 'l4_dst_port', bits: 16, match: 'exact' },
-    ],
+    keys: [...flowKeyHead, { name: 'l4_dst_port', bits: 16, match: 'exact' }],
     actions: { setFlow },
   },
   /** Port ranges as a prefix cover (TCAM), looked up when flow_classify (single ports, SRAM) misses. */
   flowClassifyRange: {
     name: 'ingress.flow_classify_range',
-    keys: [
-      tenantId,
-      { name: 'src_service', bits: 16, match: 'exact' },
-      { name: 'dst_service', bits: 16, match: 'exact' },
-      { name: 'ip_proto', bits: 8, match: 'exact' },
-      { name: 'l4_dst_port', bits: 16, match: 'ternary' },
-    ],
+    keys: [...flowKeyHead, { name: 'l4_dst_port', bits: 16, match: 'ternary' }],
     actions: { setFlow },
   },
   flowPolicy: {

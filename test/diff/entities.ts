@@ -70,6 +70,7 @@ export function reencodePadded(index: P4InfoIndex, canonical: Buffer): Buffer {
     const te: Record<string, unknown> = { table_id: v.tableId, match, action, counter_data: { byte_count: 1500, packet_count: 1 } };
     if (v.priority) te.priority = v.priority;
     if (v.meterConfig) te.meter_config = v.meterConfig;
+    if (v.priority) te.priority = v.priority;
     return Buffer.from(Entity.encode(Entity.fromObject({ table_entry: te })).finish());
   }
   if (p.kind === 'action_profile_member') {
