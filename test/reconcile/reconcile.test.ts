@@ -61,7 +61,7 @@ describe('reconciler', () => {
     const sw = ev!.switches[0];
     assert.equal(sw.outcome, 'Converged', sw.error?.message);
     assert.equal(sw.plan.deletes.length, 0);
-    assert.equal(sw.plan.inserts.length, 2 + 1 + 1 + 1); // api-cache: ports 8000-8002 as 2 TCAM covers + policy; web-cache (icmp): classify + policy
+    assert.equal(sw.plan.inserts.length, 3 + 1 + 1 + 1); // api-cache: 3 classify + policy; web-cache (icmp): classify + policy
     const good = bench.targets[0].state.snapshot();
 
     // Another client deletes a flow_classify entry and inserts a stray one.
