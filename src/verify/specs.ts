@@ -1,27 +1,23 @@
-// verify over a whole spec set: compile every Target and check its entries.
-// Pure (the P4Info comes in through `indexFor`); spec errors throw SpecErrors
-// exactly as compile does, so callers report them like `plan` does.
-import type { SpecSet } from '../specs/spec-set.ts';
-import type { Target } from '../specs/schema.ts';
-import type { P4InfoIndex } from '../p4info/index.ts';
-import { compile } from '../compile/compile.ts';
+// verify over a whole desired set (desired/): the entries every switch would
+// hold, as `desiredState` compiled them, so `flowops verify`, the PR check and
+// the reconciler judge the same entries. Pure: the set carries its P4Infos;
+// it must be loaded with `keepSpecs` (tenant facts come from the documents).
+import type { DesiredSet } from '../desired/types.ts';
 import { factsFor } from './facts.ts';
 import { verifyEntries, type Finding, type VerifyOptions, type VerifyResult } from './verify.ts';
 
-export interface VerifySpecsOptions extends VerifyOptions {
-  now: Date;
-  indexFor: (t: Target) => P4InfoIndex;
+export interface VerifyDesiredOptions extends VerifyOptions {
   /** Only this target. */
   target?: string;
 }
 
-export function verifySpecs(specs: SpecSet, opts: VerifySpecsOptions): VerifyResult[] {
+/** One result per switch of `d` (none when `d` has problems: nothing compiled). */
+export function verifyDesired(d: DesiredSet, opts: VerifyDesiredOptions = {}): VerifyResult[] {
+  if (d.states.size && !d.specs) throw new Error('verifyDesired needs a desired set loaded with keepSpecs');
   const out: VerifyResult[] = [];
-  for (const t of specs.targets) {
-    if (opts.target !== undefined && t.metadata.name !== opts.target) continue;
-    const index = opts.indexFor(t);
-    const state = compile(specs, index, t.metadata.name, { now: opts.now });
-    out.push(verifyEntries(t.metadata.name, state.entries, index, factsFor(specs, t.metadata.name), opts));
+  for (const [target, state] of d.states) {
+    if (opts.target !== undefined && target !== opts.target) continue;
+    out.push(verifyEntries(target, state.entries, d.pipelines.get(target)!.index, factsFor(d.specs!, target), opts));
   }
   return out;
 }

@@ -143,27 +143,24 @@ function codec(name: string) {
   };
 }
 
+function method(name: string, req: string, res: string, stream: boolean) {
+  const rq = codec(`p4.bm.${req}`);
+  const rs = codec(`p4.bm.${res}`);
+  return {
+    path: `/p4.bm.DataplaneInterface/${name}`,
+    originalName: name,
+    requestStream: stream,
+    responseStream: stream,
+    requestSerialize: rq.serialize,
+    requestDeserialize: rq.deserialize,
+    responseSerialize: rs.serialize,
+    responseDeserialize: rs.deserialize,
+  };
+}
+
 const service = {
-  PacketStream: {
-    path: '/p4.bm.DataplaneInterface/PacketStream',
-    originalName: 'PacketStream',
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: codec('p4.bm.PacketStreamRequest').serialize,
-    requestDeserialize: codec('p4.bm.PacketStreamRequest').deserialize,
-    responseSerialize: codec('p4.bm.PacketStreamResponse').serialize,
-    responseDeserialize: codec('p4.bm.PacketStreamResponse').deserialize,
-  },
-  SetPortOperStatus: {
-    path: '/p4.bm.DataplaneInterface/SetPortOperStatus',
-    originalName: 'SetPortOperStatus',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: codec('p4.bm.SetPortOperStatusRequest').serialize,
-    requestDeserialize: codec('p4.bm.SetPortOperStatusRequest').deserialize,
-    responseSerialize: codec('p4.bm.SetPortOperStatusResponse').serialize,
-    responseDeserialize: codec('p4.bm.SetPortOperStatusResponse').deserialize,
-  },
+  PacketStream: method('PacketStream', 'PacketStreamRequest', 'PacketStreamResponse', true),
+  SetPortOperStatus: method('SetPortOperStatus', 'SetPortOperStatusRequest', 'SetPortOperStatusResponse', false),
 } satisfies grpc.ServiceDefinition;
 const DataplaneClient = grpc.makeGenericClientConstructor(service, 'DataplaneInterface');
 

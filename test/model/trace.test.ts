@@ -16,7 +16,8 @@ import { parsePacket } from '../../src/model/packet.ts';
 import { TableModel, trace, verdictText } from '../../src/model/trace.ts';
 import { applyPlan } from '../../src/apply/apply.ts';
 import { plan } from '../../src/diff/plan.ts';
-import { desiredFromFiles } from '../../src/reconcile/desired.ts';
+import { desiredState } from '../../src/desired/desired.ts';
+import { readDirTree } from '../../src/source/spec-tree.ts';
 import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
 import type { SwitchHandle } from '../../src/reconcile/switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
@@ -103,7 +104,7 @@ describe('trace over live tables of the bundled target', () => {
     fs.cpSync(EXAMPLE_REPO, repo, { recursive: true });
     const leaf1 = path.join(repo, 'targets/leaf1.yaml');
     fs.writeFileSync(leaf1, fs.readFileSync(leaf1, 'utf8').replace('127.0.0.1:9559', `127.0.0.1:${target.port}`));
-    const d = desiredFromFiles('0123456789abcdef0123456789abcdef01234567', { now: NOW, files: readSpecDir(repo) });
+    const d = desiredState({ ...readDirTree(repo), commit: '0123456789abcdef0123456789abcdef01234567' }, { now: NOW });
     assert.deepEqual(d.problems, []);
     const desired = d.states.get('leaf1')!;
     const pipe = d.pipelines.get('leaf1')!;

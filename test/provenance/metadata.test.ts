@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { applyPlan } from '../../src/apply/apply.ts';
 import { plan } from '../../src/diff/plan.ts';
 import { planSize } from '../../src/diff/types.ts';
-import { desiredFromFiles } from '../../src/reconcile/desired.ts';
+import { desiredState } from '../../src/desired/desired.ts';
 import { driftEntries } from '../../src/reconcile/live.ts';
 import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
 import type { SwitchHandle } from '../../src/reconcile/switch.ts';
@@ -16,7 +16,7 @@ import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { entityKey, parseEntity } from '../../src/p4info/entity.ts';
 import { attribution, decodeProvenance, describeProvenance, encodeProvenance, metadataOf, RECORD_MAX, withMetadata } from '../../src/provenance/metadata.ts';
 import { P4INFO } from '../helpers/reconcile-env.ts';
-import { specRepo, type FlowDef } from '../helpers/spec-repo.ts';
+import { specRepo, treeOf, type FlowDef } from '../helpers/spec-repo.ts';
 
 const C1 = '3f2a9c1d04be77aa00112233445566778899aabb';
 const C2 = 'deadbeefcafe0000111122223333444455556666';
@@ -41,7 +41,7 @@ describe('provenance through the bundled target', () => {
   const flows: FlowDef[] = Array.from({ length: 6 }, (_, i) => ({ name: `f${i}`, from: 'web', to: 'api', ports: [1000 + i] }));
   const stateFor = (fl: FlowDef[]) => {
     const files = new Map(Object.entries(specRepo({ targets: [{ name: 'leaf1', address: address() }], flows: fl })).map(([k, v]) => [k, Buffer.from(v)]));
-    const d = desiredFromFiles('test', { now: new Date(), files });
+    const d = desiredState(treeOf(files, 'test'), { now: new Date() });
     assert.deepEqual(d.problems, []);
     return { desired: d.states.get('leaf1')!, index: d.pipelines.get('leaf1')!.index, pipe: d.pipelines.get('leaf1')! };
   };

@@ -9,7 +9,9 @@ import { loadSpecs } from '../../src/specs/load.ts';
 import { readSpecDir } from '../../src/source/dir.ts';
 import { factsFor } from '../../src/verify/facts.ts';
 import { verifyEntries } from '../../src/verify/verify.ts';
-import { verifySpecs, newFindings } from '../../src/verify/specs.ts';
+import { verifyDesired, newFindings } from '../../src/verify/specs.ts';
+import { desiredState } from '../../src/desired/desired.ts';
+import { readDirTree } from '../../src/source/spec-tree.ts';
 import { EXAMPLE_REPO, NOW, loadValid, shopRepo, v1model } from '../compile/fixture.ts';
 
 const OTHER = `apiVersion: flowops.dev/v1
@@ -40,9 +42,9 @@ const flowOrigin = (entries: DesiredEntry[], name: string) => entries.find((e) =
 test('the compiled fixture and the example repository verify clean', () => {
   const { state, index, facts } = setup();
   assert.deepEqual(verifyEntries('leaf1', state.entries, index, facts).findings, []);
-  const { specs, errors } = loadSpecs(readSpecDir(EXAMPLE_REPO), { now: NOW, expired: 'drop' });
-  assert.deepEqual(errors, []);
-  const results = verifySpecs(specs, { now: NOW, indexFor: () => v1model() });
+  const example = desiredState(readDirTree(EXAMPLE_REPO), { now: NOW, keepSpecs: true });
+  assert.deepEqual(example.problems, []);
+  const results = verifyDesired(example);
   assert.equal(results.length, 2);
   for (const r of results) assert.deepEqual(r.findings, [], r.target);
   assert.ok(results[0]!.usage.some((u) => u.table === 'ingress.flow_classify' && u.entries > 0 && u.headroom === u.size - u.entries));

@@ -6,9 +6,9 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { write, type Command, type CommandContext } from '../command.ts';
-import { FlowopsError, SpecErrors } from '../../shared/errors.ts';
-import { loadSpecs } from '../../specs/load.ts';
-import { compile } from '../../compile/compile.ts';
+import { FlowopsError } from '../../shared/errors.ts';
+import { readDirTree } from '../../source/spec-tree.ts';
+import { desiredState } from '../../desired/desired.ts';
 import { entityKey } from '../../p4info/entity.ts';
 import { P4RuntimeClient } from '../../p4rt/client.ts';
 import { credentialsForTarget } from '../../p4rt/credentials.ts';
@@ -17,7 +17,7 @@ import { decodeRows, type EntryInput } from '../../model/entries.ts';
 import { parsePacket } from '../../model/packet.ts';
 import { renderTrace, trace, TableModel } from '../../model/trace.ts';
 import { describeProvenance } from '../../provenance/metadata.ts';
-import { p4infoResolver, readBaseline, readDir } from './plan.ts';
+import { problemLines, readVersion } from '../spec-versions.ts';
 
 const HELP = `Usage: flowops trace --target NAME [--repo DIR] [--commit REF] [--json] PACKET
 
@@ -65,42 +65,35 @@ export const command: Command = {
     const now = values.now ? new Date(values.now) : new Date();
     const dir = path.resolve(ctx.cwd, values.repo ?? '.');
     const packets = positionals.some((p) => /\s/.test(p)) ? positionals : [positionals.join(' ')];
-    try {
-      const parsed = packets.map(parsePacket);
-      const files = values.commit ? (await readBaseline(dir, values.commit, ctx.cwd)).files : await readDir(dir);
-      const { specs, errors } = loadSpecs(files, { now, expired: 'drop' });
-      if (errors.length) {
-        for (const e of errors) write(ctx.stderr, e.toString());
-        return 1;
-      }
-      const target = specs.targets.find((t) => t.metadata.name === values.target);
-      if (!target) throw new FlowopsError('TARGET_NOT_FOUND', `no Target named '${values.target}' (known: ${specs.targets.map((t) => t.metadata.name).join(', ')})`);
-      const index = p4infoResolver(values.p4info, ctx.cwd)(target);
-      const compiled = compile(specs, index, target.metadata.name, { now });
-      let entries: EntryInput[] = compiled.entries;
-      if (!values.commit) {
-        // Live: read back, and attribute each entry by the spec that compiles to the same key (its metadata says the rest).
-        const client = new P4RuntimeClient({ address: target.spec.address, deviceId: target.spec.deviceId, electionId: 1n, role: target.spec.role, credentials: credentialsForTarget(target.spec, dir) });
-        try {
-          const filters = [...compiled.managedProfileIds.flatMap((id) => [wildcardMembers(id), wildcardGroups(id)]), ...compiled.managedTableIds.map(wildcardTable)];
-          const live = await client.read(filters);
-          const byKey = new Map(compiled.entries.map((e) => [e.key, e.origin]));
-          entries = live.map((bytes) => ({ bytes, origin: byKey.get(entityKey(bytes)) }));
-        } finally {
-          await client.close();
-        }
-      }
-      const model = new TableModel(decodeRows(entries, index));
-      const traces = parsed.map((p) => trace(model, p));
-      if (values.json) ctx.stdout.write(JSON.stringify(traces, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
-      else for (const t of traces) ctx.stdout.write(renderTrace(t, (o, md) => `${o ? `${o.file}:${o.line} ${o.kind} ${o.name}` : 'not in Git'}${md ? ` [${describeProvenance(md)}]` : values.commit ? '' : ' [no metadata]'}`));
-      return 0;
-    } catch (err) {
-      if (err instanceof SpecErrors) {
-        for (const e of err.errors) write(ctx.stderr, e.toString());
-        return 1;
-      }
-      throw err;
+    const parsed = packets.map(parsePacket);
+    // The commit (or directory) goes through desired/ like plan and the reconciler: the entries traced are the ones they write.
+    const tree = values.commit ? await readVersion(dir, values.commit, ctx.cwd) : readDirTree(dir, values.repo ?? '.');
+    const d = desiredState(tree, { now, p4info: values.p4info ? path.resolve(ctx.cwd, values.p4info) : undefined });
+    if (d.problems.length) {
+      for (const line of problemLines(d, values.commit ? `(in ${d.label}) ` : '')) write(ctx.stderr, line);
+      return 1;
     }
+    const target = d.targets.find((t) => t.metadata.name === values.target);
+    if (!target) throw new FlowopsError('TARGET_NOT_FOUND', `no Target named '${values.target}' (known: ${d.targets.map((t) => t.metadata.name).join(', ')})`);
+    const compiled = d.states.get(target.metadata.name)!;
+    const index = d.pipelines.get(target.metadata.name)!.index;
+    let entries: EntryInput[] = compiled.entries;
+    if (!values.commit) {
+      // Live: read back, and attribute each entry by the spec that compiles to the same key (its metadata says the rest).
+      const client = new P4RuntimeClient({ address: target.spec.address, deviceId: target.spec.deviceId, electionId: 1n, role: target.spec.role, credentials: credentialsForTarget(target.spec, dir) });
+      try {
+        const filters = [...compiled.managedProfileIds.flatMap((id) => [wildcardMembers(id), wildcardGroups(id)]), ...compiled.managedTableIds.map(wildcardTable)];
+        const live = await client.read(filters);
+        const byKey = new Map(compiled.entries.map((e) => [e.key, e.origin]));
+        entries = live.map((bytes) => ({ bytes, origin: byKey.get(entityKey(bytes)) }));
+      } finally {
+        await client.close();
+      }
+    }
+    const model = new TableModel(decodeRows(entries, index));
+    const traces = parsed.map((p) => trace(model, p));
+    if (values.json) ctx.stdout.write(JSON.stringify(traces, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+    else for (const t of traces) ctx.stdout.write(renderTrace(t, (o, md) => `${o ? `${o.file}:${o.line} ${o.kind} ${o.name}` : 'not in Git'}${md ? ` [${describeProvenance(md)}]` : values.commit ? '' : ' [no metadata]'}`));
+    return 0;
   },
 };

@@ -4,10 +4,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { write, type Command, type CommandContext } from '../command.ts';
-import { SpecErrors } from '../../shared/errors.ts';
-import { loadSpecs } from '../../specs/load.ts';
-import { failing, newFindings, renderVerifyText, verifySpecs } from '../../verify/specs.ts';
-import { p4infoResolver, readBaseline, readDir } from './plan.ts';
+import { readDirTree } from '../../source/spec-tree.ts';
+import { DesiredCache, desiredState } from '../../desired/desired.ts';
+import { failing, newFindings, renderVerifyText, verifyDesired } from '../../verify/specs.ts';
+import { problemLines, readVersion } from '../spec-versions.ts';
 
 const HELP = `Usage: flowops verify [DIR] [--against (DIR | GIT-REF)] [--target NAME] [--json] [--p4info FILE]
 
@@ -16,6 +16,8 @@ entries every switch would hold: no entry crosses tenants, none is shadowed
 or claimed twice, every table fits the pipeline's size (with headroom), and
 every flow is reachable end to end. Each finding names the spec line its
 entry came from. With --against, only findings the baseline does not have.
+Both versions are read like plan reads them: an unsigned flow file, a missing
+pipeline file or a compile error is an error (exit 1), not a finding.
 
 Exit status: 0 clean (warnings allowed), 2 findings, 1 error.`;
 
@@ -42,31 +44,22 @@ export const command: Command = {
     }
     const now = values.now ? new Date(values.now) : new Date();
     const dir = path.resolve(ctx.cwd, positionals[0] ?? '.');
-    const opts = { now, target: values.target, indexFor: p4infoResolver(values.p4info, ctx.cwd) };
-    try {
-      const { specs, errors } = loadSpecs(await readDir(dir), { now, expired: 'drop' });
-      if (errors.length) {
-        for (const e of errors) write(ctx.stderr, e.toString());
-        return 1;
-      }
-      let results = verifySpecs(specs, opts);
-      if (values.against) {
-        const base = await readBaseline(dir, values.against, ctx.cwd);
-        const old = loadSpecs(base.files, { now, expired: 'drop' });
-        if (old.errors.length) {
-          for (const e of old.errors) write(ctx.stderr, `(in --against ${base.label}) ${e.toString()}`);
-          return 1;
-        }
-        results = newFindings(verifySpecs(old.specs, opts), results);
-      }
-      ctx.stdout.write(values.json ? JSON.stringify({ switches: results }, null, 2) + '\n' : renderVerifyText(results));
-      return failing(results) ? 2 : 0;
-    } catch (err) {
-      if (err instanceof SpecErrors) {
-        for (const e of err.errors) write(ctx.stderr, e.toString());
-        return 1;
-      }
-      throw err;
+    // The same reading as plan and the reconciler (desired/): what verify proves is what they would write.
+    const opts = { now, cache: new DesiredCache(), keepSpecs: true, p4info: values.p4info ? path.resolve(ctx.cwd, values.p4info) : undefined };
+    const head = desiredState(readDirTree(dir, positionals[0] ?? '.'), opts);
+    const problems = problemLines(head);
+    let results = verifyDesired(head, { target: values.target });
+    if (values.against && !problems.length) {
+      const base = desiredState(await readVersion(dir, values.against, ctx.cwd), opts);
+      problems.push(...problemLines(base, `(in --against ${base.label}) `));
+      results = newFindings(verifyDesired(base, { target: values.target }), results);
     }
+    if (problems.length) {
+      for (const line of problems) write(ctx.stderr, line);
+      write(ctx.stderr, `flowops verify: ${problems.length} error${problems.length === 1 ? '' : 's'} in specs`);
+      return 1;
+    }
+    ctx.stdout.write(values.json ? JSON.stringify({ switches: results }, null, 2) + '\n' : renderVerifyText(results));
+    return failing(results) ? 2 : 0;
   },
 };
