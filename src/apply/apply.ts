@@ -9,7 +9,7 @@
 import { silentLogger, type Logger } from '../shared/log.ts';
 import type { Plan } from '../diff/types.ts';
 import { updateFailures, type SwitchSession, type UpdateOutcome } from './session.ts';
-import { batches, inverse, planSteps, type BatchLimits, type Step } from './steps.ts';
+import { batches, inverse, planSteps, type BatchLimits, type Step, type StampOptions } from './steps.ts';
 import { readBackMatches, type ReadBackOptions } from './read-back.ts';
 import type { Change } from '../diff/types.ts';
 
@@ -34,6 +34,8 @@ export interface ApplyOptions {
   inFlight?: number;
   onProgress?: (done: number, total: number) => void;
   logger?: Logger;
+  /** Write a provenance record (TableEntry.metadata) with this commit on every table entry inserted or modified. */
+  provenance?: StampOptions;
 }
 
 /** Enough to keep the switch busy while the next request is encoded and the last answer decoded. */
@@ -65,7 +67,7 @@ export interface ApplyResult {
 
 export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   const log = opts.logger ?? silentLogger;
-  const steps = planSteps(plan);
+  const steps = planSteps(plan, opts.provenance);
   const applied: (Step & { uncertain?: boolean })[] = [];
   const result: ApplyResult = {
     ok: true, written: { inserted: 0, modified: 0, deleted: 0 }, attempted: 0, requests: 0,

@@ -16,7 +16,7 @@
 import type { DesiredState } from '../compile/types.ts';
 import type { DesiredEntries } from '../compile/entries.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
-import { canonicalizeEntity, entityKey } from '../p4info/entity.ts';
+import { canonicalizeEntity, entityKey, metadataBytes, withoutMetadata } from '../p4info/entity.ts';
 import type { Change, Plan } from './types.ts';
 import { FlowopsError } from '../shared/errors.ts';
 import { peekOwner } from './peek.ts';
@@ -47,7 +47,12 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   let unchanged = 0;
   const misses: Buffer[] = [];
   for (const buf of live) {
-    const i = byBytes.find(buf, free);
+    let i = byBytes.find(buf, free);
+    // Provenance metadata (TableEntry.metadata) never takes part in the diff: drop it cheaply and look again.
+    if (i < 0) {
+      const bare = withoutMetadata(buf);
+      if (bare !== buf) i = byBytes.find(bare, free);
+    }
     if (i >= 0) {
       matched[i] = 1;
       unchanged++;
@@ -57,7 +62,7 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   }
 
   // Slow path: canonical form and identity of live entities that missed.
-  const pending: { canon: Buffer; key: string; owner: string }[] = [];
+  const pending: { canon: Buffer; key: string; owner: string; metadata?: Buffer }[] = [];
   for (const buf of misses) {
     const owner = peekOwner(buf);
     if (!owner) continue;
@@ -80,7 +85,7 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
       continue;
     }
     const name = owner.kind === 'table_entry' ? index.table(owner.id).name : index.actionProfile(owner.id).name;
-    pending.push({ canon, key: entityKey(canon), owner: name });
+    pending.push({ canon, key: entityKey(canon), owner: name, metadata: owner.kind === 'table_entry' ? metadataBytes(buf) : undefined });
   }
 
   // Identity → position, for the desired entries still unmatched only, and
@@ -100,7 +105,9 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
       byKey.delete(p.key);
       matched[i] = 1;
       const d = entries.entryOf(i);
-      modifies.push({ kind: 'modify', entity: d.kind, table: d.table, key: d.key, bytes: d.bytes, previous: p.canon, origin: d.origin });
+      const c: Change = { kind: 'modify', entity: d.kind, table: d.table, key: d.key, bytes: d.bytes, previous: p.canon, origin: d.origin };
+      if (p.metadata) c.liveMetadata = p.metadata;
+      modifies.push(c);
     } else {
       // A second live entity with the identity of an entry already matched
       // cannot exist on a conforming switch; deleting it by key would delete
@@ -108,6 +115,7 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
       allKeys ??= keySet(entries);
       const dup = allKeys.has(p.key);
       const change: Change = { kind: 'delete', entity: kind, table: p.owner, key: p.key, bytes: p.canon };
+      if (p.metadata) change.liveMetadata = p.metadata;
       if (prune && !dup) deletes.push(change);
       else extraneous.push(change);
     }

@@ -129,10 +129,19 @@ export const ScopedMetadata = z.strictObject({ name: Name, tenant: Name, labels:
 
 // ---------------------------------------------------------------- Service
 
+/** A service taking a role in one of its tenant's contracts. */
+export const ContractBinding = z.strictObject({
+  contract: Name,
+  role: Name,
+});
+export type ContractBinding = z.infer<typeof ContractBinding>;
+
 export const ServiceSpec = z.strictObject({
   addresses: z.array(AddressOrCidr).min(1),
   /** Labels a Flow can select with `from: { role }`. */
   roles: z.array(Name).optional(),
+  /** Contracts this service joins, each in one role; the compiler generates the flows (see Contract). */
+  contracts: z.array(ContractBinding).optional(),
 });
 export type ServiceSpec = z.infer<typeof ServiceSpec>;
 
@@ -188,6 +197,49 @@ export type FlowSpec = z.infer<typeof FlowSpec>;
 
 export const Flow = specDocument('Flow', ScopedMetadata, FlowSpec);
 export type Flow = z.infer<typeof Flow>;
+
+// ---------------------------------------------------------------- Contract
+
+/**
+ * One role of a contract. A role with `protocol` is one services accept
+ * traffic on (a server, a responder); a role without it only originates.
+ */
+export const ContractRole = z.strictObject({
+  name: Name,
+  protocol: FlowSpec.shape.protocol.optional(),
+  ports: FlowSpec.shape.ports,
+});
+export type ContractRole = z.infer<typeof ContractRole>;
+
+export const ContractSpec = z
+  .strictObject({
+    /** Roles in order. Directed: flows open only from an earlier role to a later one. */
+    roles: z.array(ContractRole).min(2).max(8),
+    /** true (default): earlier role → later role only; false: every role → every other role that accepts. */
+    directed: z.boolean().default(true),
+    /** point-to-point: each role has at most one service; point-to-multipoint: `root` has at most one, the others any. */
+    topology: z.enum(['point-to-point', 'point-to-multipoint']).default('point-to-point'),
+    /** The single-service role of a point-to-multipoint contract. */
+    root: Name.optional(),
+    rateLimit: RateLimit.optional(),
+    qos: QosClass.optional(),
+    steer: FunctionKind.optional(),
+  })
+  .superRefine((v, ctx) => {
+    const names = v.roles.map((r) => r.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['roles', i, 'name'], message: `duplicate role "${n}"` });
+    });
+    if (v.topology === 'point-to-multipoint' && (v.root === undefined || !names.includes(v.root))) {
+      ctx.addIssue({ code: 'custom', path: ['root'], message: `a point-to-multipoint contract names its single-service role in root (one of ${names.join(', ')})` });
+    }
+    if (v.topology === 'point-to-point' && v.root !== undefined) ctx.addIssue({ code: 'custom', path: ['root'], message: 'root is only for point-to-multipoint' });
+    if (!v.roles.some((r) => r.protocol !== undefined)) ctx.addIssue({ code: 'custom', path: ['roles'], message: 'no role accepts traffic: give at least one role a protocol' });
+  });
+export type ContractSpec = z.infer<typeof ContractSpec>;
+
+export const Contract = specDocument('Contract', ScopedMetadata, ContractSpec);
+export type Contract = z.infer<typeof Contract>;
 
 // ---------------------------------------------------------------- Target
 
@@ -276,11 +328,11 @@ export type Target = z.infer<typeof Target>;
 
 // ---------------------------------------------------------------- any document
 
-export const KINDS = ['Tenant', 'Service', 'Flow', 'Target'] as const;
+export const KINDS = ['Tenant', 'Service', 'Flow', 'Contract', 'Target'] as const;
 export type Kind = (typeof KINDS)[number];
 
-export const schemaOfKind = { Tenant, Service, Flow, Target } as const;
+export const schemaOfKind = { Tenant, Service, Flow, Contract, Target } as const;
 
 /** Any spec document (for the JSON Schema an editor applies to a file of mixed kinds). */
-export const Document = z.discriminatedUnion('kind', [Tenant, Service, Flow, Target]);
+export const Document = z.discriminatedUnion('kind', [Tenant, Service, Flow, Contract, Target]);
 export type Document = z.infer<typeof Document>;

@@ -10,7 +10,8 @@ import { bmv2Bench, EXAMPLE_REPO, type Bmv2Bench } from '../helpers/bmv2-bench.t
 import { until } from '../helpers/reconcile-env.ts';
 import { buildFrame, layer, parseFrame, type Layer } from '../helpers/packets.ts';
 import { peerSkip } from '../helpers/peers.ts';
-import { buildTableEntry, encodeTableEntry } from '../../src/p4info/entity.ts';
+import { buildTableEntry, encodeTableEntry, withoutMetadata } from '../../src/p4info/entity.ts';
+import { attribution } from '../../src/provenance/metadata.ts';
 import { wildcardGroups, wildcardMembers } from '../../src/p4rt/filters.ts';
 import type { Dataplane } from '../helpers/bmv2.ts';
 import { protoType } from '../../src/proto/load.ts';
@@ -138,7 +139,8 @@ test('BMv2: an entry deleted by another P4Runtime controller is healed exactly (
   assert.deepEqual(heal.plan.inserts.map((c) => c.table), ['ingress.tenant_classify']);
   assert.equal(await count(), full);
   const healed = (await b.readTables()).get('ingress.tenant_classify')!;
-  assert.ok(healed.some((e) => e.equals(encodeTableEntry(victim))), 'the deleted entry is back as it was');
+  // The same entry; it now carries flowops' provenance record (TableEntry.metadata), which is not part of its identity.
+  assert.ok(healed.some((e) => withoutMetadata(e).equals(encodeTableEntry(victim)) && attribution(e) === 'flowops'), 'the deleted entry is back as it was');
   assertVerdict(allowed, await dp.sendAndCollect(allowed.port, allowed.frame), () => b.sw.log());
   assert.equal((await b.reconciler.driftScan()).length, 0);
 });

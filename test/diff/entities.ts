@@ -68,6 +68,7 @@ export function reencodePadded(index: P4InfoIndex, canonical: Buffer): Buffer {
           ? { action_profile_group_id: a.groupId }
           : { action_profile_member_id: a.memberId };
     const te: Record<string, unknown> = { table_id: v.tableId, match, action, counter_data: { byte_count: 1500, packet_count: 1 } };
+    if (v.priority) te.priority = v.priority;
     if (v.meterConfig) te.meter_config = v.meterConfig;
     if (v.priority) te.priority = v.priority;
     return Buffer.from(Entity.encode(Entity.fromObject({ table_entry: te })).finish());

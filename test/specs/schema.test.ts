@@ -150,7 +150,7 @@ test('YAML syntax errors, unknown kinds and non-mapping documents are reported w
   const errs = errorLines(files);
   assert.equal(errs.length, 4, errs.join('\n'));
   assert.match(errs[0]!, new RegExp(`^flows/weird.yaml:${at(weird, '- just')} a spec document must be a mapping`));
-  assert.equal(errs[1], `flows/weird.yaml:${at(weird, 'Flw')} kind: unknown kind "Flw"; expected one of Tenant, Service, Flow, Target`);
+  assert.equal(errs[1], `flows/weird.yaml:${at(weird, 'Flw')} kind: unknown kind "Flw"; expected one of Tenant, Service, Flow, Contract, Target`);
   assert.match(errs[2]!, /^services\/broken.yaml:\d+:\d+ .+/);
   assert.match(errs[3]!, new RegExp(`^tenants/dup.yaml:${at(dupKey, 'kind', 1)} Map keys must be unique`));
 });

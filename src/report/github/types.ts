@@ -36,7 +36,11 @@ export interface PrPlanReport {
   root?: string;
   /** What changed per spec object in words, keyed `kind:name` like an entry's Origin. */
   notes?: Record<string, string>;
+  /** Contract bindings the PR adds or removes, one sentence each (specs/contracts.ts contractChanges). */
+  contracts?: string[];
   problems: SpecProblem[];
+  /** `flowops verify` errors the PR introduces over the compiled entries, at their spec lines; they fail the check. */
+  verify?: SpecProblem[];
   switches: SwitchPlan[];
   conflicts: Conflict[];
   /** The check could not run (fetch failed, no base): the status is `error`. */
