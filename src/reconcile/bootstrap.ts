@@ -34,7 +34,7 @@ export function demoConfig(demo: Demo, env: NodeJS.ProcessEnv, listen: string): 
   return configFromObject(
     {
       repo: { path: demo.repoDir, branch: 'main' },
-      schedules: { sync: '*/10 * * * * *', drift: '*/15 * * * * *', expiry: '*/10 * * * * *' },
+      schedules: { sync: '*/10 * * * * *', drift: '*/15 * * * * *', expiry: '*/10 * * * * *', counters: '*/5 * * * * *' },
       mode: 'auto',
       drift: { policy: 'heal' },
       http: { listen },

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { FlowopsError, SpecError, SpecErrors } from '../shared/errors.ts';
 import { loadSpecs, type SpecCache } from '../specs/load.ts';
 import { checkSignatures } from '../specs/signature.ts';
-import type { Target } from '../specs/schema.ts';
+import type { FlowSpec, Target } from '../specs/schema.ts';
 import { compile, type CompileCache } from '../compile/compile.ts';
 import type { DesiredState } from '../compile/types.ts';
 import { P4InfoIndex } from '../p4info/index.ts';
@@ -43,6 +43,19 @@ export interface DesiredSet {
   /** Earliest `expires` of a flow still in force (ms since epoch), if any. */
   nextExpiry?: number;
   compiledAt: Date;
+  /** The flows and services in force, plain (for people: the web view, traffic words). */
+  flows: FlowSummary[];
+  services: { tenant: string; name: string }[];
+}
+
+/** A flow as people see it: `tenant/name`, its spec and where it is written. */
+export interface FlowSummary {
+  tenant: string;
+  /** `tenant/name` (the compiled entries' origin name). */
+  name: string;
+  spec: FlowSpec;
+  file: string;
+  line: number;
 }
 
 export interface DesiredOptions {
@@ -140,7 +153,7 @@ function problem(e: SpecError | FlowopsError): SpecProblem {
 
 /** Loads, checks and compiles one commit. Never throws for user mistakes: they come back as problems. */
 export function desiredFromFiles(commit: string, opts: DesiredOptions): DesiredSet {
-  const out: DesiredSet = { commit, problems: [], states: new Map(), targets: [], pipelines: new Map(), compiledAt: opts.now };
+  const out: DesiredSet = { commit, problems: [], states: new Map(), targets: [], pipelines: new Map(), compiledAt: opts.now, flows: [], services: [] };
   const texts = opts.files;
   const loaded = loadSpecs(texts, { now: opts.now, expired: 'drop', cache: opts.specCache });
   // A flow file the tenant did not sign is not the tenant's policy: never applied.
@@ -152,6 +165,11 @@ export function desiredFromFiles(commit: string, opts: DesiredOptions): DesiredS
   // Keep nothing of the SpecSet: its documents hold YAML positions (ASTs) that
   // cost more memory than the compiled entries. Targets are copied out plain.
   out.targets = loaded.specs.targets.map((t) => ({ apiVersion: t.apiVersion, kind: t.kind, metadata: t.metadata, spec: t.spec }));
+  out.services = loaded.specs.services.map((v) => ({ tenant: v.metadata.tenant, name: v.metadata.name }));
+  out.flows = loaded.specs.flows.map((f) => {
+    const at = f.source.at('metadata.name');
+    return { tenant: f.metadata.tenant, name: `${f.metadata.tenant}/${f.metadata.name}`, spec: structuredClone(f.spec), file: at.file, line: at.line };
+  });
   for (const f of loaded.specs.flows) {
     if (!f.spec.expires) continue;
     const t = Date.parse(f.spec.expires);

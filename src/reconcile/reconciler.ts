@@ -12,7 +12,7 @@
 // finds nothing to write.
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { silentLogger, type Logger } from '../shared/log.ts';
+import { currentTraceId, newTraceId, silentLogger, withTrace, type Logger } from '../shared/log.ts';
 import { FlowopsError, formatPos } from '../shared/errors.ts';
 import { GitSource, redact } from '../source/git-source.ts';
 import type { DesiredState } from '../compile/types.ts';
@@ -33,6 +33,9 @@ import type { SwitchAddress, SwitchFactory, SwitchHandle } from './switch.ts';
 import { roleOwnershipOf } from './role-config.ts';
 import { formatCookie } from '../pipeline/cookie.ts';
 import { noProgress, type Progress } from './progress.ts';
+import { CounterSampler, readFlowCounters, statusTraffic, tenantOf } from './counters.ts';
+import { ReconcilerView } from './view-source.ts';
+import { viewRoutes } from '../view/handler.ts';
 
 export interface ReconcilerOptions {
   loaded: LoadedConfig;
@@ -81,8 +84,12 @@ export interface SyncOptions {
 }
 
 export class Reconciler {
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   readonly config;
+  /** Per-flow traffic samples (bounded), read from the direct counters. */
+  readonly counters = new CounterSampler();
+  /** The read-only snapshot the web view renders. */
+  readonly view: ReconcilerView;
   private readonly opts: ReconcilerOptions;
   private readonly log: Logger;
   private readonly source: GitSource;
@@ -123,6 +130,15 @@ export class Reconciler {
     this.status = readStatus(this.statusFile) ?? { updated: new Date(0).toISOString(), switches: {} };
     this.status.repo = redact(repo.url ?? repo.path ?? '');
     this.status.branch = repo.branch;
+    this.metrics = new Metrics({ perFlow: this.config.metrics.perFlow, maxTenants: this.config.metrics.maxTenants });
+    this.view = new ReconcilerView({
+      status: () => this.status,
+      desired: () => this.desired,
+      pipelineOf: (t) => this.switches.get(t)?.pipelineFor,
+      sampler: this.counters,
+      repo: { name: this.status.repo ?? '', url: repo.url, branch: repo.branch, dir: repo.dir },
+      now: this.now,
+    });
   }
 
   /** The HTTP address once started. */
@@ -143,6 +159,7 @@ export class Reconciler {
       // A person or a webhook asking for a sync wants the switches looked at, not only Git.
       triggerSync: (reason) => this.triggerSync(reason),
       githubWebhook: this.opts.githubWebhook,
+      routes: viewRoutes(this.view),
       logger: this.log,
     });
     this.log.info('http listening', { address: this.http.address });
@@ -153,6 +170,7 @@ export class Reconciler {
       { name: 'sync', cron: s.sync, run: () => this.sync('schedule') },
       { name: 'drift', cron: s.drift, run: () => this.driftScan() },
       { name: 'expiry', cron: s.expiry, run: () => this.expiryTick() },
+      { name: 'counters', cron: s.counters, run: () => this.sampleCounters() },
     ]);
   }
 
@@ -183,7 +201,9 @@ export class Reconciler {
 
   /** Serializes every loop's work (sync, drift, expiry, promotion). */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
+    // One trace id per run: every log line of this sync (or scan) carries it.
+    const traced = () => withTrace(newTraceId(), fn);
+    const run = this.lock.then(traced, traced);
     this.lock = run.catch(() => {});
     return run;
   }
@@ -281,6 +301,8 @@ export class Reconciler {
           await s.handle?.close().catch(() => {});
           this.switches.delete(name);
           delete this.status.switches[name];
+          this.counters.forget(name);
+          this.metrics.dropTraffic(name);
         }
       }
     }
@@ -434,6 +456,7 @@ export class Reconciler {
       s.status.lastSync = this.now().toISOString();
       s.status.lastOutcome = outcome;
       s.status.lastError = error?.message;
+      this.view.recordSync(d.commit, reason, res, currentTraceId());
       const sz = planSize(res.plan);
       log.info('sync finished', { reason, outcome, inserts: res.plan.inserts.length, modifies: res.plan.modifies.length, deletes: res.plan.deletes.length, unchanged: res.plan.unchanged, ms: res.durationMs, error: error?.message, leftAt: error?.leftAt });
       if (outcome === 'Converged') this.human(`${s.name}: converged to ${d.commit.slice(0, 7)} (+${res.written.inserted} ~${res.written.modified} -${res.written.deleted}, ${res.plan.unchanged} unchanged) in ${res.durationMs} ms: ${byTable(res.plan)}`);
@@ -509,7 +532,7 @@ export class Reconciler {
     const progress = this.opts.progress?.(s.name) ?? noProgress;
     let r: ApplyResult;
     try {
-      r = await applyPlan(h, p, {
+      r = await applyPlan(this.metrics.timedWrites(h, s.name), p, {
         limits: this.config.batch,
         signal: this.stop$.signal,
         logger: log,
@@ -590,6 +613,7 @@ export class Reconciler {
       const kinds = { missing: p.inserts.length, modified: p.modifies.length, extraneous: p.deletes.length };
       for (const [kind, v] of Object.entries(kinds)) this.metrics.driftEntries.set({ target: s.name, kind }, v);
       if (n === 0) {
+        this.view.recordDrift(s.name, [], false);
         if (s.drifted) await this.clearDrift(s, d.commit, 'switch-changed');
         continue;
       }
@@ -605,6 +629,7 @@ export class Reconciler {
         healed = r?.outcome === 'Converged';
         if (healed) for (const kind of Object.keys(kinds)) this.metrics.driftEntries.set({ target: s.name, kind }, 0);
       }
+      this.view.recordDrift(s.name, entries, healed);
       s.status.drift = { at: this.now().toISOString(), entries: n, healed, sample: entries.slice(0, 20).map((e) => `${e.kind} ${e.table} ${e.description}`) };
       s.drifted = true;
       const ev: DriftEvent = { target: s.name, commit: d.commit, entries, healed };
@@ -638,6 +663,33 @@ export class Reconciler {
       this.log.info('flow expired; converging', { commit: d.commit });
       this.human(`flow expiry at ${now.toISOString()}: removing expired flow(s)`);
       return this.converge(next, 'expiry', { changed: true });
+    });
+  }
+
+  // ------------------------------------------------------------------ counters
+
+  /** Reads the direct counters of every connected switch (backups too: reads are allowed) into the sampler. */
+  sampleCounters(): Promise<void> {
+    return this.exclusive(async () => {
+      const d = this.desired;
+      if (!d || this.stopped) return;
+      for (const s of this.switches.values()) {
+        const state = d.states.get(s.name);
+        const pipe = d.pipelines.get(s.name);
+        if (!s.handle || !state || !pipe) continue;
+        try {
+          const { flows, entries } = await readFlowCounters(s.handle, state, pipe.index);
+          const now = this.now();
+          this.counters.record(s.name, now.getTime(), flows, entries);
+          this.metrics.setTraffic(s.name, this.counters.latest(s.name, tenantOf));
+          s.status.traffic = statusTraffic(this.counters, s.name, now);
+        } catch (err) {
+          this.metrics.errors.inc({ stage: 'counters', target: s.name });
+          this.log.warn('cannot read counters', { target: s.name, err: (err as Error).message });
+          this.maybeDrop(s, err);
+        }
+      }
+      this.saveStatus();
     });
   }
 

@@ -36,7 +36,7 @@ test('backup takes over when the primary goes away, without a full re-write', as
   assert.equal(st.role, 'primary');
   assert.equal(st.lastOutcome, 'Unchanged');
   assert.ok(took < 5000, `failover took ${took} ms`);
-  assert.doesNotMatch(backup.metrics.render(), /flowops_updates_written_total\{/);
+  assert.doesNotMatch((await backup.metrics.render()), /flowops_updates_written_total\{/);
   assert.deepEqual(target.state.snapshot(), converged);
 
   // The new primary does write when Git changes.
