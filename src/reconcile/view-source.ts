@@ -8,6 +8,7 @@ import type { FlowDetail, FlowView, SwitchView, SyncRecord, TenantView, TrafficV
 import type { CounterSampler } from './counters.ts';
 import type { DesiredSet, FlowSummary } from './desired.ts';
 import type { StatusFile } from './state-file.ts';
+import { formatCookie } from '../pipeline/cookie.ts';
 
 /** What the provider reads from the reconciler (all of it live, none of it copied). */
 export interface ViewInputs {
@@ -33,6 +34,12 @@ export function githubWebUrl(url?: string): string | undefined {
 function what(f: FlowSummary): string {
   const ports = f.spec.ports?.length ? `/${f.spec.ports.join(',')}` : '';
   return `${f.spec.protocol}${ports}`;
+}
+
+/** `push 123` (mode, decimal cookie) → `push 0x…` as the rest of flowops prints cookies. */
+function pipelineWords(p?: string): string | undefined {
+  const m = /^(\S+) (\d+)$/.exec(p ?? '');
+  return m ? `${m[1]} ${formatCookie(BigInt(m[2]))}` : p;
 }
 
 export class ReconcilerView implements ViewSource {
@@ -84,7 +91,7 @@ export class ReconcilerView implements ViewSource {
       const at = this.i.sampler.sampledAt(s.target);
       return {
         name: s.target, address: s.address ?? '', role: s.role ?? 'disconnected', apiVersion: s.apiVersion, appliedCommit: s.appliedCommit,
-        pipeline: this.i.pipelineOf(s.target), lastSync: s.lastSync, lastOutcome: s.lastOutcome, lastError: s.lastError,
+        pipeline: pipelineWords(this.i.pipelineOf(s.target)), lastSync: s.lastSync, lastOutcome: s.lastOutcome, lastError: s.lastError,
         drift: dr ?? (s.drift ? { at: s.drift.at, healed: s.drift.healed, entries: s.drift.sample.map((x) => ({ kind: x.split(' ')[0] as DriftEntry['kind'], table: '', description: x.slice(x.indexOf(' ') + 1) })) } : undefined),
         countersAt: at === undefined ? undefined : new Date(at).toISOString(),
       };

@@ -38,7 +38,7 @@ export function serviceGraph(t: TenantView, n0 = 0): string {
     const label = edgeLabel(f);
     return `<g class="edge${f.expiring ? ' expiring' : ''}" data-flow="${esc(f.name)}">
 <path d="M${a.x.toFixed(1)},${a.y.toFixed(1)} Q${mx.toFixed(1)},${my.toFixed(1)} ${b.x.toFixed(1)},${b.y.toFixed(1)}" marker-end="url(#${arrow})"/>
-<a href="/flows/${esc(encodeURI(f.name))}"><text x="${mx.toFixed(1)}" y="${my.toFixed(1)}" text-anchor="middle" class="edge-label">${esc(f.name.split('/')[1])}${f.expiring ? ' ⏳' : ''}: ${esc(label)}</text></a>
+<a href="/flows/${esc(encodeURI(f.name))}"><text x="${mx.toFixed(1)}" y="${my.toFixed(1)}" text-anchor="middle" class="edge-label">${esc(f.name.split('/')[1])}${f.expiring ? ' (expiring)' : ''}: ${esc(label)}</text></a>
 <title>${esc(f.name)} ${esc(f.what)} — ${esc(label)}${f.expires ? ` — expires ${esc(f.expires)}` : ''}</title></g>`;
   });
   const nodes = names.map((name) => {

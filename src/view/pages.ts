@@ -39,7 +39,7 @@ export function overviewPage(v: ViewSnapshot): string {
     const rows = t.flows.map((f) => `<tr data-flow="${esc(f.name)}"><td><a href="/flows/${esc(encodeURI(f.name))}">${esc(f.name)}</a>${f.expiring ? ' <span class="warn">expiring</span>' : ''}</td>
 <td>${esc(f.from)} → ${esc(f.to)}</td><td class="mono">${esc(f.what)}</td><td class="traffic">${esc(edgeLabel(f))}</td><td>${esc(f.expires ?? '')}</td></tr>`);
     return `<section class="tenant" data-tenant="${esc(t.name)}"><h3>Tenant ${esc(t.name)}</h3>${serviceGraph(t, i)}
-<table class="flows"><thead><tr><th>flow</th><th>from → to</th><th>traffic</th><th>packets · bytes · rate</th><th>expires</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+<table class="flows"><thead><tr><th>flow</th><th>from → to</th><th>protocol/ports</th><th>packets · bytes · rate</th><th>expires</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
   });
   const graph = `<h2>Service graph</h2><p class="muted">Live counts from the switches' direct counters over at most the last ${Math.round(v.windowMs / 3600_000)} h; dashed arrows expire within a day.</p>${tenants.join('') || '<p class="muted">No tenants.</p>'}`;
   return page('overview', `${repo}${switches}<h2>Sync history</h2>${historyTable(v.history)}${graph}`);
