@@ -63,6 +63,7 @@ export function makeReconciler(
     ? githubFromConfig(loaded, o.env, {
         logger,
         live: (target, desired) => late!.readLive(target, desired),
+        traffic: (target, flow) => late?.counters.usage(target, flow),
         onPush: () => late?.triggerSync('github push'),
       })
     : undefined;

@@ -160,26 +160,6 @@ export class CounterSampler {
   }
 }
 
-/** "1.2 M" — counts for people. */
-export function humanCount(n: number): string {
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-  for (const [v, u] of units) if (n >= v) return `${(n / v).toFixed(n / v >= 100 ? 0 : 1).replace(/\.0$/, '')} ${u}`;
-  return String(Math.round(n));
-}
-
-/** "24 h", "35 min" — a span for people. */
-export function humanSpan(ms: number): string {
-  if (ms >= 3600_000) return `${Math.round(ms / 3600_000)} h`;
-  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Math.max(1, Math.round(ms / 1000))} s`;
-}
-
-/** "1.2 M packets in the last 24 h on leaf1" (or "since install" with a single sample). */
-export function usageWords(u: FlowUsage, target: string, windowMs: number): string {
-  const span = u.spanMs ? `in the last ${humanSpan(Math.min(u.spanMs, windowMs))}` : 'since it was installed';
-  return `${humanCount(u.packets)} packets (${humanCount(u.bytes)}B) ${span} on ${target}`;
-}
-
 /** Flows kept in the status file per switch (the busiest first). */
 export const STATUS_FLOWS = 1000;
 

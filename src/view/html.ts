@@ -18,11 +18,9 @@ export function short(commit?: string): string {
   return commit ? commit.slice(0, 7) : '–';
 }
 
-export function count(n: number): string {
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-  for (const [v, u] of units) if (n >= v) return `${(n / v).toFixed(n / v >= 100 ? 0 : 1).replace(/\.0$/, '')} ${u}`;
-  return String(Math.round(n));
-}
+import { humanCount as count } from '../report/traffic.ts';
+
+export { count };
 
 export function rate(perSecond: number, unit: string): string {
   return perSecond > 0 ? `${count(perSecond)}${unit}/s` : `0 ${unit}/s`;

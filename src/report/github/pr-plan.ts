@@ -16,6 +16,7 @@ import { touchedObjects } from './pr-changes.ts';
 import { changeNotes } from './flow-words.ts';
 import type { FetchedPr } from './pr-fetch.ts';
 import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
+import type { TrafficReader } from '../traffic.ts';
 
 /** Reads a switch's live entities (managed tables only) for the "against live" plan. */
 export type LiveReader = (target: string, desired: DesiredState) => Promise<Buffer[]>;
@@ -27,6 +28,20 @@ export interface PrPlanInput {
   fetched: FetchedPr;
   now: Date;
   live?: LiveReader;
+  /** Sampled traffic per flow and switch: said for every flow the PR deletes or changes. */
+  traffic?: TrafficReader;
+}
+
+/** Traffic of the flows a plan deletes or changes on one switch (those ever sampled there). */
+function trafficOf(target: string, p: Plan, read?: TrafficReader): SwitchPlan['traffic'] {
+  if (!read) return undefined;
+  const out: NonNullable<SwitchPlan['traffic']> = {};
+  for (const c of [...p.deletes, ...p.modifies]) {
+    if (c.origin?.kind !== 'flow' || c.origin.name in out) continue;
+    const f = read(target, c.origin.name);
+    if (f) out[c.origin.name] = f;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 function byPos(a: SpecProblem, b: SpecProblem): number {
@@ -72,6 +87,7 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
     // A delete has no origin in head (Git no longer asks for it); the base commit says which spec it came from.
     const baseOrigin = new Map(baseEntries.map((e) => [e.key, e.origin]));
     for (const c of s.plan.deletes) c.origin ??= baseOrigin.get(c.key);
+    s.traffic = trafficOf(target, s.plan, input.traffic);
     if (input.live) {
       try {
         s.live = plan(desired, await input.live(target, desired), { index });
@@ -82,7 +98,11 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
     report.switches.push(s);
   }
   // A Target the PR removes: everything flowops wrote there goes.
-  for (const [target, st] of base.states) if (!head.states.has(target)) report.switches.push({ target, plan: deletesOnly(st.entries) });
+  for (const [target, st] of base.states) {
+    if (head.states.has(target)) continue;
+    const p = deletesOnly(st.entries);
+    report.switches.push({ target, plan: p, traffic: trafficOf(target, p, input.traffic) });
+  }
   report.switches.sort((a, b) => (a.target < b.target ? -1 : 1));
   return { report, touched };
 }
