@@ -6,7 +6,7 @@ import { describeEntity } from '../p4info/entity.ts';
 import type { DriftEntry, SwitchResult } from '../report/events.ts';
 import type { FlowDetail, FlowView, SwitchView, SyncRecord, TenantView, TrafficView, ViewSnapshot, ViewSource } from '../view/model.ts';
 import type { CounterSampler } from './counters.ts';
-import type { DesiredSet, FlowSummary } from './desired.ts';
+import type { DesiredSet, FlowSummary } from '../desired/types.ts';
 import type { StatusFile } from './state-file.ts';
 import { formatCookie } from '../pipeline/cookie.ts';
 
