@@ -36,7 +36,7 @@ test('backup takes over when the primary goes away, without a full re-write', as
   // Spec 5.3/5.4: with no primary, the switch keeps the highest id it saw (20);
   // the backup takes over by arbitrating above it.
   const promoted = target.state.arbitration.primary('')?.electionId;
-  assert.ok(promoted !== undefined && promoted > 20n, `the backup re-arbitrated above 20 (got ${promoted})`);
+  assert.ok(promoted != null && promoted > 20n, `the backup re-arbitrated above 20 (got ${promoted})`);
   const st = backup.snapshot().switches.leaf1;
   assert.equal(st.role, 'primary');
   assert.equal(st.lastOutcome, 'Unchanged');
