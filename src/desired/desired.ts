@@ -65,6 +65,7 @@ export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
   const out: DesiredSet = {
     commit: tree.commit, label: tree.label, root: tree.root, problems: symlinkProblems(tree), warnings: [],
     states: new Map(), targets: [], pipelines: new Map(), specFiles: [...tree.files.keys()].filter(isSpecFile).length, compiledAt: opts.now,
+    flows: [], services: [],
   };
   const files = tree.files;
   const loaded = loadSpecs(files, { now: opts.now, expired: opts.expired ?? 'drop', cache: opts.cache?.specs });
@@ -80,6 +81,11 @@ export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
   // Keep nothing of the SpecSet unless asked: its documents hold YAML positions
   // (ASTs) that cost more memory than the compiled entries. Targets are copied out plain.
   out.targets = loaded.specs.targets.map((t) => ({ apiVersion: t.apiVersion, kind: t.kind, metadata: t.metadata, spec: t.spec }));
+  out.services = loaded.specs.services.map((v) => ({ tenant: v.metadata.tenant, name: v.metadata.name }));
+  out.flows = loaded.specs.flows.map((f) => {
+    const at = f.source.at('metadata.name');
+    return { tenant: f.metadata.tenant, name: `${f.metadata.tenant}/${f.metadata.name}`, spec: structuredClone(f.spec), file: at.file, line: at.line };
+  });
   for (const f of loaded.specs.flows) {
     if (!f.spec.expires) continue;
     const t = Date.parse(f.spec.expires);
@@ -122,6 +128,8 @@ function finish(out: DesiredSet): DesiredSet {
     out.states.clear();
     out.pipelines.clear();
     out.targets = [];
+    out.flows = [];
+    out.services = [];
   }
   return out;
 }

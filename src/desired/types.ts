@@ -4,7 +4,7 @@
 import type { SourcePos } from '../shared/errors.ts';
 import type { DesiredState } from '../compile/types.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
-import type { Target } from '../specs/schema.ts';
+import type { FlowSpec, Target } from '../specs/schema.ts';
 import type { SpecSet } from '../specs/spec-set.ts';
 
 /** One defect of a spec tree, where it is (spec-root-relative path). */
@@ -48,4 +48,18 @@ export interface DesiredSet {
   /** Earliest `expires` of a flow still in force (ms since epoch), if any. */
   nextExpiry?: number;
   compiledAt: Date;
+  /** The flows and services in force, plain (for people: the web view, traffic words). Empty when there are problems. */
+  flows: FlowSummary[];
+  services: { tenant: string; name: string }[];
+}
+
+/** A flow as people see it: `tenant/name`, its spec and where it is written. */
+export interface FlowSummary {
+  tenant: string;
+  /** `tenant/name` (the compiled entries' origin name). */
+  name: string;
+  spec: FlowSpec;
+  /** Spec-root-relative file and the line of its `metadata.name`. */
+  file: string;
+  line: number;
 }

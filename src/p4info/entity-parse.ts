@@ -4,9 +4,10 @@
 import { EncodeError } from '../shared/errors.ts';
 import { canonical } from './bytes.ts';
 import type { ActionInfo, P4InfoIndex } from './index.ts';
-import { WIRE_LEN, WIRE_VARINT, WireReader } from './wire.ts';
+import { WIRE_LEN, WIRE_VARINT, WireReader, WireWriter } from './wire.ts';
 import { encodeGroup, encodeMember, encodeTableEntry } from './entity-encode.ts';
 import {
+  E_DIRECT_COUNTER,
   E_GROUP,
   E_MEMBER,
   E_TABLE_ENTRY,
@@ -263,3 +264,37 @@ function canonicalParams(index: P4InfoIndex, a: ActionInfo, params: ParamValue[]
   });
 }
 
+
+/**
+ * A DirectCounterEntry read back: the table entry it counts (re-wrapped as an
+ * Entity, so `entityKey` pairs it with the desired entry) and its counts.
+ * undefined for any other entity kind.
+ */
+export function parseDirectCounter(entity: Uint8Array): { tableEntry: Buffer; packets: number; bytes: number } | undefined {
+  const r = new WireReader(entity);
+  while (r.next()) {
+    if (r.fieldNo !== E_DIRECT_COUNTER || r.wireType !== WIRE_LEN) {
+      r.skip();
+      continue;
+    }
+    const dr = r.sub();
+    let te: Buffer | undefined;
+    let packets = 0;
+    let bytes = 0;
+    while (dr.next()) {
+      if (dr.fieldNo === 1 && dr.wireType === WIRE_LEN) te = dr.bytes();
+      else if (dr.fieldNo === 2 && dr.wireType === WIRE_LEN) {
+        const cr = dr.sub();
+        while (cr.next()) {
+          if (cr.wireType !== WIRE_VARINT) cr.skip();
+          else if (cr.fieldNo === 1) bytes = Number(signed64(cr.varint64()));
+          else if (cr.fieldNo === 2) packets = Number(signed64(cr.varint64()));
+          else cr.skip();
+        }
+      } else dr.skip();
+    }
+    if (!te) return undefined;
+    return { tableEntry: new WireWriter(te.length + 8).bytesField(E_TABLE_ENTRY, te).finish(), packets, bytes };
+  }
+  return undefined;
+}

@@ -10,7 +10,7 @@
 export * from './entity-types.ts';
 export { encodeTableEntry, encodeMember, encodeGroup } from './entity-encode.ts';
 export { entityKey, entityTableId, entityKind } from './entity-key.ts';
-export { parseEntity, canonicalizeEntity } from './entity-parse.ts';
+export { parseEntity, canonicalizeEntity, parseDirectCounter } from './entity-parse.ts';
 export { decodeEntity, describeEntity } from './entity-describe.ts';
 export { withoutMetadata, metadataBytes } from './entity-metadata.ts';
 export * from './entity-build.ts';

@@ -34,7 +34,7 @@ export function demoConfig(demo: Demo, env: NodeJS.ProcessEnv, listen: string): 
   return configFromObject(
     {
       repo: { path: demo.repoDir, branch: 'main' },
-      schedules: { sync: '*/10 * * * * *', drift: '*/15 * * * * *', expiry: '*/10 * * * * *' },
+      schedules: { sync: '*/10 * * * * *', drift: '*/15 * * * * *', expiry: '*/10 * * * * *', counters: '*/5 * * * * *' },
       mode: 'auto',
       drift: { policy: 'heal' },
       http: { listen },
@@ -63,6 +63,7 @@ export function makeReconciler(
     ? githubFromConfig(loaded, o.env, {
         logger,
         live: (target, desired) => reconcilerRef!.readLive(target, desired),
+        traffic: (target, flow) => reconcilerRef?.counters.usage(target, flow),
         onPush: () => reconcilerRef?.triggerSync('github push'),
       })
     : undefined;

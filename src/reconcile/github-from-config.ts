@@ -8,11 +8,12 @@ import type { Logger } from '../shared/log.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { createGitHubIntegration, type GitHubIntegration } from '../report/github/integration.ts';
 import type { LiveReader } from '../report/github/pr-plan.ts';
+import type { TrafficReader } from '../report/traffic.ts';
 
 export function githubFromConfig(
   loaded: LoadedConfig,
   env: NodeJS.ProcessEnv,
-  o: { logger?: Logger; live?: LiveReader; onPush?: (commit: string) => void } = {},
+  o: { logger?: Logger; live?: LiveReader; traffic?: TrafficReader; onPush?: (commit: string) => void } = {},
 ): GitHubIntegration | undefined {
   const { config, baseDir } = loaded;
   const gh = config.github;
@@ -24,6 +25,6 @@ export function githubFromConfig(
   return createGitHubIntegration({
     env, repo: { owner: gh.owner, repo: gh.repo }, branch: config.repo.branch, gitUrl: config.repo.url,
     gitToken: env[config.repo.tokenEnv], under: config.repo.dir || undefined, stateDir, appId: gh.appId, installationId: gh.installationId, apiUrl: gh.apiUrl,
-    logger: o.logger, live: o.live, onPush: o.onPush,
+    logger: o.logger, live: o.live, traffic: o.traffic, onPush: o.onPush,
   });
 }

@@ -11,10 +11,12 @@ export interface HttpDeps {
   healthy(): boolean;
   /** Ready = every enabled switch converged (or plan-only done) at least once. */
   ready(): { ready: boolean; detail: Record<string, unknown> };
-  metrics(): string;
+  metrics(): string | Promise<string>;
   /** Starts a sync now; resolves when it is queued (not when it finishes). */
   triggerSync(reason: string): void;
   githubWebhook?: HttpHandler;
+  /** More read-only routes (the web view, src/view/handler.ts); true = handled. Behind the same checks as every route. */
+  routes?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean;
   logger: Logger;
 }
 
@@ -69,7 +71,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
     }
     case 'GET /metrics':
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(deps.metrics());
+      res.end(await deps.metrics());
       return;
     case 'POST /sync':
       req.resume();
@@ -84,6 +86,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
       res.end('no GitHub webhook handler configured\n');
       return;
   }
+  if (deps.routes?.(req, res, url)) return;
   req.resume();
   const known = ['/healthz', '/readyz', '/metrics', '/sync', '/hooks/github'].includes(url.pathname);
   res.writeHead(known ? 405 : 404, { 'content-type': 'text/plain' });

@@ -1,10 +1,11 @@
 // The one place a sync's outcome goes out: logs, metrics, the status file,
-// the reporter (GitHub) and the human lines (`--demo`, `apply --once`). The
+// the reporter (GitHub), the human lines (`--demo`, `apply --once`) and the
+// web view's record (view-source.ts), with the run's trace id. The
 // loop (reconciler.ts), the pool and the per-switch sequence decide; this
 // file only tells. A reporter that fails is counted and logged, never fatal.
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import type { Logger } from '../shared/log.ts';
+import { currentTraceId, type Logger } from '../shared/log.ts';
 import { formatPos } from '../shared/errors.ts';
 import { planSize, type Plan } from '../diff/types.ts';
 import type { DesiredSet } from '../desired/types.ts';
@@ -12,6 +13,9 @@ import type { PipelineFiles } from '../desired/types.ts';
 import type { DriftClearedEvent, DriftEvent, Reporter, SwitchResult, SyncEvent, SyncStartedEvent } from '../report/events.ts';
 import { formatCookie } from '../pipeline/cookie.ts';
 import type { Metrics } from './metrics.ts';
+import type { SwitchSession } from '../apply/session.ts';
+import { statusTraffic, tenantOf, type CounterSampler, type Counts } from './counters.ts';
+import type { ReconcilerView } from './view-source.ts';
 import { readStatus, writeStatus, type StatusFile, type SwitchStatus } from './state-file.ts';
 
 export interface OutcomesOptions {
@@ -21,6 +25,10 @@ export interface OutcomesOptions {
   human?: Writable;
   statusFile: string;
   now: () => Date;
+  /** Per-flow traffic samples (counters.ts): fed by `countersRead`, dropped with a switch. */
+  counters?: CounterSampler;
+  /** The web view's sync history and drift entries. */
+  view?: ReconcilerView;
 }
 
 export class Outcomes {
@@ -45,6 +53,8 @@ export class Outcomes {
 
   forget(name: string): void {
     delete this.status.switches[name];
+    this.o.counters?.forget(name);
+    this.o.metrics.dropTraffic(name);
   }
 
   /** One switch's sync finished (`res.error.reason` says why when it did not converge). */
@@ -59,6 +69,7 @@ export class Outcomes {
     st.lastOutcome = outcome;
     st.lastError = error?.message;
     st.lastReason = error?.reason;
+    this.o.view?.recordSync(commit, reason, res, currentTraceId());
     const fields = { reason, outcome, inserts: p.inserts.length, modifies: p.modifies.length, deletes: p.deletes.length, unchanged: p.unchanged, ms: res.durationMs };
     if (error) log.error('sync finished', { ...fields, failure: error.reason, code: error.code, error: error.message, leftAt: error.leftAt });
     else log.info('sync finished', fields);
@@ -108,11 +119,37 @@ export class Outcomes {
     return this.report(() => this.o.reporter?.syncFinished(ev));
   }
   drift(ev: DriftEvent): Promise<void> {
+    this.o.view?.recordDrift(ev.target, ev.entries, ev.healed);
     return this.report(() => this.o.reporter?.drift(ev));
   }
   driftCleared(ev: DriftClearedEvent): Promise<void> {
     this.o.logger.info('drift cleared', { target: ev.target, reason: ev.reason });
     return this.report(() => this.o.reporter?.driftCleared(ev));
+  }
+
+  /** A drift scan found the switch equal to the commit it was converged to. */
+  noDrift(target: string): void {
+    this.o.view?.recordDrift(target, [], false);
+  }
+
+  /** The session an apply writes through: each Write timed into flowops_write_duration_seconds. */
+  timedWrites(session: SwitchSession, target: string): SwitchSession {
+    return this.o.metrics.timedWrites(session, target);
+  }
+
+  /** One read of a switch's direct counters (counters.ts readFlowCounters): sampler, traffic metrics, status. */
+  countersRead(st: SwitchStatus, flows: ReadonlyMap<string, Counts>, entries: ReadonlyMap<string, Counts>): void {
+    const c = this.o.counters;
+    if (!c) return;
+    const now = this.o.now();
+    c.record(st.target, now.getTime(), flows, entries);
+    this.o.metrics.setTraffic(st.target, c.latest(st.target, tenantOf));
+    st.traffic = statusTraffic(c, st.target, now);
+  }
+
+  countersFailed(target: string, err: Error): void {
+    this.o.metrics.errors.inc({ stage: 'counters', target });
+    this.o.logger.warn('cannot read counters', { target, err: err.message });
   }
 
   private async report(fn: () => Promise<void> | undefined): Promise<void> {

@@ -6,13 +6,15 @@
 // failover), sync-switch.ts runs one switch's sequence (connect → pipeline →
 // read → plan → apply → verify, one exit, a typed reason on failure), and
 // outcomes.ts sends every outcome to logs, metrics, the status file, the
-// reporter (GitHub) and the human lines. This file decides what runs when.
+// reporter (GitHub), the web view and the human lines. This file decides what
+// runs when; each run carries one trace id in its log lines. The counter
+// loop reads the connected switches' direct counters (traffic per flow).
 //
 // HA: a backup never writes; when it is promoted it runs a normal sync —
 // read, diff — which on a switch the old primary converged finds nothing to
 // write.
 import type { Writable } from 'node:stream';
-import { silentLogger, type Logger } from '../shared/log.ts';
+import { newTraceId, silentLogger, withTrace, type Logger } from '../shared/log.ts';
 import { FlowopsError } from '../shared/errors.ts';
 import { GitSource, redact } from '../source/git-source.ts';
 import type { DesiredState } from '../compile/types.ts';
@@ -34,6 +36,9 @@ import type { Progress } from './progress.ts';
 import { Outcomes } from './outcomes.ts';
 import { SwitchPool, type PooledSwitch } from './pool.ts';
 import { syncSwitch, type SyncSwitchContext } from './sync-switch.ts';
+import { CounterSampler, readFlowCounters } from './counters.ts';
+import { ReconcilerView } from './view-source.ts';
+import { viewRoutes } from '../view/handler.ts';
 
 export interface ReconcilerOptions {
   loaded: LoadedConfig;
@@ -59,8 +64,12 @@ export interface SyncOptions {
 }
 
 export class Reconciler {
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   readonly config;
+  /** Per-flow traffic samples (bounded), read from the direct counters. */
+  readonly counters = new CounterSampler();
+  /** The read-only snapshot the web view renders. */
+  readonly view: ReconcilerView;
   private readonly opts: ReconcilerOptions;
   private readonly log: Logger;
   private readonly source: GitSource;
@@ -95,9 +104,18 @@ export class Reconciler {
         logger: this.log,
       });
     this.scheduler = new Scheduler(this.log);
+    this.metrics = new Metrics({ perFlow: this.config.metrics.perFlow, maxTenants: this.config.metrics.maxTenants });
+    this.view = new ReconcilerView({
+      status: () => this.outcomes.status,
+      desired: () => this.desired,
+      pipelineOf: (t) => this.pool.get(t)?.pipelineChecked,
+      sampler: this.counters,
+      repo: { name: redact(repo.url ?? repo.path ?? ''), url: repo.url, branch: repo.branch, dir: repo.dir },
+      now: this.now,
+    });
     this.outcomes = new Outcomes({
       metrics: this.metrics, logger: this.log, reporter: opts.reporter, human: opts.human,
-      statusFile: resolvePath(opts.loaded, this.config.stateFile), now: this.now,
+      statusFile: resolvePath(opts.loaded, this.config.stateFile), now: this.now, counters: this.counters, view: this.view,
     });
     this.outcomes.status.repo = redact(repo.url ?? repo.path ?? '');
     this.outcomes.status.branch = repo.branch;
@@ -126,6 +144,7 @@ export class Reconciler {
       // A person or a webhook asking for a sync wants the switches looked at, not only Git.
       triggerSync: (reason) => this.triggerSync(reason),
       githubWebhook: this.opts.githubWebhook,
+      routes: viewRoutes(this.view),
       logger: this.log,
     });
     this.log.info('http listening', { address: this.http.address });
@@ -136,6 +155,7 @@ export class Reconciler {
       { name: 'sync', cron: s.sync, run: () => this.sync('schedule') },
       { name: 'drift', cron: s.drift, run: () => this.driftScan() },
       { name: 'expiry', cron: s.expiry, run: () => this.expiryTick() },
+      { name: 'counters', cron: s.counters, run: () => this.sampleCounters() },
     ]);
   }
 
@@ -165,7 +185,9 @@ export class Reconciler {
 
   /** Serializes every loop's work (sync, drift, expiry, promotion). */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
+    // One trace id per run: every log line of this sync (or scan) carries it.
+    const traced = () => withTrace(newTraceId(), fn);
+    const run = this.lock.then(traced, traced);
     this.lock = run.catch(() => {});
     return run;
   }
@@ -347,6 +369,7 @@ export class Reconciler {
       const kinds = { missing: p.inserts.length, modified: p.modifies.length, extraneous: p.deletes.length };
       for (const [kind, v] of Object.entries(kinds)) this.metrics.driftEntries.set({ target: s.name, kind }, v);
       if (n === 0) {
+        this.outcomes.noDrift(s.name);
         if (s.drifted) await this.clearDrift(s, d.commit, 'switch-changed');
         continue;
       }
@@ -394,6 +417,29 @@ export class Reconciler {
       this.log.info('flow expired; converging', { commit: d.commit });
       this.outcomes.human(`flow expiry at ${now.toISOString()}: removing expired flow(s)`);
       return this.converge(next, 'expiry', { changed: true });
+    });
+  }
+
+  // ------------------------------------------------------------------ counters
+
+  /** Reads the direct counters of every connected switch (backups too: reads are allowed) into the sampler. */
+  sampleCounters(): Promise<void> {
+    return this.exclusive(async () => {
+      const d = this.desired;
+      if (!d || this.stopped) return;
+      for (const s of this.pool.all()) {
+        const state = d.states.get(s.name);
+        const pipe = d.pipelines.get(s.name);
+        if (!s.handle || !state || !pipe) continue;
+        try {
+          const { flows, entries } = await readFlowCounters(s.handle, state, pipe.index);
+          this.outcomes.countersRead(s.status, flows, entries);
+        } catch (err) {
+          this.outcomes.countersFailed(s.name, err as Error);
+          this.pool.dropIfGone(s, err);
+        }
+      }
+      this.outcomes.save();
     });
   }
 

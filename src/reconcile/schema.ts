@@ -35,6 +35,7 @@ export const Schedules = z
     sync: Cron.default('*/30 * * * * *').meta({ description: 'cron (with seconds) for fetch + converge' }),
     drift: Cron.default('15 * * * * *').meta({ description: 'cron for the drift scan (read switches, compare with the applied commit)' }),
     expiry: Cron.default('*/10 * * * * *').meta({ description: 'cron for removing flows whose `expires` has passed' }),
+    counters: Cron.default('*/10 * * * * *').meta({ description: 'cron for reading the direct counters of every flow entry (traffic in the web view, plans and metrics)' }),
   })
   .meta({ description: 'when the loops run (six-field cron: sec min hour dom mon dow)' });
 
@@ -50,7 +51,7 @@ export const TargetOverride = z
 export const Config = z
   .strictObject({
     repo: RepoConfig,
-    schedules: Schedules.default({ sync: '*/30 * * * * *', drift: '15 * * * * *', expiry: '*/10 * * * * *' }),
+    schedules: Schedules.default({ sync: '*/30 * * * * *', drift: '15 * * * * *', expiry: '*/10 * * * * *', counters: '*/10 * * * * *' }),
     mode: z.enum(['auto', 'plan-only']).default('auto').meta({ description: 'auto: write to switches; plan-only: compute and report plans, write nothing' }),
     drift: z
       .strictObject({
@@ -74,6 +75,13 @@ export const Config = z
       })
       .default({ listen: '0.0.0.0:8080' })
       .meta({ description: 'the HTTP server' }),
+    metrics: z
+      .strictObject({
+        perFlow: z.boolean().default(false).meta({ description: 'also export per-flow packet/byte series (one series per flow and switch: mind the cardinality)' }),
+        maxTenants: z.int().min(1).max(10_000).default(50).meta({ description: 'tenants with their own traffic series; the rest are summed under tenant="_other"' }),
+      })
+      .default({ perFlow: false, maxTenants: 50 })
+      .meta({ description: 'what /metrics exports beyond the defaults' }),
     p4info: z.string().optional().meta({ description: 'P4Info file used when a Target has no pipeline.p4info (default: the bundled v1model one)' }),
     deviceConfig: z.string().optional().meta({ description: 'device config pushed with the P4Info (bmv2 JSON, Tofino binary)' }),
     stateFile: z.string().default('.flowops/state.json').meta({ description: 'per-switch status (applied commit, last sync, drift) read by `flowops status`' }),

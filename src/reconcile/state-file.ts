@@ -21,6 +21,8 @@ export interface SwitchStatus {
   /** P4Runtime API version from the switch's Capabilities. */
   apiVersion?: string;
   drift?: { at: string; entries: number; healed: boolean; sample: string[] };
+  /** Traffic of the busiest flows at the last counter read (counters.ts `statusTraffic`). */
+  traffic?: { at: string; windowMs: number; flows: { flow: string; packets: number; bytes: number; spanMs: number }[] };
 }
 
 export interface StatusFile {

@@ -125,7 +125,7 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
       const progress = ctx.progress ?? noProgress;
       let r: ApplyResult;
       try {
-        r = await applyPlan(h, res.plan, {
+        r = await applyPlan(ctx.outcomes.timedWrites(h, s.name), res.plan, {
           limits: config.batch,
           signal: ctx.signal,
           logger: log,

@@ -15,6 +15,8 @@ import { Outbox } from '../../src/report/github/outbox.ts';
 import { PrChecker } from '../../src/report/github/pr-check.ts';
 import { PrPoller } from '../../src/report/github/poller.ts';
 import type { LiveReader } from '../../src/report/github/pr-plan.ts';
+import type { TrafficReader } from '../../src/report/traffic.ts';
+import { CounterSampler } from '../../src/reconcile/counters.ts';
 import { PLAN_MARKER } from '../../src/report/github/plan-comment.ts';
 import { signBody, toWebhookEvent } from '../../src/report/github/webhook.ts';
 import { createGitHubIntegration } from '../../src/report/github/integration.ts';
@@ -43,12 +45,12 @@ after(async () => {
   await repo.close();
 });
 
-function checker(opts: { client?: GitHubClient; checkRuns?: boolean; live?: LiveReader } = {}) {
+function checker(opts: { client?: GitHubClient; checkRuns?: boolean; live?: LiveReader; traffic?: TrafficReader } = {}) {
   const c = opts.client ?? client;
   const outbox = new Outbox({ client: c, retryMs: 0 });
   outboxes.push(outbox);
   return new PrChecker({
-    client: c, outbox, repo: { owner: 'net', repo: 'intent' }, branch: 'main', checkRuns: opts.checkRuns, live: opts.live,
+    client: c, outbox, repo: { owner: 'net', repo: 'intent' }, branch: 'main', checkRuns: opts.checkRuns, live: opts.live, traffic: opts.traffic,
     git: { url: repo.url, gitdir: path.join(repo.root, `cache-${outboxes.length}`) },
   });
 }
@@ -136,6 +138,29 @@ test('with a live reader, each switch also shows what merging would write to it 
   assert.match(body, /### `leaf2`: \+\d+ ~0 -0 entries — live state not read: UNAVAILABLE: leaf2 unreachable\n/);
   assert.equal(gh.latestStatus(REPO, sha, 'flowops/plan')?.state, 'success');
   gh.repo(REPO).pulls.find((p) => p.number === 11)!.state = 'closed';
+  assert.deepEqual(gh.failures, []);
+});
+
+test('a PR deleting a busy flow says how much traffic it saw on each switch it was sampled on', async () => {
+  const web = exampleFile(WEB).split(/^---\n/m).filter((d) => !d.includes('name: storefront-to-search')).join('---\n');
+  const sha = await openPr(12, signed({ [WEB]: web }, 'acme', WEB));
+  // The reconciler's sampler, fed as the counter schedule would: leaf1 a day apart, leaf2 never.
+  const sampler = new CounterSampler();
+  const now = Date.now();
+  sampler.record('leaf1', now - 24 * 3600_000, new Map([['acme/storefront-to-search', { packets: 100, bytes: 6_400 }]]));
+  sampler.record('leaf1', now, new Map([['acme/storefront-to-search', { packets: 1_200_100, bytes: 76_806_400 }]]));
+  const report = (await checker({ traffic: (t, f) => sampler.usage(t, f) }).check(12))!;
+  assert.deepEqual(report.switches.find((x) => x.target === 'leaf1')!.traffic, { 'acme/storefront-to-search': { packets: 1_200_000, bytes: 76_800_000, spanMs: 24 * 3600_000, since: now - 24 * 3600_000, pps: 1_200_000 / 86_400, bps: 76_800_000 / 86_400 } });
+  const body = gh.comments(REPO, 12)[0].body;
+  // Removed: the link goes to the flow in the base commit.
+  const link = `https://github.com/net/intent/blob/${repo.main}/${WEB}#L`;
+  const leaf1 = body.slice(body.indexOf('### `leaf1`'), body.indexOf('### `leaf2`'));
+  assert.match(leaf1, /removes 2 entries \(flow_classify ×1, flow_policy ×1\) — removed \(was tcp\/9200 from storefront to search[^)]*\)/);
+  assert.ok(leaf1.includes(`- [flow \`acme/storefront-to-search\`](${link}`), leaf1);
+  assert.ok(leaf1.includes(' — `acme/storefront-to-search`: 1.2 M packets (76.8 MB) in the last 24 h on leaf1\n'), leaf1);
+  assert.doesNotMatch(body.slice(body.indexOf('### `leaf2`')), /packets/);
+  assert.equal(gh.latestStatus(REPO, sha, 'flowops/plan')?.state, 'success');
+  gh.repo(REPO).pulls.find((p) => p.number === 12)!.state = 'closed';
   assert.deepEqual(gh.failures, []);
 });
 

@@ -73,7 +73,7 @@ export class Bench {
         // stopping its reconciler does not leave the next one a backup.
         electionId: 100 + this.reconcilers.length,
         // Far-away schedules: tests drive ticks by hand unless they say otherwise.
-        schedules: { sync: '0 0 0 1 1 *', drift: '0 0 0 1 1 *', expiry: '0 0 0 1 1 *' },
+        schedules: { sync: '0 0 0 1 1 *', drift: '0 0 0 1 1 *', expiry: '0 0 0 1 1 *', counters: '0 0 0 1 1 *' },
         ...config,
       },
       this.dir,

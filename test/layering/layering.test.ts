@@ -28,7 +28,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   p4rt: ['proto', 'p4info', 'pipeline'],
   target: ['proto', 'p4info', 'pipeline'],
   report: ['apply', 'verify'],
-  reconcile: ['report', 'apply', 'p4rt', 'target', 'pipeline'],
+  view: ['report'],
+  reconcile: ['report', 'view', 'apply', 'p4rt', 'target', 'pipeline'],
   cli: ['reconcile'],
 };
 

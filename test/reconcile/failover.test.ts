@@ -40,7 +40,7 @@ test('backup takes over when the primary goes away, without a full re-write', as
   const st = backup.snapshot().switches.leaf1;
   assert.equal(st.role, 'primary');
   assert.equal(st.lastOutcome, 'Unchanged');
-  assert.doesNotMatch(backup.metrics.render(), /flowops_updates_written_total\{/);
+  assert.doesNotMatch(await backup.metrics.render(), /flowops_updates_written_total\{/);
   assert.deepEqual(target.state.snapshot(), converged);
 
   // The new primary does write when Git changes.

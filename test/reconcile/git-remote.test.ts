@@ -34,7 +34,7 @@ test('https repo with a token: converge, remote down, remote back', async () => 
   const st = r.snapshot();
   assert.match(st.gitError ?? '', /fetching .* failed/);
   assert.equal(st.switches.leaf1.appliedCommit, c1);
-  assert.match(r.metrics.render(), /flowops_errors_total\{stage="git"\} 1/);
+  assert.match((await r.metrics.render()), /flowops_errors_total\{stage="git"\} 1/);
   assert.deepEqual(target.state.snapshot(), converged);
 
   server.setOffline(false);

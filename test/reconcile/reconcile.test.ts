@@ -45,7 +45,7 @@ describe('reconciler', () => {
     // Nothing new in Git, no force: the loop does not even read the switch.
     assert.equal(await r.sync('test'), undefined);
 
-    const m = r.metrics.render();
+    const m = (await r.metrics.render());
     assert.match(m, /flowops_syncs_total\{target="leaf1",outcome="Converged"\} 1/);
     assert.match(m, new RegExp(`flowops_updates_written_total\\{target="leaf1",type="INSERT"\\} ${sw.written.inserted}`));
     assert.equal(r.snapshot().switches.leaf1.appliedCommit, c1);
@@ -97,7 +97,7 @@ describe('reconciler', () => {
     assert.equal(d.healed, false);
     assert.deepEqual(d.entries.map((e) => e.kind), ['extraneous']);
     assert.deepEqual(bench.targets[0].state.snapshot(), tampered);
-    assert.match(r.metrics.render(), /flowops_drift_entries\{target="leaf1",kind="extraneous"\} 1/);
+    assert.match((await r.metrics.render()), /flowops_drift_entries\{target="leaf1",kind="extraneous"\} 1/);
     assert.equal(r.snapshot().switches.leaf1.drift?.entries, 1);
     bench.targets[0].state.tamper([{ type: 'DELETE', entity: stray }]);
     assert.deepEqual(bench.targets[0].state.snapshot(), good);

@@ -27,7 +27,8 @@ Options:
                       converge them; prints each switch converging. \`npm start\`.
   --listen HOST:PORT  override http.listen
 
-HTTP: GET /healthz, GET /readyz, GET /metrics (Prometheus), POST /sync (sync now),
+HTTP: GET / (read-only web view: switches, drift, sync history, service graph with
+      live traffic; GET /flows/TENANT/NAME a flow), GET /healthz, GET /readyz, GET /metrics (Prometheus), POST /sync (sync now),
       POST /hooks/github (GitHub webhooks, when configured).
 Logs: JSON lines on stderr (FLOWOPS_LOG_LEVEL=debug|info|warn|error).
 
@@ -84,7 +85,7 @@ export const command: Command = {
     try {
       await Promise.race([reconciler.start(), stopped]);
       if (!ctx.signal.aborted) {
-        write(ctx.stdout, `flowops: reconciling; http on ${reconciler.httpAddress} (/healthz /readyz /metrics, POST /sync). Ctrl-C to stop.`);
+        write(ctx.stdout, `flowops: reconciling; web view on http://${viewHost(reconciler.httpAddress ?? '')}/ (also /healthz /readyz /metrics, POST /sync). Ctrl-C to stop.`);
         await stopped;
       }
       logger.info('signal received; stopping', { reason: String(ctx.signal.reason ?? '') });
@@ -97,3 +98,8 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** A URL host for people: a wildcard listen address is opened on loopback. */
+function viewHost(address: string): string {
+  return address.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:');
+}

@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../../shared/log.ts';
 import { authFromEnv, createGitHubClient, type GitHubAuth, type GitHubClient } from './client.ts';
 import { Outbox } from './outbox.ts';
 import { PrChecker } from './pr-check.ts';
+import type { TrafficReader } from '../traffic.ts';
 import type { LiveReader } from './pr-plan.ts';
 import { PrPoller } from './poller.ts';
 import { GitHubReporter } from './reporter.ts';
@@ -33,6 +34,7 @@ export interface GitHubIntegrationOptions {
   /** Web root for links in comments (default https://github.com). */
   htmlBase?: string;
   live?: LiveReader;
+  traffic?: TrafficReader;
   logger?: Logger;
   pollIntervalMs?: number;
   /** Called for a webhook push to the tracked branch (e.g. the reconciler's triggerSync), besides re-checking PRs. */
@@ -63,7 +65,7 @@ export function createGitHubIntegration(o: GitHubIntegrationOptions): GitHubInte
   const outbox = new Outbox({ client, file: path.join(o.stateDir, 'github-outbox.json'), logger: log });
   const reporter = new GitHubReporter({ repo: o.repo, outbox, logger: log });
   const checker = new PrChecker({
-    client, outbox, repo: o.repo, branch: o.branch, logger: log, live: o.live, htmlBase: o.htmlBase,
+    client, outbox, repo: o.repo, branch: o.branch, logger: log, live: o.live, traffic: o.traffic, htmlBase: o.htmlBase,
     checkRuns: auth.kind === 'app',
     git: { url: o.gitUrl, token: o.gitToken, under: o.under, gitdir: path.join(o.stateDir, 'pr-cache.git') },
   });

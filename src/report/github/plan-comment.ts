@@ -7,6 +7,7 @@ import { planSize, type Change, type Plan } from '../../diff/types.ts';
 import type { SpecProblem } from '../events.ts';
 import { planStatus } from './summary.ts';
 import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
+import { trafficWords } from '../traffic.ts';
 
 export const PLAN_MARKER = '<!-- flowops:plan -->';
 export const APPLY_MARKER = '<!-- flowops:apply -->';
@@ -48,7 +49,8 @@ const entries = (n: number) => (n === 1 ? '1 entry' : `${n} entries`);
  * changes for it: entry counts per table, then the spec change in words.
  * Removed objects link to the line in the base commit, where they still exist.
  */
-function describeObjects(p: Plan, r: PrPlanReport, o: LinkOptions): string[] {
+function describeObjects(s: SwitchPlan, r: PrPlanReport, o: LinkOptions): string[] {
+  const p = s.plan;
   type Group = { label: string; origin?: Change['origin']; ins: Change[]; mod: Change[]; del: Change[] };
   const groups = new Map<string, Group>();
   const add = (c: Change, bucket: 'ins' | 'mod' | 'del') => {
@@ -73,7 +75,10 @@ function describeObjects(p: Plan, r: PrPlanReport, o: LinkOptions): string[] {
     const sha = onlyRemoved && r.baseSha ? r.baseSha : r.headSha;
     const head = g.origin ? `[${g.label}](${blobLink(r.repo, sha, g.origin.file, g.origin.line, o)})` : g.label;
     const note = r.notes?.[key];
-    items.push(`- ${head}: ${parts.join('; ')}${note ? ` — ${md(note)}` : ''}`);
+    // A reviewer should not delete a busy flow by mistake: say what it carried.
+    const seen = g.origin?.kind === 'flow' && (g.del.length || g.mod.length) ? s.traffic?.[g.origin.name] : undefined;
+    const traffic = seen ? ` — \`${md(g.origin!.name)}\`: ${md(trafficWords(seen, s.target))}` : '';
+    items.push(`- ${head}: ${parts.join('; ')}${note ? ` — ${md(note)}` : ''}${traffic}`);
   }
   return items;
 }
@@ -130,7 +135,7 @@ export function renderPlanComment(r: PrPlanReport, opts: LinkOptions & { maxChar
   if (!r.problems.length && !r.fatal) {
     for (const s of r.switches) {
       blocks.push({ text: `\n${switchHeading(s)}\n\n`, omit: 'switch' });
-      const items = describeObjects(s.plan, r, o);
+      const items = describeObjects(s, r, o);
       if (!items.length) blocks.push({ text: 'No change on this switch.\n', omit: 'item' });
       for (const it of items) blocks.push({ text: it + '\n', omit: 'item' });
     }

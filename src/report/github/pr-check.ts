@@ -16,6 +16,7 @@ import { planPullRequest, type LiveReader } from './pr-plan.ts';
 import { PLAN_CONTEXT } from './statuses.ts';
 import { planStatus } from './summary.ts';
 import type { PrPlanReport, RepoRef } from './types.ts';
+import type { TrafficReader } from '../traffic.ts';
 
 export interface PrCheckerOptions {
   client: GitHubClient;
@@ -27,6 +28,8 @@ export interface PrCheckerOptions {
   /** Post Check Runs with annotations (GitHub App auth only). */
   checkRuns?: boolean;
   live?: LiveReader;
+  /** Sampled per-flow traffic (the reconciler's counters): the plan says how busy a deleted or changed flow was. */
+  traffic?: TrafficReader;
   now?: () => Date;
   logger?: Logger;
   htmlBase?: string;
@@ -58,7 +61,7 @@ export class PrChecker {
     let report: PrPlanReport;
     try {
       const fetched = await fetchPr(this.opts.git, { number, baseRef: branch });
-      const out = await planPullRequest({ repo, pr: number, baseRef: branch, fetched, now: (this.opts.now ?? (() => new Date()))(), live: this.opts.live });
+      const out = await planPullRequest({ repo, pr: number, baseRef: branch, fetched, now: (this.opts.now ?? (() => new Date()))(), live: this.opts.live, traffic: this.opts.traffic });
       report = out.report;
       this.touched.set(number, out.touched);
     } catch (e: any) {

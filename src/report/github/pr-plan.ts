@@ -9,12 +9,14 @@ import { DesiredCache, desiredState } from '../../desired/desired.ts';
 import { plan } from '../../diff/plan.ts';
 import { planVersions } from '../../diff/versions.ts';
 import type { DesiredState } from '../../compile/types.ts';
+import type { Plan } from '../../diff/types.ts';
 import type { FetchedPr } from '../../source/pr-fetch.ts';
 import { touchedObjects } from './pr-changes.ts';
 import { changeNotes } from './flow-words.ts';
 import { contractChanges } from '../../specs/contracts.ts';
 import { findingProblem, newFindings, verifyDesired } from '../../verify/specs.ts';
 import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
+import type { TrafficReader } from '../traffic.ts';
 
 /** Reads a switch's live entities (managed tables only) for the "against live" plan. */
 export type LiveReader = (target: string, desired: DesiredState) => Promise<Buffer[]>;
@@ -26,6 +28,20 @@ export interface PrPlanInput {
   fetched: FetchedPr;
   now: Date;
   live?: LiveReader;
+  /** Sampled traffic per flow and switch: said for every flow the PR deletes or changes. */
+  traffic?: TrafficReader;
+}
+
+/** Traffic of the flows a plan deletes or changes on one switch (those ever sampled there). */
+function trafficOf(target: string, p: Plan, read?: TrafficReader): SwitchPlan['traffic'] {
+  if (!read) return undefined;
+  const out: NonNullable<SwitchPlan['traffic']> = {};
+  for (const c of [...p.deletes, ...p.modifies]) {
+    if (c.origin?.kind !== 'flow' || c.origin.name in out) continue;
+    const f = read(target, c.origin.name);
+    if (f) out[c.origin.name] = f;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrPlanReport; touched: string[] }> {
@@ -44,7 +60,7 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
   if (head.problems.length) return { report, touched };
 
   for (const v of planVersions(base, head)) {
-    const s: SwitchPlan = { target: v.target, plan: v.plan };
+    const s: SwitchPlan = { target: v.target, plan: v.plan, traffic: trafficOf(v.target, v.plan, input.traffic) };
     const desired = head.states.get(v.target);
     if (input.live && desired) {
       try {

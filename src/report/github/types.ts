@@ -1,6 +1,7 @@
 // What the GitHub side talks about: a repository, and the result of planning
 // one pull request (per-switch plans, spec problems, conflicts with other PRs).
 import type { Plan } from '../../diff/types.ts';
+import type { TrafficFigure } from '../traffic.ts';
 import type { SpecProblem } from '../events.ts';
 
 export interface RepoRef {
@@ -16,6 +17,8 @@ export interface SwitchPlan {
   plan: Plan;
   /** Against the switch's live state, when it was read: what merging would actually write. */
   live?: Plan | { error: string };
+  /** Traffic of each flow the PR deletes or changes on this switch, when the reconciler sampled it. */
+  traffic?: Record<string, TrafficFigure>;
 }
 
 /** Another open PR that changes the same flow, service or tenant. */
