@@ -13,7 +13,7 @@
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { silentLogger, type Logger } from '../shared/log.ts';
-import { FlowopsError, formatPos } from '../shared/errors.ts';
+import { FlowopsError, formatPos, withField } from '../shared/errors.ts';
 import { GitSource, redact } from '../source/git-source.ts';
 import type { DesiredState } from '../compile/types.ts';
 import { plan } from '../diff/plan.ts';
@@ -245,7 +245,7 @@ export class Reconciler {
   private async reportProblems(d: DesiredSet): Promise<SyncEvent> {
     for (const p of d.problems) {
       this.log.error('spec error; nothing applied, switches keep the last good commit', { commit: d.commit, at: formatPos(p.pos), field: p.field, code: p.code, message: p.message });
-      this.human(`commit ${d.commit.slice(0, 7)} rejected: ${formatPos(p.pos)} ${p.message}`);
+      this.human(`commit ${d.commit.slice(0, 7)} rejected: ${formatPos(p.pos)} ${withField(p.field, p.message)}`);
     }
     const ev: SyncEvent = {
       commit: d.commit,
@@ -259,7 +259,7 @@ export class Reconciler {
     for (const s of this.switches.values()) {
       s.status.lastCommit = d.commit;
       s.status.lastOutcome = 'Skipped';
-      s.status.lastError = `commit rejected: ${d.problems.map((p) => `${formatPos(p.pos)} ${p.message}`).join('; ')}`;
+      s.status.lastError = `commit rejected: ${d.problems.map((p) => `${formatPos(p.pos)} ${withField(p.field, p.message)}`).join('; ')}`;
       this.metrics.syncs.inc({ target: s.name, outcome: 'Skipped' });
     }
     this.saveStatus();

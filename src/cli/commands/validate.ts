@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, write, type Command, type CommandContext } from '../command.ts';
-import { ConfigError, type SpecError } from '../../shared/errors.ts';
+import { ConfigError, withField, type SpecError } from '../../shared/errors.ts';
 import { readSpecDir } from '../../source/dir.ts';
 import { byPosition, isSpecFile, loadSpecs } from '../../specs/load.ts';
 import { checkSignatures } from '../../specs/signature.ts';
@@ -37,9 +37,7 @@ export interface ProblemJson {
 }
 
 function toJson(e: SpecError): ProblemJson {
-  const field = e.field;
-  const message = field && e.message.startsWith(`${field}: `) ? e.message.slice(field.length + 2) : e.message;
-  return { file: e.pos!.file, line: e.pos!.line, col: e.pos!.col, field, code: e.code, message };
+  return { file: e.pos!.file, line: e.pos!.line, col: e.pos!.col, field: e.field, code: e.code, message: e.message };
 }
 
 export const command: Command = {
@@ -97,7 +95,7 @@ export const command: Command = {
     // Paths as the user can open them from where they ran the command.
     const shown = (e: SpecError) => {
       const { file, line, col } = e.pos!;
-      return `${dirArg === '.' ? file : path.join(dirArg, file)}:${line}:${col} ${e.message}`;
+      return `${dirArg === '.' ? file : path.join(dirArg, file)}:${line}:${col} ${withField(e.field, e.message)}`;
     };
     for (const w of warnings) write(ctx.stderr, `${shown(w)} (warning)`);
     for (const e of errors) write(ctx.stdout, shown(e));
