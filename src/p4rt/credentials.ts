@@ -124,17 +124,50 @@ export interface TargetTlsFields {
 }
 
 /**
- * Credentials for one Target: its `tls` file paths are resolved against
- * `baseDir` (where the reconciler's config lives — keys do not belong in the
- * spec repository). No `insecure` and no `tls` means TLS with the system's roots.
+ * Credentials for one Target. Its `tls` paths come from the spec repository,
+ * so they are confined to `baseDir` (the config's `tlsDir`, by default the
+ * config file's folder — keys do not belong in the spec repository): absolute
+ * paths and `..` escapes are refused before the file system is touched, and a
+ * symlink inside that leads out is refused the same way, so the error never
+ * tells whether something outside exists. No `insecure` and no `tls` means
+ * TLS with the system's roots.
  */
 export function credentialsForTarget(spec: TargetTlsFields, baseDir: string): grpc.ChannelCredentials {
-  const at = (p?: string) => (p ? path.resolve(baseDir, p) : undefined);
   return channelCredentials({
     insecure: spec.insecure,
-    caFile: at(spec.tls?.ca),
-    certFile: at(spec.tls?.cert),
-    keyFile: at(spec.tls?.key),
+    caFile: confinedTlsPath(baseDir, spec.tls?.ca, 'tls.ca'),
+    certFile: confinedTlsPath(baseDir, spec.tls?.cert, 'tls.cert'),
+    keyFile: confinedTlsPath(baseDir, spec.tls?.key, 'tls.key'),
     serverNameOverride: spec.tls?.serverName,
   });
+}
+
+/** `p` resolved inside `dir`, or TlsConfigError TLS_PATH_OUTSIDE (same message whether or not the outside path exists). */
+export function confinedTlsPath(dir: string, p: string | undefined, field: string): string | undefined {
+  if (p === undefined) return undefined;
+  const outside = () =>
+    new TlsConfigError('TLS_PATH_OUTSIDE', `${field} ${JSON.stringify(p)}: TLS files must be inside the TLS directory (a relative path without ..)`, { field, path: p });
+  if (path.isAbsolute(p) || p.includes('\\') || p.includes('\0')) throw outside();
+  const root = path.resolve(dir);
+  const full = path.resolve(root, p);
+  if (!isInside(root, full)) throw outside();
+  let real: string;
+  try {
+    real = fs.realpathSync(full);
+  } catch {
+    return full; // missing inside the directory: channelCredentials says so, naming the file
+  }
+  let realRoot = root;
+  try {
+    realRoot = fs.realpathSync(root);
+  } catch {
+    /* the directory itself is missing: the file cannot be there either */
+  }
+  if (!isInside(realRoot, real)) throw outside();
+  return real;
+}
+
+function isInside(root: string, full: string): boolean {
+  const rel = path.relative(root, full);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }

@@ -328,8 +328,8 @@ export class Reconciler {
       roleConfig: roleOwnershipOf(d, t.metadata.name, t.spec),
       insecure: t.spec.insecure,
       tls: t.spec.tls,
-      // TLS files are the operator's, next to the config, not in the spec repository.
-      configDir: this.opts.loaded.baseDir,
+      // TLS files are the operator's, next to the config (or in tlsDir), not in the spec repository.
+      configDir: this.config.tlsDir ? resolvePath(this.opts.loaded, this.config.tlsDir) : this.opts.loaded.baseDir,
     };
   }
 

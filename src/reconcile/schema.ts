@@ -76,6 +76,7 @@ export const Config = z
       .meta({ description: 'the HTTP server' }),
     p4info: z.string().optional().meta({ description: 'P4Info file used when a Target has no pipeline.p4info (default: the bundled v1model one)' }),
     deviceConfig: z.string().optional().meta({ description: 'device config pushed with the P4Info (bmv2 JSON, Tofino binary)' }),
+    tlsDir: z.string().optional().meta({ description: "folder a Target's tls.ca/cert/key are relative to and confined to (default: this file's folder); paths leading out of it are refused" }),
     stateFile: z.string().default('.flowops/state.json').meta({ description: 'per-switch status (applied commit, last sync, drift) read by `flowops status`' }),
     github: z
       .strictObject({
