@@ -104,9 +104,10 @@ export class Metrics {
   readonly appliedTimestamp = new Gauge('flowops_last_sync_timestamp_seconds', 'Unix time of the last successful sync, by switch.');
   readonly primary = new Gauge('flowops_primary', '1 when this replica is the primary controller of the switch, else 0.');
   readonly up = new Gauge('flowops_switch_up', '1 when the switch is connected.');
+  readonly headRejected = new Gauge('flowops_head_rejected', '1 while the branch head cannot be loaded or fails validation (switches keep the last good commit).');
 
   private all(): Metric[] {
-    return [this.syncDuration, this.syncs, this.updatesWritten, this.driftEntries, this.errors, this.appliedTimestamp, this.primary, this.up];
+    return [this.syncDuration, this.syncs, this.updatesWritten, this.driftEntries, this.errors, this.appliedTimestamp, this.primary, this.up, this.headRejected];
   }
 
   /** Prometheus text exposition format (version 0.0.4). */

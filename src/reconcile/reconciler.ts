@@ -33,6 +33,7 @@ import type { SwitchAddress, SwitchFactory, SwitchHandle } from './switch.ts';
 import { roleOwnershipOf } from './role-config.ts';
 import { formatCookie } from '../pipeline/cookie.ts';
 import { noProgress, type Progress } from './progress.ts';
+import { rejectedDetail, rejectedResult, rejectionText, type RejectedHead } from './rejected-head.ts';
 
 export interface ReconcilerOptions {
   loaded: LoadedConfig;
@@ -96,6 +97,8 @@ export class Reconciler {
   private readonly specCache = new SpecCache();
   private readonly compileCache = new CompileCache();
   private badCommit?: string;
+  /** The branch head when it cannot be loaded (rejected-head.ts); cleared by the next good head. */
+  private rejectedHead?: RejectedHead;
   private lock: Promise<unknown> = Promise.resolve();
   private http?: RunningHttp;
   private stopped = false;
@@ -173,6 +176,10 @@ export class Reconciler {
   private readiness(): { ready: boolean; detail: Record<string, unknown> } {
     const detail: Record<string, unknown> = {};
     let ready = !!this.desired && this.switches.size > 0;
+    if (this.rejectedHead) {
+      detail.head = rejectedDetail(this.rejectedHead);
+      ready = false;
+    }
     for (const s of this.switches.values()) {
       const ok = !!s.handle && (!s.handle.primary || (!!s.appliedCommit && s.appliedCommit === this.desired?.commit) || this.config.mode === 'plan-only');
       detail[s.name] = { connected: !!s.handle, primary: s.handle?.primary ?? false, appliedCommit: s.appliedCommit };
@@ -217,6 +224,7 @@ export class Reconciler {
         return this.reportProblems(next);
       }
       this.badCommit = undefined;
+      this.setRejectedHead(undefined);
       this.desired = next;
       changed = true;
       this.human(`commit ${commit.slice(0, 7)}: ${next.states.size} switch(es), ${[...next.states.values()].reduce((n, s) => n + s.entries.length, 0)} entries desired`);
@@ -242,7 +250,15 @@ export class Reconciler {
     return d;
   }
 
+  private setRejectedHead(head: RejectedHead | undefined): void {
+    this.rejectedHead = head;
+    this.metrics.headRejected.set({}, head ? 1 : 0);
+    this.status.headError = head ? `commit ${head.commit.slice(0, 7)} rejected: ${rejectionText(head.problems)}` : undefined;
+  }
+
   private async reportProblems(d: DesiredSet): Promise<SyncEvent> {
+    const head: RejectedHead = { commit: d.commit, problems: d.problems };
+    this.setRejectedHead(head);
     for (const p of d.problems) {
       this.log.error('spec error; nothing applied, switches keep the last good commit', { commit: d.commit, at: formatPos(p.pos), field: p.field, code: p.code, message: p.message });
       this.human(`commit ${d.commit.slice(0, 7)} rejected: ${formatPos(p.pos)} ${withField(p.field, p.message)}`);
@@ -252,15 +268,16 @@ export class Reconciler {
       branch: this.config.repo.branch,
       mode: this.config.mode,
       problems: d.problems,
-      switches: [...this.switches.values()].map((s) => ({
-        target: s.name, outcome: 'Skipped' as const, plan: emptyPlan(), written: { inserted: 0, modified: 0, deleted: 0 }, durationMs: 0,
-      })),
+      // Every switch known, connected or only in the state file (a head rejected at startup
+      // has no desired state to name its Targets): each gets a failure on the head commit.
+      switches: [...new Set([...this.switches.keys(), ...Object.keys(this.status.switches)])].sort().map((name) => rejectedResult(name, head)),
     };
-    for (const s of this.switches.values()) {
-      s.status.lastCommit = d.commit;
-      s.status.lastOutcome = 'Skipped';
-      s.status.lastError = `commit rejected: ${d.problems.map((p) => `${formatPos(p.pos)} ${withField(p.field, p.message)}`).join('; ')}`;
-      this.metrics.syncs.inc({ target: s.name, outcome: 'Skipped' });
+    for (const r of ev.switches) {
+      const st = (this.status.switches[r.target] ??= { target: r.target });
+      st.lastCommit = d.commit;
+      st.lastOutcome = r.outcome;
+      st.lastError = `commit rejected: ${d.problems.map((p) => `${formatPos(p.pos)} ${withField(p.field, p.message)}`).join('; ')}`;
+      this.metrics.syncs.inc({ target: r.target, outcome: r.outcome });
     }
     this.saveStatus();
     await this.report(() => this.opts.reporter?.syncFinished(ev));
