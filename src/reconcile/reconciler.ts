@@ -33,6 +33,8 @@ import type { SwitchAddress, SwitchFactory, SwitchHandle } from './switch.ts';
 import { roleOwnershipOf } from './role-config.ts';
 import { formatCookie } from '../pipeline/cookie.ts';
 import { noProgress, type Progress } from './progress.ts';
+import { Coalescer } from './coalesce.ts';
+import { SYNC_TOKEN_ENV } from './http-guard.ts';
 import { rejectedDetail, rejectedResult, rejectionText, type RejectedHead } from './rejected-head.ts';
 
 export interface ReconcilerOptions {
@@ -101,6 +103,9 @@ export class Reconciler {
   private rejectedHead?: RejectedHead;
   private lock: Promise<unknown> = Promise.resolve();
   private http?: RunningHttp;
+  /** POST /sync and push webhooks: any number while a forced sync runs → one more (coalesce.ts). */
+  private readonly forced = new Coalescer(() => this.sync(this.forcedReason, { force: true }));
+  private forcedReason = 'http';
   private stopped = false;
   private status: StatusFile;
 
@@ -147,6 +152,7 @@ export class Reconciler {
       triggerSync: (reason) => this.triggerSync(reason),
       githubWebhook: this.opts.githubWebhook,
       logger: this.log,
+      syncToken: this.opts.env?.[SYNC_TOKEN_ENV] || undefined,
     });
     this.log.info('http listening', { address: this.http.address });
     await this.sync('startup');
@@ -670,7 +676,18 @@ export class Reconciler {
 
   /** Queues a sync that also reads every switch (POST /sync, a GitHub push webhook). */
   triggerSync(reason: string): void {
-    void this.sync(reason, { force: true }).catch(() => {});
+    this.forcedReason = reason;
+    this.forced.trigger();
+  }
+
+  /** Resolves when no forced sync is running or queued. */
+  forcedIdle(): Promise<void> {
+    return this.forced.idle();
+  }
+
+  /** Forced syncs started so far (each is a full read of every switch). */
+  get forcedSyncs(): number {
+    return this.forced.runs;
   }
 
   // ------------------------------------------------------------------ plumbing
