@@ -10,7 +10,7 @@ import { loadSpecs, SpecCache } from '../src/specs/load.ts';
 import { checkSignatures } from '../src/specs/signature.ts';
 import { compile, CompileCache } from '../src/compile/compile.ts';
 import { P4InfoIndex } from '../src/p4info/index.ts';
-import { P4_DIR } from '../src/reconcile/desired.ts';
+import { P4_DIR } from '../src/desired/pipeline.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

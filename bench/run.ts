@@ -16,13 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateSpecs } from './generate.ts';
 import { startTarget } from '../src/target/server.ts';
-import { P4_DIR } from '../src/reconcile/desired.ts';
+import { P4_DIR } from '../src/desired/pipeline.ts';
 import { configFromObject } from '../src/reconcile/config.ts';
 import { Reconciler } from '../src/reconcile/reconciler.ts';
 import { p4rtSwitchFactory } from '../src/reconcile/p4rt-switch.ts';
 import { createLogger } from '../src/shared/log.ts';
 import { ttyProgress } from '../src/reconcile/progress.ts';
-import { commitDirectory } from '../src/reconcile/demo.ts';
+import { commitDirectory } from '../src/source/commit-dir.ts';
 import { planSize, type Plan } from '../src/diff/types.ts';
 import type { SyncEvent } from '../src/report/events.ts';
 

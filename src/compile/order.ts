@@ -1,8 +1,7 @@
 // The one order in which flowops writes entities to a switch, and the
 // canonical order of desired state. Everything that sorts entries (compile's
 // output, apply's batches, plan rendering) uses these comparators.
-import type { EntityKind } from './types.ts';
-import type { ChangeKind } from '../diff/types.ts';
+import type { ChangeKind, EntityKind } from './types.ts';
 import { TABLES } from './tables.ts';
 
 /**
@@ -12,11 +11,11 @@ import { TABLES } from './tables.ts';
  *
  *   0  action profile members   (groups and nf_steer refer to them)
  *   1  action profile groups    (nf_steer refers to them)
- *   2  tenant_classify, tenant_classify_vni   (nothing downstream matches without a tenant)
+ *   2  tenant_classify, tenant_classify_vni, tenant_rate   (nothing downstream matches without a tenant)
  *   3  src/dst_service_v4/v6    (flow_classify keys on service classes)
  *   4  tenant_route_v4/v6
  *   5  flow_policy, nf_steer    (a flow's policy and steering...)
- *   6  flow_classify            (...before the entry that classifies packets into it)
+ *   6  flow_classify, flow_classify_range   (...before the entries that classify packets into it)
  *   7  anything else (tables flowops does not know: last, so they never block ours)
  *
  * Rule 5-before-6 is make-before-break: a packet is never classified to a
@@ -31,6 +30,7 @@ export function writeRank(entity: EntityKind, table: string): number {
 const TABLE_RANK = new Map<string, number>([
   [TABLES.tenantClassify.name, 2],
   [TABLES.tenantClassifyVni.name, 2],
+  [TABLES.tenantRate.name, 2],
   [TABLES.srcServiceV4.name, 3],
   [TABLES.dstServiceV4.name, 3],
   [TABLES.srcServiceV6.name, 3],
@@ -40,6 +40,7 @@ const TABLE_RANK = new Map<string, number>([
   [TABLES.flowPolicy.name, 5],
   [TABLES.nfSteer.name, 5],
   [TABLES.flowClassify.name, 6],
+  [TABLES.flowClassifyRange.name, 6],
 ]);
 
 export interface Orderable {

@@ -5,10 +5,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import git from 'isomorphic-git';
-import { parseAllDocuments } from 'yaml';
 import { startTarget } from '../target/server.ts';
-import { bundledP4Info } from './desired.ts';
+import { bundledP4Info } from '../desired/pipeline.ts';
+import { commitDirectory } from '../source/commit-dir.ts';
+import { readDirTree } from '../source/spec-tree.ts';
+import { loadSpecs } from '../specs/load.ts';
 
 export interface DemoTarget {
   name: string;
@@ -24,44 +25,9 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-/** Commits every file of `srcDir` into a new repo at `repoDir` (branch main). */
-export async function commitDirectory(srcDir: string, repoDir: string, message = 'flows example'): Promise<string> {
-  fs.mkdirSync(repoDir, { recursive: true });
-  await git.init({ fs, dir: repoDir, defaultBranch: 'main' });
-  const walk = (d: string): string[] =>
-    fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => {
-      if (e.name === '.git' || e.name === 'node_modules') return [];
-      const p = path.join(d, e.name);
-      return e.isDirectory() ? walk(p) : [path.relative(srcDir, p)];
-    });
-  for (const rel of walk(srcDir)) {
-    const to = path.join(repoDir, rel);
-    fs.mkdirSync(path.dirname(to), { recursive: true });
-    fs.copyFileSync(path.join(srcDir, rel), to);
-    await git.add({ fs, dir: repoDir, filepath: rel.split(path.sep).join('/') });
-  }
-  const who = { name: 'flowops demo', email: 'demo@flowops.invalid' };
-  return git.commit({ fs, dir: repoDir, message, author: who, committer: who });
-}
-
-/** Target names declared in a spec folder (kind: Target documents). */
+/** Target names of a spec folder (its Target documents, as desired/ reads them). */
 export function targetNames(srcDir: string): string[] {
-  const names: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) {
-        if (!e.name.startsWith('.')) walk(p);
-      } else if (/\.ya?ml$/.test(e.name)) {
-        for (const doc of parseAllDocuments(fs.readFileSync(p, 'utf8'))) {
-          const v = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
-          if (v?.kind === 'Target' && v.metadata?.name) names.push(v.metadata.name);
-        }
-      }
-    }
-  };
-  walk(srcDir);
-  return names.sort();
+  return loadSpecs(readDirTree(srcDir).files).specs.targets.map((t) => t.metadata.name).sort();
 }
 
 export async function startDemo(srcDir: string): Promise<Demo> {

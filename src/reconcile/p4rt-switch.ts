@@ -16,9 +16,10 @@ import { P4RuntimeError } from '../p4rt/errors.ts';
 import { Code } from '../proto/load.ts';
 import { credentialsForTarget, explainTlsFailure } from '../p4rt/credentials.ts';
 import { wildcardGroups, wildcardMembers, wildcardTable, wildcardTableWithMeter, withoutEmptyMeter } from '../p4rt/filters.ts';
-import { modifyFallbackSession, type ModifyFallbackSession, type WritableSession } from '../p4rt/modify-fallback.ts';
-import { assertRoleSupported, probeCapabilities } from '../p4rt/quirks.ts';
-import { encodeRoleOwnership } from './role-config.ts';
+import { modifyFallbackSession, type WritableSession } from '../p4rt/modify-fallback.ts';
+import { selfDisagreementSession } from '../p4rt/self-disagreement.ts';
+import { assertRoleSupported, probeCapabilities } from '../p4rt/capabilities.ts';
+import { encodeRoleOwnership } from './role-ownership.ts';
 import { compareP4Info } from '../pipeline/compare.ts';
 import { formatCookie } from '../pipeline/cookie.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
@@ -26,7 +27,8 @@ import { FlowopsError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Atomicity, Update } from '../apply/session.ts';
 import type { DesiredState } from '../compile/types.ts';
-import { P4_DIR, type PipelineFiles } from './desired.ts';
+import { P4_DIR } from '../desired/pipeline.ts';
+import type { PipelineFiles } from '../desired/types.ts';
 import type { PipelineOutcome, SwitchAddress, SwitchFactory, SwitchHandle } from './switch.ts';
 
 /** A P4Info path for people: repo paths as they are, the bundled ones as `p4/<file>`. */
@@ -38,7 +40,7 @@ function shownFile(file: string): string {
 export class PipelineMismatchError extends FlowopsError {}
 
 class P4rtSwitch implements SwitchHandle {
-  private readonly session: WritableSession | ModifyFallbackSession<WritableSession>;
+  private readonly session: WritableSession;
 
   constructor(
     private readonly client: P4RuntimeClient,
@@ -47,7 +49,9 @@ class P4rtSwitch implements SwitchHandle {
     modifyFallback: boolean,
   ) {
     const direct: WritableSession = { write: (updates, opts) => client.write(updates, opts) };
-    this.session = modifyFallback ? modifyFallbackSession(direct) : direct;
+    // Outermost: a retry as MODIFY still goes through the MODIFY fallback.
+    const session = modifyFallback ? modifyFallbackSession(direct) : direct;
+    this.session = selfDisagreementSession(session, log);
   }
 
   get primary(): boolean {

@@ -3,9 +3,10 @@
 // everyone who watches must see that the head is bad: one failed
 // `flowops/apply/<switch>` status per switch on the head commit, the state
 // file (`flowops status`), `/readyz` and the `flowops_head_rejected` metric.
-// Kept apart from reconciler.ts so the loop only calls into it.
+// The loop (reconciler.ts) decides; outcomes.ts tells, with these texts.
 import { formatPos, withField } from '../shared/errors.ts';
 import type { SpecProblem, SwitchResult } from '../report/events.ts';
+import { emptyPlan } from './outcomes.ts';
 
 export interface RejectedHead {
   commit: string;
@@ -24,10 +25,10 @@ export function rejectedResult(target: string, head: RejectedHead): SwitchResult
   return {
     target,
     outcome: 'Failed',
-    plan: { inserts: [], modifies: [], deletes: [], unchanged: 0 },
+    plan: emptyPlan(),
     written: { inserted: 0, modified: 0, deleted: 0 },
     durationMs: 0,
-    error: { message: `commit ${head.commit.slice(0, 7)} rejected: ${rejectionText(head.problems)}`, code: head.problems[0]?.code, leftAt: 'old' },
+    error: { reason: 'CommitRejected', message: `commit ${head.commit.slice(0, 7)} rejected: ${rejectionText(head.problems)}`, code: head.problems[0]?.code, leftAt: 'old' },
   };
 }
 

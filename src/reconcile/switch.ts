@@ -5,7 +5,7 @@ import type { SwitchSession } from '../apply/session.ts';
 import type { DesiredState } from '../compile/types.ts';
 import type { Logger } from '../shared/log.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
-import type { PipelineFiles } from './desired.ts';
+import type { PipelineFiles } from '../desired/types.ts';
 
 export interface SwitchAddress {
   /** Target name from the specs. */

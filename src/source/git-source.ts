@@ -9,7 +9,8 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { silentLogger, type Logger } from '../shared/log.ts';
-import { GitSourceError, readFilesAtRef, resolveCommit, type TreeFiles } from './tree.ts';
+import { GitSourceError, resolveCommit } from './tree.ts';
+import { readCommitTree, type SpecTree } from './spec-tree.ts';
 
 export interface GitSourceOptions {
   /** `https://…` (or `http://` for tests) remote, or a path to a local repository. */
@@ -79,10 +80,10 @@ export class GitSource {
     return resolveCommit({ fs, gitdir: this.gitdir, ref: this.trackingRef(), cache: this.cache });
   }
 
-  /** Files of a commit (default: the current one), read from the object store. */
-  async read(commit = this.last): Promise<TreeFiles> {
+  /** The spec tree of a commit (default: the current one), read from the object store; `under` is its root. */
+  async read(commit = this.last): Promise<SpecTree> {
     if (!commit) throw new GitSourceError('GIT_NO_COMMIT', 'no commit fetched yet', { repo: redact(this.opts.repo) });
-    return readFilesAtRef({ fs, gitdir: this.gitdir, ref: commit, under: this.opts.under, cache: this.cache });
+    return readCommitTree({ fs, gitdir: this.gitdir, ref: commit, root: this.opts.under, cache: this.cache });
   }
 
   private trackingRef(): string {

@@ -29,6 +29,8 @@ export interface ReadAtRefOptions {
 export interface TreeFiles {
   commit: string;
   files: Map<string, Buffer>;
+  /** Repo-relative paths of symlinks (mode 120000): listed, never read as files. */
+  links: string[];
 }
 
 /** Resolves `ref` to a commit id: refs first, then (abbreviated) object ids. Tags are peeled. */
@@ -65,6 +67,7 @@ export async function readFilesAtRef(opts: ReadAtRefOptions): Promise<TreeFiles>
   const commit = await resolveCommit({ fs, gitdir, ref: opts.ref, cache });
   const under = (opts.under ?? '').replace(/^\.?\/+/, '').replace(/\/+$/, '');
   const files = new Map<string, Buffer>();
+  const links: string[] = [];
 
   let rootOid: string;
   try {
@@ -75,7 +78,7 @@ export async function readFilesAtRef(opts: ReadAtRefOptions): Promise<TreeFiles>
       rootOid = oid;
     }
   } catch (err) {
-    if (under) return { commit, files }; // folder absent at this commit: no specs there
+    if (under) return { commit, files, links }; // folder absent at this commit: no specs there
     throw new GitSourceError('GIT_TREE_UNREADABLE', `cannot read the tree of ${commit}: ${(err as Error).message}`, { commit });
   }
 
@@ -86,6 +89,10 @@ export async function readFilesAtRef(opts: ReadAtRefOptions): Promise<TreeFiles>
       if (e.type === 'tree') await walk(e.oid, p);
       else if (e.type === 'blob') {
         if (opts.include && !opts.include(p)) continue;
+        if (e.mode === '120000') {
+          links.push(p);
+          continue;
+        }
         const { blob } = await git.readBlob({ fs, gitdir, oid: e.oid, cache });
         files.set(p, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength));
       }
@@ -93,5 +100,5 @@ export async function readFilesAtRef(opts: ReadAtRefOptions): Promise<TreeFiles>
     }
   };
   await walk(rootOid, under);
-  return { commit, files };
+  return { commit, files, links };
 }

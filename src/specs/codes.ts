@@ -35,6 +35,8 @@ export const Codes = {
   targetPortVlan: 'SPEC_TARGET_PORT_VLAN',
   duplicateDevice: 'SPEC_DUPLICATE_DEVICE',
   flowExpired: 'SPEC_FLOW_EXPIRED',
+  /** A symlink where a spec or signature file would be: symlinks are not followed (docs/specs.md). */
+  symlink: 'SPEC_SYMLINK',
   /** Warning: two flows hashed to the same id; the later one took another counter. */
   flowIdCollision: 'SPEC_FLOW_ID_COLLISION',
   sigMissing: 'SIG_MISSING',

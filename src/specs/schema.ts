@@ -88,14 +88,27 @@ export const Route = z.strictObject({
 });
 export type Route = z.infer<typeof Route>;
 
+export const RATE_RE = /^(\d+(?:\.\d+)?)\s*(bps|Kbps|Mbps|Gbps|Tbps)$/;
+export const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)$/;
+
+/** A token-bucket rate: bytes/s and bytes (cir = pir, cburst = pburst on the switch). */
+export const RateLimit = z.strictObject({
+  rate: z.string().regex(RATE_RE, { error: 'must be a rate like "100Mbps" (bps, Kbps, Mbps, Gbps, Tbps)' }),
+  burst: z.string().regex(SIZE_RE, { error: 'must be a size like "1MB" (B, KB, MB, GB, KiB, MiB, GiB)' }),
+});
+export type RateLimit = z.infer<typeof RateLimit>;
+
 export const TenantSpec = z.strictObject({
   /** P4 `tenant_id` (bit<16>); 0 is reserved for "unclassified". */
   id: z.int().min(1).max(65535),
   publicKey: PublicKey,
   vlan: z.int().min(1).max(4094),
+  /** VXLAN network identifier: packets with it arriving on a Target's underlay ports belong to this tenant. */
   vni: z.int().min(1).max(16777215).optional(),
   prefixes: z.array(Cidr).min(1),
   routes: z.array(Route).optional(),
+  /** The tenant's aggregate rate across all its flows, metered per switch (egress tenant_rate). */
+  rateLimit: RateLimit.optional(),
   functions: z
     .strictObject({
       router: NetworkFunction.optional(),
@@ -140,20 +153,11 @@ export const PortRange = z
   })
   .meta({ description: 'inclusive port range "lo-hi"', pattern: '^[0-9]+-[0-9]+$' });
 
-export const PROTOCOLS = ['tcp', 'udp', 'icmp', 'icmpv6'] as const;
-const PROTOCOL_MSG = 'must be tcp, udp, icmp, icmpv6 or an IP protocol number 0-255';
+export const PROTOCOLS = ['tcp', 'udp', 'icmp', 'icmpv6', 'esp'] as const;
+const PROTOCOL_MSG = 'must be tcp, udp, icmp, icmpv6, esp or an IP protocol number 0-255';
 export const QOS_CLASSES = ['gold', 'silver', 'bronze', 'best-effort'] as const;
 export const QosClass = z.enum(QOS_CLASSES);
 export type QosClass = z.infer<typeof QosClass>;
-
-export const RATE_RE = /^(\d+(?:\.\d+)?)\s*(bps|Kbps|Mbps|Gbps|Tbps)$/;
-export const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)$/;
-
-export const RateLimit = z.strictObject({
-  rate: z.string().regex(RATE_RE, { error: 'must be a rate like "100Mbps" (bps, Kbps, Mbps, Gbps, Tbps)' }),
-  burst: z.string().regex(SIZE_RE, { error: 'must be a size like "1MB" (B, KB, MB, GB, KiB, MiB, GiB)' }),
-});
-export type RateLimit = z.infer<typeof RateLimit>;
 
 export const FlowFrom = z.union([
   z.strictObject({ service: Name }),
@@ -164,7 +168,7 @@ export type FlowFrom = z.infer<typeof FlowFrom>;
 export const FlowSpec = z.strictObject({
   from: FlowFrom,
   to: z.strictObject({ service: Name }),
-  /** tcp | udp | icmp | icmpv6 | an IP protocol number. */
+  /** tcp | udp | icmp | icmpv6 | esp (IP protocol 50, also ESP in UDP 4500) | an IP protocol number. */
   protocol: z.union([z.enum(PROTOCOLS, { error: PROTOCOL_MSG }), z.int().min(0, { error: PROTOCOL_MSG }).max(255, { error: PROTOCOL_MSG })], {
     error: PROTOCOL_MSG,
   }),
@@ -194,13 +198,19 @@ export const TargetTenant = z.strictObject({
 });
 export type TargetTenant = z.infer<typeof TargetTenant>;
 
+/** VTEP-facing ports: VXLAN arriving here is classified by (port, VNI); VXLAN on any other port is dropped. */
+export const Underlay = z.strictObject({
+  ports: z.array(SwitchPort).min(1),
+});
+export type Underlay = z.infer<typeof Underlay>;
+
 export const Pipeline = z.strictObject({
   /** push: flowops installs the pipeline; verify: flowops only checks the switch runs it. */
   mode: z.enum(['push', 'verify']),
   arch: z.enum(['v1model', 'tna']),
-  /** Repo-relative path of the P4Info (text or binary); default the bundled one for `arch`. */
+  /** Spec-root-relative path (docs/specs.md) of the P4Info (text or binary); default the bundled one for `arch`. */
   p4info: z.string().min(1).optional(),
-  /** Repo-relative path of the device config (bmv2 JSON, Tofino binary). */
+  /** Spec-root-relative path of the device config (bmv2 JSON, Tofino binary). */
   deviceConfig: z.string().min(1).optional(),
 });
 export type Pipeline = z.infer<typeof Pipeline>;
@@ -247,6 +257,8 @@ export const TargetSpec = z.strictObject({
   deviceId: z.int().min(0),
   electionId: z.int().min(1).optional(),
   tenants: z.array(TargetTenant).min(1),
+  /** VTEP-facing ports (VXLAN underlay); none means no VXLAN is accepted on this switch. */
+  underlay: Underlay.optional(),
   pipeline: Pipeline.optional(),
   /** P4Runtime role name; absent = the default (full-pipeline) role. */
   role: z.string().min(1).optional(),
@@ -257,6 +269,13 @@ export const TargetSpec = z.strictObject({
 }).superRefine((v, ctx) => {
   // The default role has the whole pipeline and takes no config (a switch refuses one).
   if (v.roleConfig && !v.role) ctx.addIssue({ code: 'custom', path: ['roleConfig'], message: 'needs a role: the default role takes no role config' });
+  // A port is either a tenant's access port or an underlay port: VXLAN on an access port must drop.
+  const access = new Map<number, string>();
+  for (const t of v.tenants) for (const p of t.ports) access.set(p, t.tenant);
+  v.underlay?.ports.forEach((p, i) => {
+    const tenant = access.get(p);
+    if (tenant !== undefined) ctx.addIssue({ code: 'custom', path: ['underlay', 'ports', i], message: `port ${p} is an access port of tenant ${tenant}; an underlay port carries only VXLAN` });
+  });
 });
 export type TargetSpec = z.infer<typeof TargetSpec>;
 

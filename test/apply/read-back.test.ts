@@ -9,13 +9,13 @@ import { readBackMatches } from '../../src/apply/read-back.ts';
 import type { SwitchSession, Update } from '../../src/apply/session.ts';
 import { plan } from '../../src/diff/plan.ts';
 import { planSize } from '../../src/diff/types.ts';
-import { desiredFromFiles } from '../../src/reconcile/desired.ts';
+import { desiredState } from '../../src/desired/desired.ts';
 import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
 import type { SwitchHandle } from '../../src/reconcile/switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { P4INFO } from '../helpers/reconcile-env.ts';
-import { specRepo, type FlowDef } from '../helpers/spec-repo.ts';
+import { specRepo, type FlowDef, treeOf } from '../helpers/spec-repo.ts';
 
 /** Passes everything through and counts the entities each Read asks for. */
 class ReadCounter implements SwitchSession {
@@ -38,7 +38,7 @@ describe('read-back of touched entities', () => {
 
   const planFor = async (flows: FlowDef[]) => {
     const files = new Map(Object.entries(specRepo({ targets: [{ name: 'leaf1', address: address() }], flows })).map(([k, v]) => [k, Buffer.from(v)]));
-    const d = desiredFromFiles('test', { now: new Date(), files });
+    const d = desiredState(treeOf(files, 'test'), { now: new Date() });
     assert.deepEqual(d.problems, []);
     const desired = d.states.get('leaf1')!;
     const index = d.pipelines.get('leaf1')!.index;

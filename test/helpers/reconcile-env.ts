@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
-import { P4_DIR } from '../../src/reconcile/desired.ts';
+import { P4_DIR } from '../../src/desired/pipeline.ts';
 import { configFromObject } from '../../src/reconcile/config.ts';
 import { Reconciler, type ReconcilerOptions } from '../../src/reconcile/reconciler.ts';
 import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';

@@ -1,6 +1,7 @@
 // Small, valid, signed spec repos for reconciler tests: one tenant "acme"
 // with a few services and the flows a test asks for, one or more Targets.
 // Flow files are signed with a fixed test key, as the reconciler demands.
+import type { SpecTree } from '../../src/source/spec-tree.ts';
 import { createHash } from 'node:crypto';
 import { publicKeyOf, signFile, SIG_SUFFIX } from '../../src/specs/signature.ts';
 
@@ -93,4 +94,15 @@ spec:
 `;
   }
   return files;
+}
+
+/** The `.sig` text for `path` (spec-root-relative) with `text`, by tenant acme's test key. */
+export function signAcme(path: string, text: string): string {
+  return signFile(seed, path, Buffer.from(text));
+}
+
+/** Files as a spec tree (what source/ hands to the desired stage), without Git or a directory. */
+export function treeOf(files: ReadonlyMap<string, Buffer> | Record<string, string>, label = 'test'): SpecTree {
+  const map = files instanceof Map ? new Map(files) : new Map(Object.entries(files).map(([k, v]) => [k, Buffer.from(v as string)]));
+  return { commit: label, label, root: '', files: map, links: [] };
 }

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Bench, entityCount, until } from '../helpers/reconcile-env.ts';
-import { specRepo, type FlowDef } from '../helpers/spec-repo.ts';
-import { desiredFromFiles } from '../../src/reconcile/desired.ts';
+import { specRepo, type FlowDef, treeOf } from '../helpers/spec-repo.ts';
+import { desiredState } from '../../src/desired/desired.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bench = new Bench();
@@ -46,7 +46,7 @@ test('SIGTERM mid-apply leaves the old or the new state, never half', async () =
   const after = target.state.snapshot();
   const n = entityCount(after);
   const files = new Map(Object.entries(specRepo({ targets: [{ name: 'leaf1', address: `127.0.0.1:${target.port}` }], flows })).map(([k, v]) => [k, Buffer.from(v)]));
-  const full = desiredFromFiles('x', { now: new Date(), files }).states.get('leaf1')!.entries.length;
+  const full = desiredState(treeOf(files, 'x'), { now: new Date() }).states.get('leaf1')!.entries.length;
   // The pipeline (cookie) is pushed before any entry: compare the forwarding state only.
   const state = (s: typeof after) => JSON.stringify([s.tables, s.members, s.groups]);
   const atOld = state(after) === state(empty);

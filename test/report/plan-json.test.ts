@@ -2,16 +2,14 @@
 // decode back to the entries, origins, per-target and total summaries).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planBetween } from '../../src/diff/between.ts';
+import { planVersions } from '../../src/diff/versions.ts';
 import { planToJson, renderPlanJson } from '../../src/report/plan-json.ts';
 import { describeEntity, entityKey } from '../../src/p4info/entity.ts';
-import { loadValid, v1model, NOW } from '../compile/fixture.ts';
-import { repoA, repoB } from './plan-fixture.ts';
+import { v1model } from '../compile/fixture.ts';
+import { desiredOf, repoA, repoB } from './plan-fixture.ts';
 
 const index = v1model();
-const a = loadValid(repoA());
-const b = loadValid(repoB());
-const plans = planBetween(a, b, { now: NOW, indexFor: () => index });
+const plans = planVersions(desiredOf(repoA()), desiredOf(repoB()));
 
 test('summary and per-target lists in write order', () => {
   const j = planToJson(plans);

@@ -2,17 +2,18 @@
 // reads, with ids derived from the specs (flow ids, service classes).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planBetween } from '../../src/diff/between.ts';
+import { planVersions } from '../../src/diff/versions.ts';
 import { renderPlanText, splitDescription, groupByOrigin } from '../../src/report/plan-text.ts';
 import { flowWordsBetween, flowInWords } from '../../src/report/plan-words.ts';
 import { serviceClassIds } from '../../src/compile/compile.ts';
 import { assignFlowIds } from '../../src/specs/flow-id.ts';
-import { loadValid, v1model, NOW } from '../compile/fixture.ts';
-import { repoA, repoB, FLOWS_B } from './plan-fixture.ts';
+import { desiredOf, repoA, repoB, FLOWS_B } from './plan-fixture.ts';
 
-const a = loadValid(repoA());
-const b = loadValid(repoB());
-const plans = planBetween(a, b, { now: NOW, indexFor: () => v1model() });
+const A = desiredOf(repoA());
+const B = desiredOf(repoB());
+const a = A.specs!;
+const b = B.specs!;
+const plans = planVersions(A, B);
 const text = renderPlanText(plans, { flows: flowWordsBetween(a, b) });
 const lines = text.split('\n');
 
@@ -51,15 +52,16 @@ test('inserts come policy-first, deletes classification-first (the write order)'
 });
 
 test('no changes: says so, and counts switches', () => {
-  const same = planBetween(a, a, { now: NOW, indexFor: () => v1model() });
+  const same = planVersions(A, A);
   assert.equal(renderPlanText(same), 'switch leaf1: no changes, 28 unchanged\n\nNo changes. 1 switch matches the specs.\n');
 });
 
 test('a new switch: every entry inserted, tenants and services grouped with counts', () => {
-  const none = { ...a, targets: [] };
-  const out = renderPlanText(planBetween(none, a, { now: NOW, indexFor: () => v1model() }));
+  const files = repoA();
+  files.delete('targets/leaf1.yaml');
+  const out = renderPlanText(planVersions(desiredOf(files), A));
   assert.match(out, /^switch leaf1: 28 to insert, 0 to modify, 0 to delete, 0 unchanged$/m);
-  assert.match(out, /^ {2}tenant shop: 8 new entries$/m);
+  assert.match(out, /^ {2}tenant shop: 10 new entries$/m);
   assert.match(out, /^ {2}service shop\/db: 2 new entries$/m);
   assert.match(out, /^Plan: 28 to insert, 0 to modify, 0 to delete on 1 switch\.$/m);
 });

@@ -85,7 +85,10 @@ describe('GitSource (smart HTTP via git http-backend)', () => {
     const gitdir = path.join(cacheDir, '.git');
     assert.equal(fs.readFileSync(path.join(gitdir, 'shallow'), 'utf8').trim(), c2);
     await assert.rejects(git.readCommit({ fs, gitdir, oid: c1 }));
-    assert.deepEqual([...(await src.read()).files.keys()], ['tenants/acme.yaml']);
+    // `under` is the spec root: paths are relative to it (docs/specs.md, "Which files count").
+    const tree = await src.read();
+    assert.deepEqual([...tree.files.keys()], ['acme.yaml']);
+    assert.equal(tree.root, 'tenants');
     assert.equal(fs.existsSync(path.join(cacheDir, 'tenants')), false, 'no work tree checked out');
 
     // Nothing new → unchanged.
@@ -98,7 +101,7 @@ describe('GitSource (smart HTTP via git http-backend)', () => {
     // Force-push: branch rewritten onto c1 with a different commit.
     const c4 = await commitFiles(repo, { 'tenants/acme.yaml': 'rewritten' }, { parent: [c1] });
     assert.deepEqual(await src.poll(), { commit: c4, changed: true });
-    assert.equal((await src.read()).files.get('tenants/acme.yaml')!.toString(), 'rewritten');
+    assert.equal((await src.read()).files.get('acme.yaml')!.toString(), 'rewritten');
 
     // Unreachable: last good commit kept, error reported; recovers afterwards.
     server.setOffline(true);

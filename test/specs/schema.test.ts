@@ -76,7 +76,7 @@ test('flow from/protocol/rate/qos/expires formats', () => {
 `);
   assert.deepEqual(withFile('flows/f1.yaml', text), [
     `flows/f1.yaml:${at(text, '{ service: web')} spec.from: must be { service: NAME } or { role: NAME }`,
-    `flows/f1.yaml:${at(text, 'sctp')} spec.protocol: must be tcp, udp, icmp, icmpv6 or an IP protocol number 0-255`,
+    `flows/f1.yaml:${at(text, 'sctp')} spec.protocol: must be tcp, udp, icmp, icmpv6, esp or an IP protocol number 0-255`,
     `flows/f1.yaml:${at(text, '100MBps')} spec.rateLimit.rate: must be a rate like "100Mbps" (bps, Kbps, Mbps, Gbps, Tbps)`,
     `flows/f1.yaml:${at(text, 'platinum')} spec.qos: "platinum" is not allowed; expected "gold", "silver", "bronze", "best-effort"`,
     `flows/f1.yaml:${at(text, 'nat')} spec.steer: "nat" is not allowed; expected "router", "firewall", "ipsec"`,

@@ -1,26 +1,22 @@
 // `flowops plan`: what a change to the specs does to the switches, entry by
 // entry, without talking to any switch. Both versions are compiled and the
 // older one's entries play the part of the live state, so the output is the
-// exact insert/modify/delete set a converged switch would receive.
+// exact insert/modify/delete set a converged switch would receive. Both
+// versions go through desired/, like the reconciler: an unsigned flow file or
+// a missing pipeline file is an error here too.
 //
 // Exit codes follow Terraform's -detailed-exitcode: 0 no changes, 2 changes,
 // 1 error (invalid specs on either side, unreadable ref, bad arguments).
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import git from 'isomorphic-git';
 import { write, type Command, type CommandContext } from '../command.ts';
-import { FlowopsError, SpecErrors } from '../../shared/errors.ts';
+import { formatPos } from '../../shared/errors.ts';
 import { planSize } from '../../diff/types.ts';
-import { loadSpecs, isSpecFile } from '../../specs/load.ts';
-import type { SpecSet } from '../../specs/spec-set.ts';
-import { readFilesAtRef } from '../../source/tree.ts';
-import { resolveRevision } from '../../source/rev-parse.ts';
-import { readSpecDir } from '../../source/dir.ts';
-import type { P4InfoIndex } from '../../p4info/index.ts';
-import { bundledP4Info, p4infoIndexOf } from '../../reconcile/desired.ts';
-import type { Target } from '../../specs/schema.ts';
-import { planBetween } from '../../diff/between.ts';
+import { readDirTree, readRevisionTree, type SpecTree } from '../../source/spec-tree.ts';
+import { DesiredCache, desiredState } from '../../desired/desired.ts';
+import type { DesiredSet } from '../../desired/types.ts';
+import { planVersions } from '../../diff/versions.ts';
 import { renderPlanText } from '../../report/plan-text.ts';
 import { flowWordsBetween } from '../../report/plan-words.ts';
 import { renderPlanJson } from '../../report/plan-json.ts';
@@ -37,8 +33,8 @@ Options:
   --against X     the baseline: a directory, or a Git ref of DIR's repository
   --target NAME   only this switch (Target name)
   --json          machine-readable output (stable schema, see report/plan-json.ts)
-  --p4info FILE   P4Info to compile against (default: the bundled one of each
-                  target's pipeline.arch, v1model when unset)
+  --p4info FILE   P4Info for targets that name none in pipeline.p4info
+                  (default: the bundled one of the target's pipeline.arch)
   --now ISO-TIME  the instant flow expiry is judged at (default: now)
 
 Exit status: 0 no changes, 2 changes, 1 error.`;
@@ -75,28 +71,27 @@ async function run(ctx: CommandContext): Promise<number> {
   if (Number.isNaN(now.getTime())) return usage(ctx, `--now '${values.now}' is not a date`);
   const dir = path.resolve(ctx.cwd, positionals[0] ?? '.');
 
-  try {
-    const after = await readDir(dir);
-    const before = await readBaseline(dir, values.against, ctx.cwd);
-    const newSpecs = load(after, undefined, now);
-    const oldSpecs = load(before.files, before.label, now);
-    const problems = [...newSpecs.errors, ...oldSpecs.errors];
-    if (problems.length) {
-      for (const e of problems) write(ctx.stderr, e);
-      write(ctx.stderr, `flowops plan: ${problems.length} error${problems.length === 1 ? '' : 's'} in specs`);
-      return 1;
-    }
-    const plans = planBetween(oldSpecs.specs, newSpecs.specs, { now, target: values.target, indexFor: p4infoResolver(values.p4info, ctx.cwd) });
-    const flows = flowWordsBetween(oldSpecs.specs, newSpecs.specs);
-    ctx.stdout.write(values.json ? renderPlanJson(plans) : renderPlanText(plans, { flows }));
-    return plans.some((p) => planSize(p.plan) > 0) ? 2 : 0;
-  } catch (err) {
-    if (err instanceof SpecErrors) {
-      for (const e of err.errors) write(ctx.stderr, e.toString());
-      return 1;
-    }
-    throw err; // main.ts prints any other FlowopsError as `flowops plan: …`, exit 1
+  const head = readDirTree(dir, positionals[0] ?? '.');
+  const base = await readBaseline(dir, values.against, ctx.cwd);
+  const cache = new DesiredCache();
+  const opts = { now, cache, keepSpecs: true, p4info: values.p4info ? path.resolve(ctx.cwd, values.p4info) : undefined };
+  const after = desiredState(head, opts);
+  const before = desiredState(base, opts);
+  // Problems of the baseline say which version they are in, so nobody looks for them on disk.
+  const problems = [...shown(after), ...shown(before, `(in --against ${base.label}) `)];
+  if (problems.length) {
+    for (const line of problems) write(ctx.stderr, line);
+    write(ctx.stderr, `flowops plan: ${problems.length} error${problems.length === 1 ? '' : 's'} in specs`);
+    return 1;
   }
+  const plans = planVersions(before, after, { target: values.target });
+  const flows = flowWordsBetween(before.specs, after.specs!);
+  ctx.stdout.write(values.json ? renderPlanJson(plans) : renderPlanText(plans, { flows }));
+  return plans.some((p) => planSize(p.plan) > 0) ? 2 : 0;
+}
+
+function shown(d: DesiredSet, prefix = ''): string[] {
+  return d.problems.map((p) => `${prefix}${p.pos.file ? `${formatPos(p.pos)} ` : ''}${p.message} (${p.code})`);
 }
 
 function usage(ctx: CommandContext, message: string): number {
@@ -104,45 +99,9 @@ function usage(ctx: CommandContext, message: string): number {
   return 1;
 }
 
-function load(files: Map<string, Buffer>, label: string | undefined, now: Date): { specs: SpecSet; errors: string[] } {
-  // Expired flows are dropped, not errors: a plan shows what the reconciler would do.
-  const { specs, errors } = loadSpecs(files, { now, expired: 'drop' });
-  // Errors of the baseline say which version they are in, so nobody looks for them on disk.
-  return { specs, errors: errors.map((e) => (label ? `(in --against ${label}) ${e.toString()}` : e.toString())) };
-}
-
-/** P4Info per target: --p4info for all, else the bundled one of the target's arch; each file loaded once. */
-function p4infoResolver(flag: string | undefined, cwd: string): (t: Target) => P4InfoIndex {
-  return (t) => p4infoIndexOf(flag ? path.resolve(cwd, flag) : bundledP4Info(t.spec.pipeline?.arch));
-}
-
-/** Every file under `dir` on disk (source/dir.ts), keyed by `/`-separated path relative to `dir`. */
-async function readDir(dir: string): Promise<Map<string, Buffer>> {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new FlowopsError('DIR_NOT_FOUND', `'${dir}' is not a directory`, { dir });
-  }
-  return readSpecDir(dir);
-}
-
-/** The --against side: a directory when one exists at that path, otherwise a ref of DIR's Git repository. */
-async function readBaseline(dir: string, against: string, cwd: string): Promise<{ files: Map<string, Buffer>; label: string }> {
+/** The --against side: a directory when one exists at that path, otherwise a revision of DIR's Git repository. */
+async function readBaseline(dir: string, against: string, cwd: string): Promise<SpecTree> {
   const asDir = path.resolve(cwd, against);
-  if (fs.existsSync(asDir) && fs.statSync(asDir).isDirectory()) return { files: await readDir(asDir), label: against };
-  let root: string;
-  try {
-    root = await git.findRoot({ fs, filepath: dir });
-  } catch {
-    throw new FlowopsError('NOT_A_REPO', `--against '${against}' is neither a directory nor usable as a Git ref: '${dir}' is not inside a Git repository`, {
-      dir,
-      against,
-    });
-  }
-  const under = path.relative(root, dir).split(path.sep).join('/');
-  const cache = {};
-  const oid = await resolveRevision({ fs, dir: root, rev: against, cache });
-  const { commit, files } = await readFilesAtRef({ fs, dir: root, ref: oid, under: under || undefined, include: isSpecFile, cache });
-  // Paths come back repo-relative; make them DIR-relative like the other side so unchanged files compare equal.
-  const rel = new Map<string, Buffer>();
-  for (const [p, b] of files) rel.set(under ? p.slice(under.length + 1) : p, b);
-  return { files: rel, label: `${against}@${commit.slice(0, 7)}` };
+  if (fs.existsSync(asDir) && fs.statSync(asDir).isDirectory()) return readDirTree(asDir, against);
+  return readRevisionTree(dir, against);
 }

@@ -1,27 +1,29 @@
 // `flowops validate [DIR]`: every defect of a spec directory, one
 // `file:line:col field: message` line each, so an editor or CI annotator can
-// jump to it. Reads the directory, then hands bytes to the pure spec loader.
+// jump to it. Reads the directory (source/) and runs the desired stage the
+// reconciler applies commits with: specs, signatures, pipeline files, compile.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, write, type Command, type CommandContext } from '../command.ts';
-import { ConfigError, withField, type SpecError } from '../../shared/errors.ts';
-import { readSpecDir } from '../../source/dir.ts';
-import { byPosition, isSpecFile, loadSpecs } from '../../specs/load.ts';
-import { checkSignatures } from '../../specs/signature.ts';
-import { Codes } from '../../specs/codes.ts';
+import { ConfigError, withField } from '../../shared/errors.ts';
+import { readDirTree } from '../../source/spec-tree.ts';
+import { desiredState } from '../../desired/desired.ts';
+import type { SpecProblem } from '../../desired/types.ts';
 
 const help = `Usage: flowops validate [DIR] [--require-signatures] [--json] [--now ISO-8601]
 
-Checks every spec in DIR (default: the current directory): YAML syntax, the
-schema of each document, and the rules between documents (unknown tenants and
-services, overlapping prefixes, duplicate ids and VLANs, flows crossing
-tenants, expired flows, ...). Prints one line per problem, sorted by file and
+Checks every spec in DIR (default: the current directory) as the reconciler
+would apply it: YAML syntax, the schema of each document, the rules between
+documents (unknown tenants and services, overlapping prefixes, duplicate ids
+and VLANs, flows crossing tenants, expired flows, ...), pipeline files and
+compiling for every Target. Prints one line per problem, sorted by file and
 line:  path/to/file.yaml:LINE:COL field: message
 
 Options:
   --require-signatures  every flow file must carry a valid <file>.sig by its
-                        tenant's key (without it, bad signatures are warnings)
+                        tenant's key, as the reconciler demands (without it,
+                        bad signatures are warnings, missing ones are ignored)
   --json                print {valid, errors, warnings, counts} as JSON
   --now ISO-8601        the instant flow expiry is judged at (default: now)
 
@@ -36,8 +38,8 @@ export interface ProblemJson {
   message: string;
 }
 
-function toJson(e: SpecError): ProblemJson {
-  return { file: e.pos!.file, line: e.pos!.line, col: e.pos!.col, field: e.field, code: e.code, message: e.message };
+function toJson(e: SpecProblem): ProblemJson {
+  return { file: e.pos.file, line: e.pos.line, col: e.pos.col, field: e.field, code: e.code, message: e.message };
 }
 
 export const command: Command = {
@@ -72,16 +74,16 @@ export const command: Command = {
       throw new ConfigError('DIR_NOT_FOUND', `${dirArg} is not a directory`, { dir: dirArg });
     }
 
-    const files = readSpecDir(dir);
-    const { specs, errors, warnings } = loadSpecs(files, { now });
-    const sigProblems = checkSignatures(specs, files);
-    if (values['require-signatures']) errors.push(...sigProblems);
-    else warnings.push(...sigProblems.filter((e) => e.code !== Codes.sigMissing));
-    errors.sort(byPosition);
-    warnings.sort(byPosition);
-
+    const d = desiredState(readDirTree(dir, dirArg), {
+      now,
+      expired: 'error',
+      signatures: values['require-signatures'] ? 'require' : 'warn',
+      keepSpecs: true,
+    });
+    const { problems: errors, warnings } = d;
+    const specs = d.specs!;
     const counts = {
-      files: [...files.keys()].filter(isSpecFile).length,
+      files: d.specFiles,
       tenants: specs.tenants.length,
       services: specs.services.length,
       flows: specs.flows.length,
@@ -93,8 +95,8 @@ export const command: Command = {
     }
 
     // Paths as the user can open them from where they ran the command.
-    const shown = (e: SpecError) => {
-      const { file, line, col } = e.pos!;
+    const shown = (e: SpecProblem) => {
+      const { file, line, col } = e.pos;
       return `${dirArg === '.' ? file : path.join(dirArg, file)}:${line}:${col} ${withField(e.field, e.message)}`;
     };
     for (const w of warnings) write(ctx.stderr, `${shown(w)} (warning)`);

@@ -15,11 +15,13 @@ export interface CheckRunInput {
   title: string;
   summary: string;
   problems: readonly SpecProblem[];
+  /** The spec root inside the repository: annotation paths are repository paths. */
+  root?: string;
 }
 
-export function toAnnotation(p: SpecProblem) {
+export function toAnnotation(p: SpecProblem, root = '') {
   return {
-    path: p.pos.file,
+    path: root && p.pos.file ? `${root}/${p.pos.file}` : p.pos.file,
     start_line: p.pos.line,
     end_line: p.pos.line,
     annotation_level: 'failure' as const,
@@ -30,7 +32,7 @@ export function toAnnotation(p: SpecProblem) {
 
 /** Returns the check run id. */
 export async function postCheckRun(gh: GitHubClient, repo: RepoRef, c: CheckRunInput): Promise<number> {
-  const annotations = c.problems.map(toAnnotation);
+  const annotations = c.problems.map((p) => toAnnotation(p, c.root));
   const chunks: (typeof annotations)[] = [];
   for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) chunks.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
   const output = (a: typeof annotations) => ({ title: plainText(c.title), summary: c.summary.slice(0, 65535), ...(a.length ? { annotations: a } : {}) });

@@ -16,12 +16,14 @@ export const COMMENT_BODY_MAX = 65536;
 export interface LinkOptions {
   /** Web root for blob links (`https://github.com`, or a GHES host). */
   htmlBase?: string;
+  /** The spec root inside the repository: spec paths are relative to it. */
+  root?: string;
 }
 
 export function blobLink(repo: RepoRef, sha: string, file: string, line: number, o: LinkOptions = {}): string {
   const base = (o.htmlBase ?? 'https://github.com').replace(/\/$/, '');
   // encodeURIComponent leaves ( ) ' ! * alone; a `)` would end the Markdown link early.
-  const path = file.split('/').map((seg) => encodeURIComponent(seg).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
+  const path = (o.root ? `${o.root}/${file}` : file).split('/').map((seg) => encodeURIComponent(seg).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
   return `${base}/${repo.owner}/${repo.repo}/blob/${sha}/${path}#L${line}`;
 }
 
@@ -95,7 +97,8 @@ function switchHeading(s: SwitchPlan): string {
 /** Blocks in order; `omit` describes a block for the "left out" note. */
 export interface Block { text: string; omit?: 'switch' | 'item' | 'problem' }
 
-export function renderPlanComment(r: PrPlanReport, o: LinkOptions & { maxChars?: number } = {}): string {
+export function renderPlanComment(r: PrPlanReport, opts: LinkOptions & { maxChars?: number } = {}): string {
+  const o = { root: r.root, ...opts };
   const max = o.maxChars ?? COMMENT_BODY_MAX;
   const status = planStatus(r);
   const icon = status.state === 'success' ? '✅' : status.state === 'failure' ? '❌' : '⚠️';

@@ -11,7 +11,7 @@ import type { GitHubClient } from './client.ts';
 import type { Outbox } from './outbox.ts';
 import { PLAN_MARKER, renderPlanComment } from './plan-comment.ts';
 import { findConflicts } from './pr-changes.ts';
-import { fetchPr, type PrFetchOptions } from './pr-fetch.ts';
+import { fetchPr, type PrFetchOptions } from '../../source/pr-fetch.ts';
 import { planPullRequest, type LiveReader } from './pr-plan.ts';
 import { PLAN_CONTEXT } from './statuses.ts';
 import { planStatus } from './summary.ts';
@@ -114,7 +114,7 @@ export class PrChecker {
         kind: 'check-run', repo,
         input: {
           name: PLAN_CONTEXT, headSha: r.headSha, conclusion: st.state === 'success' ? 'success' : st.state === 'failure' ? 'failure' : 'neutral',
-          title: st.description, summary: body.replace(PLAN_MARKER, '').trim(), problems: r.problems,
+          title: st.description, summary: body.replace(PLAN_MARKER, '').trim(), problems: r.problems, root: r.root,
         },
       });
     }

@@ -32,6 +32,8 @@ export interface PrPlanReport {
   baseRef: string;
   /** Tip of the base branch the plan was made against (links for removed lines point there). */
   baseSha?: string;
+  /** The spec root inside the repository (`repo.dir`): problem paths are relative to it. */
+  root?: string;
   /** What changed per spec object in words, keyed `kind:name` like an entry's Origin. */
   notes?: Record<string, string>;
   problems: SpecProblem[];

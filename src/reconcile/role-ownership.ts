@@ -6,7 +6,7 @@
 import type { TargetSpec } from '../specs/schema.ts';
 import { encodeRoleConfigAny } from '../proto/role-config.ts';
 import { encodeStratumRoleConfigAny } from '../proto/stratum-role-config.ts';
-import type { DesiredSet } from './desired.ts';
+import type { DesiredSet } from '../desired/types.ts';
 import type { RoleOwnership } from './switch.ts';
 
 /** What flowops' role owns on `target`, from its compiled desired state; undefined without a role or before compiling. */

@@ -1,12 +1,12 @@
 // Fetches what a plan check reads: the tip of the tracked branch and a pull
 // request's head (`refs/pull/N/head`, which GitHub keeps for every PR, forks
 // included) over smart HTTP into one local bare repository, then reads both
-// trees straight from the object store.
+// spec trees straight from the object store (spec-tree.ts rules).
 import fs from 'node:fs';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
-import { FlowopsError } from '../../shared/errors.ts';
-import { readFilesAtRef } from '../../source/tree.ts';
+import { FlowopsError } from '../shared/errors.ts';
+import { readCommitTree, type SpecTree } from './spec-tree.ts';
 
 export class PrFetchError extends FlowopsError {}
 
@@ -17,15 +17,13 @@ export interface PrFetchOptions {
   gitdir: string;
   /** Token for private repositories (sent as basic auth, user `x-access-token`). */
   token?: string;
-  /** Only files under this folder of the repo (paths stay repo-relative). */
+  /** The spec root inside the repository (`repo.dir`). */
   under?: string;
 }
 
 export interface FetchedPr {
-  baseCommit: string;
-  headCommit: string;
-  baseFiles: Map<string, Buffer>;
-  headFiles: Map<string, Buffer>;
+  base: SpecTree;
+  head: SpecTree;
 }
 
 const cache = {};
@@ -55,6 +53,6 @@ export async function fetchPr(o: PrFetchOptions, pr: { number: number; baseRef: 
   await git.setConfig({ fs, gitdir: o.gitdir, path: 'remote.origin.url', value: o.url });
   const baseCommit = await fetchRef(o, `refs/heads/${pr.baseRef}`);
   const headCommit = await fetchRef(o, `refs/pull/${pr.number}/head`);
-  const read = async (ref: string) => (await readFilesAtRef({ fs, gitdir: o.gitdir, ref, under: o.under, cache })).files;
-  return { baseCommit, headCommit, baseFiles: await read(baseCommit), headFiles: await read(headCommit) };
+  const read = (ref: string) => readCommitTree({ fs, gitdir: o.gitdir, ref, root: o.under, cache });
+  return { base: await read(baseCommit), head: await read(headCommit) };
 }

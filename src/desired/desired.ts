@@ -1,0 +1,127 @@
+// A spec tree → the desired state of every switch, or the reasons it cannot be
+// had. This is the one way from a commit (or a directory) to what switches
+// should hold: `validate`, `plan`, the PR check and the reconciler all call
+// `desiredState`, so they agree on every verdict and every entry.
+//
+// A tree with any problem yields no desired state at all: the switches keep
+// what they run (the last good commit) and the problems point at file:line.
+// Problems are: spec defects (specs/load.ts), flow files not signed by their
+// tenant, symlinks where specs would be, pipeline files that are not in the
+// tree, and compile errors. Also says when the next flow expires, so the expiry
+// schedule knows whether a recompile would change anything.
+import { FlowopsError, SpecError, SpecErrors } from '../shared/errors.ts';
+import type { SourcePos } from '../shared/errors.ts';
+import type { SpecTree } from '../source/spec-tree.ts';
+import { isSpecFile, loadSpecs, SpecCache } from '../specs/load.ts';
+import { checkSignatures, SIG_SUFFIX } from '../specs/signature.ts';
+import { Codes } from '../specs/codes.ts';
+import { compile, CompileCache } from '../compile/compile.ts';
+import { pipelineFor } from './pipeline.ts';
+import type { DesiredSet, PipelineFiles, SpecProblem } from './types.ts';
+
+/** Kept across trees (the reconciler's commits, a PR's base and head): only changed files are parsed, only changed flows recompiled. */
+export class DesiredCache {
+  readonly specs = new SpecCache();
+  readonly compiled = new CompileCache();
+}
+
+export interface DesiredOptions {
+  now: Date;
+  /** Config-level P4Info (absolute path) used when a Target names none. */
+  p4info?: string;
+  /** Config-level device config (absolute path) used when a Target names none. */
+  deviceConfig?: string;
+  /** Expired flows: left out with a warning (default: what the reconciler does), or an error (`validate`). */
+  expired?: 'drop' | 'error';
+  /** Signature problems: problems (default), or warnings (`validate` without --require-signatures). */
+  signatures?: 'require' | 'warn';
+  /** Keep the loaded documents in `specs` (plans put flows and notes in words). */
+  keepSpecs?: boolean;
+  cache?: DesiredCache;
+}
+
+function problem(e: SpecError | FlowopsError): SpecProblem {
+  return {
+    pos: e.pos ?? { file: '', line: 0, col: 0 },
+    field: String((e.data as { field?: unknown }).field ?? ''),
+    message: e.message,
+    code: e.code,
+  };
+}
+
+export function byPos(a: { pos: SourcePos }, b: { pos: SourcePos }): number {
+  return a.pos.file < b.pos.file ? -1 : a.pos.file > b.pos.file ? 1 : a.pos.line - b.pos.line || a.pos.col - b.pos.col;
+}
+
+/** A symlink where a spec or a signature would be: it would count, but is not followed. */
+function symlinkProblems(tree: SpecTree): SpecProblem[] {
+  return tree.links
+    .filter((p) => isSpecFile(p) || p.endsWith(SIG_SUFFIX))
+    .map((file) => problem(new SpecError(Codes.symlink, { file, line: 1, col: 1 }, '', `${file} is a symlink; symlinks are not followed (commit the file itself)`)));
+}
+
+/** Loads, checks and compiles one tree. Never throws for user mistakes: they come back as problems. */
+export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
+  const out: DesiredSet = {
+    commit: tree.commit, label: tree.label, root: tree.root, problems: symlinkProblems(tree), warnings: [],
+    states: new Map(), targets: [], pipelines: new Map(), specFiles: [...tree.files.keys()].filter(isSpecFile).length, compiledAt: opts.now,
+  };
+  const files = tree.files;
+  const loaded = loadSpecs(files, { now: opts.now, expired: opts.expired ?? 'drop', cache: opts.cache?.specs });
+  if (opts.keepSpecs) out.specs = loaded.specs;
+  for (const e of loaded.errors) out.problems.push(problem(e));
+  for (const w of loaded.warnings) out.warnings.push(problem(w));
+  // A flow file the tenant did not sign is not the tenant's policy: never applied.
+  const sigs = checkSignatures(loaded.specs, files).map(problem);
+  if (opts.signatures === 'warn') out.warnings.push(...sigs.filter((p) => p.code !== Codes.sigMissing));
+  else out.problems.push(...sigs);
+  if (out.problems.length) return finish(out);
+
+  // Keep nothing of the SpecSet unless asked: its documents hold YAML positions
+  // (ASTs) that cost more memory than the compiled entries. Targets are copied out plain.
+  out.targets = loaded.specs.targets.map((t) => ({ apiVersion: t.apiVersion, kind: t.kind, metadata: t.metadata, spec: t.spec }));
+  for (const f of loaded.specs.flows) {
+    if (!f.spec.expires) continue;
+    const t = Date.parse(f.spec.expires);
+    if (t > opts.now.getTime() && (out.nextExpiry === undefined || t < out.nextExpiry)) out.nextExpiry = t;
+  }
+  // Targets with the same pipeline spec share one reading, unpacking and cookie.
+  const pipes = new Map<string, PipelineFiles>();
+  const sources = { files, links: tree.links, p4info: opts.p4info, deviceConfig: opts.deviceConfig };
+  for (const t of loaded.specs.targets) {
+    try {
+      const pipeKey = JSON.stringify(t.spec.pipeline ?? null);
+      const pipe = pipes.get(pipeKey) ?? pipelineFor(t, sources);
+      pipes.set(pipeKey, pipe);
+      out.pipelines.set(t.metadata.name, pipe);
+      out.states.set(t.metadata.name, compile(loaded.specs, pipe.index, t.metadata.name, { now: opts.now, cache: opts.cache?.compiled }));
+    } catch (err) {
+      if (err instanceof SpecErrors) for (const e of err.errors) out.problems.push(problem(e));
+      else if (err instanceof FlowopsError) {
+        // Pipeline file mistakes name a Target field: point at it in the Target's file.
+        const field = (err.data as { field?: unknown }).field;
+        const pr = problem(err);
+        if (!err.pos && typeof field === 'string' && t.source) pr.pos = t.source.at(field);
+        out.problems.push(pr);
+      } else throw err;
+    }
+  }
+  return finish(out);
+}
+
+function finish(out: DesiredSet): DesiredSet {
+  // Compile errors can repeat across targets: one defect, one problem.
+  const seen = new Set<string>();
+  out.problems = out.problems.filter((p) => {
+    const k = `${p.code} ${p.pos.file}:${p.pos.line}:${p.pos.col} ${p.message}`;
+    return !seen.has(k) && !!seen.add(k);
+  });
+  out.problems.sort(byPos);
+  out.warnings.sort(byPos);
+  if (out.problems.length) {
+    out.states.clear();
+    out.pipelines.clear();
+    out.targets = [];
+  }
+  return out;
+}
