@@ -32,6 +32,8 @@ COPY p4 ./p4
 RUN mkdir -p /var/lib/flowops /etc/flowops && chown -R node:node /var/lib/flowops
 USER node
 WORKDIR /var/lib/flowops
+# The daemon listens on loopback unless told otherwise; in a container it must listen on every interface.
+ENV FLOWOPS_HTTP_LISTEN=0.0.0.0:8080
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.FLOWOPS_HEALTH_PORT||'8080')+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

@@ -3,11 +3,10 @@
 // forgotten CA can never silently downgrade to an unauthenticated channel.
 // Files are read and parsed up front (shared/pem.ts), so a wrong path or a
 // non-PEM file is an error naming the file instead of a handshake failure.
-import path from 'node:path';
 import tls from 'node:tls';
 import grpc from '@grpc/grpc-js';
 import { FlowopsError } from '../shared/errors.ts';
-import { readCertAndKey, readCertPem, TlsConfigError } from '../shared/pem.ts';
+import { confinedTlsPath, readCertAndKey, readCertPem, TlsConfigError } from '../shared/pem.ts';
 
 export interface ChannelCredentialOptions {
   /** Plaintext. Must be said explicitly; cannot be combined with any TLS file. */
@@ -22,7 +21,7 @@ export interface ChannelCredentialOptions {
   serverNameOverride?: string;
 }
 
-export { TlsConfigError };
+export { confinedTlsPath, TlsConfigError };
 
 /**
  * grpc-js channel credentials for one switch. Throws TlsConfigError with a
@@ -83,17 +82,20 @@ export interface TargetTlsFields {
 }
 
 /**
- * Credentials for one Target: its `tls` file paths are resolved against
- * `baseDir` (where the reconciler's config lives — keys do not belong in the
- * spec repository). No `insecure` and no `tls` means TLS with the system's roots.
+ * Credentials for one Target. Its `tls` paths come from the spec repository,
+ * so they are confined to `baseDir` (the config's `tlsDir`, by default the
+ * config file's folder — keys do not belong in the spec repository): absolute
+ * paths and `..` escapes are refused before the file system is touched, and a
+ * symlink inside that leads out is refused the same way, so the error never
+ * tells whether something outside exists. No `insecure` and no `tls` means
+ * TLS with the system's roots.
  */
 export function credentialsForTarget(spec: TargetTlsFields, baseDir: string): grpc.ChannelCredentials {
-  const at = (p?: string) => (p ? path.resolve(baseDir, p) : undefined);
   return channelCredentials({
     insecure: spec.insecure,
-    caFile: at(spec.tls?.ca),
-    certFile: at(spec.tls?.cert),
-    keyFile: at(spec.tls?.key),
+    caFile: confinedTlsPath(baseDir, spec.tls?.ca, 'tls.ca'),
+    certFile: confinedTlsPath(baseDir, spec.tls?.cert, 'tls.cert'),
+    keyFile: confinedTlsPath(baseDir, spec.tls?.key, 'tls.key'),
     serverNameOverride: spec.tls?.serverName,
   });
 }

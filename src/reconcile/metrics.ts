@@ -64,6 +64,7 @@ export class Metrics {
   readonly appliedTimestamp: Gauge;
   readonly primary: Gauge;
   readonly up: Gauge;
+  readonly headRejected: Gauge;
   private readonly tenantPackets: client.Gauge<string>;
   private readonly tenantBytes: client.Gauge<string>;
   private readonly tenantFlows: client.Gauge<string>;
@@ -86,6 +87,7 @@ export class Metrics {
     this.appliedTimestamp = new Gauge(gauge('flowops_last_sync_timestamp_seconds', 'Unix time of the last successful sync, by switch.', ['target']));
     this.primary = new Gauge(gauge('flowops_primary', '1 when this replica is the primary controller of the switch, else 0.', ['target']));
     this.up = new Gauge(gauge('flowops_switch_up', '1 when the switch is connected.', ['target']));
+    this.headRejected = new Gauge(gauge('flowops_head_rejected', '1 while the branch head cannot be loaded or fails validation (switches keep the last good commit).', []));
     this.tenantPackets = gauge('flowops_tenant_packets', 'Packets counted by the direct counters of a tenant\'s flow entries, by switch (last sample).', ['target', 'tenant']);
     this.tenantBytes = gauge('flowops_tenant_bytes', 'Bytes counted by the direct counters of a tenant\'s flow entries, by switch (last sample).', ['target', 'tenant']);
     this.tenantFlows = gauge('flowops_tenant_flows', 'Flows of a tenant installed on a switch.', ['target', 'tenant']);

@@ -6,9 +6,8 @@
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { currentTraceId, type Logger } from '../shared/log.ts';
-import { formatPos } from '../shared/errors.ts';
+import { formatPos, withField } from '../shared/errors.ts';
 import { planSize, type Plan } from '../diff/types.ts';
-import type { DesiredSet } from '../desired/types.ts';
 import type { PipelineFiles } from '../desired/types.ts';
 import type { DriftClearedEvent, DriftEvent, Reporter, SwitchResult, SyncEvent, SyncStartedEvent } from '../report/events.ts';
 import { formatCookie } from '../pipeline/cookie.ts';
@@ -17,6 +16,7 @@ import type { SwitchSession } from '../apply/session.ts';
 import { statusTraffic, tenantOf, type CounterSampler, type Counts } from './counters.ts';
 import type { ReconcilerView } from './view-source.ts';
 import { readStatus, writeStatus, type StatusFile, type SwitchStatus } from './state-file.ts';
+import { rejectedResult, rejectionText, type RejectedHead } from './rejected-head.ts';
 
 export interface OutcomesOptions {
   metrics: Metrics;
@@ -87,25 +87,29 @@ export class Outcomes {
     this.human(`${name}: pipeline ${path.basename(pipe.p4infoFile)} pushed (cookie ${formatCookie(pipe.cookie)})`);
   }
 
-  /** A commit with spec problems: every managed switch is Skipped with reason CommitRejected. */
-  async commitRejected(d: DesiredSet, switches: { name: string; status: SwitchStatus }[], branch: string, mode: SyncEvent['mode']): Promise<SyncEvent> {
+  /** The branch head is rejected (or, with `undefined`, good again): the state file (`flowops status`) and flowops_head_rejected say so. */
+  headRejected(head: RejectedHead | undefined): void {
+    this.o.metrics.headRejected.set({}, head ? 1 : 0);
+    this.status.headError = head ? `commit ${head.commit.slice(0, 7)} rejected: ${rejectionText(head.problems)}` : undefined;
+  }
+
+  /** A commit with spec problems: each named switch Failed with reason CommitRejected, nothing written, left at the old state. */
+  async commitRejected(head: RejectedHead, names: readonly string[], branch: string, mode: SyncEvent['mode']): Promise<SyncEvent> {
     const { metrics, logger } = this.o;
-    metrics.errors.inc({ stage: 'specs' }, d.problems.length);
-    for (const p of d.problems) {
-      logger.error('spec error; nothing applied, switches keep the last good commit', { commit: d.commit, at: formatPos(p.pos), field: p.field, code: p.code, message: p.message });
-      this.human(`commit ${d.commit.slice(0, 7)} rejected: ${formatPos(p.pos)} ${p.message}`);
+    metrics.errors.inc({ stage: 'specs' }, head.problems.length);
+    for (const p of head.problems) {
+      logger.error('spec error; nothing applied, switches keep the last good commit', { commit: head.commit, at: formatPos(p.pos), field: p.field, code: p.code, message: p.message });
+      this.human(`commit ${head.commit.slice(0, 7)} rejected: ${formatPos(p.pos)} ${withField(p.field, p.message)}`);
     }
-    const message = `commit rejected: ${d.problems.map((p) => `${formatPos(p.pos)} ${p.message}`).join('; ')}`;
-    const ev: SyncEvent = {
-      commit: d.commit, branch, mode, problems: d.problems,
-      switches: switches.map((s) => ({ target: s.name, outcome: 'Skipped' as const, plan: emptyPlan(), written: { inserted: 0, modified: 0, deleted: 0 }, durationMs: 0 })),
-    };
-    for (const s of switches) {
-      s.status.lastCommit = d.commit;
-      s.status.lastOutcome = 'Skipped';
-      s.status.lastError = message;
-      s.status.lastReason = 'CommitRejected';
-      metrics.syncs.inc({ target: s.name, outcome: 'Skipped' });
+    const message = `commit rejected: ${head.problems.map((p) => `${formatPos(p.pos)} ${withField(p.field, p.message)}`).join('; ')}`;
+    const ev: SyncEvent = { commit: head.commit, branch, mode, problems: head.problems, switches: names.map((name) => rejectedResult(name, head)) };
+    for (const r of ev.switches) {
+      const st = (this.status.switches[r.target] ??= { target: r.target });
+      st.lastCommit = head.commit;
+      st.lastOutcome = r.outcome;
+      st.lastError = message;
+      st.lastReason = 'CommitRejected';
+      metrics.syncs.inc({ target: r.target, outcome: r.outcome });
     }
     this.save();
     await this.syncFinished(ev);

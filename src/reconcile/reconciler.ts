@@ -39,6 +39,9 @@ import { syncSwitch, type SyncSwitchContext } from './sync-switch.ts';
 import { CounterSampler, readFlowCounters } from './counters.ts';
 import { ReconcilerView } from './view-source.ts';
 import { viewRoutes } from '../view/handler.ts';
+import { Coalescer } from './coalesce.ts';
+import { SYNC_TOKEN_ENV } from './http-guard.ts';
+import { rejectedDetail, type RejectedHead } from './rejected-head.ts';
 
 export interface ReconcilerOptions {
   loaded: LoadedConfig;
@@ -82,8 +85,13 @@ export class Reconciler {
   // Parsed files and compiled flows of the last commit, so a new commit costs what it changed.
   private readonly cache = new DesiredCache();
   private badCommit?: string;
+  /** The branch head when it cannot be loaded (rejected-head.ts); cleared by the next good head. */
+  private rejectedHead?: RejectedHead;
   private lock: Promise<unknown> = Promise.resolve();
   private http?: RunningHttp;
+  /** POST /sync and push webhooks: any number while a forced sync runs → one more (coalesce.ts). */
+  private readonly forced = new Coalescer(() => this.sync(this.forcedReason, { force: true }));
+  private forcedReason = 'http';
   private stopped = false;
 
   constructor(opts: ReconcilerOptions) {
@@ -146,6 +154,7 @@ export class Reconciler {
       githubWebhook: this.opts.githubWebhook,
       routes: viewRoutes(this.view),
       logger: this.log,
+      syncToken: this.opts.env?.[SYNC_TOKEN_ENV] || undefined,
     });
     this.log.info('http listening', { address: this.http.address });
     await this.sync('startup');
@@ -175,6 +184,10 @@ export class Reconciler {
   private readiness(): { ready: boolean; detail: Record<string, unknown> } {
     const detail: Record<string, unknown> = {};
     let ready = !!this.desired && this.pool.size > 0;
+    if (this.rejectedHead) {
+      detail.head = rejectedDetail(this.rejectedHead);
+      ready = false;
+    }
     for (const s of this.pool.all()) {
       const ok = !!s.handle && (!s.handle.primary || (!!s.appliedCommit && s.appliedCommit === this.desired?.commit) || this.config.mode === 'plan-only');
       detail[s.name] = { connected: !!s.handle, primary: s.handle?.primary ?? false, appliedCommit: s.appliedCommit };
@@ -222,6 +235,7 @@ export class Reconciler {
         return this.rejected(next);
       }
       this.badCommit = undefined;
+      this.setRejectedHead(undefined);
       this.desired = next;
       changed = true;
       this.outcomes.human(`commit ${commit.slice(0, 7)}: ${next.states.size} switch(es), ${[...next.states.values()].reduce((n, s) => n + s.entries.length, 0)} entries desired`);
@@ -244,8 +258,22 @@ export class Reconciler {
     return d;
   }
 
+  private setRejectedHead(head: RejectedHead | undefined): void {
+    if (!head && !this.rejectedHead) return;
+    this.rejectedHead = head;
+    this.outcomes.headRejected(head);
+  }
+
+  /**
+   * A head with spec problems: every switch known — connected, or only in the
+   * state file (a head rejected at startup has no desired state to name its
+   * Targets) — gets a failure with reason CommitRejected on the head commit.
+   */
   private rejected(d: DesiredSet): Promise<SyncEvent> {
-    return this.outcomes.commitRejected(d, this.pool.all(), this.config.repo.branch, this.config.mode);
+    const head: RejectedHead = { commit: d.commit, problems: d.problems };
+    this.setRejectedHead(head);
+    const names = [...new Set([...this.pool.all().map((s) => s.name), ...Object.keys(this.outcomes.status.switches)])].sort();
+    return this.outcomes.commitRejected(head, names, this.config.repo.branch, this.config.mode);
   }
 
   private enabledTargets(d: DesiredSet) {
@@ -299,8 +327,8 @@ export class Reconciler {
       roleConfig: roleOwnershipOf(d, t.metadata.name, t.spec),
       insecure: t.spec.insecure,
       tls: t.spec.tls,
-      // TLS files are the operator's, next to the config, not in the spec repository.
-      configDir: this.opts.loaded.baseDir,
+      // TLS files are the operator's, next to the config (or in tlsDir), not in the spec repository.
+      configDir: this.config.tlsDir ? resolvePath(this.opts.loaded, this.config.tlsDir) : this.opts.loaded.baseDir,
     };
   }
 
@@ -455,7 +483,18 @@ export class Reconciler {
 
   /** Queues a sync that also reads every switch (POST /sync, a GitHub push webhook). */
   triggerSync(reason: string): void {
-    void this.sync(reason, { force: true }).catch(() => {});
+    this.forcedReason = reason;
+    this.forced.trigger();
+  }
+
+  /** Resolves when no forced sync is running or queued. */
+  forcedIdle(): Promise<void> {
+    return this.forced.idle();
+  }
+
+  /** Forced syncs started so far (each is a full read of every switch). */
+  get forcedSyncs(): number {
+    return this.forced.runs;
   }
 
   /** Snapshot of per-switch status (what `flowops status` shows). */

@@ -71,9 +71,9 @@ export const Config = z
     targets: z.record(z.string(), TargetOverride).default({}).meta({ description: 'per-switch overrides keyed by Target name' }),
     http: z
       .strictObject({
-        listen: HostPort.default('0.0.0.0:8080').meta({ description: 'address of /healthz, /readyz, /metrics, POST /sync, POST /hooks/github' }),
+        listen: HostPort.default('127.0.0.1:8080').meta({ description: 'address of /healthz, /readyz, /metrics, POST /sync (bearer token FLOWOPS_SYNC_TOKEN), POST /hooks/github; loopback by default, 0.0.0.0:8080 in a container' }),
       })
-      .default({ listen: '0.0.0.0:8080' })
+      .default({ listen: '127.0.0.1:8080' })
       .meta({ description: 'the HTTP server' }),
     metrics: z
       .strictObject({
@@ -84,6 +84,7 @@ export const Config = z
       .meta({ description: 'what /metrics exports beyond the defaults' }),
     p4info: z.string().optional().meta({ description: 'P4Info file used when a Target has no pipeline.p4info (default: the bundled v1model one)' }),
     deviceConfig: z.string().optional().meta({ description: 'device config pushed with the P4Info (bmv2 JSON, Tofino binary)' }),
+    tlsDir: z.string().optional().meta({ description: "folder a Target's tls.ca/cert/key are relative to and confined to (default: this file's folder); paths leading out of it are refused" }),
     stateFile: z.string().default('.flowops/state.json').meta({ description: 'per-switch status (applied commit, last sync, drift) read by `flowops status`' }),
     github: z
       .strictObject({

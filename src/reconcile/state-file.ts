@@ -31,6 +31,8 @@ export interface StatusFile {
   branch?: string;
   headCommit?: string;
   gitError?: string;
+  /** Set while the branch head is rejected (cannot be loaded, spec errors): what is wrong with it. */
+  headError?: string;
   switches: Record<string, SwitchStatus>;
 }
 

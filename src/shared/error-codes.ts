@@ -83,6 +83,7 @@ export const ERROR_CLASSES = {
   TLS_KEY_MISMATCH: 'TlsConfigError',
   TRACE_PACKET: 'PacketSyntaxError',
   TLS_OPTIONS: 'TlsConfigError',
+  TLS_PATH_OUTSIDE: 'TlsConfigError',
   TXTPB_INVALID: 'TextProtoError',
   UNSUPPORTED_ACTION: 'EncodeError',
   UNSUPPORTED_MATCH: 'EncodeError',

@@ -30,14 +30,26 @@ export class FlowopsError extends Error {
   }
 }
 
-/** A defect in a spec file: always has a position and the field path that is wrong. */
+/**
+ * A defect in a spec file: always has a position and the field path that is
+ * wrong. `message` says what is wrong and never repeats the field (renderers
+ * put `field` in front once); toString() gives `file:line:col field: message`.
+ */
 export class SpecError extends FlowopsError {
   constructor(code: string, pos: SourcePos, field: string, message: string, data: Record<string, unknown> = {}) {
-    super(code, `${field ? field + ': ' : ''}${message}`, { field, ...data }, pos);
+    super(code, message, { field, ...data }, pos);
   }
   get field(): string {
     return String(this.data.field ?? '');
   }
+  override toString(): string {
+    return `${formatPos(this.pos)} ${withField(this.field, this.message)}`;
+  }
+}
+
+/** `field: message` (just the message when there is no field): how a spec problem reads in one line. */
+export function withField(field: string, message: string): string {
+  return field ? `${field}: ${message}` : message;
 }
 
 /** Several spec errors found in one pass; validation reports all of them, not only the first. */

@@ -3,10 +3,11 @@
 // a wrong path or a file that is not PEM is an error naming the file, not a
 // handshake failure minutes later.
 import fs from 'node:fs';
+import path from 'node:path';
 import crypto from 'node:crypto';
 import { ConfigError } from './errors.ts';
 
-/** A TLS setting that cannot work: TLS_OPTIONS, TLS_FILE_UNREADABLE, TLS_BAD_PEM, TLS_KEY_MISMATCH. */
+/** A TLS setting that cannot work: TLS_OPTIONS, TLS_FILE_UNREADABLE, TLS_BAD_PEM, TLS_KEY_MISMATCH, TLS_PATH_OUTSIDE. */
 export class TlsConfigError extends ConfigError {}
 
 export function readTlsFile(file: string, what: string): Buffer {
@@ -51,4 +52,34 @@ export function readCertAndKey(certFile: string, keyFile: string, who: string): 
     throw new TlsConfigError('TLS_KEY_MISMATCH', `${who} key ${keyFile} does not belong to certificate ${certFile}`, { certFile, keyFile });
   }
   return { cert, key: k.pem };
+}
+
+/** `p` resolved inside `dir`, or TlsConfigError TLS_PATH_OUTSIDE (same message whether or not the outside path exists). */
+export function confinedTlsPath(dir: string, p: string | undefined, field: string): string | undefined {
+  if (p === undefined) return undefined;
+  const outside = () =>
+    new TlsConfigError('TLS_PATH_OUTSIDE', `${field} ${JSON.stringify(p)}: TLS files must be inside the TLS directory (a relative path without ..)`, { field, path: p });
+  if (path.isAbsolute(p) || p.includes('\\') || p.includes('\0')) throw outside();
+  const root = path.resolve(dir);
+  const full = path.resolve(root, p);
+  if (!isInside(root, full)) throw outside();
+  let real: string;
+  try {
+    real = fs.realpathSync(full);
+  } catch {
+    return full; // missing inside the directory: channelCredentials says so, naming the file
+  }
+  let realRoot = root;
+  try {
+    realRoot = fs.realpathSync(root);
+  } catch {
+    /* the directory itself is missing: the file cannot be there either */
+  }
+  if (!isInside(realRoot, real)) throw outside();
+  return real;
+}
+
+function isInside(root: string, full: string): boolean {
+  const rel = path.relative(root, full);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }

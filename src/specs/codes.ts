@@ -4,6 +4,14 @@
 export const Codes = {
   /** YAML syntax error (or a yaml warning, when reported as a warning). */
   yaml: 'SPEC_YAML',
+  /** A spec file over the size limit (specs/limits.ts). */
+  fileTooLarge: 'SPEC_FILE_TOO_LARGE',
+  /** Collections nested deeper than the limit. */
+  tooDeep: 'SPEC_TOO_DEEP',
+  /** More alias expansions than the limit (an alias bomb). */
+  aliasLimit: 'SPEC_ALIAS_LIMIT',
+  /** Anything else that stopped a file from loading (never an exception out of the loader). */
+  unreadable: 'SPEC_UNREADABLE',
   /** A document that is not `{ apiVersion, kind, metadata, spec }` of a known kind. */
   kind: 'SPEC_KIND',
   /** A field breaks the kind's schema (type, range incl. ports, format, unknown or missing field). */

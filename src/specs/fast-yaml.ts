@@ -11,6 +11,10 @@
 // scalars are resolved by the `yaml` package's own core-schema tags, so a
 // value read here is the value `yaml` would produce.
 import { isScalar, Schema } from 'yaml';
+import { DEFAULT_LIMITS } from './limits.ts';
+
+/** Deeper than this, give up (load.ts refuses such files before; this keeps the reader safe on its own). */
+const MAX_DEPTH = DEFAULT_LIMITS.maxDepth;
 
 export interface FastDoc {
   /** Index of the document in its file, counted as the `yaml` package counts (empty documents included). */
@@ -80,6 +84,7 @@ export function fastParseDocs(text: string): FastDoc[] | undefined {
 class Reader {
   private lines: Line[] = [];
   private i = 0;
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -152,6 +157,15 @@ class Reader {
   }
 
   private mapping(indent: number): Record<string, unknown> {
+    if (++this.depth > MAX_DEPTH) giveUp();
+    try {
+      return this.mappingBody(indent);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private mappingBody(indent: number): Record<string, unknown> {
     const text = this.text;
     const out: Record<string, unknown> = {};
     const seen = new Set<string>();
@@ -182,6 +196,15 @@ class Reader {
   }
 
   private sequence(indent: number): unknown[] {
+    if (++this.depth > MAX_DEPTH) giveUp();
+    try {
+      return this.sequenceBody(indent);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private sequenceBody(indent: number): unknown[] {
     const text = this.text;
     const out: unknown[] = [];
     while (this.i < this.lines.length) {
@@ -277,10 +300,18 @@ class FlowReader {
     giveUp();
   }
 
+  private depth = 0;
+
   value(): unknown {
     const c = this.text.charCodeAt(this.p);
-    if (c === 91) return this.seq();
-    if (c === 123) return this.map();
+    if (c === 91 || c === 123) {
+      if (++this.depth > MAX_DEPTH) giveUp();
+      try {
+        return c === 91 ? this.seq() : this.map();
+      } finally {
+        this.depth--;
+      }
+    }
     if (c === 34) return this.double();
     if (c === 39) return this.single();
     return this.plain();

@@ -13,7 +13,7 @@
 // always been. A SpecCache keeps each file's outcome by (path, content hash),
 // so a new commit re-reads only the files it changed.
 import { createHash } from 'node:crypto';
-import { isScalar, LineCounter, parseAllDocuments } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, visit } from 'yaml';
 import { SpecError, formatPos, type SourcePos } from '../shared/errors.ts';
 import { checkSpecs } from './checks.ts';
 import { Codes } from './codes.ts';
@@ -22,6 +22,7 @@ import { assignFlowIds, type FlowIdOptions } from './flow-id.ts';
 import { issuesToErrors } from './issues.ts';
 import { PositionIndex } from './positions.ts';
 import { fastParseDocs } from './fast-yaml.ts';
+import { DEFAULT_LIMITS, fileTooLarge, tooDeep, tooDeepAt, type ParseLimits } from './limits.ts';
 import { KINDS, schemaOfKind, type Contract, type Flow, type Kind, type Service, type Target, type Tenant } from './schema.ts';
 import { expandContracts } from './contracts.ts';
 import { specKey, type FieldPath, type Located, type SpecSet, type SpecSource } from './spec-set.ts';
@@ -43,6 +44,8 @@ export interface LoadOptions {
    * unchanged and updated in place. Keep one per repo across commits.
    */
   cache?: SpecCache;
+  /** Size, depth and alias limits per file (default DEFAULT_LIMITS). */
+  limits?: ParseLimits;
 }
 
 export interface LoadResult {
@@ -72,7 +75,7 @@ export function loadSpecs(files: SpecFiles, opts: LoadOptions = {}): LoadResult 
   const paths = [...files.keys()].filter(isSpecFile).sort();
   for (const file of paths) {
     const raw = files.get(file)!;
-    const r = cache ? cache.get(file, raw) : loadFile(file, typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8'));
+    const r = cache ? cache.get(file, raw, opts.limits) : loadFile(file, raw, opts.limits);
     for (const d of r.docs) docs[d.kind].push(d.doc);
     for (const e of r.errors) errors.push(e);
     for (const w of r.warnings) warnings.push(w);
@@ -142,7 +145,7 @@ export class SpecCache {
   misses = 0;
 
   /** The outcome of `file` with content `raw`: cached when the content is the same, else loaded and remembered. */
-  get(file: string, raw: string | Uint8Array): FileOutcome {
+  get(file: string, raw: string | Uint8Array, limits?: ParseLimits): FileOutcome {
     const hash = createHash('sha256').update(raw).digest('base64');
     const had = this.files.get(file);
     if (had && had.hash === hash) {
@@ -150,7 +153,7 @@ export class SpecCache {
       return had.outcome;
     }
     this.misses++;
-    const outcome = loadFile(file, typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8'));
+    const outcome = loadFile(file, raw, limits);
     this.files.set(file, { hash, outcome });
     return outcome;
   }
@@ -203,8 +206,23 @@ class LazySource implements SpecSource {
   }
 }
 
-function loadFile(file: string, text: string): FileOutcome {
-  return loadFast(file, text) ?? loadExact(file, text);
+/**
+ * One file's outcome. Limits first (specs/limits.ts), so neither reader sees a
+ * file that is too big or too deep; and whatever still goes wrong becomes a
+ * SpecError at the file, never an exception out of the loader.
+ */
+function loadFile(file: string, raw: string | Uint8Array, limits: ParseLimits = DEFAULT_LIMITS): FileOutcome {
+  const fail = (e: SpecError): FileOutcome => ({ docs: [], errors: [e], warnings: [] });
+  const bytes = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
+  if (bytes > limits.maxFileBytes) return fail(fileTooLarge(file, bytes, limits));
+  const text = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
+  const deep = tooDeepAt(text, limits.maxDepth);
+  if (deep) return fail(tooDeep(file, deep, limits));
+  try {
+    return loadFast(file, text) ?? loadExact(file, text, limits);
+  } catch (err) {
+    return fail(new SpecError(Codes.unreadable, { file, line: 1, col: 1 }, '', `cannot load: ${(err as Error).message}`));
+  }
 }
 
 /** The fast path: every document valid, or undefined (then the file goes the exact way). */
@@ -226,7 +244,7 @@ function loadFast(file: string, text: string): FileOutcome | undefined {
 }
 
 /** The exact path: the `yaml` package with source ranges; every defect at its field. */
-function loadExact(file: string, text: string): FileOutcome {
+function loadExact(file: string, text: string, limits: ParseLimits): FileOutcome {
   const out: FileOutcome = { docs: [], errors: [], warnings: [] };
   const { errors, warnings } = out;
   const lines = new LineCounter();
@@ -243,7 +261,21 @@ function loadExact(file: string, text: string): FileOutcome {
     }
     // An empty document (a trailing `---`, only comments) holds nothing to check.
     if (doc.contents == null || (isScalar(doc.contents) && doc.contents.value == null)) return;
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (err) {
+      // The yaml package's guard against alias bombs (a ReferenceError); reported at the first alias.
+      let at = pos.start();
+      visit(doc, {
+        Alias(_, node) {
+          if (node.range) at = pos.posOf(node.range[0]);
+          return visit.BREAK;
+        },
+      });
+      errors.push(new SpecError(Codes.aliasLimit, at, '', `aliases expand too far (more than ${limits.maxAliasCount} alias resolutions): ${(err as Error).message}`, { limit: limits.maxAliasCount }));
+      return;
+    }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       errors.push(new SpecError(Codes.kind, pos.start(), '', 'a spec document must be a mapping with apiVersion, kind, metadata and spec'));
       return;

@@ -267,10 +267,18 @@ export const Pipeline = z.strictObject({
 });
 export type Pipeline = z.infer<typeof Pipeline>;
 
+/** A TLS file: relative to the reconciler's TLS directory and confined to it (p4rt/credentials.ts checks again on the host). */
+const TlsPath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.includes('\\') && !/^[A-Za-z]:/.test(p) && !p.split('/').includes('..'), {
+    error: 'must be a relative path inside the TLS directory (no leading /, no ..)',
+  });
+
 export const Tls = z.strictObject({
-  ca: z.string().min(1).optional(),
-  cert: z.string().min(1).optional(),
-  key: z.string().min(1).optional(),
+  ca: TlsPath.optional(),
+  cert: TlsPath.optional(),
+  key: TlsPath.optional(),
   serverName: z.string().min(1).optional(),
 });
 export type Tls = z.infer<typeof Tls>;

@@ -69,6 +69,6 @@ test('spec errors replace the plan and link to each line', () => {
     problems: [{ pos: { file: 'tenants/acme/flows/web.yaml', line: 12, col: 10 }, field: 'spec.ports[0]', message: 'port 70000 out of range 1-65535', code: 'SPEC_SCHEMA' }],
   });
   assert.match(body, /\*\*1 error in the specs\*\*/);
-  assert.ok(body.includes('[`tenants/acme/flows/web.yaml:12:10`](https://github.com/net/intent/blob/' + sha + '/tenants/acme/flows/web.yaml#L12) `spec.ports\\[0\\]`: port 70000 out of range 1-65535 (SPEC_SCHEMA)'), body);
+  assert.ok(body.includes('[`tenants/acme/flows/web.yaml:12:10`](https://github.com/net/intent/blob/' + sha + '/tenants/acme/flows/web.yaml#L12) `spec.ports[0]`: port 70000 out of range 1-65535 (SPEC_SCHEMA)'), body);
   assert.doesNotMatch(body, /### `leaf0`/);
 });

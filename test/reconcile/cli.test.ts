@@ -66,6 +66,7 @@ describe('commands', () => {
     const reporter = new RecordingReporter();
     const r = bench.reconciler({ electionId: 9 }, {
       reporter,
+      env: { FLOWOPS_SYNC_TOKEN: 'sync-token' },
       githubWebhook: (req, res) => {
         hooks.push(String(req.headers['x-github-event']));
         req.resume();
@@ -83,7 +84,7 @@ describe('commands', () => {
     assert.match(metrics, /^flowops_syncs_total\{target="leaf1",outcome="Unchanged"\} 1$/m);
     assert.match(metrics, /^flowops_primary\{target="leaf1"\} 1$/m);
     const before = reporter.syncs.length;
-    assert.equal((await fetch(`${base}/sync`, { method: 'POST' })).status, 202);
+    assert.equal((await fetch(`${base}/sync`, { method: 'POST', headers: { authorization: 'Bearer sync-token' } })).status, 202);
     for (let i = 0; i < 100 && reporter.syncs.length === before; i++) await new Promise((res) => setTimeout(res, 20));
     assert.equal(reporter.syncs.length, before + 1);
     assert.equal((await fetch(`${base}/hooks/github`, { method: 'POST', headers: { 'x-github-event': 'push' }, body: '{}' })).status, 204);

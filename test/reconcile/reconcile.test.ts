@@ -156,7 +156,7 @@ spec:
     assert.equal(p.pos.file, 'tenants/acme/flows/flows.yaml');
     assert.equal(p.pos.line, 10);
     assert.match(p.message, /70000/);
-    assert.deepEqual(ev!.switches.map((s) => s.outcome), ['Skipped']);
+    assert.deepEqual(ev!.switches.map((s) => s.outcome), ['Failed']);
     assert.deepEqual(bench.targets[0].state.snapshot(), old);
     assert.match(r.snapshot().switches.leaf1.lastError ?? '', /tenants\/acme\/flows\/flows\.yaml:10:\d+/);
     assert.equal(r.snapshot().switches.leaf1.lastReason, 'CommitRejected');

@@ -43,6 +43,7 @@ export const command: Command = {
     }
     const lines = [`repo ${st.repo ?? '?'} branch ${st.branch ?? '?'} head ${short(st.headCommit)}  (updated ${st.updated})`];
     if (st.gitError) lines.push(`git: ${st.gitError}`);
+    if (st.headError) lines.push(`HEAD REJECTED: ${st.headError} (switches keep the last good commit)`);
     const rows = [['SWITCH', 'ADDRESS', 'API', 'ROLE', 'APPLIED', 'LAST SYNC', 'OUTCOME', 'DRIFT']];
     for (const s of Object.values(st.switches).sort((a, b) => (a.target < b.target ? -1 : 1))) {
       const drift = s.drift ? `${s.drift.entries} entr${s.drift.entries === 1 ? 'y' : 'ies'}${s.drift.healed ? ' (healed)' : ''} at ${s.drift.at}` : 'none';

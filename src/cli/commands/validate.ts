@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, write, type Command, type CommandContext } from '../command.ts';
-import { ConfigError } from '../../shared/errors.ts';
+import { ConfigError, withField } from '../../shared/errors.ts';
 import { readDirTree } from '../../source/spec-tree.ts';
 import { desiredState } from '../../desired/desired.ts';
 import type { SpecProblem } from '../../desired/types.ts';
@@ -39,9 +39,7 @@ export interface ProblemJson {
 }
 
 function toJson(e: SpecProblem): ProblemJson {
-  const field = e.field;
-  const message = field && e.message.startsWith(`${field}: `) ? e.message.slice(field.length + 2) : e.message;
-  return { file: e.pos.file, line: e.pos.line, col: e.pos.col, field, code: e.code, message };
+  return { file: e.pos.file, line: e.pos.line, col: e.pos.col, field: e.field, code: e.code, message: e.message };
 }
 
 export const command: Command = {
@@ -99,7 +97,7 @@ export const command: Command = {
     // Paths as the user can open them from where they ran the command.
     const shown = (e: SpecProblem) => {
       const { file, line, col } = e.pos;
-      return `${dirArg === '.' ? file : path.join(dirArg, file)}:${line}:${col} ${e.message}`;
+      return `${dirArg === '.' ? file : path.join(dirArg, file)}:${line}:${col} ${withField(e.field, e.message)}`;
     };
     for (const w of warnings) write(ctx.stderr, `${shown(w)} (warning)`);
     for (const e of errors) write(ctx.stdout, shown(e));

@@ -4,6 +4,7 @@
 import type { GitHubClient } from './client.ts';
 import type { SpecProblem } from '../events.ts';
 import type { RepoRef } from './types.ts';
+import { plainText } from '../markdown.ts';
 
 export const ANNOTATIONS_PER_REQUEST = 50;
 
@@ -24,8 +25,8 @@ export function toAnnotation(p: SpecProblem, root = '') {
     start_line: p.pos.line,
     end_line: p.pos.line,
     annotation_level: 'failure' as const,
-    title: `${p.code}${p.field ? ' ' + p.field : ''}`.slice(0, 255),
-    message: p.message.slice(0, 64 * 1024 - 1),
+    title: plainText(`${p.code}${p.field ? ' ' + p.field : ''}`).slice(0, 255),
+    message: plainText(p.message).slice(0, 64 * 1024 - 1),
   };
 }
 
@@ -34,7 +35,7 @@ export async function postCheckRun(gh: GitHubClient, repo: RepoRef, c: CheckRunI
   const annotations = c.problems.map((p) => toAnnotation(p, c.root));
   const chunks: (typeof annotations)[] = [];
   for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) chunks.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
-  const output = (a: typeof annotations) => ({ title: c.title, summary: c.summary.slice(0, 65535), ...(a.length ? { annotations: a } : {}) });
+  const output = (a: typeof annotations) => ({ title: plainText(c.title), summary: c.summary.slice(0, 65535), ...(a.length ? { annotations: a } : {}) });
   const last = chunks.length <= 1;
   // The conclusion is set with the last chunk, so the run never shows "completed" with annotations still missing.
   const created = await gh.rest.checks.create({

@@ -6,6 +6,7 @@ import type { DriftClearedEvent, DriftEvent } from '../events.ts';
 import type { GitHubClient } from './client.ts';
 import { COMMENT_BODY_MAX, fitBlocks } from './plan-comment.ts';
 import type { RepoRef } from './types.ts';
+import { mdCode, mdCodeCell, mdText } from '../markdown.ts';
 
 export const DRIFT_LABEL = 'flowops-drift';
 export const driftMarker = (target: string) => `<!-- flowops:drift target=${encodeURIComponent(target)} -->`;
@@ -18,13 +19,12 @@ export async function findDriftIssue(gh: GitHubClient, repo: RepoRef, target: st
   return hit ? { number: hit.number, body: hit.body ?? '' } : undefined;
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 export function renderDriftBody(ev: DriftEvent): string {
-  const head = `${driftMarker(ev.target)}\nSwitch \`${ev.target}\` no longer matches Git at \`${ev.commit.slice(0, 7)}\`: ${ev.entries.length} entr${ev.entries.length === 1 ? 'y differs' : 'ies differ'}.` +
+  const head = `${driftMarker(ev.target)}\nSwitch ${mdCode(ev.target)} no longer matches Git at \`${ev.commit.slice(0, 7)}\`: ${ev.entries.length} entr${ev.entries.length === 1 ? 'y differs' : 'ies differ'}.` +
     (ev.healed ? ' flowops has written the switch back to the state in Git.' : ' flowops is not healing it (drift is only reported); fix the switch or change Git to match.') +
     `\n\nThis issue is updated while the drift lasts and closed when it ends.\n\n| drift | table | entry |\n|---|---|---|\n`;
-  const rows = ev.entries.map((e) => ({ text: `| ${e.kind} | \`${cell(e.table)}\` | ${cell(e.description)} |\n`, omit: 'item' as const }));
+  const rows = ev.entries.map((e) => ({ text: `| ${e.kind} | ${mdCodeCell(e.table)} | ${mdText(e.description)} |\n`, omit: 'item' as const }));
   return fitBlocks([{ text: head }, ...rows], '', COMMENT_BODY_MAX, 'Run `flowops status` on the reconciler for the full list.');
 }
 
@@ -49,7 +49,7 @@ const clearedWhy: Record<DriftClearedEvent['reason'], string> = {
 export async function closeDriftIssue(gh: GitHubClient, repo: RepoRef, ev: DriftClearedEvent): Promise<number | undefined> {
   const found = await findDriftIssue(gh, repo, ev.target);
   if (!found) return undefined;
-  await gh.rest.issues.createComment({ ...repo, issue_number: found.number, body: `Drift on \`${ev.target}\` ended at \`${ev.commit.slice(0, 7)}\`: ${clearedWhy[ev.reason]}. Closing.` });
+  await gh.rest.issues.createComment({ ...repo, issue_number: found.number, body: `Drift on ${mdCode(ev.target)} ended at \`${ev.commit.slice(0, 7)}\`: ${clearedWhy[ev.reason]}. Closing.` });
   await gh.rest.issues.update({ ...repo, issue_number: found.number, state: 'closed', state_reason: 'completed' });
   return found.number;
 }

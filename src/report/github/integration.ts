@@ -75,7 +75,7 @@ export function createGitHubIntegration(o: GitHubIntegrationOptions): GitHubInte
     poller.handle(ev);
     if (ev.kind === 'push' && ev.ref === `refs/heads/${o.branch}`) o.onPush?.(ev.after);
   };
-  const webhook = secret ? createWebhookHandler({ secret, logger: log, onEvent }) : undefined;
+  const webhook = secret ? createWebhookHandler({ secret, logger: log, onEvent, repo: `${o.repo.owner}/${o.repo.repo}` }) : undefined;
   return {
     client, outbox, reporter, checker, poller, webhook,
     start() {

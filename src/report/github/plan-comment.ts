@@ -6,6 +6,7 @@
 import { planSize, type Change, type Plan } from '../../diff/types.ts';
 import type { SpecProblem } from '../events.ts';
 import { planStatus } from './summary.ts';
+import { mdCode, mdText } from '../markdown.ts';
 import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
 import { trafficWords } from '../traffic.ts';
 
@@ -22,13 +23,9 @@ export interface LinkOptions {
 
 export function blobLink(repo: RepoRef, sha: string, file: string, line: number, o: LinkOptions = {}): string {
   const base = (o.htmlBase ?? 'https://github.com').replace(/\/$/, '');
-  const path = (o.root ? `${o.root}/${file}` : file).split('/').map(encodeURIComponent).join('/');
+  // encodeURIComponent leaves ( ) ' ! * alone; a `)` would end the Markdown link early.
+  const path = (o.root ? `${o.root}/${file}` : file).split('/').map((seg) => encodeURIComponent(seg).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
   return `${base}/${repo.owner}/${repo.repo}/blob/${sha}/${path}#L${line}`;
-}
-
-/** Markdown-safe inline text (no accidental tables, links or HTML). */
-function md(text: string): string {
-  return text.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
 function shortTable(table: string): string {
@@ -57,7 +54,7 @@ function describeObjects(s: SwitchPlan, r: PrPlanReport, o: LinkOptions): string
     const key = c.origin ? `${c.origin.kind}:${c.origin.name}` : 'gone';
     let g = groups.get(key);
     if (!g) {
-      g = c.origin ? { label: `${c.origin.kind} \`${c.origin.name}\``, origin: c.origin, ins: [], mod: [], del: [] } : { label: 'entries no longer in Git', ins: [], mod: [], del: [] };
+      g = c.origin ? { label: `${c.origin.kind} ${mdCode(c.origin.name)}`, origin: c.origin, ins: [], mod: [], del: [] } : { label: 'entries no longer in Git', ins: [], mod: [], del: [] };
       groups.set(key, g);
     }
     g[bucket].push(c);
@@ -77,15 +74,15 @@ function describeObjects(s: SwitchPlan, r: PrPlanReport, o: LinkOptions): string
     const note = r.notes?.[key];
     // A reviewer should not delete a busy flow by mistake: say what it carried.
     const seen = g.origin?.kind === 'flow' && (g.del.length || g.mod.length) ? s.traffic?.[g.origin.name] : undefined;
-    const traffic = seen ? ` — \`${md(g.origin!.name)}\`: ${md(trafficWords(seen, s.target))}` : '';
-    items.push(`- ${head}: ${parts.join('; ')}${note ? ` — ${md(note)}` : ''}${traffic}`);
+    const traffic = seen ? ` — ${mdCode(g.origin!.name)}: ${mdText(trafficWords(seen, s.target))}` : '';
+    items.push(`- ${head}: ${parts.join('; ')}${note ? ` — ${mdText(note)}` : ''}${traffic}`);
   }
   return items;
 }
 
 function problemItem(p: SpecProblem, repo: RepoRef, sha: string, o: LinkOptions): string {
   const where = `${p.pos.file}:${p.pos.line}:${p.pos.col}`;
-  return `- [\`${md(where)}\`](${blobLink(repo, sha, p.pos.file, p.pos.line, o)}) ${p.field ? `\`${md(p.field)}\`: ` : ''}${md(p.message)} (${p.code})`;
+  return `- [${mdCode(where)}](${blobLink(repo, sha, p.pos.file, p.pos.line, o)}) ${p.field ? `${mdCode(p.field)}: ` : ''}${mdText(p.message)} (${mdText(p.code)})`;
 }
 
 function entryCounts(p: Plan): string {
@@ -97,9 +94,9 @@ function entryCounts(p: Plan): string {
 function switchHeading(s: SwitchPlan): string {
   const counts = entryCounts(s.plan);
   let live = '';
-  if (s.live && 'error' in s.live) live = ` — live state not read: ${md(s.live.error)}`;
+  if (s.live && 'error' in s.live) live = ` — live state not read: ${mdText(s.live.error)}`;
   else if (s.live) live = ` — against the live switch: ${entryCounts(s.live)}`;
-  return `### \`${md(s.target)}\`: ${counts}${live}`;
+  return `### ${mdCode(s.target)}: ${counts}${live}`;
 }
 
 /** Blocks in order; `omit` describes a block for the "left out" note. */
@@ -112,12 +109,12 @@ export function renderPlanComment(r: PrPlanReport, opts: LinkOptions & { maxChar
   const icon = status.state === 'success' ? '✅' : status.state === 'failure' ? '❌' : '⚠️';
   const short = r.headSha.slice(0, 7);
   const blocks: Block[] = [
-    { text: `${PLAN_MARKER}\n## ${icon} flowops plan for \`${short}\`\n\n${md(status.description)}\n` },
+    { text: `${PLAN_MARKER}\n## ${icon} flowops plan for \`${short}\`\n\n${mdText(status.description)}\n` },
   ];
-  if (r.fatal) blocks.push({ text: `\nThe plan could not be computed: ${md(r.fatal)}\n` });
+  if (r.fatal) blocks.push({ text: `\nThe plan could not be computed: ${mdText(r.fatal)}\n` });
   if (r.conflicts.length) {
     blocks.push({ text: `\n**Conflicts with other open pull requests** — whichever merges first changes what the other does:\n` });
-    for (const c of r.conflicts) blocks.push({ text: `- #${c.pr} also changes ${c.objects.map((x) => `\`${md(x)}\``).join(', ')}\n`, omit: 'item' });
+    for (const c of r.conflicts) blocks.push({ text: `- #${c.pr} also changes ${c.objects.map(mdCode).join(', ')}\n`, omit: 'item' });
   }
   if (r.problems.length) {
     blocks.push({ text: `\n**${plural(r.problems.length, 'error')} in the specs** (nothing can be applied until they are fixed):\n` });
@@ -140,7 +137,7 @@ export function renderPlanComment(r: PrPlanReport, opts: LinkOptions & { maxChar
       for (const it of items) blocks.push({ text: it + '\n', omit: 'item' });
     }
   }
-  const footer = `\n<sub>Updated for every push to this pull request by flowops. Base \`${md(r.baseRef)}\`.</sub>\n`;
+  const footer = `\n<sub>Updated for every push to this pull request by flowops. Base ${mdCode(r.baseRef)}.</sub>\n`;
   return fitBlocks(blocks, footer, max);
 }
 

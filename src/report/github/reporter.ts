@@ -12,6 +12,7 @@ import { Outbox } from './outbox.ts';
 import { renderApplyComment } from './plan-comment.ts';
 import { applyContext } from './statuses.ts';
 import { applyStatus } from './summary.ts';
+import { mdCode, mdText } from '../markdown.ts';
 import type { RepoRef } from './types.ts';
 
 export interface GitHubReporterOptions {
@@ -24,13 +25,14 @@ export interface GitHubReporterOptions {
 
 function applyLine(s: SwitchResult): string {
   const w = s.written;
+  const t = mdCode(s.target);
   switch (s.outcome) {
-    case 'Converged': return `\`${s.target}\`: converged — inserted ${w.inserted}, modified ${w.modified}, deleted ${w.deleted} entries`;
-    case 'Unchanged': return `\`${s.target}\`: already matched Git, nothing written`;
-    case 'Planned': return `\`${s.target}\`: planned only (plan-only mode), nothing written`;
-    case 'Skipped': return `\`${s.target}\`: skipped${s.error ? ` (${s.error.message})` : ''}`;
+    case 'Converged': return `${t}: converged — inserted ${w.inserted}, modified ${w.modified}, deleted ${w.deleted} entries`;
+    case 'Unchanged': return `${t}: already matched Git, nothing written`;
+    case 'Planned': return `${t}: planned only (plan-only mode), nothing written`;
+    case 'Skipped': return `${t}: skipped${s.error ? ` (${mdText(s.error.message)})` : ''}`;
     case 'Failed':
-    case 'RolledBack': return `\`${s.target}\`: **${s.outcome === 'Failed' ? 'failed' : 'rolled back'}**${s.error?.updateIndex !== undefined ? ` at update ${s.error.updateIndex}` : ''}: ${s.error?.message ?? 'unknown error'} (switch left at ${s.error?.leftAt ?? 'unknown'} state)`;
+    case 'RolledBack': return `${t}: **${s.outcome === 'Failed' ? 'failed' : 'rolled back'}**${s.error?.updateIndex !== undefined ? ` at update ${s.error.updateIndex}` : ''}: ${mdText(s.error?.message ?? 'unknown error')} (switch left at ${s.error?.leftAt ?? 'unknown'} state)`;
   }
 }
 

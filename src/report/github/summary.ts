@@ -1,7 +1,7 @@
 // One-line summaries for commit statuses: GitHub cuts a status description at
 // 140 characters, so the numbers come first and the rest is trimmed to fit.
 import { planSize, type Plan } from '../../diff/types.ts';
-import { formatPos } from '../../shared/errors.ts';
+import { formatPos, withField } from '../../shared/errors.ts';
 import type { SpecProblem, SwitchResult } from '../events.ts';
 import type { Conflict, PrPlanReport } from './types.ts';
 
@@ -36,7 +36,7 @@ export function planCounts(plans: readonly Plan[]): string {
 
 function problemsLine(problems: readonly SpecProblem[]): string {
   const first = problems[0];
-  return `${problems.length} spec error${problems.length === 1 ? '' : 's'}; first ${formatPos(first.pos)} ${first.field ? first.field + ': ' : ''}${first.message}`;
+  return `${problems.length} spec error${problems.length === 1 ? '' : 's'}; first ${formatPos(first.pos)} ${withField(first.field, first.message)}`;
 }
 
 function conflictsLine(conflicts: readonly Conflict[]): string {
