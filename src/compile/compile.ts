@@ -405,6 +405,23 @@ function lpm(p: Prefix): MatchInput {
 }
 
 /** Destination ports of a flow, ranges expanded and deduplicated; [0] for protocols without ports. */
+/**
+ * How many classify keys `expandPorts` yields, without making them: the
+ * union's size of the flow's port ranges. compile/count.ts counts with this so
+ * a capacity check agrees with what compile would emit.
+ */
+export function flowPortCount(f: Flow): number {
+  const rs = portRanges(f).map(([lo, hi]) => [lo, hi]).sort((a, b) => a[0]! - b[0]!);
+  let n = 0;
+  let end = -1;
+  for (const [lo, hi] of rs) {
+    if (hi! <= end) continue;
+    n += hi! - Math.max(lo!, end + 1) + 1;
+    end = hi!;
+  }
+  return n;
+}
+
 function expandPorts(f: Flow): number[] {
   const out = new Set<number>();
   for (const [lo, hi] of portRanges(f)) for (let x = lo; x <= hi; x++) out.add(x);

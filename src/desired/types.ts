@@ -6,6 +6,7 @@ import type { DesiredState } from '../compile/types.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import type { Target } from '../specs/schema.ts';
 import type { SpecSet } from '../specs/spec-set.ts';
+import type { SerialRecord } from '../specs/trust.ts';
 
 /** One defect of a spec tree, where it is (spec-root-relative path). */
 export interface SpecProblem {
@@ -48,4 +49,6 @@ export interface DesiredSet {
   /** Earliest `expires` of a flow still in force (ms since epoch), if any. */
   nextExpiry?: number;
   compiledAt: Date;
+  /** With trust roots: each trusted signer's manifest serial and digest (what the reconciler remembers). */
+  manifests?: SerialRecord;
 }

@@ -10,6 +10,8 @@
 // configured election id. A backup never writes; when it is promoted it runs
 // a normal sync — read, diff — which on a switch the old primary converged
 // finds nothing to write.
+import { parseOperatorKeys, type SerialRecord } from '../specs/trust.ts';
+import { readSerials, rememberSerials, serialsFileBeside } from './serials.ts';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { silentLogger, type Logger } from '../shared/log.ts';
@@ -98,6 +100,10 @@ export class Reconciler {
   private http?: RunningHttp;
   private stopped = false;
   private status: StatusFile;
+  /** Highest manifest serial applied per signer (trust.operatorKeys set): a lower one is a rollback. */
+  private serials: SerialRecord = {};
+  private readonly serialsFile: string;
+  private readonly trust?: Uint8Array[];
 
   constructor(opts: ReconcilerOptions) {
     this.opts = opts;
@@ -121,6 +127,11 @@ export class Reconciler {
     this.status = readStatus(this.statusFile) ?? { updated: new Date(0).toISOString(), switches: {} };
     this.status.repo = redact(repo.url ?? repo.path ?? '');
     this.status.branch = repo.branch;
+    this.serialsFile = serialsFileBeside(this.statusFile);
+    if (this.config.trust) {
+      this.trust = parseOperatorKeys(this.config.trust.operatorKeys.join('\n'), 'trust.operatorKeys');
+      this.serials = readSerials(this.serialsFile);
+    }
   }
 
   /** The HTTP address once started. */
@@ -215,6 +226,7 @@ export class Reconciler {
         return this.reportProblems(next);
       }
       this.badCommit = undefined;
+      if (next.manifests) this.serials = rememberSerials(this.serialsFile, this.serials, next.manifests);
       this.desired = next;
       changed = true;
       this.human(`commit ${commit.slice(0, 7)}: ${next.states.size} switch(es), ${[...next.states.values()].reduce((n, s) => n + s.entries.length, 0)} entries desired`);
@@ -232,6 +244,7 @@ export class Reconciler {
       p4info: this.config.p4info ? resolvePath(this.opts.loaded, this.config.p4info) : undefined,
       deviceConfig: this.config.deviceConfig ? resolvePath(this.opts.loaded, this.config.deviceConfig) : undefined,
       cache: this.cache,
+      trust: this.trust && { operatorKeys: this.trust, previous: this.serials },
     });
     if (d.problems.length) this.metrics.errors.inc({ stage: 'specs' }, d.problems.length);
     this.log.info('compiled', { commit, files: tree.files.size, problems: d.problems.length, ms: Math.round(performance.now() - t0) });

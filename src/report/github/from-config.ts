@@ -1,6 +1,7 @@
 // `flowops.config.yaml`'s `github:` section → the GitHub integration, or
 // undefined when GitHub reporting is not configured. Kept apart from
 // integration.ts so the wiring does not depend on the config's shape.
+import { parseOperatorKeys } from '../../specs/trust.ts';
 import path from 'node:path';
 import type { LoadedConfig } from '../../reconcile/config.ts';
 import type { Logger } from '../../shared/log.ts';
@@ -24,5 +25,6 @@ export function githubFromConfig(
     env, repo: { owner: gh.owner, repo: gh.repo }, branch: config.repo.branch, gitUrl: config.repo.url,
     gitToken: env[config.repo.tokenEnv], under: config.repo.dir || undefined, stateDir, appId: gh.appId, installationId: gh.installationId, apiUrl: gh.apiUrl,
     logger: o.logger, live: o.live, onPush: o.onPush,
+    trust: config.trust ? { operatorKeys: parseOperatorKeys(config.trust.operatorKeys.join('\n'), 'trust.operatorKeys') } : undefined,
   });
 }

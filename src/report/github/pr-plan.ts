@@ -12,6 +12,8 @@ import type { DesiredState } from '../../compile/types.ts';
 import type { FetchedPr } from '../../source/pr-fetch.ts';
 import { touchedObjects } from './pr-changes.ts';
 import { changeNotes } from './flow-words.ts';
+import { trustChanges } from '../../specs/trust-diff.ts';
+import type { TrustRoots } from '../../specs/trust.ts';
 import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
 
 /** Reads a switch's live entities (managed tables only) for the "against live" plan. */
@@ -24,19 +26,24 @@ export interface PrPlanInput {
   fetched: FetchedPr;
   now: Date;
   live?: LiveReader;
+  /** Pinned operator keys (docs/trust.md): every file signed through its signer's manifest, serials rising over the base. */
+  trust?: TrustRoots;
 }
 
 export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrPlanReport; touched: string[] }> {
   const { fetched: f, now } = input;
   // One parse per file content across both trees (unchanged files are shared).
   const cache = new DesiredCache();
-  const base = desiredState(f.base, { now, cache, keepSpecs: true });
-  const head = desiredState(f.head, { now, cache, keepSpecs: true });
+  const roots = input.trust;
+  const base = desiredState(f.base, { now, cache, keepSpecs: true, trust: roots });
+  // A signer whose files changed must raise its serial over the base's: the merge would otherwise be a rollback.
+  const head = desiredState(f.head, { now, cache, keepSpecs: true, trust: roots && { ...roots, previous: base.manifests } });
   const touched = touchedObjects(base.specs, head.specs);
 
   const report: PrPlanReport = {
     repo: input.repo, pr: input.pr, headSha: f.head.commit, baseRef: input.baseRef, baseSha: f.base.commit, root: f.head.root, problems: head.problems, switches: [], conflicts: [],
     notes: Object.fromEntries(changeNotes(base.specs!, head.specs!)),
+    trust: trustChanges(base.specs, head.specs!, { base: base.manifests, head: head.manifests }),
   };
   if (head.problems.length) return { report, touched };
 

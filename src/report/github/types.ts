@@ -37,6 +37,8 @@ export interface PrPlanReport {
   /** What changed per spec object in words, keyed `kind:name` like an entry's Origin. */
   notes?: Record<string, string>;
   problems: SpecProblem[];
+  /** Trust-relevant changes in words (specs/trust-diff.ts): shown first, even when no entry changes. */
+  trust?: string[];
   switches: SwitchPlan[];
   conflicts: Conflict[];
   /** The check could not run (fetch failed, no base): the status is `error`. */
