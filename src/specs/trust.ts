@@ -157,8 +157,9 @@ export function checkTrust(specs: Pick<SpecSet, 'tenants' | 'services' | 'flows'
   const operatorFiles = new Set(operator.files.keys());
   const tenantKeys = new Map<string, Uint8Array>();
   for (const t of specs.tenants) {
-    // A Tenant's key counts only from a file the operator signed (and whose bytes match, checked below).
-    if (operatorFiles.has(t.source.file)) tenantKeys.set(t.metadata.name, new Uint8Array(Buffer.from(t.spec.publicKey, 'base64')));
+    // A Tenant's key counts only from a file the operator signed, with the bytes it signed.
+    const bytes = files.get(t.source.file);
+    if (operatorFiles.has(t.source.file) && bytes !== undefined && digestOf(bytes) === operator.files.get(t.source.file)) tenantKeys.set(t.metadata.name, new Uint8Array(Buffer.from(t.spec.publicKey, 'base64')));
   }
   for (const [signer, m] of parsed) {
     if (signer === OPERATOR) continue;
