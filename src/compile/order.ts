@@ -1,8 +1,7 @@
 // The one order in which flowops writes entities to a switch, and the
 // canonical order of desired state. Everything that sorts entries (compile's
 // output, apply's batches, plan rendering) uses these comparators.
-import type { EntityKind } from './types.ts';
-import type { ChangeKind } from '../diff/types.ts';
+import type { ChangeKind, EntityKind } from './types.ts';
 import { TABLES } from './tables.ts';
 
 /**

@@ -13,6 +13,9 @@ export interface Origin {
 
 export type EntityKind = 'table_entry' | 'action_profile_member' | 'action_profile_group';
 
+/** What a write does to an entry; the write order (order.ts) ranks by it, diff/ produces it. */
+export type ChangeKind = 'insert' | 'modify' | 'delete';
+
 export interface DesiredEntry {
   kind: EntityKind;
   /** P4Info name of the table or action profile (for people and ordering). */

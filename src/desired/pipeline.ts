@@ -41,7 +41,7 @@ export function p4infoIndexOf(file: string): P4InfoIndex {
 }
 
 function notInTree(target: Target, field: 'p4info' | 'deviceConfig', file: string, links: readonly string[] | undefined): FlowopsError {
-  const why = links?.includes(file) ? 'is a symlink (symlinks are not followed)' : 'is not in the spec tree (paths are relative to the spec root)';
+  const why = links?.includes(file) ? 'is a symlink (symlinks are not followed)' : 'is not in the repository (paths are relative to the spec root, repo.dir)';
   return new FlowopsError('PIPELINE_FILE_NOT_IN_REPO', `Target ${target.metadata.name}: pipeline.${field} ${file} ${why}`, { field: `spec.pipeline.${field}`, file });
 }
 

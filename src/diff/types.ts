@@ -1,8 +1,8 @@
 // The result of pairing desired entries with live ones. Pure data; rendering
 // lives in report/, ordering and writing in apply/.
-import type { EntityKind, Origin } from '../compile/types.ts';
+import type { ChangeKind, EntityKind, Origin } from '../compile/types.ts';
 
-export type ChangeKind = 'insert' | 'modify' | 'delete';
+export type { ChangeKind };
 
 export interface Change {
   kind: ChangeKind;

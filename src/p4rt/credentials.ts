@@ -1,14 +1,13 @@
 // How flowops authenticates a switch (and itself) on the P4Runtime channel.
 // TLS is the default: plaintext only when a Target says `insecure: true`, so a
 // forgotten CA can never silently downgrade to an unauthenticated channel.
-// Files are read and parsed here, so a wrong path or a non-PEM file is an
-// error naming the file instead of a handshake failure minutes later.
-import fs from 'node:fs';
+// Files are read and parsed up front (shared/pem.ts), so a wrong path or a
+// non-PEM file is an error naming the file instead of a handshake failure.
 import path from 'node:path';
-import crypto from 'node:crypto';
 import tls from 'node:tls';
 import grpc from '@grpc/grpc-js';
-import { ConfigError, FlowopsError } from '../shared/errors.ts';
+import { FlowopsError } from '../shared/errors.ts';
+import { readCertAndKey, readCertPem, TlsConfigError } from '../shared/pem.ts';
 
 export interface ChannelCredentialOptions {
   /** Plaintext. Must be said explicitly; cannot be combined with any TLS file. */
@@ -23,40 +22,7 @@ export interface ChannelCredentialOptions {
   serverNameOverride?: string;
 }
 
-/** A TLS setting that cannot work: missing/unreadable file, bad PEM, key not matching, contradictory options. */
-export class TlsConfigError extends ConfigError {}
-
-function readFile(file: string, what: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file does not exist' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new TlsConfigError('TLS_FILE_UNREADABLE', `${what} ${file}: ${why}`, { file, what });
-  }
-}
-
-function parseCert(file: string, what: string): Buffer {
-  const pem = readFile(file, what);
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new TlsConfigError('TLS_BAD_PEM', `${what} ${file}: not a PEM certificate (no "BEGIN CERTIFICATE" block)`, { file, what });
-  }
-  try {
-    new crypto.X509Certificate(pem);
-  } catch (err) {
-    throw new TlsConfigError('TLS_BAD_PEM', `${what} ${file}: the PEM certificate does not parse (${(err as Error).message})`, { file, what });
-  }
-  return pem;
-}
-
-function parseKey(file: string): { pem: Buffer; key: crypto.KeyObject } {
-  const pem = readFile(file, 'TLS client key');
-  try {
-    return { pem, key: crypto.createPrivateKey(pem) };
-  } catch (err) {
-    throw new TlsConfigError('TLS_BAD_PEM', `TLS client key ${file}: not a PEM private key (${(err as Error).message})`, { file, what: 'TLS client key' });
-  }
-}
+export { TlsConfigError };
 
 /**
  * grpc-js channel credentials for one switch. Throws TlsConfigError with a
@@ -72,17 +38,10 @@ export function channelCredentials(opts: ChannelCredentialOptions = {}): grpc.Ch
   if (!!opts.certFile !== !!opts.keyFile) {
     throw new TlsConfigError('TLS_OPTIONS', `a client certificate needs both certFile and keyFile (got only ${opts.certFile ? 'certFile' : 'keyFile'})`, {});
   }
-  const ca = opts.caFile ? parseCert(opts.caFile, 'TLS CA') : null;
-  let cert: Buffer | null = null;
-  let key: Buffer | null = null;
-  if (opts.certFile && opts.keyFile) {
-    cert = parseCert(opts.certFile, 'TLS client certificate');
-    const k = parseKey(opts.keyFile);
-    if (!new crypto.X509Certificate(cert).checkPrivateKey(k.key)) {
-      throw new TlsConfigError('TLS_KEY_MISMATCH', `TLS client key ${opts.keyFile} does not belong to certificate ${opts.certFile}`, { certFile: opts.certFile, keyFile: opts.keyFile });
-    }
-    key = k.pem;
-  }
+  const ca = opts.caFile ? readCertPem(opts.caFile, 'TLS CA') : null;
+  const pair = opts.certFile && opts.keyFile ? readCertAndKey(opts.certFile, opts.keyFile, 'TLS client') : null;
+  const cert = pair?.cert ?? null;
+  const key = pair?.key ?? null;
   const name = opts.serverNameOverride;
   const verify: grpc.VerifyOptions = name
     ? { checkServerIdentity: (_host, peer) => tls.checkServerIdentity(name, peer as tls.PeerCertificate) }

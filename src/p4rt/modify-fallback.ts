@@ -9,7 +9,7 @@
 // as the MODIFY meant it, and the update is reported applied.
 import { Code, codeName } from '../proto/load.ts';
 import { WriteError, type UpdateError } from './errors.ts';
-import { fallbackWithoutModify, isUnimplemented, type ModifyFallback } from './quirks.ts';
+import { fallbackWithoutModify, isUnimplemented, type ModifyFallback } from './capabilities.ts';
 import type { Atomicity, Update } from './messages.ts';
 
 export interface WritableSession {

@@ -11,7 +11,7 @@ import { Reconciler, type ReconcilerOptions } from './reconciler.ts';
 import { p4rtSwitchFactory } from './p4rt-switch.ts';
 import { ttyProgress } from './progress.ts';
 import type { Demo } from './demo.ts';
-import { githubFromConfig } from '../report/github/from-config.ts';
+import { githubFromConfig } from './github-from-config.ts';
 import type { GitHubIntegration } from '../report/github/integration.ts';
 
 export const DEFAULT_CONFIG = 'flowops.config.yaml';
@@ -58,13 +58,13 @@ export function makeReconciler(
   });
   // GitHub (when the config has a github: section) needs the reconciler for live
   // reads and push-triggered syncs, and the reconciler needs its reporter and
-  // webhook handler: tie the knot through a late-bound reference.
-  let late: Reconciler | undefined;
+  // webhook handler: tie the knot through a reference set once the reconciler exists.
+  let reconcilerRef: Reconciler | undefined;
   const github = o.github
     ? githubFromConfig(loaded, o.env, {
         logger,
-        live: (target, desired) => late!.readLive(target, desired),
-        onPush: () => late?.triggerSync('github push'),
+        live: (target, desired) => reconcilerRef!.readLive(target, desired),
+        onPush: () => reconcilerRef?.triggerSync('github push'),
       })
     : undefined;
   const reconciler = new Reconciler({
@@ -78,6 +78,6 @@ export function makeReconciler(
     githubWebhook: github?.webhook,
     ...o.extra,
   });
-  late = reconciler;
+  reconcilerRef = reconciler;
   return { reconciler, logger, github };
 }

@@ -2,38 +2,40 @@
 // verify) per switch, on a schedule; plus the drift scan (switch changed with
 // no Git change) and the expiry tick (a flow's `expires` passed). Every run of
 // every loop holds one lock, so a switch is never written by two of them at
-// once; each switch's sync ends in exactly one outcome from the closed set in
-// report/events.ts, and that outcome goes to logs, metrics, the status file
-// and the reporter alike.
+// once. The parts: pool.ts holds the connections (arbitration, reconnect,
+// failover), sync-switch.ts runs one switch's sequence (connect → pipeline →
+// read → plan → apply → verify, one exit, a typed reason on failure), and
+// outcomes.ts sends every outcome to logs, metrics, the status file, the
+// reporter (GitHub) and the human lines. This file decides what runs when.
 //
-// HA: each switch connection takes part in P4Runtime arbitration with the
-// configured election id. A backup never writes; when it is promoted it runs
-// a normal sync — read, diff — which on a switch the old primary converged
-// finds nothing to write.
+// HA: a backup never writes; when it is promoted it runs a normal sync —
+// read, diff — which on a switch the old primary converged finds nothing to
+// write.
 import { parseOperatorKeys, type SerialRecord } from '../specs/trust.ts';
 import { readSerials, rememberSerials, serialsFileBeside } from './serials.ts';
-import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { silentLogger, type Logger } from '../shared/log.ts';
-import { FlowopsError, formatPos } from '../shared/errors.ts';
+import { FlowopsError } from '../shared/errors.ts';
 import { GitSource, redact } from '../source/git-source.ts';
 import type { DesiredState } from '../compile/types.ts';
 import { plan } from '../diff/plan.ts';
-import { planSize, type Plan } from '../diff/types.ts';
-import { applyPlan, type ApplyResult } from '../apply/apply.ts';
-import type { Reporter, SwitchResult, SyncEvent, SyncOutcome, DriftEvent } from '../report/events.ts';
+import { planSize } from '../diff/types.ts';
+import type { ApplyResult } from '../apply/apply.ts';
+import type { Reporter, SwitchResult, SyncEvent, DriftEvent } from '../report/events.ts';
 import { resolvePath, type LoadedConfig } from './config.ts';
 import { DesiredCache, desiredState } from '../desired/desired.ts';
 import type { DesiredSet } from '../desired/types.ts';
 import { Metrics } from './metrics.ts';
 import { startHttp, type HttpHandler, type RunningHttp } from './http.ts';
 import { Scheduler } from './schedule.ts';
-import { readStatus, writeStatus, type StatusFile, type SwitchStatus } from './state-file.ts';
-import { driftEntries, stateFromLive } from './live.ts';
-import type { SwitchAddress, SwitchFactory, SwitchHandle } from './switch.ts';
-import { roleOwnershipOf } from './role-config.ts';
-import { formatCookie } from '../pipeline/cookie.ts';
-import { noProgress, type Progress } from './progress.ts';
+import type { StatusFile } from './state-file.ts';
+import { driftEntries } from './live.ts';
+import type { SwitchAddress, SwitchFactory } from './switch.ts';
+import { roleOwnershipOf } from './role-ownership.ts';
+import type { Progress } from './progress.ts';
+import { Outcomes } from './outcomes.ts';
+import { SwitchPool, type PooledSwitch } from './pool.ts';
+import { syncSwitch, type SyncSwitchContext } from './sync-switch.ts';
 
 export interface ReconcilerOptions {
   loaded: LoadedConfig;
@@ -51,29 +53,6 @@ export interface ReconcilerOptions {
   githubWebhook?: HttpHandler;
 }
 
-interface SwitchState {
-  name: string;
-  address: string;
-  handle?: SwitchHandle;
-  connecting?: Promise<SwitchHandle>;
-  /** Desired state last converged on this switch (the drift scan compares against it). */
-  applied?: DesiredState;
-  appliedCommit?: string;
-  /**
-   * `mode cookie` of the pipeline checked/pushed on this connection (unset after
-   * a reconnect): a commit that changes the Target's pipeline checks again.
-   */
-  pipelineFor?: string;
-  /** A sync is wanted even if the commit did not change (promotion, reconnect, failure). */
-  dirty: boolean;
-  drifted: boolean;
-  /** How the connection was made (role, role config, TLS, ids): a Target change to any of them needs a new connection. */
-  connKey?: string;
-  /** Set when the pre-connect of a sync failed; convergeOne reports it instead of dialling again. */
-  connectError?: unknown;
-  status: SwitchStatus;
-}
-
 export interface SyncOptions {
   /** Read + diff every switch even if nothing changed. */
   force?: boolean;
@@ -88,10 +67,10 @@ export class Reconciler {
   private readonly log: Logger;
   private readonly source: GitSource;
   private readonly now: () => Date;
-  private readonly switches = new Map<string, SwitchState>();
+  private readonly pool: SwitchPool;
+  private readonly outcomes: Outcomes;
   private readonly scheduler: Scheduler;
-  private readonly stop$ = new AbortController();
-  private readonly statusFile: string;
+  private readonly stopping = new AbortController();
   private desired?: DesiredSet;
   // Parsed files and compiled flows of the last commit, so a new commit costs what it changed.
   private readonly cache = new DesiredCache();
@@ -99,7 +78,6 @@ export class Reconciler {
   private lock: Promise<unknown> = Promise.resolve();
   private http?: RunningHttp;
   private stopped = false;
-  private status: StatusFile;
   /** Highest manifest serial applied per signer (trust.operatorKeys set): a lower one is a rollback. */
   private serials: SerialRecord = {};
   private readonly serialsFile: string;
@@ -123,11 +101,17 @@ export class Reconciler {
         logger: this.log,
       });
     this.scheduler = new Scheduler(this.log);
-    this.statusFile = resolvePath(opts.loaded, this.config.stateFile);
-    this.status = readStatus(this.statusFile) ?? { updated: new Date(0).toISOString(), switches: {} };
-    this.status.repo = redact(repo.url ?? repo.path ?? '');
-    this.status.branch = repo.branch;
-    this.serialsFile = serialsFileBeside(this.statusFile);
+    this.outcomes = new Outcomes({
+      metrics: this.metrics, logger: this.log, reporter: opts.reporter, human: opts.human,
+      statusFile: resolvePath(opts.loaded, this.config.stateFile), now: this.now,
+    });
+    this.outcomes.status.repo = redact(repo.url ?? repo.path ?? '');
+    this.outcomes.status.branch = repo.branch;
+    this.pool = new SwitchPool({
+      connect: opts.connect, logger: this.log, metrics: this.metrics, outcomes: this.outcomes,
+      onPromoted: (name) => void this.sync('promoted', { force: true, only: [name] }).catch(() => {}),
+    });
+    this.serialsFile = serialsFileBeside(resolvePath(opts.loaded, this.config.stateFile));
     if (this.config.trust) {
       this.trust = parseOperatorKeys(this.config.trust.operatorKeys.join('\n'), 'trust.operatorKeys');
       this.serials = readSerials(this.serialsFile);
@@ -139,8 +123,9 @@ export class Reconciler {
     return this.http?.address;
   }
 
+  /** Aborted when the reconciler stops (an apply in flight rolls back). */
   get signal(): AbortSignal {
-    return this.stop$.signal;
+    return this.stopping.signal;
   }
 
   /** Starts the HTTP server and the schedules, and runs a first sync. */
@@ -169,20 +154,19 @@ export class Reconciler {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.stop$.abort(new Error('stopping'));
+    this.stopping.abort(new Error('stopping'));
     await this.scheduler.stop();
     await this.lock.catch(() => {});
     await this.http?.close();
-    for (const s of this.switches.values()) await s.handle?.close().catch(() => {});
-    this.switches.clear();
-    this.saveStatus();
+    await this.pool.closeAll();
+    this.outcomes.save();
     this.log.info('stopped');
   }
 
   private readiness(): { ready: boolean; detail: Record<string, unknown> } {
     const detail: Record<string, unknown> = {};
-    let ready = !!this.desired && this.switches.size > 0;
-    for (const s of this.switches.values()) {
+    let ready = !!this.desired && this.pool.size > 0;
+    for (const s of this.pool.all()) {
       const ok = !!s.handle && (!s.handle.primary || (!!s.appliedCommit && s.appliedCommit === this.desired?.commit) || this.config.mode === 'plan-only');
       detail[s.name] = { connected: !!s.handle, primary: s.handle?.primary ?? false, appliedCommit: s.appliedCommit };
       ready &&= ok;
@@ -206,30 +190,31 @@ export class Reconciler {
 
   private async syncNow(reason: string, opts: SyncOptions): Promise<SyncEvent | undefined> {
     if (this.stopped && reason !== 'final') return undefined;
+    const status = this.outcomes.status;
     const polled = await this.source.poll();
     if (polled.error) {
       this.metrics.errors.inc({ stage: 'git' });
-      this.status.gitError = polled.error.message;
-    } else this.status.gitError = undefined;
+      status.gitError = polled.error.message;
+    } else status.gitError = undefined;
     const commit = polled.commit;
     if (!commit) {
-      this.saveStatus();
+      this.outcomes.save();
       return undefined;
     }
-    this.status.headCommit = commit;
+    status.headCommit = commit;
 
     let changed = false;
     if (commit !== this.desired?.commit && commit !== this.badCommit) {
       const next = await this.compileCommit(commit);
       if (next.problems.length) {
         this.badCommit = commit;
-        return this.reportProblems(next);
+        return this.rejected(next);
       }
       this.badCommit = undefined;
       if (next.manifests) this.serials = rememberSerials(this.serialsFile, this.serials, next.manifests);
       this.desired = next;
       changed = true;
-      this.human(`commit ${commit.slice(0, 7)}: ${next.states.size} switch(es), ${[...next.states.values()].reduce((n, s) => n + s.entries.length, 0)} entries desired`);
+      this.outcomes.human(`commit ${commit.slice(0, 7)}: ${next.states.size} switch(es), ${[...next.states.values()].reduce((n, s) => n + s.entries.length, 0)} entries desired`);
     }
     const desired = this.desired;
     if (!desired) return undefined;
@@ -246,34 +231,12 @@ export class Reconciler {
       cache: this.cache,
       trust: this.trust && { operatorKeys: this.trust, previous: this.serials },
     });
-    if (d.problems.length) this.metrics.errors.inc({ stage: 'specs' }, d.problems.length);
     this.log.info('compiled', { commit, files: tree.files.size, problems: d.problems.length, ms: Math.round(performance.now() - t0) });
     return d;
   }
 
-  private async reportProblems(d: DesiredSet): Promise<SyncEvent> {
-    for (const p of d.problems) {
-      this.log.error('spec error; nothing applied, switches keep the last good commit', { commit: d.commit, at: formatPos(p.pos), field: p.field, code: p.code, message: p.message });
-      this.human(`commit ${d.commit.slice(0, 7)} rejected: ${formatPos(p.pos)} ${p.message}`);
-    }
-    const ev: SyncEvent = {
-      commit: d.commit,
-      branch: this.config.repo.branch,
-      mode: this.config.mode,
-      problems: d.problems,
-      switches: [...this.switches.values()].map((s) => ({
-        target: s.name, outcome: 'Skipped' as const, plan: emptyPlan(), written: { inserted: 0, modified: 0, deleted: 0 }, durationMs: 0,
-      })),
-    };
-    for (const s of this.switches.values()) {
-      s.status.lastCommit = d.commit;
-      s.status.lastOutcome = 'Skipped';
-      s.status.lastError = `commit rejected: ${d.problems.map((p) => `${formatPos(p.pos)} ${p.message}`).join('; ')}`;
-      this.metrics.syncs.inc({ target: s.name, outcome: 'Skipped' });
-    }
-    this.saveStatus();
-    await this.report(() => this.opts.reporter?.syncFinished(ev));
-    return ev;
+  private rejected(d: DesiredSet): Promise<SyncEvent> {
+    return this.outcomes.commitRejected(d, this.pool.all(), this.config.repo.branch, this.config.mode);
   }
 
   private enabledTargets(d: DesiredSet) {
@@ -282,27 +245,17 @@ export class Reconciler {
 
   private async converge(d: DesiredSet, reason: string, o: { force?: boolean; only?: string[]; changed: boolean }): Promise<SyncEvent | undefined> {
     const targets = this.enabledTargets(d).filter((t) => !o.only || o.only.includes(t.metadata.name));
-    // Switches whose Target left the specs: stop managing them (their entries stay: removing a
-    // Target from Git is not a request to wipe a switch).
-    if (!o.only) {
-      for (const [name, s] of this.switches) {
-        if (!targets.some((t) => t.metadata.name === name)) {
-          await s.handle?.close().catch(() => {});
-          this.switches.delete(name);
-          delete this.status.switches[name];
-        }
-      }
-    }
+    if (!o.only) await this.pool.retain(targets.map((t) => t.metadata.name));
     const results: SwitchResult[] = [];
     const todo = targets
-      .map((t) => this.stateOf(t.metadata.name, this.addressOf(t, d)))
+      .map((t) => this.pool.slot(t.metadata.name, this.addressOf(t, d).address))
       .filter((s) => o.force || o.changed || s.dirty || !s.handle || s.appliedCommit !== d.commit);
     // Connect first, so only the replica that is primary says "pending" (a backup's
     // pending posted after the primary's result would stay on the commit forever).
     await Promise.all(
       todo.map(async (s) => {
         try {
-          await this.connected(s, d);
+          await this.connect(s, d);
         } catch (err) {
           s.connectError = err;
         }
@@ -310,7 +263,7 @@ export class Reconciler {
     );
     if (this.config.mode === 'auto') {
       const starting = todo.filter((s) => s.handle?.primary && s.appliedCommit !== d.commit).map((s) => s.name).sort();
-      if (starting.length) await this.report(() => this.opts.reporter?.syncStarted?.({ commit: d.commit, branch: this.config.repo.branch, targets: starting }));
+      if (starting.length) await this.outcomes.syncStarted({ commit: d.commit, branch: this.config.repo.branch, targets: starting });
     }
     await Promise.all(
       todo.map(async (s) => {
@@ -318,11 +271,11 @@ export class Reconciler {
         if (r) results.push(r);
       }),
     );
-    this.saveStatus();
+    this.outcomes.save();
     if (!results.length) return undefined;
     results.sort((a, b) => (a.target < b.target ? -1 : 1));
     const ev: SyncEvent = { commit: d.commit, branch: this.config.repo.branch, mode: this.config.mode, problems: [], switches: results };
-    await this.report(() => this.opts.reporter?.syncFinished(ev));
+    await this.outcomes.syncFinished(ev);
     return ev;
   }
 
@@ -342,217 +295,25 @@ export class Reconciler {
     };
   }
 
-  private stateOf(name: string, addr: { address: string }): SwitchState {
-    let s = this.switches.get(name);
-    if (s && s.address !== addr.address) {
-      void s.handle?.close().catch(() => {});
-      this.switches.delete(name);
-      s = undefined;
-    }
-    if (!s) {
-      const prev = this.status.switches[name];
-      s = {
-        name, address: addr.address, dirty: true, drifted: false,
-        status: { target: name, address: addr.address, appliedCommit: prev?.appliedCommit, lastSync: prev?.lastSync, drift: prev?.drift },
-      };
-      this.switches.set(name, s);
-      this.status.switches[name] = s.status;
-    }
-    return s;
+  private connect(s: PooledSwitch, d: DesiredSet) {
+    return this.pool.connected(s, this.addressOf(d.targets.find((x) => x.metadata.name === s.name)!, d));
   }
 
-  private async connected(s: SwitchState, d: DesiredSet): Promise<SwitchHandle> {
-    const t = d.targets.find((x) => x.metadata.name === s.name)!;
-    const addr = this.addressOf(t, d);
-    const { name: _n, address: _a, ...how } = addr;
-    const connKey = JSON.stringify(how);
-    if (s.handle && s.connKey !== connKey) {
-      // E.g. the managed tables changed: a role's config is given at arbitration, so arbitrate again.
-      this.log.info('connection settings changed; reconnecting', { target: s.name, role: addr.role });
-      this.dropConnection(s, new Error('connection settings changed'));
-    }
-    if (s.handle) return s.handle;
-    const log = this.log.child({ target: s.name });
-    s.connecting ??= this.opts.connect(addr, log);
-    try {
-      const h = await s.connecting;
-      s.handle = h;
-      s.connKey = connKey;
-      s.connectError = undefined;
-      if (h.apiVersion !== undefined) s.status.apiVersion = h.apiVersion;
-      s.pipelineFor = undefined;
-      s.dirty = true;
-      this.metrics.up.set({ target: s.name }, 1);
-      this.metrics.primary.set({ target: s.name }, h.primary ? 1 : 0);
-      s.status.role = h.primary ? 'primary' : 'backup';
-      log.info('connected', { address: addr.address, electionId: addr.electionId, primary: h.primary, apiVersion: h.apiVersion, role: addr.role, tls: !addr.insecure });
-      this.human(`${s.name}: connected to ${addr.address} as ${h.primary ? 'primary' : 'backup'} (election id ${addr.electionId}${addr.role ? `, role ${addr.role}` : ''}${h.apiVersion ? `, P4Runtime ${h.apiVersion}` : ''}${addr.insecure ? '' : ', TLS'})`);
-      h.onRoleChange((primary) => {
-        if (s.handle !== h) return;
-        this.metrics.primary.set({ target: s.name }, primary ? 1 : 0);
-        s.status.role = primary ? 'primary' : 'backup';
-        log.info(primary ? 'promoted to primary' : 'now backup');
-        this.human(`${s.name}: ${primary ? 'promoted to primary' : 'demoted to backup'}`);
-        if (primary) {
-          s.dirty = true;
-          void this.sync('promoted', { force: true, only: [s.name] }).catch(() => {});
-        }
-      });
-      h.onDisconnect((err) => {
-        if (s.handle !== h) return;
-        this.dropConnection(s, err);
-      });
-      return h;
-    } finally {
-      s.connecting = undefined;
-    }
-  }
-
-  private dropConnection(s: SwitchState, err: Error): void {
-    this.log.warn('switch connection lost', { target: s.name, err: err.message });
-    const h = s.handle;
-    s.handle = undefined;
-    s.pipelineFor = undefined;
-    s.dirty = true;
-    s.status.role = 'disconnected';
-    this.metrics.up.set({ target: s.name }, 0);
-    this.metrics.primary.set({ target: s.name }, 0);
-    void h?.close().catch(() => {});
-  }
-
-  /** One switch's sync; undefined when this replica is a backup (the primary reports that switch). */
-  /**
-   * `seen`: a read and plan of this switch against the same desired state just
-   * made under the same lock (the drift scan's), reused instead of reading the
-   * whole switch again — unless a pipeline push has since emptied the tables.
-   */
-  private async convergeOne(s: SwitchState, d: DesiredSet, reason: string, seen?: { against: DesiredState; live: Buffer[]; plan: Plan }): Promise<SwitchResult | undefined> {
-    const t0 = performance.now();
-    const desired = d.states.get(s.name)!;
-    const pipe = d.pipelines.get(s.name)!;
-    const target = d.targets.find((x) => x.metadata.name === s.name)!;
+  /** One switch's sync (sync-switch.ts) and what follows from its result; undefined on a backup. */
+  private async convergeOne(s: PooledSwitch, d: DesiredSet, reason: string, seen?: SyncSwitchContext['seen']): Promise<SwitchResult | undefined> {
     const log = this.log.child({ target: s.name, commit: d.commit });
-    const res: SwitchResult = { target: s.name, outcome: 'Failed', plan: emptyPlan(), written: { inserted: 0, modified: 0, deleted: 0 }, durationMs: 0 };
-    const done = (outcome: SyncOutcome, error?: SwitchResult['error']): SwitchResult => {
-      res.outcome = outcome;
-      res.error = error;
-      res.durationMs = Math.round(performance.now() - t0);
-      this.metrics.syncs.inc({ target: s.name, outcome });
-      this.metrics.syncDuration.observe({ target: s.name }, res.durationMs / 1000);
-      s.status.lastCommit = d.commit;
-      s.status.lastSync = this.now().toISOString();
-      s.status.lastOutcome = outcome;
-      s.status.lastError = error?.message;
-      const sz = planSize(res.plan);
-      log.info('sync finished', { reason, outcome, inserts: res.plan.inserts.length, modifies: res.plan.modifies.length, deletes: res.plan.deletes.length, unchanged: res.plan.unchanged, ms: res.durationMs, error: error?.message, leftAt: error?.leftAt });
-      if (outcome === 'Converged') this.human(`${s.name}: converged to ${d.commit.slice(0, 7)} (+${res.written.inserted} ~${res.written.modified} -${res.written.deleted}, ${res.plan.unchanged} unchanged) in ${res.durationMs} ms: ${byTable(res.plan)}`);
-      else if (outcome === 'Unchanged') this.human(`${s.name}: in sync with ${d.commit.slice(0, 7)} (${res.plan.unchanged} entries, nothing to write)`);
-      else if (outcome === 'Planned') this.human(`${s.name}: plan-only: ${sz} change(s) not applied`);
-      else if (outcome === 'Skipped') this.human(`${s.name}: skipped (${error?.message ?? 'backup replica'})`);
-      else this.human(`${s.name}: ${outcome}: ${error?.message} (switch left at ${error?.leftAt} state)`);
-      return res;
-    };
-
-    let h: SwitchHandle;
-    try {
-      const pre = s.connectError;
-      s.connectError = undefined;
-      if (pre) throw pre;
-      h = await this.connected(s, d);
-    } catch (err) {
-      this.metrics.errors.inc({ stage: 'connect', target: s.name });
-      s.status.role = 'disconnected';
-      log.error('cannot connect', { address: s.address, code: (err as { code?: unknown }).code, err: (err as Error).message });
-      // Nothing was written by this run: the switch is where it was.
-      return done('Failed', { message: `cannot connect to ${s.address}: ${(err as Error).message}`, code: codeOf(err), leftAt: 'old' });
-    }
-    if (!h.primary) {
-      // Not ours to write or to report: the primary replica reports this switch
-      // (a backup's "Skipped" would overwrite its status on GitHub).
-      s.dirty = true; // converge when promoted
-      s.status.role = 'backup';
-      log.debug('backup replica: not syncing', { reason });
-      return undefined;
-    }
-    let pushed = false;
-    try {
-      const mode = target.spec.pipeline?.mode ?? 'push';
-      const wanted = `${mode} ${pipe.cookie}`;
-      if (s.pipelineFor !== wanted) {
-        const r = await h.ensurePipeline(pipe, mode);
-        s.pipelineFor = wanted;
-        if (r === 'pushed') {
-          pushed = true;
-          log.info('pipeline pushed', { p4info: path.basename(pipe.p4infoFile), cookie: formatCookie(pipe.cookie) });
-          this.human(`${s.name}: pipeline ${path.basename(pipe.p4infoFile)} pushed (cookie ${formatCookie(pipe.cookie)})`);
-        } else if (r === 'verified') log.info('pipeline verified', { p4info: pipe.p4infoFile });
-      }
-    } catch (err) {
-      this.metrics.errors.inc({ stage: 'pipeline', target: s.name });
-      const differences = (err as { data?: { differences?: unknown } }).data?.differences;
-      log.error('pipeline check failed; nothing written', { code: codeOf(err), err: (err as Error).message, ...(Array.isArray(differences) ? { differences } : {}) });
-      return done('Failed', { message: `pipeline: ${(err as Error).message}`, code: codeOf(err), leftAt: 'old' });
-    }
-
-    let live: Buffer[];
-    let p: Plan;
-    if (seen && seen.against === desired && !pushed) {
-      ({ live, plan: p } = seen);
-    } else {
-      try {
-        live = await h.readManaged(desired, pipe.index);
-      } catch (err) {
-        this.metrics.errors.inc({ stage: 'read', target: s.name });
-        this.maybeDrop(s, err);
-        return done('Failed', { message: `read: ${(err as Error).message}`, leftAt: 'old' });
-      }
-      p = plan(desired, live, { prune: this.config.prune, index: pipe.index });
-    }
-    res.plan = p;
-    if (this.config.mode === 'plan-only') return done('Planned');
-    if (planSize(p) === 0) {
-      this.markApplied(s, d, desired);
-      return done('Unchanged');
-    }
-
-    const progress = this.opts.progress?.(s.name) ?? noProgress;
-    let r: ApplyResult;
-    try {
-      r = await applyPlan(h, p, {
-        limits: this.config.batch,
-        signal: this.stop$.signal,
-        logger: log,
-        onProgress: (n, total) => progress.update(n, total),
-        // Read back only what was written; the full re-read below is the fallback for large applies.
-        readBack: { index: pipe.index },
-        verify: async (expect) => {
-          const now = await h.readManaged(desired, pipe.index);
-          const want = expect === 'new' ? desired : stateFromLive(live, desired, pipe.index);
-          return planSize(plan(want, now, { prune: expect === 'old' ? true : this.config.prune, index: pipe.index })) === 0;
-        },
-      });
-    } finally {
-      progress.finish();
-    }
-    this.countWrites(s.name, r);
-    res.written = r.written;
-    if (r.ok) {
-      if (s.drifted) await this.clearDrift(s, d.commit, reason === 'drift-heal' ? 'healed' : 'git-changed');
-      this.markApplied(s, d, desired);
-      return done('Converged');
-    }
-    this.metrics.errors.inc({ stage: 'write', target: s.name });
-    s.dirty = true;
-    if (r.error) this.maybeDrop(s, new Error(r.error)); // a switch that went away mid-apply: reconnect next tick
-    const error = { message: r.error ?? 'apply failed', updateIndex: r.failed?.index, code: r.failed ? String(r.failed.code) : undefined, leftAt: r.leftAt };
-    return done(r.leftAt === 'old' ? 'RolledBack' : 'Failed', error);
-  }
-
-  private maybeDrop(s: SwitchState, err: unknown): void {
-    const code = (err as { code?: unknown }).code;
-    if (code === 14 || code === 'UNAVAILABLE' || code === 1 || /UNAVAILABLE|ECONNREFUSED|closed|ended/i.test(String((err as Error).message))) {
-      this.dropConnection(s, err as Error);
-    }
+    const sync = await syncSwitch(s, d, {
+      config: this.config, connect: () => this.connect(s, d), signal: this.stopping.signal, log, outcomes: this.outcomes,
+      progress: this.opts.progress?.(s.name), seen,
+    });
+    if (!sync) return undefined;
+    const { result } = sync;
+    if (sync.applied) this.countWrites(s.name, sync.applied);
+    if (sync.lost) this.pool.dropIfGone(s, sync.lost);
+    if (result.outcome === 'Converged' && s.drifted) await this.clearDrift(s, d.commit, reason === 'drift-heal' ? 'healed' : 'git-changed');
+    if (result.outcome === 'Converged' || result.outcome === 'Unchanged') this.markApplied(s, d, d.states.get(s.name)!);
+    this.outcomes.switchFinished(s.status, d.commit, result, reason, log);
+    return result;
   }
 
   private countWrites(target: string, r: ApplyResult): void {
@@ -563,7 +324,7 @@ export class Reconciler {
     if (r.rolledBack) this.metrics.updatesWritten.inc({ target, type: 'ROLLBACK' }, r.rolledBack + r.attempted - inserted - modified - deleted);
   }
 
-  private markApplied(s: SwitchState, d: DesiredSet, desired: DesiredState): void {
+  private markApplied(s: PooledSwitch, d: DesiredSet, desired: DesiredState): void {
     s.applied = desired;
     s.appliedCommit = d.commit;
     s.dirty = false;
@@ -582,7 +343,7 @@ export class Reconciler {
     const d = this.desired;
     if (!d || this.stopped) return [];
     const events: DriftEvent[] = [];
-    for (const s of this.switches.values()) {
+    for (const s of this.pool.all()) {
       if (!s.handle?.primary || !s.applied || s.appliedCommit !== d.commit) continue;
       const pipe = d.pipelines.get(s.name);
       if (!pipe) continue;
@@ -591,7 +352,7 @@ export class Reconciler {
         live = await s.handle.readManaged(s.applied, pipe.index);
       } catch (err) {
         this.metrics.errors.inc({ stage: 'drift', target: s.name });
-        this.maybeDrop(s, err);
+        this.pool.dropIfGone(s, err);
         continue;
       }
       const p = plan(s.applied, live, { prune: this.config.prune, index: pipe.index });
@@ -605,7 +366,7 @@ export class Reconciler {
       const entries = driftEntries(p, pipe.index);
       const heal = this.config.drift.policy === 'heal' && this.config.mode === 'auto';
       this.log.warn('drift', { target: s.name, commit: d.commit, ...kinds, policy: this.config.drift.policy, sample: entries.slice(0, 5).map((e) => `${e.kind} ${e.description}`) });
-      this.human(`${s.name}: drift: ${kinds.missing} missing, ${kinds.modified} modified, ${kinds.extraneous} extraneous${heal ? ' — healing' : ''}`);
+      this.outcomes.human(`${s.name}: drift: ${kinds.missing} missing, ${kinds.modified} modified, ${kinds.extraneous} extraneous${heal ? ' — healing' : ''}`);
       // convergeOne clears drift it finds set; the drift event must go out before any clear.
       s.drifted = false;
       let healed = false;
@@ -618,19 +379,18 @@ export class Reconciler {
       s.drifted = true;
       const ev: DriftEvent = { target: s.name, commit: d.commit, entries, healed };
       events.push(ev);
-      await this.report(() => this.opts.reporter?.drift(ev));
+      await this.outcomes.drift(ev);
       if (healed) await this.clearDrift(s, d.commit, 'healed');
     }
-    this.saveStatus();
+    this.outcomes.save();
     return events;
   }
 
-  private async clearDrift(s: SwitchState, commit: string, reason: 'healed' | 'git-changed' | 'switch-changed'): Promise<void> {
+  private async clearDrift(s: PooledSwitch, commit: string, reason: 'healed' | 'git-changed' | 'switch-changed'): Promise<void> {
     if (!s.drifted) return;
     s.drifted = false;
     if (reason !== 'healed') s.status.drift = undefined;
-    this.log.info('drift cleared', { target: s.name, reason });
-    await this.report(() => this.opts.reporter?.driftCleared({ target: s.name, commit, reason }));
+    await this.outcomes.driftCleared({ target: s.name, commit, reason });
   }
 
   // ------------------------------------------------------------------ expiry
@@ -642,10 +402,10 @@ export class Reconciler {
       const now = this.now();
       if (!d || d.nextExpiry === undefined || d.nextExpiry > now.getTime() || this.stopped) return undefined;
       const next = await this.compileCommit(d.commit, now);
-      if (next.problems.length) return this.reportProblems(next);
+      if (next.problems.length) return this.rejected(next);
       this.desired = next;
       this.log.info('flow expired; converging', { commit: d.commit });
-      this.human(`flow expiry at ${now.toISOString()}: removing expired flow(s)`);
+      this.outcomes.human(`flow expiry at ${now.toISOString()}: removing expired flow(s)`);
       return this.converge(next, 'expiry', { changed: true });
     });
   }
@@ -654,7 +414,7 @@ export class Reconciler {
 
   /** Live entries of a switch's managed tables (PR plans diff against them). Works on a backup too. */
   async readLive(target: string, desired: DesiredState): Promise<Buffer[]> {
-    const s = this.switches.get(target);
+    const s = this.pool.get(target);
     const pipe = this.desired?.pipelines.get(target);
     if (!s?.handle || !pipe) throw new FlowopsError('SWITCH_NOT_CONNECTED', `switch ${target} is not connected`, { target });
     return s.handle.readManaged(desired, pipe.index);
@@ -665,57 +425,8 @@ export class Reconciler {
     void this.sync(reason, { force: true }).catch(() => {});
   }
 
-  // ------------------------------------------------------------------ plumbing
-
-  private human(line: string): void {
-    this.opts.human?.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-  }
-
-  private async report(fn: () => Promise<void> | undefined): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      this.metrics.errors.inc({ stage: 'report' });
-      this.log.warn('reporter failed', { err: (err as Error).message });
-    }
-  }
-
-  private saveStatus(): void {
-    this.status.updated = this.now().toISOString();
-    try {
-      writeStatus(this.statusFile, this.status);
-    } catch (err) {
-      this.log.warn('cannot write status file', { file: this.statusFile, err: (err as Error).message });
-    }
-  }
-
   /** Snapshot of per-switch status (what `flowops status` shows). */
   snapshot(): StatusFile {
-    return structuredClone(this.status);
+    return structuredClone(this.outcomes.status);
   }
-}
-
-/** `flow_classify +12 -3, flow_policy +4` — what a sync changed, per table, for people. */
-function byTable(p: Plan): string {
-  const m = new Map<string, { '+': number; '~': number; '-': number }>();
-  const add = (table: string, k: '+' | '~' | '-') => {
-    const short = table.replace(/^ingress\./, '');
-    const c = m.get(short) ?? m.set(short, { '+': 0, '~': 0, '-': 0 }).get(short)!;
-    c[k]++;
-  };
-  for (const c of p.inserts) add(c.table, '+');
-  for (const c of p.modifies) add(c.table, '~');
-  for (const c of p.deletes) add(c.table, '-');
-  return [...m]
-    .map(([t, c]) => `${t} ${(['+', '~', '-'] as const).filter((k) => c[k]).map((k) => `${k}${c[k]}`).join(' ')}`)
-    .join(', ');
-}
-
-function codeOf(err: unknown): string | undefined {
-  const c = (err as { code?: unknown }).code;
-  return typeof c === 'string' ? c : typeof c === 'number' ? String(c) : undefined;
-}
-
-function emptyPlan(): Plan {
-  return { inserts: [], modifies: [], deletes: [], unchanged: 0 };
 }

@@ -15,6 +15,8 @@ export interface SwitchStatus {
   lastSync?: string;
   lastOutcome?: SyncOutcome;
   lastError?: string;
+  /** Why the last sync failed (report/events.ts FailureReason). */
+  lastReason?: string;
   role?: 'primary' | 'backup' | 'disconnected';
   /** P4Runtime API version from the switch's Capabilities. */
   apiVersion?: string;

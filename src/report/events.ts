@@ -8,6 +8,22 @@ export type { SpecProblem };
 /** Closed set of per-switch sync outcomes. */
 export type SyncOutcome = 'Converged' | 'Unchanged' | 'Failed' | 'RolledBack' | 'Skipped' | 'Planned';
 
+/**
+ * Why a switch's sync did not converge: one reason per failure, set where it
+ * happens (reconcile/sync-switch.ts), so nothing downstream parses messages.
+ */
+export type FailureReason =
+  /** The switch could not be reached or arbitration failed; nothing written. */
+  | 'ConnectFailed'
+  /** The pipeline could not be pushed, or differs from the one the Target names; nothing written. */
+  | 'PipelineFailed'
+  /** Reading the switch's managed tables failed; nothing written. */
+  | 'ReadFailed'
+  /** A write failed (the switch was rolled back to the old state, or left where `leftAt` says). */
+  | 'WriteFailed'
+  /** The commit has spec problems; no switch was touched. */
+  | 'CommitRejected';
+
 export interface SwitchResult {
   target: string;
   outcome: SyncOutcome;
@@ -15,7 +31,7 @@ export interface SwitchResult {
   /** Counts written (may be less than the plan when rolled back). */
   written: { inserted: number; modified: number; deleted: number };
   /** Set when outcome is Failed/RolledBack: which update failed and why, and where the switch was left. */
-  error?: { message: string; updateIndex?: number; code?: string; leftAt: 'old' | 'new' | 'unknown' };
+  error?: { reason: FailureReason; message: string; updateIndex?: number; code?: string; leftAt: 'old' | 'new' | 'unknown' };
   durationMs: number;
 }
 
@@ -54,7 +70,7 @@ export interface SyncStartedEvent {
   targets: string[];
 }
 
-/** What the reconciler reports to; GitHub, logs and metrics each implement it. */
+/** What the reconciler reports to (GitHub implements it; logs, metrics and the status file are written by reconcile/outcomes.ts). */
 export interface Reporter {
   /** Optional: called before a new commit is written, so e.g. GitHub can show `pending` per switch. */
   syncStarted?(ev: SyncStartedEvent): Promise<void>;

@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import { FlowopsError } from '../shared/errors.ts';
+import { ConfigError } from '../shared/errors.ts';
 import { readFilesAtRef, type GitFs } from './tree.ts';
 import { resolveRevision } from './rev-parse.ts';
 
@@ -39,7 +39,7 @@ export function counts(relPath: string): boolean {
 /** A directory on disk as a spec tree. */
 export function readDirTree(dir: string, label = dir): SpecTree {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new FlowopsError('DIR_NOT_FOUND', `'${label}' is not a directory`, { dir: label });
+    throw new ConfigError('DIR_NOT_FOUND', `'${label}' is not a directory`, { dir: label });
   }
   const files = new Map<string, Buffer>();
   const links: string[] = [];
@@ -87,7 +87,7 @@ export async function readRevisionTree(dir: string, rev: string): Promise<SpecTr
   try {
     top = await git.findRoot({ fs, filepath: dir });
   } catch {
-    throw new FlowopsError('NOT_A_REPO', `'${rev}' is neither a directory nor usable as a Git ref: '${dir}' is not inside a Git repository`, { dir, rev });
+    throw new ConfigError('NOT_A_REPO', `'${rev}' is neither a directory nor usable as a Git ref: '${dir}' is not inside a Git repository`, { dir, rev });
   }
   const root = path.relative(top, dir).split(path.sep).join('/');
   const cache = {};

@@ -207,9 +207,9 @@ export const Pipeline = z.strictObject({
   /** push: flowops installs the pipeline; verify: flowops only checks the switch runs it. */
   mode: z.enum(['push', 'verify']),
   arch: z.enum(['v1model', 'tna']),
-  /** Repo-relative path of the P4Info (text or binary); default the bundled one for `arch`. */
+  /** Spec-root-relative path (docs/specs.md) of the P4Info (text or binary); default the bundled one for `arch`. */
   p4info: z.string().min(1).optional(),
-  /** Repo-relative path of the device config (bmv2 JSON, Tofino binary). */
+  /** Spec-root-relative path of the device config (bmv2 JSON, Tofino binary). */
   deviceConfig: z.string().min(1).optional(),
 });
 export type Pipeline = z.infer<typeof Pipeline>;

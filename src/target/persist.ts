@@ -21,9 +21,9 @@ export const Rec = {
   DEFAULT_ENTRY: 13,
 } as const;
 
-export type Record_ = [kind: number, bytes: Buffer | string];
+export type PersistedRecord = [kind: number, bytes: Buffer | string];
 
-export function saveState(file: string, records: Iterable<Record_>): void {
+export function saveState(file: string, records: Iterable<PersistedRecord>): void {
   const list = [...records];
   let size = MAGIC.length;
   for (const [, b] of list) size += 5 + b.length;
@@ -41,13 +41,13 @@ export function saveState(file: string, records: Iterable<Record_>): void {
 }
 
 /** Records of a state file, or undefined when the file does not exist yet. */
-export function loadState(file: string): Record_[] | undefined {
+export function loadState(file: string): PersistedRecord[] | undefined {
   if (!fs.existsSync(file)) return undefined;
   const buf = fs.readFileSync(file);
   if (buf.length < MAGIC.length || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new ConfigError('TARGET_STATE_INVALID', `${file} is not a flowops target state file`, { file });
   }
-  const out: Record_[] = [];
+  const out: PersistedRecord[] = [];
   let off = MAGIC.length;
   while (off < buf.length) {
     if (off + 5 > buf.length) throw new ConfigError('TARGET_STATE_INVALID', `${file} is truncated`, { file });

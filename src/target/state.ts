@@ -12,7 +12,7 @@ import { applyUpdate, initialDefault, updateType, type Undo, type UpdateType } f
 import { Chunker, readEntity, withResources } from './read.ts';
 import { canonicalMatch, encodeCounterData, entryKey } from './canonical.ts';
 import { PbWriter, toBig } from './pb.ts';
-import { Rec, loadState, saveState, type Record_ } from './persist.ts';
+import { Rec, loadState, saveState, type PersistedRecord } from './persist.ts';
 import { canPushPipeline, checkEntityInScope, roleScope, type RoleScope } from './roles.ts';
 import type { Quirk } from './quirks.ts';
 
@@ -345,7 +345,7 @@ export class TargetState {
   // ---- persistence ------------------------------------------------------------
 
   /** Every entity as persisted: members, groups, entries (with counters and meters), defaults. */
-  private *entityRecordsGen(): Generator<Record_> {
+  private *entityRecordsGen(): Generator<PersistedRecord> {
     const s = this.store;
     for (const m of s.members.values()) for (const e of m.values()) yield [Rec.MEMBER, e];
     for (const g of s.groups.values()) for (const e of g.values()) yield [Rec.GROUP, e.entity];
@@ -362,7 +362,7 @@ export class TargetState {
   }
 
   /** Re-applies persisted entities through full validation; returns how many were refused. */
-  private replay(records: Record_[]): number {
+  private replay(records: PersistedRecord[]): number {
     const { model } = this.requirePipeline();
     const Entity = protoType('p4.v1.Entity');
     let dropped = 0;
@@ -384,7 +384,7 @@ export class TargetState {
 
   persist(): void {
     if (!this.persistFile) return;
-    const recs: Record_[] = [];
+    const recs: PersistedRecord[] = [];
     const cookie = (c: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(c); return b; };
     if (this.pipeline) {
       recs.push([Rec.P4INFO, this.pipeline.model.bytes], [Rec.DEVICE_CONFIG, this.pipeline.deviceConfig]);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { configFromObject } from '../../src/reconcile/config.ts';
-import { githubFromConfig } from '../../src/report/github/from-config.ts';
+import { githubFromConfig } from '../../src/reconcile/github-from-config.ts';
 import { ConfigError } from '../../src/shared/errors.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowops-ghcfg-'));

@@ -50,7 +50,7 @@ test('apply statuses per switch on the merge commit and one comment on the merge
     commit: sha('2'), branch: 'main', mode: 'auto', problems: [],
     switches: [
       switchResult('leaf1', 'Converged', makePlan(12, 1, 3)),
-      switchResult('leaf2', 'RolledBack', makePlan(2), { error: { message: 'RESOURCE_EXHAUSTED: table full', updateIndex: 1, leftAt: 'old' } }),
+      switchResult('leaf2', 'RolledBack', makePlan(2), { error: { reason: 'WriteFailed', message: 'RESOURCE_EXHAUSTED: table full', updateIndex: 1, leftAt: 'old' } }),
     ],
   };
   await rep.syncFinished(ev);

@@ -1,6 +1,7 @@
 // The webhook endpoint on a real loopback server, fed GitHub's example payloads
 // from @octokit/webhooks-examples: signatures checked before anything happens.
-import { test, before, after } from 'node:test';
+// Each test gets its own handler, server and event list (nothing carries over).
+import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -16,17 +17,18 @@ const example = (name: string, action?: string) => {
 };
 
 const SECRET = 'It\'s a Secret to Everybody';
-const events: WebhookEvent[] = [];
+let events: WebhookEvent[] = [];
 let server: http.Server;
 let url: string;
 
-before(async () => {
+beforeEach(async () => {
+  events = [];
   const handler = createWebhookHandler({ secret: SECRET, onEvent: (ev) => { events.push(ev); } });
   server = http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/github`;
 });
-after(() => new Promise<void>((r) => server.close(() => r())));
+afterEach(() => new Promise<void>((r) => server.close(() => r())));
 
 let delivery = 0;
 async function deliver(name: string, payload: unknown, sign: string | null = SECRET, id = `d-${++delivery}`) {

@@ -96,6 +96,11 @@ spec:
   return files;
 }
 
+/** The `.sig` text for `path` (spec-root-relative) with `text`, by tenant acme's test key. */
+export function signAcme(path: string, text: string): string {
+  return signFile(seed, path, Buffer.from(text));
+}
+
 /** Files as a spec tree (what source/ hands to the desired stage), without Git or a directory. */
 export function treeOf(files: ReadonlyMap<string, Buffer> | Record<string, string>, label = 'test'): SpecTree {
   const map = files instanceof Map ? new Map(files) : new Map(Object.entries(files).map(([k, v]) => [k, Buffer.from(v as string)]));

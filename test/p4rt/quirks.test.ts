@@ -18,7 +18,7 @@ import { modifyFallbackSession } from '../../src/p4rt/modify-fallback.ts';
 import {
   RoleUnsupportedError, assertRoleSupported, fallbackWithoutModify, isUnimplemented, keepPairsTogether,
   parseApiVersion, probeCapabilities, supportsRoleNames, unimplementedUpdates,
-} from '../../src/p4rt/quirks.ts';
+} from '../../src/p4rt/capabilities.ts';
 
 const P4INFO = path.join(import.meta.dirname, '../../p4/flowops_v1model.p4info.txtpb');
 const index = P4InfoIndex.fromFile(P4INFO);

@@ -1,7 +1,8 @@
 // Two replicas against one switch: arbitration makes the higher election id
 // primary; the backup keeps its stream and writes nothing; when the primary's
-// client closes, the backup is promoted and converges within seconds without
-// re-writing what the primary already wrote.
+// client closes, the switch makes the backup primary, and the backup syncs
+// without re-writing what the primary already wrote. Asserted on the switch's
+// own arbitration and tables, not on wall-clock time.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bench, until } from '../helpers/reconcile-env.ts';
@@ -27,15 +28,15 @@ test('backup takes over when the primary goes away, without a full re-write', as
   assert.equal(b, undefined);
   assert.equal(backup.snapshot().switches.leaf1.role, 'backup');
   assert.deepEqual(target.state.snapshot(), converged);
+  assert.equal(target.state.arbitration.primary('')?.electionId, 20n, 'the switch sees election id 20 as primary');
 
-  const t0 = Date.now();
   await primary.stop(); // closes its P4Runtime stream: the switch re-arbitrates
-  await until(() => backup.snapshot().switches.leaf1?.appliedCommit === c1, 5000, 'backup promoted and synced');
-  const took = Date.now() - t0;
+  // The wait is a deadline for a hung test, not a measurement.
+  await until(() => backup.snapshot().switches.leaf1?.appliedCommit === c1, 20000, 'backup promoted and synced');
+  assert.equal(target.state.arbitration.primary('')?.electionId, 10n, 'the switch made the backup primary');
   const st = backup.snapshot().switches.leaf1;
   assert.equal(st.role, 'primary');
   assert.equal(st.lastOutcome, 'Unchanged');
-  assert.ok(took < 5000, `failover took ${took} ms`);
   assert.doesNotMatch(backup.metrics.render(), /flowops_updates_written_total\{/);
   assert.deepEqual(target.state.snapshot(), converged);
 
@@ -43,4 +44,6 @@ test('backup takes over when the primary goes away, without a full re-write', as
   await bench.commit([{ name: 'web-api', from: 'web', to: 'api', ports: [443, 444], steer: true }]);
   const ev = await backup.sync('test');
   assert.equal(ev!.switches[0].outcome, 'Converged');
+  assert.notDeepEqual(target.state.snapshot(), converged, 'the new primary wrote to the switch');
+  assert.equal(ev!.switches[0].written.inserted + ev!.switches[0].written.modified > 0, true);
 });

@@ -99,6 +99,7 @@ test('a Target with neither insecure nor tls uses TLS: against a plaintext switc
   const r = b.reconciler();
   const sw = (await r.sync('test'))!.switches[0]!;
   assert.equal(sw.outcome, 'Failed');
+  assert.equal(sw.error!.reason, 'ConnectFailed');
   assert.match(sw.error!.message, /cannot connect to 127\.0\.0\.1:\d+: .*UNAVAILABLE/);
   assert.equal(tableCount(b.targets[0]!), 0);
   await r.stop();
@@ -208,6 +209,8 @@ test('pipeline verify: a switch whose P4Info differs in a width and an action na
   assert.match(msg, /^pipeline: the switch's P4Info/);
   assert.equal(r.snapshot().switches.leaf1!.lastError, msg);
   assert.equal(reporter.syncs[0]!.switches[0]!.error?.message, msg);
+  assert.equal(reporter.syncs[0]!.switches[0]!.error?.reason, 'PipelineFailed');
+  assert.equal(r.snapshot().switches.leaf1!.lastReason, 'PipelineFailed');
   const logged = b.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'pipeline check failed; nothing written');
   assert.ok(logged, 'logged');
   assert.deepEqual(logged.differences, ['table ingress.tenant_classify: key vlan_id width 12 → 13', 'action 0x01000002 renamed ingress.no_match → ingress.no_match_v2']);

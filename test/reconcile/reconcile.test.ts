@@ -118,6 +118,7 @@ describe('reconciler', () => {
     const sw = ev!.switches[0];
     assert.equal(sw.outcome, 'RolledBack');
     assert.equal(sw.error?.leftAt, 'old');
+    assert.equal(sw.error?.reason, 'WriteFailed');
     assert.equal(sw.error?.updateIndex, 3);
     assert.match(sw.error!.message, /update 4\/\d+ .*table full \(injected\)/);
     assert.deepEqual(bench.targets[0].state.snapshot(), old);
@@ -157,6 +158,7 @@ spec:
     assert.deepEqual(ev!.switches.map((s) => s.outcome), ['Skipped']);
     assert.deepEqual(bench.targets[0].state.snapshot(), old);
     assert.match(r.snapshot().switches.leaf1.lastError ?? '', /tenants\/acme\/flows\/flows\.yaml:10:\d+/);
+    assert.equal(r.snapshot().switches.leaf1.lastReason, 'CommitRejected');
     // A replica starting on the bad commit has nothing good to apply: it writes nothing.
     const ev2 = await r2.sync('test');
     assert.equal(ev2!.problems.length, 1);

@@ -109,7 +109,7 @@ async function run(ctx: CommandContext): Promise<number> {
 }
 
 function shown(d: DesiredSet, prefix = ''): string[] {
-  return d.problems.map((p) => `${prefix}${p.pos.file ? `${formatPos(p.pos)} ` : ''}${p.message}`);
+  return d.problems.map((p) => `${prefix}${p.pos.file ? `${formatPos(p.pos)} ` : ''}${p.message} (${p.code})`);
 }
 
 function usage(ctx: CommandContext, message: string): number {

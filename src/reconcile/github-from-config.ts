@@ -1,13 +1,14 @@
 // `flowops.config.yaml`'s `github:` section → the GitHub integration, or
-// undefined when GitHub reporting is not configured. Kept apart from
-// integration.ts so the wiring does not depend on the config's shape.
-import { parseOperatorKeys } from '../../specs/trust.ts';
+// undefined when GitHub reporting is not configured. Lives in reconcile/ (it
+// reads the reconciler's config) so report/github/ does not depend on the
+// config's shape.
+import { parseOperatorKeys } from '../specs/trust.ts';
 import path from 'node:path';
-import type { LoadedConfig } from '../../reconcile/config.ts';
-import type { Logger } from '../../shared/log.ts';
-import { ConfigError } from '../../shared/errors.ts';
-import { createGitHubIntegration, type GitHubIntegration } from './integration.ts';
-import type { LiveReader } from './pr-plan.ts';
+import type { LoadedConfig } from './config.ts';
+import type { Logger } from '../shared/log.ts';
+import { ConfigError } from '../shared/errors.ts';
+import { createGitHubIntegration, type GitHubIntegration } from '../report/github/integration.ts';
+import type { LiveReader } from '../report/github/pr-plan.ts';
 
 export function githubFromConfig(
   loaded: LoadedConfig,
