@@ -13,9 +13,9 @@ import { FlowopsError, SpecError, SpecErrors } from '../shared/errors.ts';
 import type { SourcePos } from '../shared/errors.ts';
 import type { SpecTree } from '../source/spec-tree.ts';
 import { isSpecFile, loadSpecs, SpecCache } from '../specs/load.ts';
-import { checkSignatures, SIG_SUFFIX } from '../specs/signature.ts';
+import { checkSignatures } from '../specs/signature.ts';
 import { Codes } from '../specs/codes.ts';
-import { checkTrust, type TrustRoots } from '../specs/trust.ts';
+import { checkTrust, isTrustFile, type TrustRoots } from '../specs/trust.ts';
 import { compile, CompileCache } from '../compile/compile.ts';
 import { checkCapacity } from '../compile/count.ts';
 import { pipelineFor } from './pipeline.ts';
@@ -65,7 +65,7 @@ export function byPos(a: { pos: SourcePos }, b: { pos: SourcePos }): number {
 /** A symlink where a spec or a signature would be: it would count, but is not followed. */
 function symlinkProblems(tree: SpecTree): SpecProblem[] {
   return tree.links
-    .filter((p) => isSpecFile(p) || p.endsWith(SIG_SUFFIX))
+    .filter((p) => isSpecFile(p) || isTrustFile(p))
     .map((file) => problem(new SpecError(Codes.symlink, { file, line: 1, col: 1 }, '', `${file} is a symlink; symlinks are not followed (commit the file itself)`)));
 }
 
