@@ -6,6 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSpecs } from '../../src/specs/load.ts';
+import { readTreeFiles } from './git-repo.ts';
+import { flowYaml } from './spec-repo.ts';
+import { EXAMPLE_REPO } from '../../scripts/sign-example.ts';
 import { currentSerial, filesOfSigner, manifestPath, OPERATOR, tenantSigner, writeManifest } from '../../src/specs/trust.ts';
 
 export const EXAMPLE_KEYS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../flows-example-repo/.example-keys');
@@ -28,4 +31,17 @@ export function resign(files: Record<string, string | null>, signer: string, opt
   const s = signer === OPERATOR ? OPERATOR : tenantSigner(signer);
   const serial = opts.serial ?? currentSerial(present, s) + 1;
   return { [manifestPath(s)]: writeManifest(s, serial, filesOfSigner(specs, present, s), [opts.seed ?? demoSeed(signer)]) };
+}
+
+/** The example repository's files (without its keys folder), path → text. */
+export function exampleFiles(): Record<string, string | null> {
+  return Object.fromEntries(Object.entries(readTreeFiles(EXAMPLE_REPO)).filter(([p]) => !p.startsWith('.example-keys/')));
+}
+
+/** Issue 11's table-filling file: 34 acme flows of ports 1-65535 (≈2.2M flow_classify keys) in a few kB. */
+export function wideFlows(): string {
+  const names = ['storefront', 'checkout', 'cart', 'catalog', 'search', 'payments', 'orders-db', 'inventory', 'auth'];
+  const pairs = names.flatMap((a) => names.filter((b) => b !== a).map((b) => [a, b] as const)).slice(0, 34);
+  // udp: the example's tcp flows would overlap these pairs.
+  return pairs.map(([from, to], i) => flowYaml({ name: `wide-${i}`, from, to, protocol: 'udp', ports: [] }).replace('ports: []', 'ports: ["1-65535"]')).join('---\n');
 }

@@ -13,6 +13,7 @@ import { exampleFile, startPrRepo, type PrRepo } from '../github/pr-repo.ts';
 import { readTreeFiles } from '../helpers/git-repo.ts';
 import { EXAMPLE_REPO } from '../../scripts/sign-example.ts';
 import { operatorRoots, resign } from '../helpers/trust.ts';
+import { wideFlows } from '../helpers/trust.ts';
 import { generateSeed, publicKeyOf } from '../../src/specs/signature.ts';
 import { flowYaml } from '../helpers/spec-repo.ts';
 
@@ -135,9 +136,7 @@ test('attack: a deleted flow restored with its old manifest is a rollback; resto
 });
 
 test('attack: a 2M-entry commit fails the check, naming tenant, table and numbers', async () => {
-  const names = ['storefront', 'checkout', 'cart', 'catalog', 'search', 'payments', 'orders-db', 'inventory', 'auth'];
-  const pairs = names.flatMap((a) => names.filter((b) => b !== a).map((b) => [a, b] as const)).slice(0, 34);
-  const wide = pairs.map(([from, to], i) => flowYaml({ name: `wide-${i}`, from, to, protocol: 'udp', ports: [] }).replace('ports: []', 'ports: ["1-65535"]')).join('---\n');
+  const wide = wideFlows();
   const files = { ...mainFiles(), 'tenants/acme/flows/wide.yaml': wide };
   const r = await check(140, { 'tenants/acme/flows/wide.yaml': wide, ...resign(files, 'acme') });
   assert.equal(r.status.state, 'failure');

@@ -10,6 +10,7 @@ import { Bench, entityCount } from '../helpers/reconcile-env.ts';
 import { commitFiles, initRepo, readTreeFiles } from '../helpers/git-repo.ts';
 import { EXAMPLE_REPO } from '../../scripts/sign-example.ts';
 import { OPERATOR_PUB, resign } from '../helpers/trust.ts';
+import { wideFlows } from '../helpers/trust.ts';
 import { generateSeed, publicKeyOf } from '../../src/specs/signature.ts';
 import { flowYaml } from '../helpers/spec-repo.ts';
 
@@ -87,9 +88,7 @@ test('attack through the reconciler: key replacement + re-sign, unsigned Target 
     const ev2 = await r.sync('test');
     assert.ok(ev2!.problems!.some((p) => p.pos.file === 'targets/leaf1.yaml' && p.code === 'TRUST_DIGEST'), JSON.stringify(ev2!.problems));
 
-    const names = ['storefront', 'checkout', 'cart', 'catalog', 'search', 'payments', 'orders-db', 'inventory', 'auth'];
-    const pairs = names.flatMap((a) => names.filter((b) => b !== a).map((b) => [a, b] as const)).slice(0, 34);
-    const wide = pairs.map(([from, to], i) => flowYaml({ name: `wide-${i}`, from, to, protocol: 'udp', ports: [] }).replace('ports: []', 'ports: ["1-65535"]')).join('---\n');
+    const wide = wideFlows();
     const big = { ...files, 'tenants/acme/flows/wide.yaml': wide };
     await commitFiles(bench.repo, { 'targets/leaf1.yaml': files['targets/leaf1.yaml']!, 'tenants/acme/flows/wide.yaml': wide, ...resign(big, 'acme') });
     const ev3 = await r.sync('test');

@@ -12,6 +12,7 @@ import { main } from '../../src/cli/main.ts';
 import { EXAMPLE_REPO } from '../../scripts/sign-example.ts';
 import { readTreeFiles } from '../helpers/git-repo.ts';
 import { demoSeed, EXAMPLE_KEYS, resign } from '../helpers/trust.ts';
+import { wideFlows } from '../helpers/trust.ts';
 import { generateSeed, publicKeyOf } from '../../src/specs/signature.ts';
 import { flowYaml } from '../helpers/spec-repo.ts';
 
@@ -128,10 +129,7 @@ test('attack: a flow file its tenant deleted and re-signed away cannot be restor
 
 test('attack: 34 flows of ports 1-65535 are refused before compiling, naming tenant, table and numbers', async () => {
   const files = example();
-  const names = ['storefront', 'checkout', 'cart', 'catalog', 'search', 'payments', 'orders-db', 'inventory', 'auth'];
-  const pairs = names.flatMap((a) => names.filter((b) => b !== a).map((b) => [a, b] as const)).slice(0, 34);
-  // udp: the example's tcp flows would overlap these pairs; 34 files' worth of keys in 6 kB.
-  const spread = pairs.map(([from, to], i) => flowYaml({ name: `wide-${i}`, from, to, protocol: 'udp', ports: [] }).replace('ports: []', 'ports: ["1-65535"]')).join('---\n');
+  const spread = wideFlows();
   files['tenants/acme/flows/wide.yaml'] = spread;
   Object.assign(files, resign(files, 'acme'));
   const t0 = process.hrtime.bigint();
