@@ -31,11 +31,15 @@ text.clear();
 const index = P4InfoIndex.fromFile(path.join(P4_DIR, 'flowops_v1model.p4info.txtpb'));
 const now = new Date('2026-01-01T00:00:00Z');
 
+// CPU time (user + system, GC threads included) beside wall time: on a shared
+// machine the wall clock says more about the neighbours than about flowops.
 const stage = <T>(label: string, fn: () => T): T => {
   const t = performance.now();
+  const c = process.cpuUsage();
   const v = fn();
   sample();
-  console.log(`${label.padEnd(22)} ${((performance.now() - t) / 1000).toFixed(2)} s   rss ${mib(process.memoryUsage().rss)}`);
+  const cpu = process.cpuUsage(c);
+  console.log(`${label.padEnd(22)} ${((performance.now() - t) / 1000).toFixed(2)} s (cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s)   rss ${mib(process.memoryUsage().rss)}`);
   return v;
 };
 const t0 = performance.now();

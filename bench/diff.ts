@@ -3,6 +3,7 @@
 // (b) one flow's entry changed on the switch: one modify. Live entities are
 // separate Buffers as the P4Runtime read path hands them over.
 // Run: node --import tsx --expose-gc bench/diff.ts [count]
+import { DesiredEntries } from '../src/compile/entries.ts';
 import { P4InfoIndex } from '../src/p4info/index.ts';
 import { encodeTableEntry, buildTableEntry, entityKey } from '../src/p4info/entity.ts';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +38,7 @@ for (let i = 0; i < N; i++) {
 }
 const desired: DesiredState = {
   target: 'bench',
-  entries,
+  entries: DesiredEntries.from(entries),
   managedTableIds: MANAGED_TABLE_NAMES.map((n) => index.table(n).id),
   managedProfileIds: MANAGED_PROFILE_NAMES.map((n) => index.actionProfile(n).id),
 };

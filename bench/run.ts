@@ -1,53 +1,85 @@
-// Reconciler benchmark (`npm run bench`, not a timed test). Generates a spec
-// repo (bench/generate.ts), commits it to a temp Git repo, starts the bundled
-// target in this process, and times three syncs through the real reconciler:
-//   1. first full sync   (compile, read empty switch, diff, write everything, read back)
-//      updates/s is measured over the time after compiling (read, diff, write, verify)
-//   2. no-op sync        (read + diff every live entry; nothing written)
-//   3. one-flow change   (new commit adding one flow: only its entries written;
-//      the reconciler's caches re-parse one file and read back only what it wrote)
-// Prints time, updates/s, peak RSS and the machine. The target shares the
-// process, so RSS counts both sides of the wire.
+// Side-by-side benchmark (`npm run bench`; ratios, not a timed test). Each
+// flowops figure is printed next to a raw figure measured in the same run on
+// the same kind of switch — the bundled target in its own process (`flowops
+// target`), as a switch is — and the ratio, with the peak RSS of each process.
 //
-//   npm run bench                  # 100k flows ≈ 1M entries
-//   npm run bench -- --flows 10000 # quick run
+//   flowops (bench/reconcile-run.ts, a child process: the real Reconciler)
+//     first full sync: compile, then the write phase
+//     no-op sync (read + diff of every live entry)
+//     one-flow change (new commit → converged)
+//   raw (this process: a plain gRPC client, everything pre-encoded before timing,
+//   against a fresh target B)
+//     the same entity bytes as WriteRequests of --batch updates, one at a time
+//     one wildcard Read of the same tables, split into entities, each looked
+//     up in a Set of the desired bytes
+//     the one-flow change's entities in one Write
+//   compile cold: load + compile of the generated repo in this process, by stage
+//
+//   npm run bench                       # 100k flows ≈ 1.01M entries
+//   npm run bench -- --flows 10000      # quick run
+//   --raw-in-flight N: the raw client's Writes in flight (default 1)
+//   BENCH_CHILD_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=prof': profile the reconciler
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import grpc from '@grpc/grpc-js';
 import { generateSpecs } from './generate.ts';
-import { startTarget } from '../src/target/server.ts';
-import { P4_DIR } from '../src/desired/pipeline.ts';
-import { configFromObject } from '../src/reconcile/config.ts';
-import { Reconciler } from '../src/reconcile/reconciler.ts';
-import { p4rtSwitchFactory } from '../src/reconcile/p4rt-switch.ts';
-import { createLogger } from '../src/shared/log.ts';
-import { ttyProgress } from '../src/reconcile/progress.ts';
 import { commitDirectory } from '../src/source/commit-dir.ts';
-import { planSize, type Plan } from '../src/diff/types.ts';
-import type { SyncEvent } from '../src/report/events.ts';
+import { loadSpecs } from '../src/specs/load.ts';
+import { compile } from '../src/compile/compile.ts';
+import type { DesiredState } from '../src/compile/types.ts';
+import { P4InfoIndex } from '../src/p4info/index.ts';
+import { P4RuntimeClient } from '../src/p4rt/client.ts';
+import { P4RuntimeGrpcClient, type P4RuntimeStub } from '../src/p4rt/service.ts';
+import { encodeReadRequest, encodeWriteRequest, type Update } from '../src/p4rt/messages.ts';
+import { wildcardGroups, wildcardMembers, wildcardTable, wildcardTableWithMeter, withoutEmptyMeter } from '../src/p4rt/filters.ts';
+import { cpuSeconds, mib, ownPeakRss, ROOT, runChild, startTargetProcess } from './proc.ts';
+import type { ReconcileFigures } from './reconcile-run.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
 }
-
 const flows = Number(arg('flows', '100000'));
 const batch = Number(arg('batch', '1000'));
-const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
-let peak = 0;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-sampler.unref();
-const peakRss = () => Math.max(peak, process.resourceUsage().maxRSS * 1024);
+const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
+
+/** Entries of a compiled state as encoded entities, in canonical order. */
+function entityBytes(state: DesiredState): Buffer[] {
+  return state.entries.map((e) => e.bytes);
+}
+
+function compileRepo(files: Map<string, string>, index: P4InfoIndex, stages?: Record<string, number>): DesiredState {
+  const bufs = new Map([...files].map(([p, t]) => [p, Buffer.from(t)]));
+  let t = performance.now();
+  const loaded = loadSpecs(bufs, { expired: 'drop' });
+  if (loaded.errors.length) throw new Error(`spec errors: ${loaded.errors[0]!.message}`);
+  if (stages) stages.load = performance.now() - t;
+  t = performance.now();
+  const state = compile(loaded.specs, index, 'bench', { now: new Date() });
+  if (stages) stages.compile = performance.now() - t;
+  return state;
+}
+
+function unary(stub: P4RuntimeStub, req: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => stub.Write(req, new grpc.Metadata(), { deadline: Date.now() + 300_000 }, (err) => (err ? reject(err) : resolve())));
+}
+
+async function readAll(stub: P4RuntimeStub, req: Buffer, each: (e: Buffer) => void): Promise<void> {
+  const call = stub.Read(req);
+  for await (const chunk of call as AsyncIterable<Buffer[]>) for (const e of chunk) each(e);
+}
 
 async function main() {
   const cpus = os.cpus();
-  console.log(`machine: ${cpus[0]?.model ?? 'unknown cpu'} × ${cpus.length}, ${mib(os.totalmem())} MiB RAM, node ${process.version}, ${os.platform()} ${os.release()}`);
+  const machine = `${cpus[0]?.model ?? 'unknown cpu'} × ${cpus.length}, ${mib(os.totalmem())} RAM, node ${process.version}, ${os.platform()} ${os.release()}, load ${os.loadavg()[0].toFixed(1)}`;
+  console.log(`machine: ${machine}`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'flowops-bench-'));
-  const target = await startTarget({ address: '127.0.0.1:0', p4infoFile: path.join(P4_DIR, 'flowops_v1model.p4info.txtpb') });
   try {
-    const address = `127.0.0.1:${target.port}`;
+    // ---- flowops: the reconciler in its own process against target A
+    const a = await startTargetProcess();
     let t = performance.now();
-    const files = generateSpecs({ flows, target: { name: 'bench', address } });
+    const files = generateSpecs({ flows, target: { name: 'bench', address: a.address } });
     const src = path.join(work, 'specs');
     for (const [p, text] of files) {
       fs.mkdirSync(path.dirname(path.join(src, p)), { recursive: true });
@@ -55,64 +87,98 @@ async function main() {
     }
     const repo = path.join(work, 'repo');
     await commitDirectory(src, repo, 'bench');
-    console.log(`generated ${flows} flows in ${files.size} files, committed in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-
-    const loaded = configFromObject(
-      { repo: { path: repo }, http: { listen: '127.0.0.1:0' }, batch: { size: batch, maxBytes: 4 * 1024 * 1024 }, stateFile: path.join(work, 'state.json') },
-      work,
-    );
-    // Compile time comes from the reconciler's own 'compiled' log line; warnings and errors go to stderr.
-    let compileMs = 0;
-    const logger = createLogger({
-      level: 'info',
-      sink: (line) => {
-        const o = JSON.parse(line) as { level: string; msg: string; ms?: number };
-        if (o.msg === 'compiled') compileMs = o.ms ?? 0;
-        else if (o.level === 'warn' || o.level === 'error') process.stderr.write(line + '\n');
-      },
-    });
-    const r = new Reconciler({ loaded, connect: p4rtSwitchFactory(), logger, progress: () => ttyProgress(process.stderr, 'bench: writing', 10_000) });
-
-    const rows: string[][] = [['run', 'time', 'of it compile', 'written', 'updates/s', 'live entries', 'RSS after', 'peak RSS']];
-    const run = async (label: string, fn: () => Promise<SyncEvent | undefined>) => {
-      compileMs = 0;
-      const t0 = performance.now();
-      const ev = await fn();
-      const secs = (performance.now() - t0) / 1000;
-      const sw = ev?.switches[0];
-      if (!sw) throw new Error(`${label}: no sync result`);
-      if (!['Converged', 'Unchanged'].includes(sw.outcome)) throw new Error(`${label}: ${sw.outcome}: ${sw.error?.message}`);
-      // updates/s counts the write phase only (time minus compile).
-      const writeSecs = Math.max(0.001, secs - compileMs / 1000);
-      const w = sw.written.inserted + sw.written.modified + sw.written.deleted;
-      const live = sw.plan.unchanged + planSize(sw.plan as Plan);
-      rows.push([label, `${secs.toFixed(2)} s`, compileMs ? `${(compileMs / 1000).toFixed(2)} s` : '-', `${w} (+${sw.written.inserted} ~${sw.written.modified} -${sw.written.deleted})`, w >= 1000 ? `${Math.round(w / writeSecs)}` : '-', String(live), `${mib(process.memoryUsage().rss)} MiB`, `${mib(peakRss())} MiB`]);
-      console.log(`${label}: ${secs.toFixed(2)} s (compile ${(compileMs / 1000).toFixed(2)} s), ${sw.outcome}, written ${w}`);
-    };
-
-    await run('first full sync', () => r.sync('bench'));
-    await run('no-op sync (read + diff)', () => r.sync('bench', { force: true }));
-
-    const extra = generateSpecs({ flows, target: { name: 'bench', address }, extraFlow: true });
-    for (const [p, text] of extra) {
-      if (files.get(p) === text) continue;
-      fs.mkdirSync(path.dirname(path.join(src, p)), { recursive: true });
-      fs.writeFileSync(path.join(src, p), text);
+    console.log(`generated ${flows} flows in ${files.size} files, committed in ${secs(performance.now() - t)}`);
+    let fo: ReconcileFigures & { peakRss: number };
+    let targetA: number;
+    try {
+      fo = await runChild<ReconcileFigures>('bench/reconcile-run.ts', ['--flows', String(flows), '--address', a.address, '--repo', repo, '--src', src, '--work', work, '--batch', String(batch), '--target-pid', String(a.pid)]);
+      targetA = a.peak();
+    } finally {
+      await a.stop();
     }
-    const { commitFiles } = await import('./git-commit.ts');
-    await commitFiles(repo, [...extra.keys()].filter((p) => files.get(p) !== extra.get(p)), src);
-    await run('one-flow change (new commit)', () => r.sync('bench'));
-    await r.stop();
 
+    // ---- raw: the same bytes through a plain gRPC client against target B
+    const index = P4InfoIndex.fromFile(path.join(ROOT, 'p4/flowops_v1model.p4info.txtpb'));
+    const stages: Record<string, number> = {};
+    const before = compileRepo(files, index, stages);
+    const after = compileRepo(generateSpecs({ flows, target: { name: 'bench', address: a.address }, extraFlow: true }), index);
+    const old = entityBytes(before);
+    const oldSet = new Set(old.map((b) => b.toString('latin1')));
+    const delta = entityBytes(after).filter((b) => !oldSet.has(b.toString('latin1')));
+    const wanted = new Set(entityBytes(after).map((b) => b.toString('latin1')));
+    oldSet.clear();
 
+    const b = await startTargetProcess();
+    let raw: { writeMs: number; writeCpu: number; writeTargetCpu: number; readMs: number; oneMs: number; hits: number; live: number };
+    let targetB: number;
+    try {
+      const electionId = 1n;
+      const arb = new P4RuntimeClient({ address: b.address, deviceId: 1, electionId });
+      await arb.connect();
+      const stub = new P4RuntimeGrpcClient(b.address, grpc.credentials.createInsecure(), {
+        'grpc.max_receive_message_length': 1024 * 1024 * 1024,
+        'grpc.max_send_message_length': 1024 * 1024 * 1024,
+      }) as unknown as P4RuntimeStub;
+      const head = { deviceId: 1n, electionId };
+      const requests: Buffer[] = [];
+      for (let i = 0; i < old.length; i += batch) {
+        const ups: Update[] = old.slice(i, i + batch).map((entity) => ({ type: 'INSERT', entity }));
+        requests.push(encodeWriteRequest(head, ups));
+      }
+      const oneReq = encodeWriteRequest(head, delta.map((entity) => ({ type: 'INSERT', entity })));
+      const filters: Buffer[] = [];
+      for (const id of after.managedProfileIds) filters.push(wildcardMembers(id), wildcardGroups(id));
+      for (const id of after.managedTableIds) filters.push(index.hasTable(id) && index.table(id).directMeterId !== 0 ? wildcardTableWithMeter(id) : wildcardTable(id));
+      const readReq = encodeReadRequest(1n, filters);
+
+      t = performance.now();
+      const c0 = process.cpuUsage();
+      const tc0 = cpuSeconds(b.pid);
+      const rawInFlight = Number(arg('raw-in-flight', '1'));
+      for (let i = 0; i < requests.length; i += rawInFlight) await Promise.all(requests.slice(i, i + rawInFlight).map((req) => unary(stub, req)));
+      const writeMs = performance.now() - t;
+      const c1 = process.cpuUsage(c0);
+      const writeCpu = (c1.user + c1.system) / 1e6;
+      const writeTargetCpu = cpuSeconds(b.pid) - tc0;
+      requests.length = 0;
+      t = performance.now();
+      await unary(stub, oneReq);
+      const oneMs = performance.now() - t;
+      let hits = 0;
+      let live = 0;
+      t = performance.now();
+      await readAll(stub, readReq, (e) => {
+        live++;
+        // The one normalisation flowops applies to a read too (empty meter configs).
+        if (wanted.has(withoutEmptyMeter(e).toString('latin1'))) hits++;
+      });
+      const readMs = performance.now() - t;
+      raw = { writeMs, writeCpu, writeTargetCpu, readMs, oneMs, hits, live };
+      stub.close();
+      await arb.close();
+      targetB = b.peak();
+    } finally {
+      await b.stop();
+    }
+    if (raw.live !== after.entries.length || raw.hits !== raw.live) throw new Error(`raw read: ${raw.live} live, ${raw.hits} matched, ${after.entries.length} desired`);
+
+    const rows: string[][] = [['measure', 'flowops', 'raw (same switch)', 'ratio']];
+    const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
+    rows.push([`first full sync, write phase (${fo.written} updates)`, secs(fo.writeMs), secs(raw.writeMs), ratio(fo.writeMs, raw.writeMs)]);
+    rows.push(['  CPU during it: client / target', `${fo.writeCpu.toFixed(2)} s / ${fo.writeTargetCpu.toFixed(2)} s`, `${raw.writeCpu.toFixed(2)} s / ${raw.writeTargetCpu.toFixed(2)} s`, ratio(fo.writeCpu + fo.writeTargetCpu, raw.writeCpu + raw.writeTargetCpu)]);
+    rows.push(['  whole first sync (compile + read + diff + write + verify)', secs(fo.firstSyncMs), '', '']);
+    rows.push([`no-op sync (read + diff of ${fo.entries})`, secs(fo.noopMs), `${secs(raw.readMs)} (read, split, Set lookup)`, ratio(fo.noopMs, raw.readMs)]);
+    rows.push(['compile cold, in the reconciler (fetch + load + compile)', secs(fo.compileMs), '', '']);
+    rows.push([`compile cold, stage alone (load ${secs(stages.load)})`, secs(stages.compile), '', '']);
+    rows.push([`one-flow change, commit → converged (${fo.oneFlowWritten} written)`, secs(fo.oneFlowMs), `${secs(raw.oneMs)} (one Write of ${delta.length})`, ratio(fo.oneFlowMs, raw.oneMs)]);
+    rows.push(['peak RSS, client side', mib(fo.peakRss) + ' (reconciler)', mib(ownPeakRss()) + ' (raw client + compile)', '']);
+    rows.push(['peak RSS, target process', mib(targetA), mib(targetB), '']);
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
     console.log('');
     for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  '));
-    console.log(`\n${flows} flows; batch ${batch} updates/request; target in-process (RSS includes it).`);
-    console.log('time = fetch + compile (new commit only) + read + diff + write + read-back; updates/s over time minus compile.');
+    console.log(`\n${flows} flows → ${after.entries.length} entries; batch ${batch} updates/Write; each target a \`flowops target\` process.`);
+    console.log(`raw writes: pre-encoded WriteRequests, ${arg('raw-in-flight', '1')} in flight at a time (--raw-in-flight); flowops: up to 4 per dependency level.`);
   } finally {
-    clearInterval(sampler);
-    await target.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

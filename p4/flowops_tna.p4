@@ -4,11 +4,10 @@
  * action_profiles / direct_counters / direct_meters, as Stratum expects).
  *
  * Same P4Runtime names and ids as flowops_v1model.p4. Tables and actions carry
- * full ids (their prefixes are standard in both compilers); TNA externs carry
- * only the low 24 bits because bf-p4c first gives them Barefoot-specific
- * prefixes and the std-externs conversion then keeps the low 24 bits under the
- * standard prefix (0x11 profile, 0x13 direct counter, 0x15 direct meter).
- * Sizes fit Tofino-1; the budget is in README.md.
+ * full ids (their prefixes are standard in both compilers). bf-p4c ignores @id
+ * on TNA externs and derives their ids from the name, so the externs carry no
+ * @id here and flowops_v1model.p4 pins those derived ids instead.
+ * Sizes fit Tofino-1 (11 of 12 ingress stages); bf-p4c's figures are in README.md.
  */
 #include <core.p4>
 #include <tna.p4>
@@ -28,70 +27,27 @@ parser FlowopsIngressParser(packet_in pkt, out headers_t hdr, out metadata_t met
         meta.dst_service = 0;
         meta.flow_id = 0;
         meta.vlan_id = 0;
+        meta.vni = 0;
         meta.ip_proto = 0;
         meta.l4_src_port = 0;
         meta.l4_dst_port = 0;
+        meta.spi = 0;
+        meta.ipv4_src = 0;
+        meta.ipv4_dst = 0;
+        meta.ipv6_src = 0;
+        meta.ipv6_dst = 0;
+        meta.is_ipv4 = 0;
+        meta.is_ipv6 = 0;
+        meta.routed = 0;
         meta.qid = 0;
         meta.color = 0;
         meta.drop = 0;
         transition parse_ethernet;
     }
-    state parse_ethernet {
-        pkt.extract(hdr.ethernet);
-        transition select(hdr.ethernet.ether_type) {
-            ETHERTYPE_VLAN: parse_vlan;
-            ETHERTYPE_IPV4: parse_ipv4;
-            ETHERTYPE_IPV6: parse_ipv6;
-            default: accept;
-        }
-    }
-    state parse_vlan {
-        pkt.extract(hdr.vlan);
-        meta.vlan_id = hdr.vlan.vid;
-        transition select(hdr.vlan.ether_type) {
-            ETHERTYPE_IPV4: parse_ipv4;
-            ETHERTYPE_IPV6: parse_ipv6;
-            default: accept;
-        }
-    }
-    state parse_ipv4 {
-        pkt.extract(hdr.ipv4);
-        meta.ip_proto = hdr.ipv4.protocol;
-        transition select(hdr.ipv4.ihl, hdr.ipv4.frag_offset, hdr.ipv4.protocol) {
-            (4w5, 13w0, IP_PROTO_TCP): parse_tcp;
-            (4w5, 13w0, IP_PROTO_UDP): parse_udp;
-            default: accept;
-        }
-    }
-    state parse_ipv6 {
-        pkt.extract(hdr.ipv6);
-        meta.ip_proto = hdr.ipv6.next_hdr;
-        transition select(hdr.ipv6.next_hdr) {
-            IP_PROTO_TCP: parse_tcp;
-            IP_PROTO_UDP: parse_udp;
-            default: accept;
-        }
-    }
-    state parse_tcp {
-        pkt.extract(hdr.tcp);
-        meta.l4_src_port = hdr.tcp.src_port;
-        meta.l4_dst_port = hdr.tcp.dst_port;
-        transition accept;
-    }
-    state parse_udp {
-        pkt.extract(hdr.udp);
-        meta.l4_src_port = hdr.udp.src_port;
-        meta.l4_dst_port = hdr.udp.dst_port;
-        transition select(hdr.udp.dst_port) {
-            UDP_PORT_VXLAN: parse_vxlan;
-            default: accept;
-        }
-    }
-    state parse_vxlan {
-        pkt.extract(hdr.vxlan);
-        transition accept;
-    }
+#include "include/parser.p4"
 }
+
+#include "include/keys.p4"
 
 control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
                        in ingress_intrinsic_metadata_t ig_intr_md,
@@ -99,20 +55,20 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
                        inout ingress_intrinsic_metadata_for_deparser_t ig_dprsr_md,
                        inout ingress_intrinsic_metadata_for_tm_t ig_tm_md) {
 
-    @name(".ingress.flow_counter") @id(0x000401)
+    @name(".ingress.flow_counter")
     DirectCounter<bit<32>>(CounterType_t.PACKETS_AND_BYTES) flow_counter;
 
-    @name(".ingress.flow_meter") @id(0x000401)
+    @name(".ingress.flow_meter")
     DirectMeter(MeterType_t.BYTES) flow_meter;
 
     /* The standard P4Info shows the action profile (members) under the
        selector's name; the selector itself (groups) is folded into it. */
     Hash<bit<16>>(HashAlgorithm_t.CRC16) nf_hash;
 
-    @name(".ingress.nf_selector") @id(0x000501)
+    @name(".ingress.nf_selector")
     ActionProfile(4096) nf_members;
 
-    @name(".ingress.nf_selector_groups") @id(0x000502)
+    @name(".ingress.nf_selector_groups")
     ActionSelector(nf_members, nf_hash, SelectorMode_t.FAIR, 64, 1024) nf_selector;
 
     @name(".ingress.drop") @id(0x01000001)
@@ -164,6 +120,7 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
 
     @name(".ingress.forward") @id(0x01000601)
     action forward(bit<9> port, bit<48> dmac) {
+        meta.routed = 1;
         ig_tm_md.ucast_egress_port = port;
         hdr.ethernet.dst_addr = dmac;
     }
@@ -185,6 +142,7 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
     @name(".ingress.tenant_classify_vni") @id(0x02000102)
     table tenant_classify_vni {
         key = {
+            ig_intr_md.ingress_port: exact @name("ingress_port");
             hdr.vxlan.vni: exact @name("vni");
         }
         actions = {
@@ -199,56 +157,56 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
     table src_service_v4 {
         key = {
             meta.tenant_id: exact @name("tenant_id");
-            hdr.ipv4.src_addr: lpm @name("src_addr");
+            meta.ipv4_src: lpm @name("src_addr");
         }
         actions = {
             set_src_service;
             no_match;
         }
         default_action = no_match();
-        size = 8192;
+        size = 4096;
     }
 
     @name(".ingress.dst_service_v4") @id(0x02000202)
     table dst_service_v4 {
         key = {
             meta.tenant_id: exact @name("tenant_id");
-            hdr.ipv4.dst_addr: lpm @name("dst_addr");
+            meta.ipv4_dst: lpm @name("dst_addr");
         }
         actions = {
             set_dst_service;
             no_match;
         }
         default_action = no_match();
-        size = 8192;
+        size = 4096;
     }
 
     @name(".ingress.src_service_v6") @id(0x02000203)
     table src_service_v6 {
         key = {
             meta.tenant_id: exact @name("tenant_id");
-            hdr.ipv6.src_addr: lpm @name("src_addr");
+            meta.ipv6_src: lpm @name("src_addr");
         }
         actions = {
             set_src_service;
             no_match;
         }
         default_action = no_match();
-        size = 2048;
+        size = 1024;
     }
 
     @name(".ingress.dst_service_v6") @id(0x02000204)
     table dst_service_v6 {
         key = {
             meta.tenant_id: exact @name("tenant_id");
-            hdr.ipv6.dst_addr: lpm @name("dst_addr");
+            meta.ipv6_dst: lpm @name("dst_addr");
         }
         actions = {
             set_dst_service;
             no_match;
         }
         default_action = no_match();
-        size = 2048;
+        size = 1024;
     }
 
     @name(".ingress.flow_classify") @id(0x02000301)
@@ -262,10 +220,29 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
         }
         actions = {
             set_flow;
-            drop;
+            @defaultonly no_match;
+        }
+        default_action = no_match();
+        size = 262144;
+    }
+
+    /* Port ranges: a prefix cover of each range (at most 30 ternary entries
+       for a 16-bit range), looked up when no exact entry matched. */
+    @name(".ingress.flow_classify_range") @id(0x02000302)
+    table flow_classify_range {
+        key = {
+            meta.tenant_id: exact @name("tenant_id");
+            meta.src_service: exact @name("src_service");
+            meta.dst_service: exact @name("dst_service");
+            meta.ip_proto: exact @name("ip_proto");
+            meta.l4_dst_port: ternary @name("l4_dst_port");
+        }
+        actions = {
+            set_flow;
+            @defaultonly drop;
         }
         default_action = drop();
-        size = 131072;
+        size = 4096;
     }
 
     @name(".ingress.flow_policy") @id(0x02000401)
@@ -275,12 +252,12 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
         }
         actions = {
             allow;
-            drop;
+            @defaultonly drop;
         }
         default_action = drop();
         counters = flow_counter;
         meters = flow_meter;
-        size = 32768;
+        size = 65536;
     }
 
     @name(".ingress.nf_steer") @id(0x02000501)
@@ -289,12 +266,13 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
             meta.flow_id: exact @name("flow_id");
             /* Hash inputs for member selection; not P4Runtime match fields. */
             meta.ip_proto: selector;
+            meta.spi: selector;
             meta.l4_src_port: selector;
             meta.l4_dst_port: selector;
-            hdr.ipv4.src_addr: selector;
-            hdr.ipv4.dst_addr: selector;
-            hdr.ipv6.src_addr: selector;
-            hdr.ipv6.dst_addr: selector;
+            meta.ipv4_src: selector;
+            meta.ipv4_dst: selector;
+            meta.ipv6_src: selector;
+            meta.ipv6_dst: selector;
         }
         actions = {
             to_nf;
@@ -309,65 +287,65 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
     table tenant_route_v4 {
         key = {
             meta.tenant_id: exact @name("tenant_id");
-            hdr.ipv4.dst_addr: lpm @name("dst_addr");
+            meta.ipv4_dst: lpm @name("dst_addr");
         }
         actions = {
             forward;
-            drop;
+            @defaultonly no_match;
         }
-        default_action = drop();
-        size = 8192;
+        default_action = no_match();
+        size = 4096;
     }
 
     @name(".ingress.tenant_route_v6") @id(0x02000602)
     table tenant_route_v6 {
         key = {
             meta.tenant_id: exact @name("tenant_id");
-            hdr.ipv6.dst_addr: lpm @name("dst_addr");
+            meta.ipv6_dst: lpm @name("dst_addr");
         }
         actions = {
             forward;
-            drop;
+            @defaultonly no_match;
         }
-        default_action = drop();
-        size = 2048;
+        default_action = no_match();
+        size = 1024;
     }
 
+    FlowopsKeys() keys;
+
     apply {
+        keys.apply(hdr, meta);
         if (hdr.vxlan.isValid()) {
             tenant_classify_vni.apply();
         } else {
             tenant_classify.apply();
         }
         if (meta.drop == 0) {
-            if (hdr.ipv4.isValid()) {
+            /* Routes depend only on the tenant and the address: looked up
+               beside the services, and overridden by NF steering. */
+            if (meta.is_ipv4 == 1) {
                 src_service_v4.apply();
                 dst_service_v4.apply();
-            } else if (hdr.ipv6.isValid()) {
+                tenant_route_v4.apply();
+            } else if (meta.is_ipv6 == 1) {
                 src_service_v6.apply();
                 dst_service_v6.apply();
+                tenant_route_v6.apply();
             }
-            flow_classify.apply();
+            if (!flow_classify.apply().hit) {
+                flow_classify_range.apply();
+            }
         }
         if (meta.drop == 0) {
             flow_policy.apply();
-            if (meta.color == METER_COLOR_RED) {
+            bool steered = nf_steer.apply().hit;
+            if (meta.color == METER_COLOR_RED || (!steered && meta.routed == 0)) {
                 drop();
             }
         }
-        if (meta.drop == 0) {
-            if (!nf_steer.apply().hit) {
-                if (hdr.ipv4.isValid()) {
-                    tenant_route_v4.apply();
-                } else if (hdr.ipv6.isValid()) {
-                    tenant_route_v6.apply();
-                } else {
-                    drop();
-                }
-            }
-        }
-        /* Nothing happens in egress; skip it to save latency and resources. */
-        ig_tm_md.bypass_egress = 1;
+        /* Egress meters the tenant's aggregate rate (bridged tenant id). */
+        hdr.bridge.setValid();
+        hdr.bridge.tenant_id = meta.tenant_id;
     }
 }
 
@@ -378,23 +356,62 @@ control FlowopsIngressDeparser(packet_out pkt, inout headers_t hdr, in metadata_
     }
 }
 
-struct egress_headers_t { }
-struct egress_metadata_t { }
+struct egress_headers_t {
+    bridge_h bridge;
+}
 
+struct egress_metadata_t {
+    bit<8> color;
+}
+
+/* Egress parses only the bridged tenant id; the packet passes through as payload. */
 parser FlowopsEgressParser(packet_in pkt, out egress_headers_t hdr, out egress_metadata_t meta,
                            out egress_intrinsic_metadata_t eg_intr_md) {
     state start {
         pkt.extract(eg_intr_md);
+        pkt.extract(hdr.bridge);
+        meta.color = 0;
         transition accept;
     }
 }
 
+/* Per-tenant aggregate rate: one direct-metered entry per tenant with a
+   rate; red drops. In egress, whose stages the ingress pipeline leaves free. */
 control FlowopsEgress(inout egress_headers_t hdr, inout egress_metadata_t meta,
                       in egress_intrinsic_metadata_t eg_intr_md,
                       in egress_intrinsic_metadata_from_parser_t eg_prsr_md,
                       inout egress_intrinsic_metadata_for_deparser_t eg_dprsr_md,
                       inout egress_intrinsic_metadata_for_output_port_t eg_oport_md) {
-    apply { }
+
+    @name(".egress.tenant_meter")
+    DirectMeter(MeterType_t.BYTES) tenant_meter;
+
+    @name(".egress.police") @id(0x01000701)
+    action police() {
+        meta.color = tenant_meter.execute();
+    }
+
+    @name(".egress.tenant_rate") @id(0x02000701)
+    table tenant_rate {
+        key = {
+            hdr.bridge.tenant_id: exact @name("tenant_id");
+        }
+        actions = {
+            police;
+            @defaultonly NoAction;
+        }
+        default_action = NoAction();
+        meters = tenant_meter;
+        size = 4096;
+    }
+
+    apply {
+        tenant_rate.apply();
+        if (meta.color == METER_COLOR_RED) {
+            eg_dprsr_md.drop_ctl = 1;
+        }
+        hdr.bridge.setInvalid();
+    }
 }
 
 control FlowopsEgressDeparser(packet_out pkt, inout egress_headers_t hdr, in egress_metadata_t meta,

@@ -22,72 +22,27 @@ parser FlowopsParser(packet_in pkt, out headers_t hdr, inout metadata_t meta,
         meta.dst_service = 0;
         meta.flow_id = 0;
         meta.vlan_id = 0;
+        meta.vni = 0;
         meta.ip_proto = 0;
         meta.l4_src_port = 0;
         meta.l4_dst_port = 0;
+        meta.spi = 0;
+        meta.ipv4_src = 0;
+        meta.ipv4_dst = 0;
+        meta.ipv6_src = 0;
+        meta.ipv6_dst = 0;
+        meta.is_ipv4 = 0;
+        meta.is_ipv6 = 0;
+        meta.routed = 0;
         meta.qid = 0;
         meta.color = 0;
         meta.drop = 0;
         transition parse_ethernet;
     }
-    state parse_ethernet {
-        pkt.extract(hdr.ethernet);
-        transition select(hdr.ethernet.ether_type) {
-            ETHERTYPE_VLAN: parse_vlan;
-            ETHERTYPE_IPV4: parse_ipv4;
-            ETHERTYPE_IPV6: parse_ipv6;
-            default: accept;
-        }
-    }
-    state parse_vlan {
-        pkt.extract(hdr.vlan);
-        meta.vlan_id = hdr.vlan.vid;
-        transition select(hdr.vlan.ether_type) {
-            ETHERTYPE_IPV4: parse_ipv4;
-            ETHERTYPE_IPV6: parse_ipv6;
-            default: accept;
-        }
-    }
-    state parse_ipv4 {
-        pkt.extract(hdr.ipv4);
-        meta.ip_proto = hdr.ipv4.protocol;
-        /* L4 ports only from unfragmented, option-less packets; anything else
-           classifies with port 0, which no TCP/UDP flow allows. */
-        transition select(hdr.ipv4.ihl, hdr.ipv4.frag_offset, hdr.ipv4.protocol) {
-            (4w5, 13w0, IP_PROTO_TCP): parse_tcp;
-            (4w5, 13w0, IP_PROTO_UDP): parse_udp;
-            default: accept;
-        }
-    }
-    state parse_ipv6 {
-        pkt.extract(hdr.ipv6);
-        meta.ip_proto = hdr.ipv6.next_hdr;
-        transition select(hdr.ipv6.next_hdr) {
-            IP_PROTO_TCP: parse_tcp;
-            IP_PROTO_UDP: parse_udp;
-            default: accept;
-        }
-    }
-    state parse_tcp {
-        pkt.extract(hdr.tcp);
-        meta.l4_src_port = hdr.tcp.src_port;
-        meta.l4_dst_port = hdr.tcp.dst_port;
-        transition accept;
-    }
-    state parse_udp {
-        pkt.extract(hdr.udp);
-        meta.l4_src_port = hdr.udp.src_port;
-        meta.l4_dst_port = hdr.udp.dst_port;
-        transition select(hdr.udp.dst_port) {
-            UDP_PORT_VXLAN: parse_vxlan;
-            default: accept;
-        }
-    }
-    state parse_vxlan {
-        pkt.extract(hdr.vxlan);
-        transition accept;
-    }
+#include "include/parser.p4"
 }
+
+#include "include/keys.p4"
 
 control FlowopsVerifyChecksum(inout headers_t hdr, inout metadata_t meta) {
     apply { }
@@ -96,14 +51,14 @@ control FlowopsVerifyChecksum(inout headers_t hdr, inout metadata_t meta) {
 control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
                        inout standard_metadata_t std_md) {
 
-    @name(".ingress.flow_counter") @id(0x13000401)
+    @name(".ingress.flow_counter") @id(0x1363547c)
     direct_counter(CounterType.packets_and_bytes) flow_counter;
 
-    @name(".ingress.flow_meter") @id(0x15000401)
+    @name(".ingress.flow_meter") @id(0x1578fc0a)
     direct_meter<bit<8>>(MeterType.bytes) flow_meter;
 
     /* Weighted NF steering: a group per flow, a member per NF instance. */
-    @name(".ingress.nf_selector") @id(0x11000501) @max_group_size(64)
+    @name(".ingress.nf_selector") @id(0x11757225) @max_group_size(64)
     action_selector(HashAlgorithm.crc16, 32w65536, 32w16) nf_selector;
 
     @name(".ingress.drop") @id(0x01000001)
@@ -152,6 +107,7 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
 
     @name(".ingress.forward") @id(0x01000601)
     action forward(bit<9> port, bit<48> dmac) {
+        meta.routed = 1;
         std_md.egress_spec = port;
         hdr.ethernet.dst_addr = dmac;
     }
@@ -173,6 +129,7 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
     @name(".ingress.tenant_classify_vni") @id(0x02000102)
     table tenant_classify_vni {
         key = {
+            std_md.ingress_port: exact @name("ingress_port");
             hdr.vxlan.vni: exact @name("vni");
         }
         actions = {
@@ -187,7 +144,7 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
     table src_service_v4 {
         key = {
             meta.tenant_id: exact @name("tenant_id");
-            hdr.ipv4.src_addr: lpm @name("src_addr");
+            meta.ipv4_src: lpm @name("src_addr");
         }
         actions = {
             set_src_service;
@@ -201,7 +158,7 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
     table dst_service_v4 {
         key = {
             meta.tenant_id: exact @name("tenant_id");
-            hdr.ipv4.dst_addr: lpm @name("dst_addr");
+            meta.ipv4_dst: lpm @name("dst_addr");
         }
         actions = {
             set_dst_service;
@@ -215,7 +172,7 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
     table src_service_v6 {
         key = {
             meta.tenant_id: exact @name("tenant_id");
-            hdr.ipv6.src_addr: lpm @name("src_addr");
+            meta.ipv6_src: lpm @name("src_addr");
         }
         actions = {
             set_src_service;
@@ -229,7 +186,7 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
     table dst_service_v6 {
         key = {
             meta.tenant_id: exact @name("tenant_id");
-            hdr.ipv6.dst_addr: lpm @name("dst_addr");
+            meta.ipv6_dst: lpm @name("dst_addr");
         }
         actions = {
             set_dst_service;
@@ -250,10 +207,29 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
         }
         actions = {
             set_flow;
-            drop;
+            @defaultonly no_match;
+        }
+        default_action = no_match();
+        size = 2097152;
+    }
+
+    /* Port ranges: a prefix cover of each range (at most 30 ternary entries
+       for a 16-bit range), looked up when no exact entry matched. */
+    @name(".ingress.flow_classify_range") @id(0x02000302)
+    table flow_classify_range {
+        key = {
+            meta.tenant_id: exact @name("tenant_id");
+            meta.src_service: exact @name("src_service");
+            meta.dst_service: exact @name("dst_service");
+            meta.ip_proto: exact @name("ip_proto");
+            meta.l4_dst_port: ternary @name("l4_dst_port");
+        }
+        actions = {
+            set_flow;
+            @defaultonly drop;
         }
         default_action = drop();
-        size = 2097152;
+        size = 65536;
     }
 
     @name(".ingress.flow_policy") @id(0x02000401)
@@ -263,7 +239,7 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
         }
         actions = {
             allow;
-            drop;
+            @defaultonly drop;
         }
         default_action = drop();
         counters = flow_counter;
@@ -277,12 +253,13 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
             meta.flow_id: exact @name("flow_id");
             /* Hash inputs for member selection; not P4Runtime match fields. */
             meta.ip_proto: selector;
+            meta.spi: selector;
             meta.l4_src_port: selector;
             meta.l4_dst_port: selector;
-            hdr.ipv4.src_addr: selector;
-            hdr.ipv4.dst_addr: selector;
-            hdr.ipv6.src_addr: selector;
-            hdr.ipv6.dst_addr: selector;
+            meta.ipv4_src: selector;
+            meta.ipv4_dst: selector;
+            meta.ipv6_src: selector;
+            meta.ipv6_dst: selector;
         }
         actions = {
             to_nf;
@@ -297,13 +274,13 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
     table tenant_route_v4 {
         key = {
             meta.tenant_id: exact @name("tenant_id");
-            hdr.ipv4.dst_addr: lpm @name("dst_addr");
+            meta.ipv4_dst: lpm @name("dst_addr");
         }
         actions = {
             forward;
-            drop;
+            @defaultonly no_match;
         }
-        default_action = drop();
+        default_action = no_match();
         size = 65536;
     }
 
@@ -311,55 +288,89 @@ control FlowopsIngress(inout headers_t hdr, inout metadata_t meta,
     table tenant_route_v6 {
         key = {
             meta.tenant_id: exact @name("tenant_id");
-            hdr.ipv6.dst_addr: lpm @name("dst_addr");
+            meta.ipv6_dst: lpm @name("dst_addr");
         }
         actions = {
             forward;
-            drop;
+            @defaultonly no_match;
         }
-        default_action = drop();
+        default_action = no_match();
         size = 65536;
     }
 
+    FlowopsKeys() keys;
+
     apply {
+        keys.apply(hdr, meta);
         if (hdr.vxlan.isValid()) {
             tenant_classify_vni.apply();
         } else {
             tenant_classify.apply();
         }
         if (meta.drop == 0) {
-            if (hdr.ipv4.isValid()) {
+            /* Routes depend only on the tenant and the address: looked up
+               beside the services, and overridden by NF steering. */
+            if (meta.is_ipv4 == 1) {
                 src_service_v4.apply();
                 dst_service_v4.apply();
-            } else if (hdr.ipv6.isValid()) {
+                tenant_route_v4.apply();
+            } else if (meta.is_ipv6 == 1) {
                 src_service_v6.apply();
                 dst_service_v6.apply();
+                tenant_route_v6.apply();
             }
-            flow_classify.apply();
+            if (!flow_classify.apply().hit) {
+                flow_classify_range.apply();
+            }
         }
         if (meta.drop == 0) {
             flow_policy.apply();
-            if (meta.color == METER_COLOR_RED) {
+            bool steered = nf_steer.apply().hit;
+            if (meta.color == METER_COLOR_RED || (!steered && meta.routed == 0)) {
                 drop();
             }
         }
-        if (meta.drop == 0) {
-            if (!nf_steer.apply().hit) {
-                if (hdr.ipv4.isValid()) {
-                    tenant_route_v4.apply();
-                } else if (hdr.ipv6.isValid()) {
-                    tenant_route_v6.apply();
-                } else {
-                    drop();
-                }
-            }
+        /* A later action may have set egress_spec again after a drop. */
+        if (meta.drop == 1) {
+            mark_to_drop(std_md);
         }
     }
 }
 
+/* Per-tenant aggregate rate: one direct-metered entry per tenant with a
+   rate; red drops. In egress, where both architectures have room. */
 control FlowopsEgress(inout headers_t hdr, inout metadata_t meta,
                       inout standard_metadata_t std_md) {
-    apply { }
+
+    @name(".egress.tenant_meter") @id(0x151f0291)
+    direct_meter<bit<8>>(MeterType.bytes) tenant_meter;
+
+    @name(".egress.police") @id(0x01000701)
+    action police() {
+        tenant_meter.read(meta.color);
+    }
+
+    @name(".egress.tenant_rate") @id(0x02000701)
+    table tenant_rate {
+        key = {
+            meta.tenant_id: exact @name("tenant_id");
+        }
+        actions = {
+            police;
+            @defaultonly NoAction;
+        }
+        default_action = NoAction();
+        meters = tenant_meter;
+        size = 65536;
+    }
+
+    apply {
+        meta.color = 0;
+        tenant_rate.apply();
+        if (meta.color == METER_COLOR_RED) {
+            mark_to_drop(std_md);
+        }
+    }
 }
 
 /* Only the destination MAC is rewritten, so no checksum changes. */
@@ -376,6 +387,12 @@ control FlowopsDeparser(packet_out pkt, in headers_t hdr) {
         pkt.emit(hdr.tcp);
         pkt.emit(hdr.udp);
         pkt.emit(hdr.vxlan);
+        pkt.emit(hdr.inner_ethernet);
+        pkt.emit(hdr.inner_ipv4);
+        pkt.emit(hdr.inner_ipv6);
+        pkt.emit(hdr.inner_tcp);
+        pkt.emit(hdr.inner_udp);
+        pkt.emit(hdr.esp);
     }
 }
 

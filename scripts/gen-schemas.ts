@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { Document, Flow, Service, Target, Tenant } from '../src/specs/schema.ts';
+import { Contract, Document, Flow, Service, Target, Tenant } from '../src/specs/schema.ts';
 
 export const SCHEMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../schemas');
 
@@ -13,6 +13,7 @@ const sources: Record<string, { schema: z.ZodType; title: string }> = {
   'tenant.schema.json': { schema: Tenant, title: 'flowops Tenant' },
   'service.schema.json': { schema: Service, title: 'flowops Service' },
   'flow.schema.json': { schema: Flow, title: 'flowops Flow' },
+  'contract.schema.json': { schema: Contract, title: 'flowops Contract' },
   'target.schema.json': { schema: Target, title: 'flowops Target' },
   'spec.schema.json': { schema: Document, title: 'any flowops spec document' },
 };

@@ -1,10 +1,11 @@
 /*
  * Headers and metadata shared by flowops_v1model.p4 and flowops_tna.p4.
  *
- * Only what the pipeline classifies on is parsed: Ethernet, one 802.1Q tag,
- * IPv4 or IPv6, TCP or UDP, and VXLAN on UDP 4789 (the VNI names the tenant of
- * an overlay packet). Nothing below VXLAN is parsed: tenant comes from the VNI,
- * services from the outer addresses of the tunnel endpoints.
+ * Parsed: Ethernet, one 802.1Q tag, IPv4 or IPv6, TCP, UDP or ESP (IP protocol
+ * 50, or UDP 4500 NAT-T); VXLAN on UDP 4789 and, below it, the inner Ethernet,
+ * IPv4/IPv6 and TCP/UDP/ESP. A VXLAN packet's tenant comes from the underlay
+ * port it arrived on and its VNI; services, flows and routes use the INNER
+ * headers (see parser.p4 and keys.p4).
  *
  * Field names are the P4Runtime-facing ones where a field is a table key, so a
  * key element reads `meta.tenant_id: exact @name("tenant_id")`.
@@ -17,7 +18,9 @@ const bit<16> ETHERTYPE_IPV4 = 0x0800;
 const bit<16> ETHERTYPE_IPV6 = 0x86dd;
 const bit<8>  IP_PROTO_TCP   = 6;
 const bit<8>  IP_PROTO_UDP   = 17;
+const bit<8>  IP_PROTO_ESP   = 50;
 const bit<16> UDP_PORT_VXLAN = 4789;
+const bit<16> UDP_PORT_NATT  = 4500;
 
 header ethernet_h {
     bit<48> dst_addr;
@@ -85,7 +88,25 @@ header vxlan_h {
     bit<8>  reserved2;
 }
 
+/* RFC 4303. Behind UDP 4500 (RFC 3948) an SPI of 0 is the non-ESP marker of
+   IKE: such a packet stays UDP. */
+header esp_h {
+    bit<32> spi;
+    bit<32> seq_no;
+}
+
+/* TNA only: ingress → egress, the tenant for the egress tenant meter. */
+header bridge_h {
+    bit<16> tenant_id;
+}
+
+/*
+ * `bridge` (TNA's ingress → egress header, never on the wire), then the outer headers, then the inner ones of a VXLAN packet; `esp` is the one
+ * ESP header, outer or inner, and comes last, so emitting the struct in order
+ * rebuilds the packet.
+ */
 struct headers_t {
+    bridge_h   bridge;
     ethernet_h ethernet;
     vlan_h     vlan;
     ipv4_h     ipv4;
@@ -93,26 +114,41 @@ struct headers_t {
     tcp_h      tcp;
     udp_h      udp;
     vxlan_h    vxlan;
+    ethernet_h inner_ethernet;
+    ipv4_h     inner_ipv4;
+    ipv6_h     inner_ipv6;
+    tcp_h      inner_tcp;
+    udp_h      inner_udp;
+    esp_h      esp;
 }
 
 /*
- * Everything a later table matches on is copied here by the parser, so a key
- * never reads a header that may be invalid (an untagged packet has vlan_id 0,
- * a packet without TCP/UDP has port 0) and both architectures see the same
- * values. Tofino does not zero metadata, so the parser sets every field.
+ * Everything a later table matches on is copied here (keys.p4), from the
+ * inner headers of a VXLAN packet and the outer ones otherwise, so a key never
+ * reads a header that may be invalid and both architectures see the same
+ * values. Tofino does not zero metadata, so every field is set.
  */
 struct metadata_t {
-    bit<16> tenant_id;
-    bit<16> src_service;
-    bit<16> dst_service;
-    bit<32> flow_id;
-    bit<12> vlan_id;
-    bit<8>  ip_proto;
-    bit<16> l4_src_port;
-    bit<16> l4_dst_port;
-    bit<5>  qid;
-    bit<8>  color;
-    bit<1>  drop;
+    bit<16>  tenant_id;
+    bit<16>  src_service;
+    bit<16>  dst_service;
+    bit<32>  flow_id;
+    bit<12>  vlan_id;
+    bit<24>  vni;
+    bit<8>   ip_proto;
+    bit<16>  l4_src_port;
+    bit<16>  l4_dst_port;
+    bit<32>  spi;
+    bit<32>  ipv4_src;
+    bit<32>  ipv4_dst;
+    bit<128> ipv6_src;
+    bit<128> ipv6_dst;
+    bit<1>   is_ipv4;
+    bit<1>   is_ipv6;
+    bit<1>   routed;
+    bit<5>   qid;
+    bit<8>   color;
+    bit<1>   drop;
 }
 
 #endif

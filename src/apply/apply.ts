@@ -9,7 +9,7 @@
 import { silentLogger, type Logger } from '../shared/log.ts';
 import type { Plan } from '../diff/types.ts';
 import { updateFailures, type SwitchSession, type UpdateOutcome } from './session.ts';
-import { batches, inverse, planSteps, type BatchLimits, type Step } from './steps.ts';
+import { batches, inverse, planSteps, type BatchLimits, type Step, type StampOptions } from './steps.ts';
 import { readBackMatches, type ReadBackOptions } from './read-back.ts';
 import type { Change } from '../diff/types.ts';
 
@@ -27,9 +27,19 @@ export interface ApplyOptions {
    * switch that refuses reads of specific entities).
    */
   readBack?: ReadBackOptions;
+  /**
+   * Write RPCs in flight at once within one dependency level (default 4).
+   * A level's first request is sent only when every earlier one is answered.
+   */
+  inFlight?: number;
   onProgress?: (done: number, total: number) => void;
   logger?: Logger;
+  /** Write a provenance record (TableEntry.metadata) with this commit on every table entry inserted or modified. */
+  provenance?: StampOptions;
 }
+
+/** Enough to keep the switch busy while the next request is encoded and the last answer decoded. */
+export const DEFAULT_IN_FLIGHT = 4;
 
 export interface FailedUpdate {
   /** Position in the ordered plan (0-based). */
@@ -57,7 +67,7 @@ export interface ApplyResult {
 
 export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   const log = opts.logger ?? silentLogger;
-  const steps = planSteps(plan);
+  const steps = planSteps(plan, opts.provenance);
   const applied: (Step & { uncertain?: boolean })[] = [];
   const result: ApplyResult = {
     ok: true, written: { inserted: 0, modified: 0, deleted: 0 }, attempted: 0, requests: 0,
@@ -65,34 +75,46 @@ export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyO
   };
   if (steps.length === 0) return result;
 
+  const list = batches(steps, opts.limits);
+  const failures: { at: number; err: unknown }[] = [];
+  const answered = new Uint8Array(list.length);
+  let done = 0;
+  const sent = await writeInTiers(session, list, opts.inFlight ?? DEFAULT_IN_FLIGHT, () => failures.length > 0 || !!opts.signal?.aborted, (i, err) => {
+    if (err !== undefined) return void failures.push({ at: i, err });
+    answered[i] = 1;
+    done += list[i].length;
+    opts.onProgress?.(done, steps.length);
+  });
+  result.requests = sent;
+
+  // Applied updates in plan order: whole answered requests, and the
+  // successful updates of failed ones (all of them uncertain when the switch
+  // did not say which landed).
+  const failedBatches: Step[][] = [];
+  failures.sort((a, b) => a.at - b.at);
   let base = 0;
-  let failedBatch: Step[] | undefined;
-  for (const batch of batches(steps, opts.limits)) {
-    if (opts.signal?.aborted) {
-      result.aborted = true;
-      result.error = `stopped (${String(opts.signal.reason ?? 'abort')}) after ${applied.length} of ${steps.length} updates`;
-      break;
-    }
-    result.requests++;
-    try {
-      await session.write(batch.map((s) => s.update), { atomicity: 'CONTINUE_ON_ERROR' });
+  for (let i = 0; i < sent; i++) {
+    const batch = list[i];
+    if (answered[i]) {
       for (const st of batch) applied.push(st);
-      opts.onProgress?.(applied.length, steps.length);
-      base += batch.length;
-    } catch (err) {
+    } else {
+      const err = failures.find((f) => f.at === i)!.err;
+      failedBatches.push(batch);
       const outcomes = updateFailures(err, batch.length);
-      const firstBad = outcomes ? outcomes.findIndex((o) => o.code !== 0) : -1;
-      const bad: UpdateOutcome = firstBad >= 0 ? outcomes![firstBad] : { code: (err as { code?: number }).code ?? 2, message: (err as Error).message };
-      const at = firstBad >= 0 ? firstBad : 0;
-      const s = batch[at];
-      result.failed = { index: base + at, type: s.update.type, table: s.change.table, key: s.change.key, code: typeof bad.code === 'number' ? bad.code : 2, message: bad.message || (err as Error).message };
-      result.error = `update ${base + at + 1}/${steps.length} (${s.update.type} ${s.change.table}) failed: ${result.failed.message}`;
-      log.warn('write failed', { ...result.failed, key: undefined });
-      failedBatch = batch;
+      if (!result.failed) {
+        // The first failure in plan order is the one reported.
+        const firstBad = outcomes ? outcomes.findIndex((o) => o.code !== 0) : -1;
+        const bad: UpdateOutcome = firstBad >= 0 ? outcomes![firstBad] : { code: (err as { code?: number }).code ?? 2, message: (err as Error).message };
+        const at = firstBad >= 0 ? firstBad : 0;
+        const s = batch[at];
+        result.failed = { index: base + at, type: s.update.type, table: s.change.table, key: s.change.key, code: typeof bad.code === 'number' ? bad.code : 2, message: bad.message || (err as Error).message };
+        result.error = `update ${base + at + 1}/${steps.length} (${s.update.type} ${s.change.table}) failed: ${result.failed.message}`;
+        log.warn('write failed', { ...result.failed, key: undefined });
+      }
       if (outcomes) {
         // The request's successful updates are applied too and must be undone.
-        batch.forEach((st, i) => {
-          if (outcomes[i].code === 0) applied.push(st);
+        batch.forEach((st, k) => {
+          if (outcomes[k].code === 0) applied.push(st);
         });
       } else {
         // Nobody knows which updates of this request landed: undo each as a
@@ -100,8 +122,12 @@ export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyO
         result.leftAt = 'unknown';
         for (const st of batch) applied.push({ ...st, uncertain: true });
       }
-      break;
     }
+    base += batch.length;
+  }
+  if (!result.failed && sent < list.length) {
+    result.aborted = true;
+    result.error = `stopped (${String(opts.signal?.reason ?? 'abort')}) after ${applied.length} of ${steps.length} updates`;
   }
 
   result.attempted = applied.length;
@@ -117,22 +143,56 @@ export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyO
   }
 
   result.ok = false;
-  const rb = await rollback(session, applied, opts.limits, log);
+  const rb = await rollback(session, applied, opts.limits, opts.inFlight ?? DEFAULT_IN_FLIGHT, log);
   result.rolledBack = rb.written;
   if (rb.complete) {
     result.leftAt = 'old';
   } else {
     result.leftAt = 'unknown';
-    count(result, applied.slice(0, applied.length - rb.written));
+    count(result, applied.filter((_, i) => !rb.undone[i]));
   }
   // Everything the failing request held is checked too: its failed updates must not have landed.
-  const check = checker(session, opts, [...applied, ...(failedBatch ?? [])], switchSize(plan), log);
+  const check = checker(session, opts, [...applied, ...failedBatches.flat()], switchSize(plan), log);
   if (check) {
     const atOld = await check('old');
     result.leftAt = atOld ? 'old' : 'unknown';
   }
   log.info('rolled back', { compensating: rb.written, leftAt: result.leftAt });
   return result;
+}
+
+/**
+ * Sends `list` in order with up to `max` requests in flight, never two of
+ * different dependency levels: P4Runtime lets a switch apply the updates of
+ * one request in any order, and concurrent requests likewise, so only a
+ * level boundary needs every earlier answer. Before each request, `stop()`
+ * may end the sending; requests in flight are always waited for. Returns how
+ * many requests were sent (a prefix of `list`); `answer` gets each request's
+ * index and its error, if any.
+ */
+export async function writeInTiers<T extends { update: Step['update']; level: number }>(
+  session: SwitchSession,
+  list: readonly T[][],
+  max: number,
+  stop: () => boolean,
+  answer: (i: number, err?: unknown) => void,
+): Promise<number> {
+  const inFlight = new Set<Promise<void>>();
+  let sent = 0;
+  for (let i = 0; i < list.length; i++) {
+    if (i > 0 && list[i][0].level !== list[i - 1][0].level) await Promise.all(inFlight);
+    while (inFlight.size >= Math.max(1, max)) await Promise.race(inFlight);
+    if (stop()) break;
+    const updates = list[i].map((s) => s.update);
+    const p: Promise<void> = session.write(updates, { atomicity: 'CONTINUE_ON_ERROR' }).then(
+      () => answer(i, undefined),
+      (err: unknown) => answer(i, err ?? new Error('write failed')),
+    ).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    sent++;
+  }
+  await Promise.all(inFlight);
+  return sent;
 }
 
 function count(result: ApplyResult, steps: Step[]): void {
@@ -183,40 +243,56 @@ async function safeVerify(v: (e: 'old' | 'new') => Promise<boolean>, expect: 'ol
  * undone one by one, ignoring "not there"-style failures. Never started
  * again by a stop signal: a half-rolled-back switch is the one state to avoid.
  */
-async function rollback(session: SwitchSession, applied: (Step & { uncertain?: boolean })[], limits: BatchLimits, log: Logger): Promise<{ written: number; complete: boolean }> {
-  const inv: (Step & { uncertain?: boolean })[] = [];
+async function rollback(session: SwitchSession, applied: (Step & { uncertain?: boolean })[], limits: BatchLimits, inFlight: number, log: Logger): Promise<{ written: number; complete: boolean; undone: Uint8Array }> {
+  type Inverse = Step & { uncertain?: boolean; of: number };
+  const undone = new Uint8Array(applied.length);
+  const inv: Inverse[] = [];
   for (let i = applied.length - 1; i >= 0; i--) {
     try {
-      inv.push({ ...inverse(applied[i]), uncertain: applied[i].uncertain });
+      inv.push({ ...inverse(applied[i]), uncertain: applied[i].uncertain, of: i });
     } catch (err) {
       log.error('cannot compute rollback', { err: (err as Error).message });
-      return { written: 0, complete: false };
+      return { written: 0, complete: false, undone };
     }
   }
   let written = 0;
   let complete = true;
-  for (const batch of batches(inv, limits)) {
-    if (batch.some((s) => s.uncertain)) {
-      for (const s of batch) {
-        try {
-          await session.write([s.update], { atomicity: 'CONTINUE_ON_ERROR' });
+  // Runs of requests whose originals are known to have landed go out
+  // pipelined, like the apply; the first failure stops the rollback.
+  const runCertain = async (run: Inverse[][]) => {
+    await writeInTiers(session, run, inFlight, () => !complete, (i, err) => {
+      const outcomes = err === undefined ? undefined : updateFailures(err, run[i].length);
+      run[i].forEach((s, k) => {
+        if (err === undefined || outcomes?.[k].code === 0) {
+          undone[s.of] = 1;
           written++;
-        } catch {
-          /* the original may never have landed; the read-back decides */
         }
-      }
-      continue;
-    }
-    try {
-      await session.write(batch.map((s) => s.update), { atomicity: 'CONTINUE_ON_ERROR' });
-      written += batch.length;
-    } catch (err) {
-      const outcomes = updateFailures(err, batch.length);
-      written += outcomes ? outcomes.filter((o) => o.code === 0).length : 0;
+      });
+      if (err === undefined) return;
       complete = false;
       log.error('rollback write failed', { err: (err as Error).message });
-      break;
+    });
+  };
+  let run: Inverse[][] = [];
+  for (const batch of batches(inv, limits)) {
+    if (!complete) break;
+    if (!batch.some((s) => s.uncertain)) {
+      run.push(batch);
+      continue;
+    }
+    await runCertain(run);
+    run = [];
+    if (!complete) break;
+    for (const s of batch) {
+      try {
+        await session.write([s.update], { atomicity: 'CONTINUE_ON_ERROR' });
+        undone[s.of] = 1;
+        written++;
+      } catch {
+        /* the original may never have landed; the read-back decides */
+      }
     }
   }
-  return { written, complete };
+  if (complete && run.length) await runCertain(run);
+  return { written, complete, undone };
 }

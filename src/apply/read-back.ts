@@ -10,7 +10,8 @@
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { withoutEmptyMeter } from '../p4info/entity-meter.ts';
 import { WireReader, WireWriter, WIRE_LEN } from '../p4info/wire.ts';
-import type { DesiredEntry, DesiredState, Origin } from '../compile/types.ts';
+import type { DesiredState, Origin } from '../compile/types.ts';
+import { EntriesBuilder } from '../compile/entries.ts';
 import { plan } from '../diff/plan.ts';
 import { peekOwner } from '../diff/peek.ts';
 import { planSize, type Change } from '../diff/types.ts';
@@ -45,7 +46,7 @@ export function expectedBytes(c: Change, at: 'old' | 'new'): Buffer | undefined 
  */
 export async function readBackMatches(session: SwitchSession, changes: readonly Change[], at: 'old' | 'new', opts: ReadBackOptions): Promise<boolean> {
   if (!changes.length) return true;
-  const expected: DesiredEntry[] = [];
+  const expected = new EntriesBuilder();
   const tables = new Set<number>();
   const profiles = new Set<number>();
   const filters: Buffer[] = [];
@@ -54,7 +55,7 @@ export async function readBackMatches(session: SwitchSession, changes: readonly 
     if (seen.has(c.key)) continue;
     seen.add(c.key);
     const want = expectedBytes(c, at);
-    if (want) expected.push({ kind: c.entity, table: c.table, key: c.key, bytes: want, origin: c.origin ?? NO_ORIGIN });
+    if (want) expected.push({ kind: c.entity, table: c.table, key: c.key, bytes: want }, c.origin ?? NO_ORIGIN);
     const owner = peekOwner(c.bytes);
     if (owner) (owner.kind === 'table_entry' ? tables : profiles).add(owner.id);
     // A switch returns meter configs only when asked (P4Runtime §9.1); ask when either version has one.
@@ -66,7 +67,7 @@ export async function readBackMatches(session: SwitchSession, changes: readonly 
     const got = await session.read(filters.slice(i, i + per));
     for (const e of got) live.push(withoutEmptyMeter(e));
   }
-  const state: DesiredState = { target: '', entries: expected, managedTableIds: [...tables], managedProfileIds: [...profiles] };
+  const state: DesiredState = { target: '', entries: expected.seal(false), managedTableIds: [...tables], managedProfileIds: [...profiles] };
   const p = plan(state, live, { index: opts.index, prune: true });
   return planSize(p) === 0 && !p.extraneous?.length;
 }

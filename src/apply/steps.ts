@@ -7,6 +7,23 @@
 import type { Change, Plan } from '../diff/types.ts';
 import { compareWrites, writeRank } from '../compile/order.ts';
 import type { Update, UpdateType } from './session.ts';
+import { encodeProvenance, withMetadata } from '../provenance/metadata.ts';
+
+/** Stamp written table entries with a provenance record naming this commit (src/provenance/). */
+export interface StampOptions {
+  commit: string;
+}
+
+/** The entity to write for an insert or modify: with the provenance record when stamping, as planned otherwise. */
+function written(change: Change, stamp: StampOptions | undefined): Buffer {
+  if (!stamp || change.kind === 'delete' || change.entity !== 'table_entry' || !change.origin) return change.bytes;
+  return withMetadata(change.bytes, encodeProvenance(change.origin, stamp.commit));
+}
+
+/** The live entity as it was, provenance record included, for a rollback. */
+function restored(bytes: Buffer, metadata: Buffer | undefined): Buffer {
+  return metadata ? withMetadata(bytes, metadata) : bytes;
+}
 
 export interface Step {
   change: Change;
@@ -22,7 +39,7 @@ const TYPE: Record<Change['kind'], UpdateType> = { insert: 'INSERT', modify: 'MO
  * plan is assembled from several sources) are merged into one MODIFY, so an
  * entry is never absent between its old and new form.
  */
-export function planSteps(plan: Plan): Step[] {
+export function planSteps(plan: Plan, stamp?: StampOptions): Step[] {
   const changes: Change[] = [];
   const inserts = new Map(plan.inserts.map((c) => [c.key, c]));
   for (const d of plan.deletes) {
@@ -38,7 +55,7 @@ export function planSteps(plan: Plan): Step[] {
   changes.sort(compareWrites);
   return changes.map((change) => ({
     change,
-    update: { type: TYPE[change.kind], entity: change.bytes },
+    update: { type: TYPE[change.kind], entity: written(change, stamp) },
     level: (change.kind === 'delete' ? 100 : 0) + writeRank(change.entity, change.table),
   }));
 }
@@ -77,7 +94,7 @@ export function inverse(step: Step): Step {
   const c = step.change;
   const level = 1000 - step.level; // rollback runs in reverse order; keeps levels separate
   if (c.kind === 'insert') return { change: { ...c, kind: 'delete' }, update: { type: 'DELETE', entity: c.bytes }, level };
-  if (c.kind === 'delete') return { change: { ...c, kind: 'insert' }, update: { type: 'INSERT', entity: c.bytes }, level };
+  if (c.kind === 'delete') return { change: { ...c, kind: 'insert' }, update: { type: 'INSERT', entity: restored(c.bytes, c.liveMetadata) }, level };
   if (!c.previous) throw new Error(`modify of ${c.table} has no previous entity to roll back to`);
-  return { change: { ...c, bytes: c.previous, previous: c.bytes }, update: { type: 'MODIFY', entity: c.previous }, level };
+  return { change: { ...c, bytes: c.previous, previous: c.bytes }, update: { type: 'MODIFY', entity: restored(c.previous, c.liveMetadata) }, level };
 }

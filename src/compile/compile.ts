@@ -4,9 +4,11 @@
 //
 // What is compiled, per target, for the tenants it lists:
 //   tenant_classify      (port, vlan) → set_tenant        one per listed port
-//   tenant_classify_vni  vni → set_tenant                 when the tenant has a vni
+//   tenant_classify_vni  (underlay port, vni) → set_tenant   per underlay port, when the tenant has a vni
+//   tenant_rate          tenant → police [+ meter]        when the tenant has a rateLimit
 //   src/dst_service_v4|6 (tenant, address) → service class   per service address
-//   flow_classify        (tenant, src class, dst class, proto, port) → set_flow
+//   flow_classify        (tenant, src class, dst class, proto, port) → set_flow   single ports
+//   flow_classify_range  same, port ternary → set_flow    prefix cover of each port range
 //   flow_policy          flow id → allow(qid) [+ meter]   per flow
 //   nf_steer             flow id → group (tenant, function)   per steered flow
 //   nf_selector members  per function instance: to_nf(port, mac)
@@ -15,19 +17,20 @@
 // Flows whose `expires` is at or before `now` are left out.
 import { SpecError, SpecErrors, FlowopsError, formatPos, type SourcePos } from '../shared/errors.ts';
 import type { SpecSet, Located, FieldPath } from '../specs/spec-set.ts';
-import type { Flow, Service, Tenant, Target, FunctionKind } from '../specs/schema.ts';
+import type { Flow, Service, Tenant, Target, FunctionKind, RateLimit } from '../specs/schema.ts';
 import { FUNCTION_KINDS } from '../specs/schema.ts';
 import { toPrefix, prefixBytes, prefixKey, type Prefix } from '../specs/ip.ts';
 import { assignFlowIds } from '../specs/flow-id.ts';
 import { Codes } from '../specs/codes.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import type { DesiredEntry, DesiredState, Origin } from './types.ts';
+import { DesiredEntries, EntriesBuilder } from './entries.ts';
 import { TABLES, PROFILES, MANAGED_TABLE_NAMES, MANAGED_PROFILE_NAMES } from './tables.ts';
-import { compareDesired } from './order.ts';
 import { assignHashedIds } from './ids.ts';
 import { rateBytesPerSecond, sizeBytes, qosQueue, protocolNumber, portRanges } from '../specs/units.ts';
 import { isExpired } from '../specs/expiry.ts';
 import { createEmitter, lpmMatch, type Emitted, type MeterConfig } from './emit.ts';
+import { prefixCover, splitPorts } from './port-cover.ts';
 import { exactEmitter } from './exact-emit.ts';
 import type { MatchInput } from '../p4info/entity.ts';
 
@@ -67,7 +70,10 @@ export class CompileCache {
 
 interface CachedFlow {
   sig: string;
-  entries: DesiredEntry[];
+  /** The flow's entries: emission positions [from, to) of `src` (the compile that made or last reused them). */
+  src?: DesiredEntries;
+  from: number;
+  to: number;
 }
 
 /** Two specs ask for the same switch key (the error names both places). */
@@ -106,7 +112,7 @@ export function serviceClassIds(services: readonly Service[]): Map<string, Map<s
 export function emptyState(target: string, index: P4InfoIndex): DesiredState {
   return {
     target,
-    entries: [],
+    entries: DesiredEntries.empty(),
     managedTableIds: MANAGED_TABLE_NAMES.map((n) => index.table(n).id),
     managedProfileIds: MANAGED_PROFILE_NAMES.map((n) => index.actionProfile(n).id),
   };
@@ -167,8 +173,8 @@ const entry = (e: Emitted, origin: Origin): DesiredEntry => ({ kind: e.kind, tab
 export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, opts: CompileOptions): DesiredState {
   // flow_classify holds ~90% of the entries. Claiming each of its keys in a map
   // costs a second at 10^6 entries, and checkSpecs already refuses flows that
-  // overlap; so the keys are first checked only after sorting, where equal keys
-  // sit side by side. Only if two are equal is the target compiled again with
+  // overlap; so the keys are first checked only afterwards, hashed in place in the
+  // entries' key arena. Only if two are equal is the target compiled again with
   // every key claimed, which names both places exactly as before.
   let quick: DesiredState;
   try {
@@ -178,8 +184,7 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
     if (err instanceof SpecErrors) return compileTarget(specs, index, targetName, opts, true);
     throw err;
   }
-  const e = quick.entries;
-  for (let i = 1; i < e.length; i++) if (e[i].key === e[i - 1].key) return compileTarget(specs, index, targetName, opts, true);
+  if (quick.entries.hasDuplicateKeys()) return compileTarget(specs, index, targetName, opts, true);
   return quick;
 }
 
@@ -197,7 +202,7 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   const flowPolicy = exactEmitter(index, emit, TABLES.flowPolicy, TABLES.flowPolicy.actions.allow);
   const fcKey = [0, 0, 0, 0, 0];
   const oneParam = [0];
-  const entries: DesiredEntry[] = [];
+  const entries = new EntriesBuilder();
   const claims = new Claims(errors);
   const origins = new Map<object, Origin>();
   const originOf = (doc: Located<Tenant | Service | Flow | Target>, kind: Origin['kind'], name: string): Origin => {
@@ -237,9 +242,15 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
     });
     if (tenant.spec.vni !== undefined) {
       const vni = tenant.spec.vni;
+      // One entry per underlay port: VXLAN with this VNI on any other port misses and drops.
       if (claims.claim(`vni:${vni}`, claimant(`tenant ${tname}`, 'spec.vni', () => at(tenant, ['spec', 'vni'])), () => `tenant_classify_vni key (vni ${vni})`)) {
-        entries.push(entry(emit.table(TABLES.tenantClassifyVni, { vni }, { action: TABLES.tenantClassifyVni.actions.setTenant, params: { tenant_id: tid } }), torigin));
+        for (const port of target.spec.underlay?.ports ?? []) {
+          entries.push(entry(emit.table(TABLES.tenantClassifyVni, { ingress_port: port, vni }, { action: TABLES.tenantClassifyVni.actions.setTenant, params: { tenant_id: tid } }), torigin));
+        }
       }
+    }
+    if (tenant.spec.rateLimit) {
+      entries.push(entry(emit.table(TABLES.tenantRate, { tenant_id: tid }, { action: TABLES.tenantRate.actions.police, params: {} }, meterOf(tenant.spec.rateLimit)), torigin));
     }
     // ---------------------------------------------------------------- routes
     (tenant.spec.routes ?? []).forEach((r, j) => {
@@ -320,23 +331,19 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
     const sig = cache ? `${tid}|${flowId}|${dstId}|${srcs.map((x) => x.id).join(',')}|${steerGroup ?? ''}` : '';
     const hit = cached?.get(f);
     if (cache && hit && hit.sig === sig && errors.length === 0) {
-      for (const e of hit.entries) entries.push(e);
-      nextCached.set(f, hit);
+      const from = entries.length;
+      entries.pushRange(hit.src!, hit.from, hit.to, forigin);
+      nextCached.set(f, { sig, from, to: entries.length });
       cache.hits++;
       continue;
     }
     const firstEntry = entries.length;
     const errorsBefore = errors.length;
     const proto = protocolNumber(f);
-    const ports = expandPorts(f);
+    const ports = splitPorts(portRanges(f));
 
     // The flow's policy and steering (written before its classification, see order.ts).
-    let meter: MeterConfig | undefined;
-    if (f.spec.rateLimit) {
-      const rate = rateBytesPerSecond(f.spec.rateLimit.rate);
-      const burst = sizeBytes(f.spec.rateLimit.burst);
-      meter = { cir: rate, cburst: burst, pir: rate, pburst: burst };
-    }
+    const meter = f.spec.rateLimit ? meterOf(f.spec.rateLimit) : undefined;
     const qid = qosQueue(f);
     oneParam[0] = qid;
     const policy = meter
@@ -354,7 +361,7 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
     const keyPath = f.spec.ports ? ['spec', 'ports'] : ['spec', 'protocol'];
     const by = claimant(`flow ${fkey}`, keyPath.join('.'), () => at(f, keyPath));
     for (const src of srcs) {
-      for (const port of ports) {
+      for (const port of ports.singles) {
         // Claimed by the entry's own switch key (already computed), not a second string per entry.
         // In TABLES.flowClassify.keys order: tenant_id, src_service, dst_service, ip_proto, l4_dst_port.
         fcKey[0] = tid;
@@ -367,17 +374,33 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
         if (claimFlowKeys && !claims.claim(e.key, by, () => `flow_classify key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, port ${port})`)) continue;
         entries.push(entry(e, forigin));
       }
+      for (const [lo, hi] of ports.ranges) {
+        for (const t of prefixCover(lo, hi)) {
+          const r = TABLES.flowClassifyRange;
+          const e = emit.table(
+            r,
+            { tenant_id: tid, src_service: src.id, dst_service: dstId, ip_proto: proto, l4_dst_port: { ternary: [t.value, t.mask] } },
+            { action: r.actions.setFlow, params: { flow_id: flowId } },
+            undefined,
+            // Flows never overlap (checks.ts), so priority only has to be valid and deterministic.
+            t.len + 1,
+          );
+          if (claimFlowKeys && !claims.claim(e.key, by, () => `flow_classify_range key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, ports ${lo}-${hi})`)) continue;
+          entries.push(entry(e, forigin));
+        }
+      }
     }
     if (cache && errors.length === errorsBefore) {
-      nextCached.set(f, { sig, entries: entries.slice(firstEntry) });
+      nextCached.set(f, { sig, from: firstEntry, to: entries.length });
       cache.misses++;
     }
   }
 
   if (errors.length) throw new SpecErrors(errors);
+  const sealed = entries.seal();
+  for (const c of nextCached.values()) c.src = sealed;
   cache?.replace(targetName, index, nextCached);
-  entries.sort(compareDesired);
-  return { ...emptyState(targetName, index), entries };
+  return { ...emptyState(targetName, index), entries: sealed };
 }
 
 /**
@@ -404,26 +427,9 @@ function lpm(p: Prefix): MatchInput {
   return lpmMatch(prefixBytes(p), p.len);
 }
 
-/** Destination ports of a flow, ranges expanded and deduplicated; [0] for protocols without ports. */
-/**
- * How many classify keys `expandPorts` yields, without making them: the
- * union's size of the flow's port ranges. compile/count.ts counts with this so
- * a capacity check agrees with what compile would emit.
- */
-export function flowPortCount(f: Flow): number {
-  const rs = portRanges(f).map(([lo, hi]) => [lo, hi]).sort((a, b) => a[0]! - b[0]!);
-  let n = 0;
-  let end = -1;
-  for (const [lo, hi] of rs) {
-    if (hi! <= end) continue;
-    n += hi! - Math.max(lo!, end + 1) + 1;
-    end = hi!;
-  }
-  return n;
-}
-
-function expandPorts(f: Flow): number[] {
-  const out = new Set<number>();
-  for (const [lo, hi] of portRanges(f)) for (let x = lo; x <= hi; x++) out.add(x);
-  return [...out].sort((a, b) => a - b);
+/** A token bucket as the switch's meter config: bytes/s and bytes, cir = pir. */
+function meterOf(r: RateLimit): MeterConfig {
+  const rate = rateBytesPerSecond(r.rate);
+  const burst = sizeBytes(r.burst);
+  return { cir: rate, cburst: burst, pir: rate, pburst: burst };
 }

@@ -1,8 +1,9 @@
 // How many entries a target's compile would emit, per tenant and table,
 // counted from the specs without making one entry: a commit asking for 2M
 // classify keys is refused in milliseconds, before compile spends seconds and
-// gigabytes on it. Counts follow compile.ts step by step (flowPortCount is the
-// compiler's own count of a flow's classify keys); a test holds them equal.
+// gigabytes on it. Counts follow compile.ts step by step (single ports exact in
+// flow_classify, ranges as their TCAM prefix covers in flow_classify_range,
+// both from compile/port-cover.ts); a test holds them equal.
 //
 // Capacity: the sum over tenants must fit each table's P4Info `size`; each
 // tenant must stay within its quota on the Target (`quota`, per tenant entry or
@@ -15,7 +16,8 @@ import { isExpired } from '../specs/expiry.ts';
 import { Codes } from '../specs/codes.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { TABLES, PROFILES } from './tables.ts';
-import { flowPortCount } from './compile.ts';
+import { prefixCover, splitPorts } from './port-cover.ts';
+import { portRanges } from '../specs/units.ts';
 
 /** tenant → table name (P4Info full name) → entries. */
 export type EntryCounts = Map<string, Map<string, number>>;
@@ -36,7 +38,8 @@ export function countEntries(specs: SpecSet, targetName: string, now: Date): Ent
     if (!t) continue;
     served.add(tt.tenant);
     add(tt.tenant, TABLES.tenantClassify.name, new Set(tt.ports).size);
-    if (t.spec.vni !== undefined) add(tt.tenant, TABLES.tenantClassifyVni.name, 1);
+    if (t.spec.vni !== undefined) add(tt.tenant, TABLES.tenantClassifyVni.name, new Set(target.spec.underlay?.ports ?? []).size);
+    if (t.spec.rateLimit) add(tt.tenant, TABLES.tenantRate.name, 1);
     for (const r of t.spec.routes ?? []) add(tt.tenant, (toPrefix(r.prefix).family === 4 ? TABLES.tenantRouteV4 : TABLES.tenantRouteV6).name, 1);
     for (const fn of FUNCTION_KINDS) if (t.spec.functions?.[fn]) add(tt.tenant, PROFILES.nfSelector.name, t.spec.functions[fn]!.instances.length + 1);
   }
@@ -60,7 +63,10 @@ export function countEntries(specs: SpecSet, targetName: string, now: Date): Ent
     if (f.spec.steer && tenants.get(tn)?.spec.functions?.[f.spec.steer]) add(tn, TABLES.nfSteer.name, 1);
     const from = f.spec.from;
     const srcs = 'service' in from ? (names.has(`${tn}/${from.service}`) ? 1 : 0) : (services.get(tn) ?? []).filter((s) => s.roles.includes(from.role)).length;
-    add(tn, TABLES.flowClassify.name, srcs * flowPortCount(f));
+    if (!srcs) continue;
+    const ports = splitPorts(portRanges(f));
+    add(tn, TABLES.flowClassify.name, srcs * ports.singles.length);
+    add(tn, TABLES.flowClassifyRange.name, srcs * ports.ranges.reduce((n, [lo, hi]) => n + prefixCover(lo, hi).length, 0));
   }
   return out;
 }

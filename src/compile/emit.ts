@@ -38,7 +38,8 @@ export interface Emitted {
 }
 
 export interface Emitter {
-  table(t: TableSpec, match: Record<string, MatchInput>, action: ActionCall | { groupId: number } | { memberId: number }, meter?: MeterConfig): Emitted;
+  /** `priority` only for tables with ternary/range fields (flow_classify_range). */
+  table(t: TableSpec, match: Record<string, MatchInput>, action: ActionCall | { groupId: number } | { memberId: number }, meter?: MeterConfig, priority?: number): Emitted;
   member(p: ProfileSpec, memberId: number, call: ActionCall): Emitted;
   group(p: ProfileSpec, groupId: number, members: { id: number; weight: number }[]): Emitted;
 }
@@ -50,12 +51,12 @@ export function lpmMatch(value: Buffer, prefixLen: number): MatchInput {
 
 export function createEmitter(index: P4InfoIndex): Emitter {
   return {
-    table(t, match, action, meter) {
+    table(t, match, action, meter, priority) {
       const spec =
         'action' in action
           ? { name: action.action.name, params: action.params }
           : action;
-      const v = buildTableEntry(index, { table: t.name, match, action: spec, meterConfig: meter });
+      const v = buildTableEntry(index, { table: t.name, match, action: spec, meterConfig: meter, priority });
       const bytes = encodeTableEntry(v);
       return { kind: 'table_entry', table: t.name, key: entityKey(bytes), bytes };
     },

@@ -1,6 +1,6 @@
 // The one order in which flowops writes entities to a switch, and the
-// canonical order of desired state. Everything that sorts entries (compile's
-// output, apply's batches, plan rendering) uses these comparators.
+// canonical order of desired state. Everything that orders entries (compile's
+// output by rank, apply's batches, plan rendering) uses these.
 import type { ChangeKind, EntityKind } from './types.ts';
 import { TABLES } from './tables.ts';
 
@@ -11,11 +11,11 @@ import { TABLES } from './tables.ts';
  *
  *   0  action profile members   (groups and nf_steer refer to them)
  *   1  action profile groups    (nf_steer refers to them)
- *   2  tenant_classify, tenant_classify_vni   (nothing downstream matches without a tenant)
+ *   2  tenant_classify, tenant_classify_vni, tenant_rate   (nothing downstream matches without a tenant)
  *   3  src/dst_service_v4/v6    (flow_classify keys on service classes)
  *   4  tenant_route_v4/v6
  *   5  flow_policy, nf_steer    (a flow's policy and steering...)
- *   6  flow_classify            (...before the entry that classifies packets into it)
+ *   6  flow_classify, flow_classify_range   (...before the entries that classify packets into it)
  *   7  anything else (tables flowops does not know: last, so they never block ours)
  *
  * Rule 5-before-6 is make-before-break: a packet is never classified to a
@@ -30,6 +30,7 @@ export function writeRank(entity: EntityKind, table: string): number {
 const TABLE_RANK = new Map<string, number>([
   [TABLES.tenantClassify.name, 2],
   [TABLES.tenantClassifyVni.name, 2],
+  [TABLES.tenantRate.name, 2],
   [TABLES.srcServiceV4.name, 3],
   [TABLES.dstServiceV4.name, 3],
   [TABLES.srcServiceV6.name, 3],
@@ -39,6 +40,7 @@ const TABLE_RANK = new Map<string, number>([
   [TABLES.flowPolicy.name, 5],
   [TABLES.nfSteer.name, 5],
   [TABLES.flowClassify.name, 6],
+  [TABLES.flowClassifyRange.name, 6],
 ]);
 
 export interface Orderable {
@@ -75,7 +77,7 @@ export function compareWrites(a: Orderable, b: Orderable): number {
   return compareKeys(a.key, b.key) || compareKeys(a.table, b.table) || compareKeys(a.entity, b.entity);
 }
 
-/** Canonical order of desired entries: make order (rank), then key. */
+/** Make order (rank), then key, for lists of entries. A compiled state keeps rank, then spec order (entries.ts). */
 export function compareDesired(
   a: { kind: EntityKind; table: string; key: string },
   b: { kind: EntityKind; table: string; key: string },

@@ -45,6 +45,14 @@ const portMac = [
   { name: 'dmac', bits: 48 },
 ] as const;
 const forward = { name: 'ingress.forward', params: portMac } as const;
+const setFlow = { name: 'ingress.set_flow', params: [{ name: 'flow_id', bits: 32 }] } as const;
+/** flow_classify and flow_classify_range share every key but the port's match kind. */
+const flowKeyHead = [
+  tenantId,
+  { name: 'src_service', bits: 16, match: 'exact' },
+  { name: 'dst_service', bits: 16, match: 'exact' },
+  { name: 'ip_proto', bits: 8, match: 'exact' },
+] as const;
 
 export const TABLES = {
   tenantClassify: {
@@ -55,9 +63,13 @@ export const TABLES = {
     ],
     actions: { setTenant, drop },
   },
+  /** VXLAN from an underlay port: the tenant is (port, VNI); a VNI on any other port misses and drops. */
   tenantClassifyVni: {
     name: 'ingress.tenant_classify_vni',
-    keys: [{ name: 'vni', bits: 24, match: 'exact' }],
+    keys: [
+      { name: 'ingress_port', bits: 9, match: 'exact' },
+      { name: 'vni', bits: 24, match: 'exact' },
+    ],
     actions: { setTenant, drop },
   },
   srcServiceV4: {
@@ -82,19 +94,19 @@ export const TABLES = {
   },
   flowClassify: {
     name: 'ingress.flow_classify',
-    keys: [
-      tenantId,
-      { name: 'src_service', bits: 16, match: 'exact' },
-      { name: 'dst_service', bits: 16, match: 'exact' },
-      { name: 'ip_proto', bits: 8, match: 'exact' },
-      { name: 'l4_dst_port', bits: 16, match: 'exact' },
-    ],
-    actions: { setFlow: { name: 'ingress.set_flow', params: [{ name: 'flow_id', bits: 32 }] }, drop },
+    keys: [...flowKeyHead, { name: 'l4_dst_port', bits: 16, match: 'exact' }],
+    actions: { setFlow },
+  },
+  /** Port ranges as a prefix cover (TCAM), looked up when flow_classify (single ports, SRAM) misses. */
+  flowClassifyRange: {
+    name: 'ingress.flow_classify_range',
+    keys: [...flowKeyHead, { name: 'l4_dst_port', bits: 16, match: 'ternary' }],
+    actions: { setFlow },
   },
   flowPolicy: {
     name: 'ingress.flow_policy',
     keys: [{ name: 'flow_id', bits: 32, match: 'exact' }],
-    actions: { allow: { name: 'ingress.allow', params: [{ name: 'qid', bits: 5 }] }, drop },
+    actions: { allow: { name: 'ingress.allow', params: [{ name: 'qid', bits: 5 }] } },
     directMeter: 'ingress.flow_meter',
     directCounter: 'ingress.flow_counter',
   },
@@ -107,12 +119,19 @@ export const TABLES = {
   tenantRouteV4: {
     name: 'ingress.tenant_route_v4',
     keys: [tenantId, { name: 'dst_addr', bits: 32, match: 'lpm' }],
-    actions: { forward, drop },
+    actions: { forward },
   },
   tenantRouteV6: {
     name: 'ingress.tenant_route_v6',
     keys: [tenantId, { name: 'dst_addr', bits: 128, match: 'lpm' }],
-    actions: { forward, drop },
+    actions: { forward },
+  },
+  /** A tenant's aggregate rate: one direct-metered entry per tenant with `spec.rate` (egress). */
+  tenantRate: {
+    name: 'egress.tenant_rate',
+    keys: [tenantId],
+    actions: { police: { name: 'egress.police', params: [] } },
+    directMeter: 'egress.tenant_meter',
   },
 } as const satisfies Record<string, TableSpec>;
 

@@ -13,13 +13,14 @@
 // Desired entries left unmatched are inserts. Step 3 only consults the few
 // desired entries no live entity matched in step 1 or 2, so one changed flow
 // among a million costs a handful of key computations, not a million.
-import type { DesiredEntry, DesiredState } from '../compile/types.ts';
+import type { DesiredState } from '../compile/types.ts';
+import type { DesiredEntries } from '../compile/entries.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
-import { canonicalizeEntity, entityKey } from '../p4info/entity.ts';
+import { canonicalizeEntity, entityKey, metadataBytes, withoutMetadata } from '../p4info/entity.ts';
 import type { Change, Plan } from './types.ts';
 import { FlowopsError } from '../shared/errors.ts';
 import { peekOwner } from './peek.ts';
-import { BytesIndex } from './bytes-index.ts';
+import { BytesIndex } from '../compile/bytes-index.ts';
 import { compareWrites } from '../compile/order.ts';
 
 export interface PlanOptions {
@@ -34,8 +35,9 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   const entries = desired.entries;
   const n = entries.length;
 
-  // Desired canonical bytes → position. `matched[i]` marks entries a live entity accounts for.
-  const byBytes = new BytesIndex(entries.map((e) => e.bytes));
+  // Desired canonical bytes → emission position (the entries' own arena, no
+  // copy). `matched[i]` marks entries a live entity accounts for.
+  const byBytes = BytesIndex.over(entries.arena, entries.offs);
   const matched = new Uint8Array(n);
   const free = (i: number) => matched[i] === 0;
 
@@ -45,7 +47,12 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   let unchanged = 0;
   const misses: Buffer[] = [];
   for (const buf of live) {
-    const i = byBytes.find(buf, free);
+    let i = byBytes.find(buf, free);
+    // Provenance metadata (TableEntry.metadata) never takes part in the diff: drop it cheaply and look again.
+    if (i < 0) {
+      const bare = withoutMetadata(buf);
+      if (bare !== buf) i = byBytes.find(bare, free);
+    }
     if (i >= 0) {
       matched[i] = 1;
       unchanged++;
@@ -55,7 +62,7 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   }
 
   // Slow path: canonical form and identity of live entities that missed.
-  const pending: { canon: Buffer; key: string; owner: string }[] = [];
+  const pending: { canon: Buffer; key: string; owner: string; metadata?: Buffer }[] = [];
   for (const buf of misses) {
     const owner = peekOwner(buf);
     if (!owner) continue;
@@ -78,12 +85,13 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
       continue;
     }
     const name = owner.kind === 'table_entry' ? index.table(owner.id).name : index.actionProfile(owner.id).name;
-    pending.push({ canon, key: entityKey(canon), owner: name });
+    pending.push({ canon, key: entityKey(canon), owner: name, metadata: owner.kind === 'table_entry' ? metadataBytes(buf) : undefined });
   }
 
-  // Identity → desired entry, for the desired entries still unmatched only.
-  const byKey = new Map<string, DesiredEntry>();
-  for (let i = 0; i < n; i++) if (matched[i] === 0) byKey.set(entries[i].key, entries[i]);
+  // Identity → position, for the desired entries still unmatched only, and
+  // only when some live entity is left to pair by identity.
+  const byKey = new Map<string, number>();
+  if (pending.length) for (let i = 0; i < n; i++) if (matched[i] === 0) byKey.set(entries.keyOf(i), i);
 
   const inserts: Change[] = [];
   const modifies: Change[] = [];
@@ -91,28 +99,40 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   const extraneous: Change[] = [];
   let allKeys: Set<string> | undefined; // built only when some live entity has no desired partner
   for (const p of pending) {
-    const d = byKey.get(p.key);
+    const i = byKey.get(p.key);
     const kind = peekOwner(p.canon)!.kind;
-    if (d) {
+    if (i !== undefined) {
       byKey.delete(p.key);
-      modifies.push({ kind: 'modify', entity: d.kind, table: d.table, key: d.key, bytes: d.bytes, previous: p.canon, origin: d.origin });
+      matched[i] = 1;
+      const d = entries.entryOf(i);
+      const c: Change = { kind: 'modify', entity: d.kind, table: d.table, key: d.key, bytes: d.bytes, previous: p.canon, origin: d.origin };
+      if (p.metadata) c.liveMetadata = p.metadata;
+      modifies.push(c);
     } else {
       // A second live entity with the identity of an entry already matched
       // cannot exist on a conforming switch; deleting it by key would delete
       // the good one, so it is reported, never deleted.
-      allKeys ??= new Set(entries.map((e) => e.key));
+      allKeys ??= keySet(entries);
       const dup = allKeys.has(p.key);
       const change: Change = { kind: 'delete', entity: kind, table: p.owner, key: p.key, bytes: p.canon };
+      if (p.metadata) change.liveMetadata = p.metadata;
       if (prune && !dup) deletes.push(change);
       else extraneous.push(change);
     }
   }
-  for (const d of byKey.values()) {
-    inserts.push({ kind: 'insert', entity: d.kind, table: d.table, key: d.key, bytes: d.bytes, origin: d.origin });
+  for (let k = 0; k < n; k++) {
+    const i = entries.order[k];
+    if (matched[i] === 0) inserts.push({ kind: 'insert', entity: entries.kindOf(i), table: entries.tableOf(i), key: entries.keyOf(i), bytes: entries.bytesOf(i), origin: entries.originOf(i) });
   }
   inserts.sort(compareWrites);
   modifies.sort(compareWrites);
   deletes.sort(compareWrites);
   extraneous.sort(compareWrites);
   return { inserts, modifies, deletes, unchanged, extraneous };
+}
+
+function keySet(entries: DesiredEntries): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i < entries.length; i++) out.add(entries.keyOf(i));
+  return out;
 }

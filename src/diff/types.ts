@@ -15,6 +15,8 @@ export interface Change {
   previous?: Buffer;
   /** Spec that asked for it (absent for deletes of entries Git no longer has). */
   origin?: Origin;
+  /** TableEntry.metadata the switch holds for a modified or deleted entry (provenance; never compared). */
+  liveMetadata?: Buffer;
 }
 
 export interface Plan {

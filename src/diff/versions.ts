@@ -6,7 +6,7 @@
 // entries are shown under it.
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { emptyState } from '../compile/compile.ts';
-import type { Origin } from '../compile/types.ts';
+import { BytesIndex } from '../compile/bytes-index.ts';
 import type { DesiredSet } from '../desired/types.ts';
 import { FlowopsError } from '../shared/errors.ts';
 import { plan } from './plan.ts';
@@ -34,11 +34,16 @@ export function planVersions(base: DesiredSet, head: DesiredSet, opts: { target?
   for (const name of names) {
     if (opts.target !== undefined && name !== opts.target) continue;
     const index = (head.pipelines.get(name) ?? base.pipelines.get(name))!.index;
-    const before = base.states.get(name)?.entries ?? [];
-    const p = plan(head.states.get(name) ?? emptyState(name, index), before.map((e) => e.bytes), { index, prune: true });
-    const oldOrigin = new Map<string, Origin>();
-    for (const e of before) oldOrigin.set(e.key, e.origin);
-    for (const d of p.deletes) d.origin ??= oldOrigin.get(d.key);
+    const old = (base.states.get(name) ?? emptyState(name, index)).entries;
+    const live: Buffer[] = new Array(old.length);
+    for (let i = 0; i < old.length; i++) live[i] = old.bytesOf(i);
+    const p = plan(head.states.get(name) ?? emptyState(name, index), live, { index, prune: true });
+    // A delete's origin: the older entry with its key, found in the keys' own arena.
+    const byKey = p.deletes.length ? BytesIndex.over(old.keyArena, old.koffs) : undefined;
+    for (const d of p.deletes) {
+      const i = byKey!.find(Buffer.from(d.key, 'latin1'));
+      if (i >= 0) d.origin ??= old.originOf(i);
+    }
     out.push({ target: name, plan: p, index });
   }
   return out;

@@ -138,8 +138,13 @@ function parseTableEntry(r: WireReader): TableEntryValue {
       case 8:
         v.isDefaultAction = r.varint() !== 0;
         break;
+      case 11:
+        // TableEntry.metadata: opaque to the switch; flowops writes its provenance record there.
+        if (r.wireType === WIRE_LEN) v.metadata = r.bytes();
+        else r.skip();
+        break;
       default:
-        // metadata, idle timeout, const, meter_counter_data: not modelled.
+        // idle timeout, const, meter_counter_data: not modelled.
         r.skip();
     }
   }

@@ -12,4 +12,5 @@ export { encodeTableEntry, encodeMember, encodeGroup } from './entity-encode.ts'
 export { entityKey, entityTableId, entityKind } from './entity-key.ts';
 export { parseEntity, canonicalizeEntity } from './entity-parse.ts';
 export { decodeEntity, describeEntity } from './entity-describe.ts';
+export { withoutMetadata, metadataBytes } from './entity-metadata.ts';
 export * from './entity-build.ts';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import { FlowopsError, type SourcePos } from '../shared/errors.ts';
-import { protoType } from '../proto/load.ts';
+import { P4RUNTIME_VERSION, protoType } from '../proto/load.ts';
 
 /** A text-format syntax or schema mistake, with where it is. */
 export class TextProtoError extends FlowopsError {
@@ -40,8 +40,8 @@ class Lexer {
     readonly file: string,
   ) {}
 
-  error(msg: string, at: { line: number; col: number }): TextProtoError {
-    return new TextProtoError(msg, { file: this.file, line: at.line, col: at.col });
+  error(msg: string, at: { line: number; col: number }, data: Record<string, unknown> = {}): TextProtoError {
+    return new TextProtoError(msg, { file: this.file, line: at.line, col: at.col }, data);
   }
 
   peek(): Token {
@@ -184,13 +184,21 @@ class Parser {
         return obj;
       }
       if (t.kind === 'eof') throw this.lx.error(`missing "${close}" before end of input`, t);
-      if (t.kind === 'punct' && t.text === '[') throw this.lx.error('extension / Any expansion syntax is not supported', t);
+      if (t.kind === 'punct' && t.text === '[') {
+        if (type.fullName !== '.google.protobuf.Any' || Object.keys(obj).length) throw this.lx.error('extension syntax [...] is only supported as an expanded google.protobuf.Any', t);
+        Object.assign(obj, this.anyExpansion());
+        continue;
+      }
       if (t.kind !== 'ident') throw this.lx.error(`expected a field name but found ${describe(t)}`, t);
       this.lx.take();
       const field = type.fields[t.text];
-      if (!field) throw this.lx.error(`${type.fullName.replace(/^\./, '')} has no field "${t.text}"`, t);
+      if (!field) throw this.lx.error(`${typeName(type)} has no field "${t.text}"${newerThanUs(type)}`, t, { field: t.text, type: typeName(type) });
       field.resolve();
-      if (field.map) throw this.lx.error(`map field "${t.text}" is not supported`, t);
+      if (field.map) {
+        this.mapEntries(field as unknown as protobuf.MapField, ((obj[field.name] as Record<string, unknown> | undefined) ??= {}));
+        if (!this.accept(',')) this.accept(';');
+        continue;
+      }
       if (!field.repeated && seen.has(field.name)) throw this.lx.error(`field "${t.text}" given twice`, t);
       seen.add(field.name);
       const isMsg = field.resolvedType instanceof protobuf.Type;
@@ -208,6 +216,89 @@ class Parser {
       if (field.repeated) ((obj[field.name] as unknown[] | undefined) ?? (obj[field.name] = [] as unknown[]) as unknown[]).push(...values);
       else obj[field.name] = values[0];
       if (!this.accept(',')) this.accept(';');
+    }
+  }
+
+  /** `name { key: K value: V }` (or a `[...]` list of such) into `into[K] = V`; a repeated key keeps the last, as protoc does. */
+  private mapEntries(field: protobuf.MapField, into: Record<string, unknown>): void {
+    const keyField = { name: 'key', type: field.keyType, resolvedType: null } as unknown as protobuf.Field;
+    const valueField = { name: 'value', type: field.type, resolvedType: field.resolvedType } as unknown as protobuf.Field;
+    const valueIsMsg = field.resolvedType instanceof protobuf.Type;
+    const one = (): void => {
+      const open = this.lx.take();
+      if (open.kind !== 'punct' || (open.text !== '{' && open.text !== '<')) {
+        throw this.lx.error(`map field "${field.name}": expected "{" but found ${describe(open)}`, open);
+      }
+      const close = open.text === '{' ? '}' : '>';
+      let key: unknown;
+      let value: unknown;
+      while (!this.accept(close)) {
+        const t = this.lx.take();
+        if (t.kind === 'ident' && t.text === 'key') {
+          this.expect(':');
+          key = this.scalar(keyField);
+        } else if (t.kind === 'ident' && t.text === 'value') {
+          if (valueIsMsg) {
+            this.accept(':');
+            value = this.messageValue(valueField);
+          } else {
+            this.expect(':');
+            value = this.scalar(valueField);
+          }
+        } else {
+          throw this.lx.error(`map field "${field.name}": expected key or value but found ${describe(t)}`, t);
+        }
+        if (!this.accept(',')) this.accept(';');
+      }
+      into[String(key ?? (field.keyType === 'string' ? '' : 0))] = value ?? (valueIsMsg ? {} : 0);
+    };
+    this.accept(':');
+    if (this.accept('[')) this.list(one);
+    else one();
+  }
+
+  /**
+   * `[type.googleapis.com/pkg.Msg] { ... }`: a message of a type these protos
+   * know is parsed and encoded; a vendor's (bf-p4c writes `barefoot.*` extern
+   * info this way) keeps its type URL and an empty value, since flowops has no
+   * schema to encode it with and never reads it.
+   */
+  private anyExpansion(): { type_url: string; value: Buffer } {
+    this.expect('[');
+    let url = '';
+    for (;;) {
+      const t = this.lx.take();
+      if (t.kind === 'punct' && t.text === ']') break;
+      if (t.kind === 'eof') throw this.lx.error('missing "]" in an Any type URL', t);
+      url += t.text;
+    }
+    this.accept(':');
+    const open = this.lx.peek();
+    if (open.kind !== 'punct' || (open.text !== '{' && open.text !== '<')) throw this.lx.error(`expected "{" after [${url}] but found ${describe(open)}`, open);
+    let known: protobuf.Type | undefined;
+    try {
+      known = protoType(url.slice(url.lastIndexOf('/') + 1));
+    } catch {
+      known = undefined;
+    }
+    if (known) {
+      this.lx.take();
+      const value = this.message(known, open.text === '{' ? '}' : '>');
+      return { type_url: url, value: Buffer.from(known.encode(known.fromObject(value)).finish()) };
+    }
+    this.skipBalanced();
+    return { type_url: url, value: Buffer.alloc(0) };
+  }
+
+  private skipBalanced(): void {
+    let depth = 0;
+    for (;;) {
+      const t = this.lx.take();
+      if (t.kind === 'eof') throw this.lx.error('missing "}" before end of input', t);
+      if (t.kind !== 'punct') continue;
+      if (t.text === '{' || t.text === '<') depth++;
+      else if (t.text === '}' || t.text === '>') depth--;
+      if (depth === 0) return;
     }
   }
 
@@ -235,7 +326,7 @@ class Parser {
     if (field.resolvedType instanceof protobuf.Enum) {
       const en = field.resolvedType;
       if (t.kind === 'ident') {
-        if (!(t.text in en.values)) throw this.lx.error(`${where}: ${en.name} has no value ${t.text}`, t);
+        if (!(t.text in en.values)) throw this.lx.error(`${where}: ${en.name} has no value ${t.text}${newerThanUs(en)}`, t, { value: t.text, enum: typeName(en) });
         return t.text;
       }
       if (t.kind === 'number') {
@@ -298,6 +389,19 @@ class Parser {
     // 64-bit values travel as decimal strings so nothing past 2^53 is rounded.
     return INT64.has(field.type) || UINT64.has(field.type) ? v.toString() : Number(v);
   }
+}
+
+function typeName(t: protobuf.ReflectionObject): string {
+  return t.fullName.replace(/^\./, '');
+}
+
+/**
+ * For a P4Runtime type, what an unknown name most likely means: the file was
+ * written for a newer P4Runtime than the one these protos describe.
+ */
+function newerThanUs(t: protobuf.ReflectionObject): string {
+  if (!/^\.?p4\./.test(t.fullName)) return '';
+  return ` (flowops reads P4Runtime ${P4RUNTIME_VERSION}; if this comes from a newer P4Runtime, upgrade flowops to a release that reads that P4Runtime version, or have the compiler write P4Runtime ${P4RUNTIME_VERSION})`;
 }
 
 function describe(t: Token): string {
@@ -367,6 +471,10 @@ function write(msg: protobuf.Message, type: protobuf.Type, indent: string, out: 
     f.resolve();
     const v = obj[f.name];
     if (v === undefined || v === null) continue;
+    if (f.map) {
+      writeMap(msg, f as unknown as protobuf.MapField, indent, out);
+      continue;
+    }
     const items = f.repeated ? (v as unknown[]) : [v];
     if (f.repeated && items.length === 0) continue;
     const inOneof = !!f.partOf;
@@ -387,6 +495,23 @@ function write(msg: protobuf.Message, type: protobuf.Type, indent: string, out: 
       else text = String(item);
       out.push(`${indent}${f.name}: ${text}`);
     }
+  }
+}
+
+function writeMap(msg: protobuf.Message, f: protobuf.MapField, indent: string, out: string[]): void {
+  const m = ((msg as any)[f.name] ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(m).sort()) {
+    const keyText = f.keyType === 'string' ? quote(Buffer.from(key, 'utf8')) : key;
+    out.push(`${indent}${f.name} {`, `${indent}  key: ${keyText}`);
+    if (f.resolvedType instanceof protobuf.Type) {
+      out.push(`${indent}  value {`);
+      write(m[key] as protobuf.Message, f.resolvedType, indent + '    ', out);
+      out.push(`${indent}  }`);
+    } else {
+      const v = m[key];
+      out.push(`${indent}  value: ${typeof v === 'string' ? quote(Buffer.from(v, 'utf8')) : String(v)}`);
+    }
+    out.push(`${indent}}`);
   }
 }
 

@@ -18,6 +18,13 @@ export interface P4RuntimeClientOptions {
   deviceId: bigint | number;
   /** 128-bit election id; the highest among a role's clients is primary. */
   electionId: bigint;
+  /**
+   * When the switch says there is no primary and has seen a higher id than
+   * ours (spec 5.3: after the primary leaves, no one is primary until a client
+   * arbitrates with an id >= the highest seen), arbitrate again with that id
+   * plus one. Default true: a backup replica takes over as HA expects.
+   */
+  takeOverWhenNoPrimary?: boolean;
   role?: string;
   /** Encoded google.protobuf.Any for Role.config (target-specific role description). */
   roleConfig?: Buffer;
@@ -74,7 +81,9 @@ function uint128Object(v: bigint): { high: string; low: string } {
 export class P4RuntimeClient extends EventEmitter {
   readonly address: string;
   readonly deviceId: bigint;
-  readonly electionId: bigint;
+  /** Ours; raised above the switch's highest when we take over a role with no primary. */
+  electionId: bigint;
+  private readonly takeOver: boolean;
   readonly role: string | undefined;
   private readonly roleConfig: Buffer | undefined;
   private readonly stub: P4RuntimeStub;
@@ -92,6 +101,7 @@ export class P4RuntimeClient extends EventEmitter {
     this.address = opts.address;
     this.deviceId = BigInt(opts.deviceId);
     this.electionId = opts.electionId;
+    this.takeOver = opts.takeOverWhenNoPrimary ?? true;
     this.role = opts.role || undefined;
     this.roleConfig = opts.roleConfig;
     this.maxBatchUpdates = opts.maxBatchUpdates ?? DEFAULT_MAX_BATCH_UPDATES;
@@ -149,6 +159,13 @@ export class P4RuntimeClient extends EventEmitter {
         if (msg.arbitration) {
           const a = msg.arbitration;
           const code = Number(a.status?.code ?? Code.OK);
+          const shown = a.election_id ? (toBigInt(a.election_id.high) << 64n) | toBigInt(a.election_id.low) : undefined;
+          if (code === Code.NOT_FOUND && this.takeOver && shown !== undefined && shown >= this.electionId) {
+            this.log.info('no primary: arbitrating above the highest election id the switch has seen', { highest: shown, was: this.electionId });
+            this.electionId = shown + 1n;
+            sendArbitration();
+            return;
+          }
           const primary = code === Code.OK;
           const result: ArbitrationResult = { primary };
           if (a.election_id) result.primaryElectionId = (toBigInt(a.election_id.high) << 64n) | toBigInt(a.election_id.low);
@@ -185,13 +202,15 @@ export class P4RuntimeClient extends EventEmitter {
       stream.on('close', () => lost(new P4RuntimeError('StreamChannel', Code.UNAVAILABLE, 'stream closed')));
       const role: Record<string, unknown> | undefined = this.role || this.roleConfig ? { name: this.role ?? '' } : undefined;
       if (role && this.roleConfig) role.config = protoType('google.protobuf.Any').decode(this.roleConfig);
-      stream.write({
-        arbitration: {
-          device_id: this.deviceId.toString(),
-          election_id: uint128Object(this.electionId),
-          ...(role ? { role } : {}),
-        },
-      });
+      const sendArbitration = () =>
+        stream.write({
+          arbitration: {
+            device_id: this.deviceId.toString(),
+            election_id: uint128Object(this.electionId),
+            ...(role ? { role } : {}),
+          },
+        });
+      sendArbitration();
     });
   }
 

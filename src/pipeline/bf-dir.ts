@@ -5,6 +5,10 @@
 // directory copied elsewhere (a CI artifact) still resolves, because a path
 // that does not exist is retried relative to the .conf, dropping leading
 // directories one at a time.
+//
+// Some bf-p4c builds (the open-source backend among them) write no .conf; the
+// directory then has `manifest.json` (program name, each pipe's name and
+// context.json), `bfrt.json` and `<pipe>/tofino.bin`, which is read instead.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BfPipeline } from './bf-config.ts';
@@ -48,8 +52,45 @@ export function resolveConfPath(confDir: string, named: string, what: string): s
   throw new PipelineError('PIPELINE_BF_FILE_MISSING', `${what} "${named}" named in the .conf was not found`, { file: named, tried });
 }
 
+/** Tofino 1 pipes a single-profile program runs on, as bf-p4c's .conf lists them. */
+const ALL_PIPES = [0, 1, 2, 3];
+
+/** A bf-p4c output directory without a .conf: its manifest.json names the program and pipes. */
+function readManifestDir(dir: string): BfPipeline {
+  const file = path.join(dir, 'manifest.json');
+  const invalid = (why: string) => new PipelineError('PIPELINE_BF_CONF_INVALID', `${file}: ${why}`, { file });
+  let m: any;
+  try {
+    m = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw invalid(`not JSON (${(err as Error).message})`);
+  }
+  if (m?.compilation_succeeded !== true) throw invalid('compilation_succeeded is not true: the program did not fit, so there is no binary');
+  const programs = m.programs;
+  if (!Array.isArray(programs) || programs.length !== 1) throw invalid('expected exactly one entry in programs');
+  const name = programs[0]?.program_name;
+  if (typeof name !== 'string' || !name) throw invalid('program_name missing');
+  const pipes = programs[0].pipes;
+  if (!Array.isArray(pipes) || pipes.length === 0) throw invalid('programs[0].pipes missing or empty');
+  const read = (rel: string, what: string) => fs.readFileSync(resolveConfPath(dir, rel, what));
+  return {
+    p4Name: name.replace(/\.p4$/, ''),
+    bfrt: read('bfrt.json', 'bfrt.json'),
+    profiles: pipes.map((pl: any, i: number) => {
+      const pname = pl?.pipe_name;
+      if (typeof pname !== 'string' || !/^[\w.-]+$/.test(pname)) throw invalid(`programs[0].pipes[${i}].pipe_name missing`);
+      const context = pl.files?.context?.path;
+      if (typeof context !== 'string') throw invalid(`${pname}: files.context.path missing`);
+      return { name: pname, context: read(context, `${pname} context`), binary: read(`${pname}/tofino.bin`, `${pname} binary`), pipeScope: pipes.length === 1 ? ALL_PIPES : [pl.pipe_id] };
+    }),
+  };
+}
+
 /** Reads a bf-p4c output directory (one device, one program) into a BfPipeline. */
 export function readBfOutputDir(dir: string): BfPipeline {
+  if (fs.existsSync(dir) && fs.statSync(dir).isDirectory() && !fs.readdirSync(dir).some((f) => f.endsWith('.conf')) && fs.existsSync(path.join(dir, 'manifest.json'))) {
+    return readManifestDir(dir);
+  }
   const confFile = findConf(dir);
   const invalid = (why: string) => new PipelineError('PIPELINE_BF_CONF_INVALID', `${confFile}: ${why}`, { file: confFile });
   let conf: any;

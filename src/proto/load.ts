@@ -6,11 +6,15 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 
+/** The P4Runtime release `proto/p4` describes, field for field. */
+export const P4RUNTIME_VERSION = '1.5.0';
+
 export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
 
 const FILES = [
   'p4/v1/p4runtime.proto',
   'p4/config/v1/p4info.proto',
+  'p4/config/v1/p4types.proto',
   'google/rpc/status.proto',
   'google/rpc/code.proto',
 ];

@@ -1,17 +1,19 @@
 // Helpers over live (read-back) entities: a live snapshot as a DesiredState
 // (to prove a rollback restored it) and drift entries for people.
-import type { DesiredEntry, DesiredState } from '../compile/types.ts';
+import type { DesiredState } from '../compile/types.ts';
+import { EntriesBuilder } from '../compile/entries.ts';
 import type { Plan } from '../diff/types.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { canonicalizeEntity, describeEntity, entityKey } from '../p4info/entity.ts';
 import { peekOwner } from '../diff/peek.ts';
 import type { DriftEntry } from '../report/events.ts';
+import { describeProvenance } from '../provenance/metadata.ts';
 
 /** The managed part of a live snapshot as a desired state: "be exactly like this again". */
 export function stateFromLive(live: readonly Buffer[], like: DesiredState, index: P4InfoIndex): DesiredState {
   const tables = new Set(like.managedTableIds);
   const profiles = new Set(like.managedProfileIds);
-  const entries: DesiredEntry[] = [];
+  const entries = new EntriesBuilder();
   const origin = { kind: 'target' as const, name: like.target, file: '(live)', line: 0 };
   for (const buf of live) {
     const owner = peekOwner(buf);
@@ -20,9 +22,9 @@ export function stateFromLive(live: readonly Buffer[], like: DesiredState, index
     if (!managed) continue;
     const bytes = canonicalizeEntity(buf, index);
     const table = owner.kind === 'table_entry' ? index.table(owner.id).name : index.actionProfile(owner.id).name;
-    entries.push({ kind: owner.kind, table, key: entityKey(bytes), bytes, origin });
+    entries.push({ kind: owner.kind, table, key: entityKey(bytes), bytes }, origin);
   }
-  return { target: like.target, entries, managedTableIds: like.managedTableIds, managedProfileIds: like.managedProfileIds };
+  return { target: like.target, entries: entries.seal(), managedTableIds: like.managedTableIds, managedProfileIds: like.managedProfileIds };
 }
 
 function describe(bytes: Buffer, index: P4InfoIndex): string {
@@ -36,13 +38,15 @@ function describe(bytes: Buffer, index: P4InfoIndex): string {
 /** Plan of desired-vs-live as drift entries: missing (to insert), modified, extraneous (to delete). */
 export function driftEntries(p: Plan, index: P4InfoIndex, limit = 1000): DriftEntry[] {
   const out: DriftEntry[] = [];
-  const push = (kind: DriftEntry['kind'], table: string, bytes: Buffer, prev?: Buffer) => {
+  // What the switch holds is named by its provenance record: who wrote it, at which commit — or that nobody flowops did.
+  const whose = (c: { entity: string; liveMetadata?: Buffer }) => (c.entity === 'table_entry' ? `; written by: ${describeProvenance(c.liveMetadata)}` : '');
+  const push = (kind: DriftEntry['kind'], table: string, bytes: Buffer, prev?: Buffer, provenance = '') => {
     if (out.length >= limit) return;
     const d = describe(bytes, index);
-    out.push({ kind, table, description: prev ? `${d} (switch has: ${describe(prev, index)})` : d });
+    out.push({ kind, table, description: prev ? `${d} (switch has: ${describe(prev, index)}${provenance})` : provenance ? `${d} (${provenance.slice(2)})` : d });
   };
   for (const c of p.inserts) push('missing', c.table, c.bytes);
-  for (const c of p.modifies) push('modified', c.table, c.bytes, c.previous);
-  for (const c of p.deletes) push('extraneous', c.table, c.bytes);
+  for (const c of p.modifies) push('modified', c.table, c.bytes, c.previous, whose(c));
+  for (const c of p.deletes) push('extraneous', c.table, c.bytes, undefined, whose(c));
   return out;
 }

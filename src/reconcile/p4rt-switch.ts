@@ -16,7 +16,8 @@ import { P4RuntimeError } from '../p4rt/errors.ts';
 import { Code } from '../proto/load.ts';
 import { credentialsForTarget, explainTlsFailure } from '../p4rt/credentials.ts';
 import { wildcardGroups, wildcardMembers, wildcardTable, wildcardTableWithMeter, withoutEmptyMeter } from '../p4rt/filters.ts';
-import { modifyFallbackSession, type ModifyFallbackSession, type WritableSession } from '../p4rt/modify-fallback.ts';
+import { modifyFallbackSession, type WritableSession } from '../p4rt/modify-fallback.ts';
+import { selfDisagreementSession } from '../p4rt/self-disagreement.ts';
 import { assertRoleSupported, probeCapabilities } from '../p4rt/capabilities.ts';
 import { encodeRoleOwnership } from './role-ownership.ts';
 import { compareP4Info } from '../pipeline/compare.ts';
@@ -39,7 +40,7 @@ function shownFile(file: string): string {
 export class PipelineMismatchError extends FlowopsError {}
 
 class P4rtSwitch implements SwitchHandle {
-  private readonly session: WritableSession | ModifyFallbackSession<WritableSession>;
+  private readonly session: WritableSession;
 
   constructor(
     private readonly client: P4RuntimeClient,
@@ -48,7 +49,9 @@ class P4rtSwitch implements SwitchHandle {
     modifyFallback: boolean,
   ) {
     const direct: WritableSession = { write: (updates, opts) => client.write(updates, opts) };
-    this.session = modifyFallback ? modifyFallbackSession(direct) : direct;
+    // Outermost: a retry as MODIFY still goes through the MODIFY fallback.
+    const session = modifyFallback ? modifyFallbackSession(direct) : direct;
+    this.session = selfDisagreementSession(session, log);
   }
 
   get primary(): boolean {

@@ -132,6 +132,8 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
           onProgress: (n, total) => progress.update(n, total),
           // Read back only what was written; the full re-read below is the fallback for large applies.
           readBack: { index: pipe.index },
+          // Every entry written carries the commit that introduced it (src/provenance/).
+          provenance: { commit: d.commit },
           verify: async (expect) => {
             const now = await h.readManaged(desired, pipe.index);
             const want = expect === 'new' ? desired : stateFromLive(live, desired, pipe.index);

@@ -7,7 +7,8 @@
 //
 // Families with computed codes: `SPEC_*`, `SIG_*`, `TRUST_*` and `CAPACITY_*` (specs/codes.ts) are
 // SpecError; `P4RT_<gRPC code>` is a P4Runtime status: P4RuntimeError as the
-// client sees it, TargetError as the bundled target raises it.
+// client sees it, TargetError as the bundled target raises it. `VERIFY_<CHECK>`
+// (verify/specs.ts) names a verify finding shown as a spec problem; never thrown.
 
 export const ERROR_CLASSES = {
   ACTION_DEFAULT_ONLY: 'EncodeError',
@@ -80,6 +81,7 @@ export const ERROR_CLASSES = {
   TLS_BAD_PEM: 'TlsConfigError',
   TLS_FILE_UNREADABLE: 'TlsConfigError',
   TLS_KEY_MISMATCH: 'TlsConfigError',
+  TRACE_PACKET: 'PacketSyntaxError',
   TLS_OPTIONS: 'TlsConfigError',
   TRUST_FILE: 'ConfigError',
   TXTPB_INVALID: 'TextProtoError',

@@ -31,6 +31,11 @@ export const Codes = {
   symlink: 'SPEC_SYMLINK',
   /** Warning: two flows hashed to the same id; the later one took another counter. */
   flowIdCollision: 'SPEC_FLOW_ID_COLLISION',
+  /** A Service binds to a contract its tenant does not have, or to a role the contract does not define. */
+  unknownContract: 'SPEC_UNKNOWN_CONTRACT',
+  unknownContractRole: 'SPEC_UNKNOWN_CONTRACT_ROLE',
+  /** More services in a role than the contract's topology allows, or one service in two roles of one contract. */
+  contractCardinality: 'SPEC_CONTRACT_CARDINALITY',
   sigMissing: 'SIG_MISSING',
   sigBad: 'SIG_BAD',
   sigOtherTenant: 'SIG_OTHER_TENANT',

@@ -22,7 +22,8 @@ import { assignFlowIds, type FlowIdOptions } from './flow-id.ts';
 import { issuesToErrors } from './issues.ts';
 import { PositionIndex } from './positions.ts';
 import { fastParseDocs } from './fast-yaml.ts';
-import { KINDS, schemaOfKind, type Flow, type Kind, type Service, type Target, type Tenant } from './schema.ts';
+import { KINDS, schemaOfKind, type Contract, type Flow, type Kind, type Service, type Target, type Tenant } from './schema.ts';
+import { expandContracts } from './contracts.ts';
 import { specKey, type FieldPath, type Located, type SpecSet, type SpecSource } from './spec-set.ts';
 
 export type SpecFiles = ReadonlyMap<string, string | Uint8Array>;
@@ -60,12 +61,12 @@ export function byPosition(a: SpecError, b: SpecError): number {
   return pa.file < pb.file ? -1 : pa.file > pb.file ? 1 : pa.line - pb.line || pa.col - pb.col;
 }
 
-type AnyDoc = Tenant | Service | Flow | Target;
+type AnyDoc = Tenant | Service | Flow | Contract | Target;
 
 export function loadSpecs(files: SpecFiles, opts: LoadOptions = {}): LoadResult {
   const errors: SpecError[] = [];
   const warnings: SpecError[] = [];
-  const docs: Record<Kind, Located<AnyDoc>[]> = { Tenant: [], Service: [], Flow: [], Target: [] };
+  const docs: Record<Kind, Located<AnyDoc>[]> = { Tenant: [], Service: [], Flow: [], Contract: [], Target: [] };
 
   const cache = opts.cache;
   const paths = [...files.keys()].filter(isSpecFile).sort();
@@ -98,8 +99,14 @@ export function loadSpecs(files: SpecFiles, opts: LoadOptions = {}): LoadResult 
     tenants: (unique('Tenant') as Located<Tenant>[]).sort(bySpecKey),
     services: (unique('Service') as Located<Service>[]).sort(bySpecKey),
     flows: (unique('Flow') as Located<Flow>[]).sort(bySpecKey),
+    contracts: (unique('Contract') as Located<Contract>[]).sort(bySpecKey),
     targets: (unique('Target') as Located<Target>[]).sort(bySpecKey),
   };
+
+  // Contracts become flows here, so every rule below and every later stage sees them as flows.
+  const expanded = expandContracts(specs);
+  errors.push(...expanded.errors);
+  if (expanded.flows.length) specs.flows = [...specs.flows, ...expanded.flows].sort(bySpecKey);
 
   errors.push(...checkSpecs(specs));
 

@@ -88,14 +88,27 @@ export const Route = z.strictObject({
 });
 export type Route = z.infer<typeof Route>;
 
+export const RATE_RE = /^(\d+(?:\.\d+)?)\s*(bps|Kbps|Mbps|Gbps|Tbps)$/;
+export const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)$/;
+
+/** A token-bucket rate: bytes/s and bytes (cir = pir, cburst = pburst on the switch). */
+export const RateLimit = z.strictObject({
+  rate: z.string().regex(RATE_RE, { error: 'must be a rate like "100Mbps" (bps, Kbps, Mbps, Gbps, Tbps)' }),
+  burst: z.string().regex(SIZE_RE, { error: 'must be a size like "1MB" (B, KB, MB, GB, KiB, MiB, GiB)' }),
+});
+export type RateLimit = z.infer<typeof RateLimit>;
+
 export const TenantSpec = z.strictObject({
   /** P4 `tenant_id` (bit<16>); 0 is reserved for "unclassified". */
   id: z.int().min(1).max(65535),
   publicKey: PublicKey,
   vlan: z.int().min(1).max(4094),
+  /** VXLAN network identifier: packets with it arriving on a Target's underlay ports belong to this tenant. */
   vni: z.int().min(1).max(16777215).optional(),
   prefixes: z.array(Cidr).min(1),
   routes: z.array(Route).optional(),
+  /** The tenant's aggregate rate across all its flows, metered per switch (egress tenant_rate). */
+  rateLimit: RateLimit.optional(),
   functions: z
     .strictObject({
       router: NetworkFunction.optional(),
@@ -116,10 +129,19 @@ export const ScopedMetadata = z.strictObject({ name: Name, tenant: Name, labels:
 
 // ---------------------------------------------------------------- Service
 
+/** A service taking a role in one of its tenant's contracts. */
+export const ContractBinding = z.strictObject({
+  contract: Name,
+  role: Name,
+});
+export type ContractBinding = z.infer<typeof ContractBinding>;
+
 export const ServiceSpec = z.strictObject({
   addresses: z.array(AddressOrCidr).min(1),
   /** Labels a Flow can select with `from: { role }`. */
   roles: z.array(Name).optional(),
+  /** Contracts this service joins, each in one role; the compiler generates the flows (see Contract). */
+  contracts: z.array(ContractBinding).optional(),
 });
 export type ServiceSpec = z.infer<typeof ServiceSpec>;
 
@@ -140,20 +162,11 @@ export const PortRange = z
   })
   .meta({ description: 'inclusive port range "lo-hi"', pattern: '^[0-9]+-[0-9]+$' });
 
-export const PROTOCOLS = ['tcp', 'udp', 'icmp', 'icmpv6'] as const;
-const PROTOCOL_MSG = 'must be tcp, udp, icmp, icmpv6 or an IP protocol number 0-255';
+export const PROTOCOLS = ['tcp', 'udp', 'icmp', 'icmpv6', 'esp'] as const;
+const PROTOCOL_MSG = 'must be tcp, udp, icmp, icmpv6, esp or an IP protocol number 0-255';
 export const QOS_CLASSES = ['gold', 'silver', 'bronze', 'best-effort'] as const;
 export const QosClass = z.enum(QOS_CLASSES);
 export type QosClass = z.infer<typeof QosClass>;
-
-export const RATE_RE = /^(\d+(?:\.\d+)?)\s*(bps|Kbps|Mbps|Gbps|Tbps)$/;
-export const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)$/;
-
-export const RateLimit = z.strictObject({
-  rate: z.string().regex(RATE_RE, { error: 'must be a rate like "100Mbps" (bps, Kbps, Mbps, Gbps, Tbps)' }),
-  burst: z.string().regex(SIZE_RE, { error: 'must be a size like "1MB" (B, KB, MB, GB, KiB, MiB, GiB)' }),
-});
-export type RateLimit = z.infer<typeof RateLimit>;
 
 export const FlowFrom = z.union([
   z.strictObject({ service: Name }),
@@ -164,7 +177,7 @@ export type FlowFrom = z.infer<typeof FlowFrom>;
 export const FlowSpec = z.strictObject({
   from: FlowFrom,
   to: z.strictObject({ service: Name }),
-  /** tcp | udp | icmp | icmpv6 | an IP protocol number. */
+  /** tcp | udp | icmp | icmpv6 | esp (IP protocol 50, also ESP in UDP 4500) | an IP protocol number. */
   protocol: z.union([z.enum(PROTOCOLS, { error: PROTOCOL_MSG }), z.int().min(0, { error: PROTOCOL_MSG }).max(255, { error: PROTOCOL_MSG })], {
     error: PROTOCOL_MSG,
   }),
@@ -185,6 +198,49 @@ export type FlowSpec = z.infer<typeof FlowSpec>;
 export const Flow = specDocument('Flow', ScopedMetadata, FlowSpec);
 export type Flow = z.infer<typeof Flow>;
 
+// ---------------------------------------------------------------- Contract
+
+/**
+ * One role of a contract. A role with `protocol` is one services accept
+ * traffic on (a server, a responder); a role without it only originates.
+ */
+export const ContractRole = z.strictObject({
+  name: Name,
+  protocol: FlowSpec.shape.protocol.optional(),
+  ports: FlowSpec.shape.ports,
+});
+export type ContractRole = z.infer<typeof ContractRole>;
+
+export const ContractSpec = z
+  .strictObject({
+    /** Roles in order. Directed: flows open only from an earlier role to a later one. */
+    roles: z.array(ContractRole).min(2).max(8),
+    /** true (default): earlier role → later role only; false: every role → every other role that accepts. */
+    directed: z.boolean().default(true),
+    /** point-to-point: each role has at most one service; point-to-multipoint: `root` has at most one, the others any. */
+    topology: z.enum(['point-to-point', 'point-to-multipoint']).default('point-to-point'),
+    /** The single-service role of a point-to-multipoint contract. */
+    root: Name.optional(),
+    rateLimit: RateLimit.optional(),
+    qos: QosClass.optional(),
+    steer: FunctionKind.optional(),
+  })
+  .superRefine((v, ctx) => {
+    const names = v.roles.map((r) => r.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['roles', i, 'name'], message: `duplicate role "${n}"` });
+    });
+    if (v.topology === 'point-to-multipoint' && (v.root === undefined || !names.includes(v.root))) {
+      ctx.addIssue({ code: 'custom', path: ['root'], message: `a point-to-multipoint contract names its single-service role in root (one of ${names.join(', ')})` });
+    }
+    if (v.topology === 'point-to-point' && v.root !== undefined) ctx.addIssue({ code: 'custom', path: ['root'], message: 'root is only for point-to-multipoint' });
+    if (!v.roles.some((r) => r.protocol !== undefined)) ctx.addIssue({ code: 'custom', path: ['roles'], message: 'no role accepts traffic: give at least one role a protocol' });
+  });
+export type ContractSpec = z.infer<typeof ContractSpec>;
+
+export const Contract = specDocument('Contract', ScopedMetadata, ContractSpec);
+export type Contract = z.infer<typeof Contract>;
+
 // ---------------------------------------------------------------- Target
 
 /** A tenant's share of a switch: entries in total and, optionally, per table (short or full P4 name). */
@@ -202,6 +258,12 @@ export const TargetTenant = z.strictObject({
   quota: Quota.optional(),
 });
 export type TargetTenant = z.infer<typeof TargetTenant>;
+
+/** VTEP-facing ports: VXLAN arriving here is classified by (port, VNI); VXLAN on any other port is dropped. */
+export const Underlay = z.strictObject({
+  ports: z.array(SwitchPort).min(1),
+});
+export type Underlay = z.infer<typeof Underlay>;
 
 export const Pipeline = z.strictObject({
   /** push: flowops installs the pipeline; verify: flowops only checks the switch runs it. */
@@ -250,6 +312,8 @@ export const TargetSpec = z.strictObject({
   tenants: z.array(TargetTenant).min(1),
   /** Default quota of every tenant on this switch. */
   quota: Quota.optional(),
+  /** VTEP-facing ports (VXLAN underlay); none means no VXLAN is accepted on this switch. */
+  underlay: Underlay.optional(),
   pipeline: Pipeline.optional(),
   /** P4Runtime role name; absent = the default (full-pipeline) role. */
   role: z.string().min(1).optional(),
@@ -260,6 +324,13 @@ export const TargetSpec = z.strictObject({
 }).superRefine((v, ctx) => {
   // The default role has the whole pipeline and takes no config (a switch refuses one).
   if (v.roleConfig && !v.role) ctx.addIssue({ code: 'custom', path: ['roleConfig'], message: 'needs a role: the default role takes no role config' });
+  // A port is either a tenant's access port or an underlay port: VXLAN on an access port must drop.
+  const access = new Map<number, string>();
+  for (const t of v.tenants) for (const p of t.ports) access.set(p, t.tenant);
+  v.underlay?.ports.forEach((p, i) => {
+    const tenant = access.get(p);
+    if (tenant !== undefined) ctx.addIssue({ code: 'custom', path: ['underlay', 'ports', i], message: `port ${p} is an access port of tenant ${tenant}; an underlay port carries only VXLAN` });
+  });
 });
 export type TargetSpec = z.infer<typeof TargetSpec>;
 
@@ -268,11 +339,11 @@ export type Target = z.infer<typeof Target>;
 
 // ---------------------------------------------------------------- any document
 
-export const KINDS = ['Tenant', 'Service', 'Flow', 'Target'] as const;
+export const KINDS = ['Tenant', 'Service', 'Flow', 'Contract', 'Target'] as const;
 export type Kind = (typeof KINDS)[number];
 
-export const schemaOfKind = { Tenant, Service, Flow, Target } as const;
+export const schemaOfKind = { Tenant, Service, Flow, Contract, Target } as const;
 
 /** Any spec document (for the JSON Schema an editor applies to a file of mixed kinds). */
-export const Document = z.discriminatedUnion('kind', [Tenant, Service, Flow, Target]);
+export const Document = z.discriminatedUnion('kind', [Tenant, Service, Flow, Contract, Target]);
 export type Document = z.infer<typeof Document>;

@@ -10,7 +10,8 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { SpecError, type SourcePos } from '../shared/errors.ts';
 import { Codes } from './codes.ts';
 import type { SpecFiles } from './load.ts';
-import type { Flow } from './schema.ts';
+import type { Contract, Flow } from './schema.ts';
+import { contractOf } from './contracts.ts';
 import type { Located, SpecSet } from './spec-set.ts';
 
 // noble's synchronous API needs a sha512; the async one would force every caller async for no gain.
@@ -74,10 +75,17 @@ export function parseSignature(text: string | Uint8Array): Uint8Array | undefine
   return bytes.length === 64 ? new Uint8Array(bytes) : undefined;
 }
 
-/** Flow files and the flows each holds, in path order. */
-export function flowFiles(specs: Pick<SpecSet, 'flows'>): Map<string, Located<Flow>[]> {
-  const out = new Map<string, Located<Flow>[]>();
-  for (const f of [...specs.flows].sort((a, b) => a.source.line - b.source.line)) {
+/** A document a tenant signs: its Flows and its Contracts. */
+export type SignedDoc = Located<Flow> | Located<Contract>;
+
+/**
+ * Signed files (flow and contract files) and the documents each holds, in
+ * path order. Flows generated from contracts are left out: their contract is.
+ */
+export function flowFiles(specs: Pick<SpecSet, 'flows' | 'contracts'>): Map<string, SignedDoc[]> {
+  const out = new Map<string, SignedDoc[]>();
+  const docs: SignedDoc[] = [...specs.flows.filter((f) => !contractOf(f)), ...(specs.contracts ?? [])];
+  for (const f of docs.sort((a, b) => a.source.line - b.source.line)) {
     if (!out.has(f.source.file)) out.set(f.source.file, []);
     out.get(f.source.file)!.push(f);
   }
@@ -91,7 +99,7 @@ const toBytes = (v: string | Uint8Array) => (typeof v === 'string' ? Buffer.from
  * signed with another tenant's key, or holding flows of several tenants
  * (which no single tenant key may sign).
  */
-export function checkSignatures(specs: Pick<SpecSet, 'tenants' | 'flows'>, files: SpecFiles): SpecError[] {
+export function checkSignatures(specs: Pick<SpecSet, 'tenants' | 'flows' | 'contracts'>, files: SpecFiles): SpecError[] {
   const errors: SpecError[] = [];
   const keys = new Map(specs.tenants.map((t) => [t.metadata.name, new Uint8Array(Buffer.from(t.spec.publicKey, 'base64'))]));
   for (const [file, flows] of flowFiles(specs)) {

@@ -2,7 +2,7 @@
 // where it was written so later stages (compile, plan, reports) can point a
 // person at the line that asked for an entry.
 import type { SourcePos } from '../shared/errors.ts';
-import type { Flow, Service, Target, Tenant } from './schema.ts';
+import type { Contract, Flow, Service, Target, Tenant } from './schema.ts';
 
 /** A path into a document, as zod and the YAML AST see it: ['spec', 'ports', 1]. */
 export type FieldPath = readonly (string | number)[];
@@ -27,14 +27,16 @@ export interface SpecSet {
   tenants: Located<Tenant>[];
   /** Sorted by `tenant/name`. */
   services: Located<Service>[];
-  /** Sorted by `tenant/name`. */
+  /** Sorted by `tenant/name`: the Flow documents, then (merged in order) the flows generated from contracts. */
   flows: Located<Flow>[];
+  /** Sorted by `tenant/name`. Optional so hand-built spec sets (tests, tools) need not name it. */
+  contracts?: Located<Contract>[];
   /** Sorted by name. */
   targets: Located<Target>[];
 }
 
 /** `tenant/name` for tenant-scoped documents, `name` for Tenant and Target: the identity used in keys and messages. */
-export function specKey(doc: Tenant | Service | Flow | Target): string {
+export function specKey(doc: Tenant | Service | Flow | Contract | Target): string {
   return 'tenant' in doc.metadata ? `${doc.metadata.tenant}/${doc.metadata.name}` : doc.metadata.name;
 }
 

@@ -28,7 +28,7 @@ export function qosQueue(flow: Flow): number {
   return QOS_QUEUE[flow.spec.qos ?? 'best-effort'];
 }
 
-export const PROTOCOL_NUMBER = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58 } as const;
+export const PROTOCOL_NUMBER = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58, esp: 50 } as const;
 
 /** The IP protocol number of a flow (P4 key `ip_proto`). */
 export function protocolNumber(flow: Flow): number {

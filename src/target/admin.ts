@@ -23,6 +23,7 @@ export async function startAdmin(state: TargetState, port = 0, grpcAddress = '')
     'POST /failUpdate': (b) => (state.failUpdate(b), { ok: true }),
     'POST /tamper': (b) => ({ results: state.tamper(b.updates ?? []).map((r) => ({ ...r, codeName: codeName(r.code) })) }),
     'POST /simulateTraffic': (b) => ({ entries: state.simulateTraffic(b) }),
+  'POST /hideFromRead': (b) => ({ hidden: state.hideFromRead(b.entities ?? []) }),
     'POST /reset': (b) => (state.reset(b ?? {}), { ok: true }),
   };
   const server = http.createServer((req, res) => {

@@ -1,5 +1,8 @@
 // Client arbitration on StreamChannel (P4Runtime spec §5): per (device, role)
-// the stream with the highest election id is primary. Every stream learns
+// the stream with the highest election id is primary. The target remembers
+// the highest election id it has seen per role (§5.3, §5.4): when the primary
+// leaves, a backup with a lower id does not take over; there is no primary
+// until a client arbitrates with an id at least that high. Every stream learns
 // its standing from MasterArbitrationUpdate messages; only the primary's
 // election id may Write or set the pipeline. A role's config (roles.ts) is
 // given by its clients in the same message; every client of a role must give
@@ -38,6 +41,8 @@ export class Arbitration {
   private members = new Map<ArbitrationStream, Member>();
   /** Last description seen per role, so Reads naming a role are scoped even when no client of it is connected. */
   private known = new Map<string, RoleDescription | null>([['', null]]);
+  /** Highest election id ever accepted per role (spec 5.3); the primary, if any, is the stream holding it. */
+  private highest = new Map<string, bigint>();
   /**
    * Emulates a P4Runtime 1.3 server (quirk api-1.3): Role.name (field 3) did
    * not exist then, so its bytes are unknown fields a 1.3 server skips; every
@@ -99,13 +104,17 @@ export class Arbitration {
     if (existing) Object.assign(existing, { electionId, desc });
     else this.members.set(stream, { stream, role, electionId, desc });
     this.known.set(role, desc);
+    if (electionId !== null && electionId > (this.highest.get(role) ?? -1n)) this.highest.set(role, electionId);
     const after = this.primary(role);
     this.log.info('arbitration', { peer: stream.peer, role, electionId, primary: after?.stream === stream });
     if (before !== after || before?.electionId !== after?.electionId) this.notifyRole(role);
     else this.notify(this.members.get(stream)!);
   }
 
-  /** The stream ended: forget it; if it was primary, the next highest becomes primary and everyone is told. */
+  /**
+   * The stream ended: forget it. If it was primary, the role has no primary
+   * until a client arbitrates with an id >= the highest seen; everyone is told.
+   */
   remove(stream: ArbitrationStream): void {
     const m = this.members.get(stream);
     if (!m) return;
@@ -114,14 +123,17 @@ export class Arbitration {
     if (wasPrimary) this.notifyRole(m.role);
   }
 
-  /** Highest election id among the role's streams, or undefined when no stream gave one. */
+  /** The role's stream holding the highest election id ever seen for it, if still connected. */
   primary(role: string): Member | undefined {
-    let best: Member | undefined;
-    for (const m of this.members.values()) {
-      if (m.role !== role || m.electionId === null) continue;
-      if (!best || m.electionId > best.electionId!) best = m;
-    }
-    return best;
+    const highest = this.highest.get(role);
+    if (highest === undefined) return undefined;
+    for (const m of this.members.values()) if (m.role === role && m.electionId === highest) return m;
+    return undefined;
+  }
+
+  /** The highest election id seen for `role` (what a client must at least send to become primary). */
+  highestElectionId(role: string): bigint | undefined {
+    return this.highest.get(role);
   }
 
   /** Write and SetForwardingPipelineConfig are accepted only with the primary's election id. */
@@ -167,8 +179,10 @@ export class Arbitration {
         : new PbWriter().uint(1, Code.NOT_FOUND).bytes(2, Buffer.from('no primary')).finish();
     const upd = new PbWriter().uint64(1, this.deviceId());
     if (m.role) upd.bytes(2, new PbWriter().bytes(3, Buffer.from(m.role, 'utf8')).finish(), true);
-    if (primary) {
-      const id = primary.electionId!;
+    // election_id: the primary's, or with no primary the highest seen (spec 5.4).
+    const shown = primary ? primary.electionId! : this.highest.get(m.role);
+    if (shown !== undefined) {
+      const id = shown;
       upd.bytes(3, new PbWriter().uint64(1, id >> 64n).uint64(2, id & ((1n << 64n) - 1n)).finish(), true);
     }
     upd.bytes(4, status, true);

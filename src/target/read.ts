@@ -88,7 +88,13 @@ function tableEntryOf(entity: string): Buffer {
   return outer.subarray(f.valueStart, f.end);
 }
 
-interface ReadCtx { model: PipelineModel; store: Store; scope?: RoleScope }
+interface ReadCtx {
+  model: PipelineModel;
+  store: Store;
+  scope?: RoleScope;
+  /** `tableId/key` of entries Read must not return (the hideFromRead test hook). */
+  hidden?: ReadonlySet<string>;
+}
 
 const outsideRole = (scope: RoleScope, what: string) =>
   new TargetError(Code.PERMISSION_DENIED, `role '${scope.role}' may not read ${what}: it is outside the role's config`);
@@ -140,6 +146,7 @@ export function* readEntity(ctx: ReadCtx, entity: any, out: Chunker): Generator<
         const meters = store.meters.get(table.id);
         let n = 0;
         for (const key of selectKeys(ctx, table, te, tid === 0)) {
+          if (ctx.hidden?.size && ctx.hidden.has(`${table.id}/${key}`)) continue;
           const e = entries.get(key)!;
           if (!wantCounter && !wantMeter) out.push(e);
           else {

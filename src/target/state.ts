@@ -214,6 +214,8 @@ export class TargetState {
         }
         const undo = applyUpdate(model, this.store, type, entity, allOrNone);
         if (allOrNone) undos.push(undo);
+        // A MODIFY or DELETE reaches a hidden entry: from then on the switch agrees with itself about it.
+        if (this.hidden.size && type !== 'INSERT' && entity.table_entry) this.hidden.delete(this.hiddenKey(model, entity.table_entry));
         results.push({ code: Code.OK, message: '' });
       } catch (err) {
         const e = asTargetError(err);
@@ -250,7 +252,7 @@ export class TargetState {
     const scope = this.scopeOf(this.roleOf(req), model);
     const out = new Chunker(maxChunk);
     for (const e of req.entities ?? []) {
-      for (const _ of readEntity({ model, store: this.store, scope }, e, out)) {
+      for (const _ of readEntity({ model, store: this.store, scope, hidden: this.hidden }, e, out)) {
         const ready = out.take();
         if (ready.length) yield ready;
       }
@@ -261,6 +263,33 @@ export class TargetState {
   }
 
   // ---- test hooks -------------------------------------------------------------
+
+  /** `tableId/key` of entries Read does not return (hideFromRead). */
+  private readonly hidden = new Set<string>();
+
+  private hiddenKey(model: PipelineModel, te: any): string {
+    const table = model.table(te.table_id);
+    return `${table.id}/${entryKey(canonicalMatch(table, te.match), te.priority ?? 0)}`;
+  }
+
+  /**
+   * Makes the switch disagree with itself, as BMv2 does after its Thrift CLI
+   * clears a table: these entries (which must exist) stay in its bookkeeping —
+   * an INSERT of one is ALREADY_EXISTS — but Read no longer returns them,
+   * until a MODIFY or DELETE of the entry reaches it.
+   */
+  hideFromRead(entities: Array<Uint8Array | string>): number {
+    const { model } = this.requirePipeline();
+    for (const bytes of entities) {
+      const e: any = protoType('p4.v1.Entity').decode(hexOf(bytes));
+      if (!e.table_entry) throw invalid('hideFromRead: entity is not a table entry');
+      const table = model.table(e.table_entry.table_id);
+      const key = entryKey(canonicalMatch(table, e.table_entry.match), e.table_entry.priority ?? 0);
+      if (!this.store.tables.get(table.id)?.has(key)) throw notFound(`hideFromRead: ${table.name} has no such entry`);
+      this.hidden.add(`${table.id}/${key}`);
+    }
+    return this.hidden.size;
+  }
 
   /** The `nth` update from now (1 = the next one) fails with `code`. */
   failUpdate(opts: { nth: number; code: number | string; message?: string }): void {
@@ -334,6 +363,7 @@ export class TargetState {
   /** Empties every table (keeping the pipeline unless `pipeline`) and forgets injected failures. */
   reset(opts: { pipeline?: boolean } = {}): void {
     this.failures = [];
+    this.hidden.clear();
     if (opts.pipeline) {
       this.pipeline = undefined;
       this.saved = undefined;

@@ -146,6 +146,53 @@ describe('applyPlan', () => {
     assert.deepEqual(target.state.snapshot(), old);
   });
 
+  test('several Writes in flight within one level, one failing: every update of every request is undone', async () => {
+    const old = target.state.snapshot();
+    const ports = Array.from({ length: 30 }, (_, i) => 1000 + i);
+    const { p, desired, index } = await planFor([...flowsA, { name: 'many', from: 'cache', to: 'api', ports }]);
+    const steps = planSteps(p);
+    const level = expectedLevel('table_entry', 'ingress.flow_classify'); // inserts of flow_classify: one level
+    const first = steps.findIndex((s) => s.level === level);
+    assert.ok(steps.filter((s) => s.level === level).length >= 15, 'the level holds at least five requests of 3');
+    // Fail the 2nd update of that level's 2nd request; its 3rd and 4th requests are already on the wire.
+    target.state.failUpdate({ nth: first + 5, code: 'INTERNAL', message: 'injected' });
+    let inFlight = 0;
+    let most = 0;
+    const sent: Update[][] = [];
+    const session: SwitchSession = {
+      write: async (u, o) => {
+        sent.push(u);
+        most = Math.max(most, ++inFlight);
+        try {
+          return await sw.write(u, o);
+        } finally {
+          inFlight--;
+        }
+      },
+      read: (f) => sw.read(f),
+    };
+    const r = await applyPlan(session, p, {
+      limits: { size: 3, maxBytes: 1 << 20 },
+      inFlight: 4,
+      verify: async (expect) => {
+        const live = await sw.readManaged(desired, index);
+        if (expect === 'new') return plan(desired, live, { index }).unchanged === desired.entries.length;
+        return JSON.stringify(target.state.snapshot()) === JSON.stringify(old);
+      },
+    });
+    assert.equal(most, 4, 'four requests were in flight at once');
+    const forward = sent.slice(0, sent.findIndex((req) => req.some((u) => u.type === 'DELETE')));
+    assert.ok(forward.flat().length >= first + 12, 'requests after the failing one were written too');
+    assert.equal(r.ok, false);
+    assert.equal(r.failed?.index, first + 4);
+    assert.equal(r.failed?.message, 'injected');
+    assert.equal(r.attempted, forward.flat().length - 1, 'every applied update, the failed one excepted');
+    assert.equal(r.rolledBack, r.attempted);
+    assert.equal(r.leftAt, 'old');
+    assert.deepEqual(r.written, { inserted: 0, modified: 0, deleted: 0 });
+    assert.deepEqual(target.state.snapshot(), old);
+  });
+
   test('a stop request mid-apply finishes the request in flight, then rolls back', async () => {
     const old = target.state.snapshot();
     const { p } = await planFor(flowsA);

@@ -133,7 +133,8 @@ describe('read-back of touched entities', () => {
     assert.ok(p.modifies.length >= 6 && p.deletes.length > 0);
     target.state.failUpdate({ nth: 4, code: 'INTERNAL', message: 'injected' });
     const rec = new ReadCounter(sw);
-    const r = await applyPlan(rec, p, { limits: { size: 2, maxBytes: 1 << 20 }, readBack: { index } });
+    // One request in flight, so exactly the requests up to the failing one are sent.
+    const r = await applyPlan(rec, p, { limits: { size: 2, maxBytes: 1 << 20 }, readBack: { index }, inFlight: 1 });
     assert.equal(r.ok, false);
     assert.equal(r.failed?.message, 'injected');
     assert.equal(r.leftAt, 'old');

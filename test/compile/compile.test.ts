@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compile, compileAll, serviceClassIds, nfIds, memberName, groupName, KEY_CLASH } from '../../src/compile/compile.ts';
-import { compareDesired } from '../../src/compile/order.ts';
+import { writeRank } from '../../src/compile/order.ts';
 import { TABLES, PROFILES } from '../../src/compile/tables.ts';
 import type { DesiredState } from '../../src/compile/types.ts';
 import { buildTableEntry, encodeTableEntry, buildMember, encodeMember, buildGroup, encodeGroup, type TableEntrySpec, parseEntity } from '../../src/p4info/entity.ts';
@@ -39,12 +39,33 @@ function entriesOf(s: DesiredState, table: string) {
 }
 
 describe('compile: shop repo', () => {
-  test('tenant_classify: one entry per target port with the tenant vlan; vni entry', () => {
+  test('tenant_classify: one entry per target port with the tenant vlan; (underlay port, vni) entries; tenant rate', () => {
     for (const port of [3, 4]) {
       assert.ok(hasEntry(state, { table: TABLES.tenantClassify.name, match: { ingress_port: port, vlan_id: 70 }, action: { name: 'ingress.set_tenant', params: { tenant_id: 7 } } }));
     }
     assert.equal(entriesOf(state, TABLES.tenantClassify.name).length, 2);
-    assert.ok(hasEntry(state, { table: TABLES.tenantClassifyVni.name, match: { vni: 7000 }, action: { name: 'ingress.set_tenant', params: { tenant_id: 7 } } }));
+    for (const port of [9, 10]) {
+      assert.ok(hasEntry(state, { table: TABLES.tenantClassifyVni.name, match: { ingress_port: port, vni: 7000 }, action: { name: 'ingress.set_tenant', params: { tenant_id: 7 } } }));
+    }
+    // Only underlay ports: the VNI on an access port has no entry, so it drops.
+    assert.equal(entriesOf(state, TABLES.tenantClassifyVni.name).length, 2);
+    // 1Gbps = 125 MB/s; 2MB = 2·10^6 bytes
+    assert.ok(hasEntry(state, { table: TABLES.tenantRate.name, match: { tenant_id: 7 }, action: { name: 'egress.police', params: {} }, meterConfig: { cir: 125_000_000, cburst: 2_000_000, pir: 125_000_000, pburst: 2_000_000 } }));
+    assert.equal(entriesOf(state, TABLES.tenantRate.name).length, 1);
+  });
+
+  test('a target without underlay ports accepts no VXLAN: no tenant_classify_vni entries', () => {
+    const files = shopRepo();
+    files.set('targets/leaf1.yaml', files.get('targets/leaf1.yaml')!.replace('  underlay: { ports: [9, 10] }\n', ''));
+    assert.equal(entriesOf(compile(loadValid(files), index, 'leaf1', { now: NOW }), TABLES.tenantClassifyVni.name).length, 0);
+  });
+
+  test('an underlay port that is also an access port is refused at its line', () => {
+    const files = shopRepo();
+    files.set('targets/leaf1.yaml', files.get('targets/leaf1.yaml')!.replace('ports: [9, 10]', 'ports: [9, 4]'));
+    const { errors } = loadSpecs(files, { now: NOW, expired: 'drop' });
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].toString(), /^targets\/leaf1\.yaml:8:\d+ spec\.underlay\.ports\[1\]: port 4 is an access port of tenant shop/);
   });
 
   test('services: src and dst entries per address, v4 and v6, one class id per service', () => {
@@ -83,10 +104,39 @@ describe('compile: shop repo', () => {
         match: { tenant_id: 7, src_service: cls(src), dst_service: cls(dst), ip_proto: proto, l4_dst_port: port },
         action: { name: 'ingress.set_flow', params: { flow_id: fid(flow) } },
       });
-    for (const src of ['web', 'api']) for (const port of [8000, 8001, 8002]) assert.ok(fc(src, 'api', 6, port, 'frontends-to-api'), `${src}:${port}`);
+    const fr = (src: string, value: number, mask: number, priority: number) =>
+      hasEntry(state, {
+        table: TABLES.flowClassifyRange.name,
+        match: { tenant_id: 7, src_service: cls(src), dst_service: cls('api'), ip_proto: 6, l4_dst_port: { ternary: [value, mask] } },
+        priority,
+        action: { name: 'ingress.set_flow', params: { flow_id: fid('frontends-to-api') } },
+      });
+    // 8000-8002 is a range: its prefix cover 8000/15 (8000-8001) and 8002/16, in the TCAM table.
+    for (const src of ['web', 'api']) {
+      assert.ok(fr(src, 8000, 0xfffe, 16), `${src} 8000/15`);
+      assert.ok(fr(src, 8002, 0xffff, 17), `${src} 8002/16`);
+    }
+    assert.equal(entriesOf(state, TABLES.flowClassifyRange.name).length, 4);
     assert.ok(fc('web', 'db', 6, 5432, 'web-to-db'));
     assert.ok(fc('web', 'db', 1, 0, 'ping-db'));
-    assert.equal(entriesOf(state, TABLES.flowClassify.name).length, 6 + 1 + 1);
+    assert.equal(entriesOf(state, TABLES.flowClassify.name).length, 1 + 1);
+  });
+
+  test('esp flows classify as protocol 50, port 0', () => {
+    const files = shopRepo();
+    files.set('tenants/shop/esp.yaml', `apiVersion: flowops.dev/v1
+kind: Flow
+metadata: { name: web-esp, tenant: shop }
+spec:
+  from: { service: web }
+  to: { service: api }
+  protocol: esp
+  action: allow
+`);
+    const s = loadValid(files);
+    const st = compile(s, index, 'leaf1', { now: NOW });
+    const id = assignFlowIds(s).get('shop/web-esp')!.id;
+    assert.ok(hasEntry(st, { table: TABLES.flowClassify.name, match: { tenant_id: 7, src_service: cls('web'), dst_service: cls('api'), ip_proto: 50, l4_dst_port: 0 }, action: { name: 'ingress.set_flow', params: { flow_id: id } } }));
   });
 
   test('expired flows are left out by compile itself, and are in when `now` is before their expiry', () => {
@@ -128,11 +178,13 @@ describe('compile: shop repo', () => {
   });
 
   test('output is in canonical order with unique keys; managed ids are the P4Info ids', () => {
-    const sorted = [...state.entries].sort(compareDesired);
-    assert.deepEqual(state.entries.map((e) => e.key), sorted.map((e) => e.key));
+    // Make order: write rank ascending (within a rank, the order the specs give).
+    const ranks = state.entries.map((e) => writeRank(e.kind, e.table));
+    assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b));
+    assert.ok(new Set(ranks).size >= 5);
     assert.equal(new Set(state.entries.map((e) => e.key)).size, state.entries.length);
-    assert.deepEqual(state.managedTableIds.slice().sort(), [0x02000101, 0x02000102, 0x02000201, 0x02000202, 0x02000203, 0x02000204, 0x02000301, 0x02000401, 0x02000501, 0x02000601, 0x02000602].sort());
-    assert.deepEqual(state.managedProfileIds, [0x11000501]);
+    assert.deepEqual(state.managedTableIds.slice().sort(), [0x02000101, 0x02000102, 0x02000201, 0x02000202, 0x02000203, 0x02000204, 0x02000301, 0x02000302, 0x02000401, 0x02000501, 0x02000601, 0x02000602, 0x02000701].sort());
+    assert.deepEqual(state.managedProfileIds, [0x11757225]);
   });
 
   test('compiling twice gives identical bytes', () => {
@@ -175,7 +227,7 @@ spec:
   from: { service: web }
   to: { service: db }
   protocol: tcp
-  ports: [5000-5432]
+  ports: [5432]
   action: allow
 `;
     files.set('tenants/shop/dup.yaml', dup);
@@ -209,7 +261,7 @@ spec:
         e instanceof SpecErrors &&
         e.errors.length === 1 &&
         e.errors[0].code === KEY_CLASH &&
-        /targets\/leaf1\.yaml:12:\d+ spec\.tenants\[1\]\.ports\[0\]: tenant_classify key \(port 4, vlan 70\) is also claimed by tenant shop at targets\/leaf1\.yaml:10:/.test(e.errors[0].toString()),
+        /targets\/leaf1\.yaml:13:\d+ spec\.tenants\[1\]\.ports\[0\]: tenant_classify key \(port 4, vlan 70\) is also claimed by tenant shop at targets\/leaf1\.yaml:11:/.test(e.errors[0].toString()),
     );
   });
 });

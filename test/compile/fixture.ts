@@ -32,6 +32,7 @@ spec:
   vlan: 70
   vni: 7000
   prefixes: [10.7.0.0/16, "2001:db8:7::/48"]
+  rateLimit: { rate: 1Gbps, burst: 2MB }
   routes:
     - { prefix: 10.99.0.0/16, port: 2, mac: "02:00:00:00:00:02" }
     - { prefix: "2001:db8:99::/48", port: 2, mac: "02:00:00:00:00:02" }
@@ -114,6 +115,7 @@ metadata:
 spec:
   address: 127.0.0.1:9559
   deviceId: 1
+  underlay: { ports: [9, 10] }
   tenants:
     - tenant: shop
       ports: [3, 4]

@@ -57,6 +57,7 @@ export function reencodePadded(index: P4InfoIndex, canonical: Buffer): Buffer {
       const m = fm.m;
       if (m.kind === 'exact') return { field_id: fm.fieldId, exact: { value: padTo(m.value, bw) } };
       if (m.kind === 'lpm') return { field_id: fm.fieldId, lpm: { value: padTo(m.value, bw), prefix_len: m.prefixLen } };
+      if (m.kind === 'ternary') return { field_id: fm.fieldId, ternary: { value: padTo(m.value, bw), mask: padTo(m.mask, bw) } };
       throw new Error(`fixture: ${m.kind} not used here`);
     });
     const a = v.action!;
@@ -67,7 +68,9 @@ export function reencodePadded(index: P4InfoIndex, canonical: Buffer): Buffer {
           ? { action_profile_group_id: a.groupId }
           : { action_profile_member_id: a.memberId };
     const te: Record<string, unknown> = { table_id: v.tableId, match, action, counter_data: { byte_count: 1500, packet_count: 1 } };
+    if (v.priority) te.priority = v.priority;
     if (v.meterConfig) te.meter_config = v.meterConfig;
+    if (v.priority) te.priority = v.priority;
     return Buffer.from(Entity.encode(Entity.fromObject({ table_entry: te })).finish());
   }
   if (p.kind === 'action_profile_member') {

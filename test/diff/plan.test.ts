@@ -1,6 +1,7 @@
 // plan(): golden desired/live/plan sets in golden/*.json, plus properties on
 // a compiled repo (a converged switch gives no changes however it encodes;
 // applying a plan to the live set yields the desired set).
+import { DesiredEntries } from '../../src/compile/entries.ts';
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -40,7 +41,7 @@ function desiredState(specs: EntitySpec[]): DesiredState {
   entries.sort(compareDesired);
   return {
     target: 'golden',
-    entries,
+    entries: DesiredEntries.from(entries),
     managedTableIds: MANAGED_TABLE_NAMES.map((n) => index.table(n).id),
     managedProfileIds: MANAGED_PROFILE_NAMES.map((n) => index.actionProfile(n).id),
   };
@@ -146,7 +147,7 @@ describe('plan: entries flowops could not have written', () => {
     assert.equal(p0.kind, 'table_entry');
     const te = (p0 as Extract<typeof p0, { kind: 'table_entry' }>).entry;
     const bad = encodeTableEntry({ ...te, action: { kind: 'action', actionId: index.action('ingress.allow').id, params: [{ paramId: 1, value: Buffer.from([1, 0]) }] } });
-    const live = desired.entries.filter((e) => e !== policy).map((e) => e.bytes).concat([bad]);
+    const live = desired.entries.filter((e) => e.key !== policy.key).map((e) => e.bytes).concat([bad]);
     const p = plan(desired, live, { index });
     assert.equal(p.modifies.length, 1);
     assert.ok(p.modifies[0].bytes.equals(policy.bytes));

@@ -105,7 +105,7 @@ test('a valid, signed PR: success status with counts, one plan comment; a push e
   assert.match(body, /adds \d+ entries \(flow_classify ×\d+, flow_policy ×1\) — new: tcp\/9000 from storefront to catalog\n/);
 
   // synchronize: a second commit on the PR
-  const web2 = web.replace('ports: [9000]', 'ports: [9000, 9001]');
+  const web2 = web.replace('ports: [9000]', 'ports: [9000, 9100]'); // two ports apart: two entries (adjacent ones would share one TCAM cover)
   const sha2 = await repo.pushPr(1, signed({ [WEB]: web2 }, 'acme', WEB), sha1);
   gh.pushPull(REPO, 1, sha2);
   await c.check(1);
@@ -219,6 +219,46 @@ test('with App auth, a check run carries every error as an annotation, 50 per re
   assert.ok(calls.every((n) => n <= 50));
   assert.equal(calls.reduce((a, b) => a + b, 0), report.problems.length);
   gh.repo(REPO).pulls.find((p) => p.number === 7)!.state = 'closed';
+  assert.deepEqual(gh.failures, []);
+});
+
+test('a PR binding a service to a contract role says so in the plan comment and passes verify', async () => {
+  const SVC = 'tenants/acme/services.yaml';
+  const services = exampleFile(SVC).replace(/(  name: cart\n  tenant: acme\nspec:\n  addresses: [^\n]*\n  roles: [^\n]*\n)/, '$1  contracts: [{ contract: db-access, role: client }]\n');
+  assert.match(services, /name: cart[\s\S]*?contract: db-access, role: client/);
+  const sha = await openPr(21, { [SVC]: services });
+  const report = (await checker().check(21))!;
+  assert.deepEqual(report.problems, []);
+  assert.equal(report.verify, undefined);
+  assert.deepEqual(report.contracts, ['contract `db-access`: service `cart` joins as client → 1 new flow']);
+  const body = gh.comments(REPO, 21)[0].body;
+  assert.ok(body.includes('- contract `db-access`: service `cart` joins as client → 1 new flow\n'), body);
+  assert.match(body, /flow `acme\/db-access:cart->orders-db`\]\([^)]*tenants\/acme\/contracts\.yaml#L\d+\): adds/);
+  assert.equal(gh.latestStatus(REPO, sha, 'flowops/plan')?.state, 'success');
+  gh.repo(REPO).pulls.find((p) => p.number === 21)!.state = 'closed';
+  assert.deepEqual(gh.failures, []);
+});
+
+test('verify runs in the PR check: a PR that leaves flows without a route fails with annotations at the flow lines', async () => {
+  const TENANT = 'tenants/acme/tenant.yaml';
+  const tenant = exampleFile(TENANT).replace(/    - \{ prefix: 0\.0\.0\.0\/0,[^\n]*\n/, '');
+  assert.notEqual(tenant, exampleFile(TENANT));
+  const sha = await openPr(22, { [TENANT]: tenant });
+  const appClient = createGitHubClient({ auth: { kind: 'app', appId: app.appId, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), installationId: app.installationId }, baseUrl: gh.url, backoffBaseMs: 1, spaceWrites: false });
+  const report = (await checker({ client: appClient, checkRuns: true }).check(22))!;
+  assert.deepEqual(report.problems, []);
+  const found = report.verify ?? [];
+  assert.ok(found.length > 0);
+  assert.ok(found.every((p) => p.code === 'VERIFY_UNREACHABLE'), JSON.stringify(found));
+  const cart = found.find((p) => /flow 0x[0-9a-f]+ is unreachable: no route/.test(p.message) && p.pos.file === 'tenants/acme/flows/web.yaml')!;
+  assert.ok(cart, JSON.stringify(found));
+  assert.equal(gh.latestStatus(REPO, sha, 'flowops/plan')?.state, 'failure');
+  const run = gh.repo(REPO).checkRuns.find((r) => r.head_sha === sha)!;
+  assert.equal(run.conclusion, 'failure');
+  assert.equal(run.annotations.length, found.length);
+  assert.ok(run.annotations.some((a: any) => a.path === cart.pos.file && a.start_line === cart.pos.line && a.title === 'VERIFY_UNREACHABLE'));
+  assert.match(gh.comments(REPO, 22)[0].body, /verify findings\*\* over the compiled entries/);
+  gh.repo(REPO).pulls.find((p) => p.number === 22)!.state = 'closed';
   assert.deepEqual(gh.failures, []);
 });
 

@@ -12,7 +12,7 @@ import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
 import type { SwitchFactory, SwitchHandle } from '../../src/reconcile/switch.ts';
 
 export const OPS_TABLE = 'ingress.ops_mirror';
-export const OPS_TABLE_ID = 33556225;
+export const OPS_TABLE_ID = 0x02000f01;
 
 /** The bundled v1model P4Info text with the ops table inserted before the actions. */
 export function sharedP4Info(): string {

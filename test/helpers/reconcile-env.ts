@@ -1,6 +1,7 @@
 // A reconciler test bench made of real parts: a Git repo in a temp dir
 // (isomorphic-git), bundled P4Runtime targets on 127.0.0.1 port 0, and
 // Reconcilers built from config objects. Everything is torn down by close().
+import { withoutMetadata } from '../../src/p4info/entity.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
@@ -90,6 +91,17 @@ export class Bench {
 }
 
 /** Number of entities in a target snapshot (all tables, members, groups). */
+/**
+ * The snapshot with every TableEntry.metadata dropped: provenance records name
+ * the commit that wrote an entry, which differs between two repos or after a
+ * heal, while the forwarding state compared is the same.
+ */
+export function withoutProvenance(snap: ReturnType<RunningTarget['state']['snapshot']>): ReturnType<RunningTarget['state']['snapshot']> {
+  const tables: Record<string, string[]> = {};
+  for (const [t, list] of Object.entries(snap.tables)) tables[t] = list.map((h) => withoutMetadata(Buffer.from(h, 'hex')).toString('hex')).sort();
+  return { ...snap, tables };
+}
+
 export function entityCount(snap: ReturnType<RunningTarget['state']['snapshot']>): number {
   const n = (r: Record<string, string[]>) => Object.values(r).reduce((a, l) => a + l.length, 0);
   return n(snap.tables) + n(snap.members) + n(snap.groups);

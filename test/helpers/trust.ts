@@ -7,7 +7,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSpecs } from '../../src/specs/load.ts';
 import { readTreeFiles } from './git-repo.ts';
-import { flowYaml } from './spec-repo.ts';
 import { EXAMPLE_REPO } from '../../scripts/sign-example.ts';
 import { currentSerial, filesOfSigner, manifestPath, OPERATOR, tenantSigner, writeManifest } from '../../src/specs/trust.ts';
 
@@ -38,10 +37,20 @@ export function exampleFiles(): Record<string, string | null> {
   return Object.fromEntries(Object.entries(readTreeFiles(EXAMPLE_REPO)).filter(([p]) => !p.startsWith('.example-keys/')));
 }
 
-/** Issue 11's table-filling file: 34 acme flows of ports 1-65535 (≈2.2M flow_classify keys) in a few kB. */
-export function wideFlows(): string {
+/**
+ * Issue 11's table-filling commit, with numbers the compiler really emits: 512
+ * acme services of role `wide` and 34 udp flows from that role, 128 single
+ * ports each (single ports stay exact, one flow_classify key each):
+ * 512 × 34 × 128 = 2,228,224 keys > the table's 2,097,152, in a few hundred kB.
+ */
+export function wideFlows(): Record<string, string> {
   const names = ['storefront', 'checkout', 'cart', 'catalog', 'search', 'payments', 'orders-db', 'inventory', 'auth'];
-  const pairs = names.flatMap((a) => names.filter((b) => b !== a).map((b) => [a, b] as const)).slice(0, 34);
-  // udp: the example's tcp flows would overlap these pairs.
-  return pairs.map(([from, to], i) => flowYaml({ name: `wide-${i}`, from, to, protocol: 'udp', ports: [] }).replace('ports: []', 'ports: ["1-65535"]')).join('---\n');
+  const services = Array.from({ length: 512 }, (_, n) =>
+    `apiVersion: flowops.dev/v1\nkind: Service\nmetadata:\n  name: wide-${n}\n  tenant: acme\nspec:\n  addresses: [10.1.${250 + (n >> 8)}.${n & 255}/32]\n  roles: [wide]\n`);
+  const flows = Array.from({ length: 34 }, (_, i) => {
+    const base = 1000 + 128 * Math.floor(i / names.length);
+    const ports = Array.from({ length: 128 }, (_, k) => base + k).join(', ');
+    return `apiVersion: flowops.dev/v1\nkind: Flow\nmetadata:\n  name: wide-${i}\n  tenant: acme\nspec:\n  from: { role: wide }\n  to: { service: ${names[i % names.length]} }\n  protocol: udp\n  ports: [${ports}]\n  action: allow\n`;
+  });
+  return { 'tenants/acme/wide-services.yaml': services.join('---\n'), 'tenants/acme/flows/wide.yaml': flows.join('---\n') };
 }

@@ -187,26 +187,9 @@ function parseTable(local: string, annos: Record<string, string>, body: string, 
   };
 }
 
-/** Reads `file` (and the headers it includes) into the P4Runtime objects it declares. */
-export function extractP4(file: string): SrcProgram {
-  const raw = fs.readFileSync(file, 'utf8');
-  const includes = [...raw.matchAll(/#include\s+"([^"]+)"/g)].map((m) => fs.readFileSync(path.join(path.dirname(file), m[1]), 'utf8'));
-  const src = stripComments(raw);
-  const all = stripComments([...includes, raw].join('\n'));
-  const arch: SrcProgram['arch'] = /#include\s+<tna\.p4>/.test(src) ? 'tna' : /#include\s+<v1model\.p4>/.test(src) ? 'v1model' : (() => { throw new Error(`${file}: neither v1model nor tna`); })();
-  const types = typeFields(all);
-
-  // The ingress control: its parameters give key roots their types.
-  const ctl = /control\s+FlowopsIngress\s*\(([^)]*)\)\s*\{/.exec(src);
-  if (!ctl) throw new Error(`${file}: no control FlowopsIngress`);
-  const paramTypes: Record<string, string> = {};
-  for (const p of ctl[1].split(',')) {
-    const m = /(?:in|out|inout)?\s*(\w+)\s+(\w+)\s*$/.exec(p.trim());
-    if (m) paramTypes[m[2]] = m[1];
-  }
-  const body = block(src, ctl.index + ctl[0].length - 1);
-
-  const actions: SrcAction[] = [];
+/** The actions, tables and P4Runtime externs declared in one control's body. */
+function extractControl(body: string, tna: boolean, width: (expr: string) => number, out: Pick<SrcProgram, 'actions' | 'tables' | 'externs'>): void {
+  const { actions, tables, externs } = out;
   for (const m of body.matchAll(new RegExp(ANNOS + String.raw`action\s+(\w+)\s*\(([^)]*)\)`, 'g'))) {
     const annos = annotations(m[1]);
     const what = `action ${m[2]}`;
@@ -218,13 +201,11 @@ export function extractP4(file: string): SrcProgram {
     actions.push({ local: m[2], name: pinnedName(annos, what), id: pinnedId(annos, what, 0x01), params });
   }
 
-  const tables: SrcTable[] = [];
   for (const m of body.matchAll(new RegExp(ANNOS + String.raw`table\s+(\w+)\s*\{`, 'g'))) {
     const tbody = block(body, m.index! + m[0].length - 1);
-    tables.push(parseTable(m[2], annotations(m[1]), tbody, (e) => exprWidth(e, arch, types, paramTypes)));
+    tables.push(parseTable(m[2], annotations(m[1]), tbody, width));
   }
 
-  const externs: SrcExtern[] = [];
   const externRe = new RegExp(ANNOS + String.raw`\b(direct_counter|direct_meter|action_selector|action_profile|DirectCounter|DirectMeter|ActionProfile|ActionSelector|Hash)(?:\s*<(?:[^<>]|<[^<>]*>)*>)?\s*\(([^;]*)\)\s*(\w+)\s*;`, 'g');
   for (const m of body.matchAll(externRe)) {
     const annos = annotations(m[1]);
@@ -234,7 +215,35 @@ export function extractP4(file: string): SrcProgram {
     const args = m[3].split(',').map((a) => a.trim());
     // TNA's ActionSelector is folded into its ActionProfile in standard P4Info; it keeps its own name and id.
     const prefix = EXTERN_PREFIX[type] ?? 0x11;
-    externs.push({ local: m[4], type, name: pinnedName(annos, what), id: pinnedId(annos, what, prefix), args, annotations: annos });
+    // bf-p4c ignores @id on TNA externs and derives their ids from the name: 0 here, the test takes v1model's.
+    const id = annos.id === undefined && tna ? 0 : pinnedId(annos, what, prefix);
+    externs.push({ local: m[4], type, name: pinnedName(annos, what), id, args, annotations: annos });
+  }
+}
+
+/** Reads `file` (and the headers it includes) into the P4Runtime objects it declares. */
+export function extractP4(file: string): SrcProgram {
+  const raw = fs.readFileSync(file, 'utf8');
+  const includes = [...raw.matchAll(/#include\s+"([^"]+)"/g)].map((m) => fs.readFileSync(path.join(path.dirname(file), m[1]), 'utf8'));
+  const src = stripComments(raw);
+  const all = stripComments([...includes, raw].join('\n'));
+  const arch: SrcProgram['arch'] = /#include\s+<tna\.p4>/.test(src) ? 'tna' : /#include\s+<v1model\.p4>/.test(src) ? 'v1model' : (() => { throw new Error(`${file}: neither v1model nor tna`); })();
+  const types = typeFields(all);
+
+  const actions: SrcAction[] = [];
+  const tables: SrcTable[] = [];
+  const externs: SrcExtern[] = [];
+  // The ingress and egress controls: their parameters give key roots their types.
+  for (const control of ['FlowopsIngress', 'FlowopsEgress']) {
+    const ctl = new RegExp(String.raw`control\s+${control}\s*\(([^)]*)\)\s*\{`).exec(src);
+    if (!ctl) throw new Error(`${file}: no control ${control}`);
+    const paramTypes: Record<string, string> = {};
+    for (const p of ctl[1].split(',')) {
+      const m = /(?:in|out|inout)?\s*(\w+)\s+(\w+)\s*$/.exec(p.trim());
+      if (m) paramTypes[m[2]] = m[1];
+    }
+    const body = block(src, ctl.index + ctl[0].length - 1);
+    extractControl(body, arch === 'tna', (e) => exprWidth(e, arch, types, paramTypes), { actions, tables, externs });
   }
   return { arch, tables, actions, externs };
 }

@@ -105,6 +105,6 @@ test('the real pipeline P4Info, when present, matches the contract in p4/README.
     ],
   );
   assert.equal(real.actionParam('ingress.allow', 'qid').bitwidth, 5);
-  assert.equal(real.table('ingress.nf_steer').implementationId, 0x11000501);
-  assert.equal(real.table('ingress.flow_policy').directMeterId, 0x15000401);
+  assert.equal(real.table('ingress.nf_steer').implementationId, 0x11757225);
+  assert.equal(real.table('ingress.flow_policy').directMeterId, 0x1578fc0a);
 });

@@ -171,15 +171,17 @@ test('arbitration: the lower election id is backup and may not write; primary mo
   assert.equal(a.isPrimary, false);
   await assert.rejects(a.write([{ type: 'INSERT', entity: flow(70_001) }]), { code: 'RPC_PERMISSION_DENIED' });
 
-  // It leaves: a is primary again and can write.
+  // It leaves. The switch keeps the highest id it saw (20) and has no primary (spec 5.3);
+  // a takes over by arbitrating again above it (21), is primary again and can write.
   const promoted = once(a, 'primary');
   await c.close();
   await promoted;
   assert.equal(a.isPrimary, true);
+  assert.equal(a.electionId, 21n);
   await a.write([{ type: 'INSERT', entity: flow(70_002) }]);
 
   // The same election id twice is refused by the switch: connect rejects.
-  const dup = client(10n);
+  const dup = client(21n);
   await assert.rejects(dup.connect(), (e: unknown) => e instanceof P4RuntimeError && e.grpcCode === 3);
 });
 

@@ -35,7 +35,7 @@ describe('pipeline cookie', () => {
     const info = loadP4InfoFile(TXT);
     const t = protoType('p4.config.v1.P4Info');
     fs.writeFileSync(path.join(dir, 'p4info.pb'), t.encode(info).finish());
-    fs.writeFileSync(path.join(dir, 'p4info.json'), JSON.stringify(t.toObject(info, { longs: String, enums: String })));
+    fs.writeFileSync(path.join(dir, 'p4info.json'), JSON.stringify(t.toObject(info, { longs: String, enums: String, bytes: String })));
     const fromText = pipelineCookie(loadP4InfoFile(TXT), device);
     assert.equal(pipelineCookie(loadP4InfoFile(TXT), device), fromText);
     assert.equal(pipelineCookie(loadP4InfoFile(path.join(dir, 'p4info.pb')), device), fromText);

@@ -53,10 +53,10 @@ describe('pipeline diff', () => {
     const changed = variant(dir, 'changed2.txtpb', (o) => {
       // Renumber consistently: the direct resources follow their table.
       byName(o.tables, 'ingress.flow_policy').preamble.id = 0x02000499;
-      for (const d of [...o.direct_counters, ...o.direct_meters]) d.direct_table_id = 0x02000499;
+      for (const d of [...o.direct_counters, ...o.direct_meters]) if (d.direct_table_id === 0x02000401) d.direct_table_id = 0x02000499;
       byName(o.actions, 'ingress.allow').params.push({ id: 2, name: 'color', bitwidth: 2 });
       const route = byName(o.tables, 'ingress.tenant_route_v6');
-      route.action_refs = route.action_refs.filter((r: any) => r.id !== 0x01000001);
+      route.action_refs = route.action_refs.filter((r: any) => r.id !== 0x01000002);
     });
     const r = await flowops(['pipeline', 'diff', V1, changed], dir);
     assert.equal(r.code, 1);
@@ -64,7 +64,7 @@ describe('pipeline diff', () => {
     assert.deepEqual(lines.sort(), [
       'action ingress.allow: param color (id 2) added',
       'table ingress.flow_policy: id 0x02000401 → 0x02000499',
-      'table ingress.tenant_route_v6: action ingress.drop removed',
+      'table ingress.tenant_route_v6: action ingress.no_match removed',
     ]);
   });
 
@@ -91,7 +91,7 @@ describe('pipeline diff', () => {
     const lines = r.stdout.trim().split('\n').slice(1).map((l) => l.trim());
     assert.ok(lines.length > 3);
     for (const l of lines) {
-      assert.match(l, /^(arch "v1model" → "tna"|table ingress\.\w+: size \d+ → \d+|action profile ingress\.nf_selector: (size \d+ → \d+|annotation @max_group_size\(64\) removed))$/, l);
+      assert.match(l, /^(arch "v1model" → "tna"|table (ingress|egress)\.\w+: size \d+ → \d+|action profile ingress\.nf_selector: (size \d+ → \d+|annotation @max_group_size\(64\) removed))$/, l);
     }
   });
 

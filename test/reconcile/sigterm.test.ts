@@ -37,7 +37,14 @@ test('SIGTERM mid-apply leaves the old or the new state, never half', async () =
   child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
-  await until(() => entityCount(target.state.snapshot()) > 0, 20000, 'first writes');
+  // Generous: on a loaded machine starting the CLI (tsx transforms every module) alone can take
+  // tens of seconds. A child left running would keep the test process alive, so it is killed on failure.
+  try {
+    await until(() => entityCount(target.state.snapshot()) > 0, 120_000, 'first writes');
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
   child.kill('SIGTERM');
   const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15000))]);
   if (code === 'hung') child.kill('SIGKILL');

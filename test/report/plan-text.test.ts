@@ -61,7 +61,7 @@ test('a new switch: every entry inserted, tenants and services grouped with coun
   files.delete('targets/leaf1.yaml');
   const out = renderPlanText(planVersions(desiredOf(files), A));
   assert.match(out, /^switch leaf1: 28 to insert, 0 to modify, 0 to delete, 0 unchanged$/m);
-  assert.match(out, /^ {2}tenant shop: 8 new entries$/m);
+  assert.match(out, /^ {2}tenant shop: 10 new entries$/m);
   assert.match(out, /^ {2}service shop\/db: 2 new entries$/m);
   assert.match(out, /^Plan: 28 to insert, 0 to modify, 0 to delete on 1 switch\.$/m);
 });

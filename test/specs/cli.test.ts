@@ -46,7 +46,7 @@ test('validate --require-signatures passes on the example repo', async () => {
   const r = await run(['validate', '--require-signatures', '--now', '2026-06-01T00:00:00Z', EXAMPLE_REPO]);
   assert.equal(r.err, '');
   assert.equal(r.code, 0);
-  assert.match(r.out, /^valid: 3 tenants, 27 services, 60 flows, 2 targets in 17 files, all flow files signed\n$/);
+  assert.match(r.out, /^valid: 3 tenants, 29 services, 63 flows, 2 targets in 19 files, all flow files signed\n$/);
 });
 
 test('validate prints every error as file:line:col field: message, sorted, exit 1; --json has the same', async () => {
@@ -128,7 +128,7 @@ test("sign writes FILE.sig that validate accepts, and refuses another tenant's k
 
   const notFlows = await run(['sign', '--key', path.join(keys, 'acme.key'), 'services/acme.yaml'], repo);
   assert.equal(notFlows.code, 1);
-  assert.match(notFlows.err, /holds no valid Flow documents/);
+  assert.match(notFlows.err, /holds no valid Flow or Contract documents/);
 
   const ok = await run(['sign', '--key', path.join(keys, 'acme.key'), '--repo', repo, path.join(repo, 'flows/acme.yaml')], tmp);
   assert.equal(ok.code, 0, ok.err);

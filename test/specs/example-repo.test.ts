@@ -67,7 +67,7 @@ test('a broken copy gives one error per defect, each at its place', () => {
   const globexSvc = edit('tenants/globex/services.yaml', '10.2.12.5', '10.9.12.5'); // 2. outside globex prefixes
   const web = edit('tenants/acme/flows/web.yaml', 'ports: [443, 8080]', 'ports: [443, 80800]'); // 3. port out of range
   const app = edit('tenants/initech/flows/app.yaml', 'to: { service: postgres }', 'to: { service: hsm }'); // 4. globex's service
-  const ops = edit('tenants/acme/flows/ops.yaml', '  steer: firewall\n', '  steer: ipsec\n'); // 5. acme has no ipsec
+  const ops = edit('tenants/acme/flows/ops.yaml', '  steer: firewall\n', '  steer: router\n'); // 5. acme has no router
   const leaf2 = edit('targets/leaf2.yaml', 'tenant: globex', 'tenant: globx'); // 6. unknown tenant
   signExampleRepo(repo);
   // 7. edited after signing
@@ -82,7 +82,7 @@ test('a broken copy gives one error per defect, each at its place', () => {
     `${Codes.addressOutsideTenant} tenants/globex/services.yaml:${at(globexSvc, '10.9.12.5')} spec.addresses[0]: 10.9.12.5 is outside the prefixes of tenant globex (10.2.0.0/16, 2001:db8:102::/48)`,
     `${Codes.crossTenant} tenants/initech/flows/app.yaml:${atIn(app, 'service: hsm', 'hsm')} spec.to.service: service "hsm" belongs to tenant globex; a flow of tenant initech may only use its own services`,
     `${Codes.duplicateVlan} tenants/initech/tenant.yaml:${atIn(initech, 'vlan: 101', '101')} spec.vlan: vlan 101 is already used by tenant acme (tenants/acme/tenant.yaml:${atIn(acmeTenant, 'vlan: 101', '101')})`,
-    `${Codes.noSuchFunction} tenants/acme/flows/ops.yaml:${atIn(ops, 'steer: ipsec', 'ipsec')} spec.steer: tenant acme (tenants/acme/tenant.yaml:${atIn(acmeTenant, 'name: acme', 'acme')}) has no ipsec function in spec.functions`,
+    `${Codes.noSuchFunction} tenants/acme/flows/ops.yaml:${atIn(ops, 'steer: router', 'router')} spec.steer: tenant acme (tenants/acme/tenant.yaml:${atIn(acmeTenant, 'name: acme', 'acme')}) has no router function in spec.functions`,
     `${Codes.schema} tenants/acme/flows/web.yaml:${at(web, '80800')} spec.ports[1]: port 80800 out of range 1-65535`,
     `${Codes.unknownTenant} targets/leaf2.yaml:${at(leaf2, 'globx')} spec.tenants[1].tenant: unknown tenant "globx"`,
   ]);

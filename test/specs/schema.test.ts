@@ -76,7 +76,7 @@ test('flow from/protocol/rate/qos/expires formats', () => {
 `);
   assert.deepEqual(withFile('flows/f1.yaml', text), [
     `flows/f1.yaml:${at(text, '{ service: web')} spec.from: must be { service: NAME } or { role: NAME }`,
-    `flows/f1.yaml:${at(text, 'sctp')} spec.protocol: must be tcp, udp, icmp, icmpv6 or an IP protocol number 0-255`,
+    `flows/f1.yaml:${at(text, 'sctp')} spec.protocol: must be tcp, udp, icmp, icmpv6, esp or an IP protocol number 0-255`,
     `flows/f1.yaml:${at(text, '100MBps')} spec.rateLimit.rate: must be a rate like "100Mbps" (bps, Kbps, Mbps, Gbps, Tbps)`,
     `flows/f1.yaml:${at(text, 'platinum')} spec.qos: "platinum" is not allowed; expected "gold", "silver", "bronze", "best-effort"`,
     `flows/f1.yaml:${at(text, 'nat')} spec.steer: "nat" is not allowed; expected "router", "firewall", "ipsec"`,
@@ -150,7 +150,7 @@ test('YAML syntax errors, unknown kinds and non-mapping documents are reported w
   const errs = errorLines(files);
   assert.equal(errs.length, 4, errs.join('\n'));
   assert.match(errs[0]!, new RegExp(`^flows/weird.yaml:${at(weird, '- just')} a spec document must be a mapping`));
-  assert.equal(errs[1], `flows/weird.yaml:${at(weird, 'Flw')} kind: unknown kind "Flw"; expected one of Tenant, Service, Flow, Target`);
+  assert.equal(errs[1], `flows/weird.yaml:${at(weird, 'Flw')} kind: unknown kind "Flw"; expected one of Tenant, Service, Flow, Contract, Target`);
   assert.match(errs[2]!, /^services\/broken.yaml:\d+:\d+ .+/);
   assert.match(errs[3]!, new RegExp(`^tenants/dup.yaml:${at(dupKey, 'kind', 1)} Map keys must be unique`));
 });

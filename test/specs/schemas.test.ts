@@ -34,6 +34,7 @@ test('every example document validates against its kind schema and the any-docum
     Tenant: load('tenant.schema.json'),
     Service: load('service.schema.json'),
     Flow: load('flow.schema.json'),
+    Contract: load('contract.schema.json'),
     Target: load('target.schema.json'),
   };
   let n = 0;

@@ -45,14 +45,45 @@ test('highest election id is primary; the other stream is told ALREADY_EXISTS an
   assert.equal(await sa.latestCode(2), Code.ALREADY_EXISTS);
   assert.equal((await a.write([['DELETE', exactEntry(1, 1)]])).code, Code.PERMISSION_DENIED);
 
-  // The primary dies: the next highest (10) is promoted and told.
+  // The primary dies. Spec 5.3/5.4: the target keeps the highest election id it has seen (20),
+  // so the backup with 10 is NOT promoted; it is told there is no primary (NOT_FOUND) and the
+  // highest id, and its writes are still refused.
   sc.cancel();
-  await sa.until(() => sa.updates.length >= 3 && (sa.updates[2].status?.code ?? Code.OK) === Code.OK, 'promotion');
-  assert.equal(sa.updates.at(-1).election_id.low, '10');
-  assert.equal((await a.write([['DELETE', exactEntry(1, 1)]])).code, 0);
+  await sa.until(() => sa.updates.length >= 3, 'the no-primary update');
+  assert.equal(sa.updates[2].status?.code, Code.NOT_FOUND);
+  assert.equal(sa.updates[2].election_id.low, '20', 'told the highest election id seen');
+  assert.equal(target.state.arbitration.highestElectionId(''), 20n);
+  assert.equal((await a.write([['DELETE', exactEntry(1, 1)]])).code, Code.PERMISSION_DENIED);
+  assert.equal((await a.write([['DELETE', exactEntry(1, 1)]], { electionId: 20 })).code, Code.PERMISSION_DENIED, 'nobody is primary, whatever id a Write carries');
+  // An arbitration below the highest does not make a primary either.
+  const d = client(15);
+  const sd = d.arbitrate();
+  assert.equal(await sd.latestCode(1), Code.NOT_FOUND);
+  // Re-arbitrating with an id >= the highest seen makes a primary: equal (20) is enough.
+  sa.send(20, 1, '');
+  await sa.until(() => (sa.updates.at(-1).status?.code ?? Code.OK) === Code.OK, 'primary again at 20');
+  assert.equal(sa.updates.at(-1).election_id.low, '20');
+  await sd.until(() => sd.updates.at(-1)?.status?.code === Code.ALREADY_EXISTS, 'the others told there is a primary again');
+  assert.equal((await a.write([['DELETE', exactEntry(1, 1)]], { electionId: 20 })).code, 0);
   sa.end();
   sb.end();
-  await sb.until(() => sb.updates.at(-1)?.election_id?.low === '5' && (sb.updates.at(-1).status?.code ?? 0) === 0, 'b promoted');
+  sd.end();
+});
+
+test('the highest election id is kept per role: a new, higher one takes over; a role never seen has none', async () => {
+  const x = client(300).arbitrate(300, { role: 'memory' });
+  assert.equal(await x.latestCode(1), Code.OK);
+  x.cancel();
+  const y = client(250).arbitrate(250, { role: 'memory' });
+  assert.equal(await y.latestCode(1), Code.NOT_FOUND);
+  assert.equal(y.updates[0].election_id.low, '300');
+  const z = client(301).arbitrate(301, { role: 'memory' });
+  assert.equal(await z.latestCode(1), Code.OK);
+  await y.until(() => y.updates.at(-1)?.status?.code === Code.ALREADY_EXISTS, 'y told of the new primary');
+  assert.equal(target.state.arbitration.highestElectionId('memory'), 301n);
+  assert.equal(target.state.arbitration.highestElectionId('never-used'), undefined);
+  y.end();
+  z.end();
 });
 
 test('a duplicate election id for the same role is INVALID_ARGUMENT', async () => {

@@ -89,8 +89,8 @@ test('attack through the reconciler: key replacement + re-sign, unsigned Target 
     assert.ok(ev2!.problems!.some((p) => p.pos.file === 'targets/leaf1.yaml' && p.code === 'TRUST_DIGEST'), JSON.stringify(ev2!.problems));
 
     const wide = wideFlows();
-    const big = { ...files, 'tenants/acme/flows/wide.yaml': wide };
-    await commitFiles(bench.repo, { 'targets/leaf1.yaml': files['targets/leaf1.yaml']!, 'tenants/acme/flows/wide.yaml': wide, ...resign(big, 'acme') });
+    const big = { ...files, ...wide };
+    await commitFiles(bench.repo, { 'targets/leaf1.yaml': files['targets/leaf1.yaml']!, ...wide, ...resign(big, 'acme') });
     const ev3 = await r.sync('test');
     assert.ok(ev3!.problems!.some((p) => p.code === 'CAPACITY_TABLE_FULL' && /flow_classify of leaf1 holds 2097152 entries; this commit needs \d+ \(tenant acme/.test(p.message)), JSON.stringify(ev3!.problems));
     assert.deepEqual(counts(), converged, 'nothing written');

@@ -7,18 +7,17 @@
 //
 // Exit codes follow Terraform's -detailed-exitcode: 0 no changes, 2 changes,
 // 1 error (invalid specs on either side, unreadable ref, bad arguments).
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { write, type Command, type CommandContext } from '../command.ts';
-import { formatPos } from '../../shared/errors.ts';
 import { planSize } from '../../diff/types.ts';
-import { readDirTree, readRevisionTree, type SpecTree } from '../../source/spec-tree.ts';
+import { readDirTree } from '../../source/spec-tree.ts';
+import { problemLines, readVersion } from '../spec-versions.ts';
 import { DesiredCache, desiredState } from '../../desired/desired.ts';
-import type { DesiredSet } from '../../desired/types.ts';
 import { planVersions } from '../../diff/versions.ts';
 import { renderPlanText } from '../../report/plan-text.ts';
 import { flowWordsBetween } from '../../report/plan-words.ts';
+import { contractChanges } from '../../specs/contracts.ts';
 import { renderPlanJson } from '../../report/plan-json.ts';
 import { trustChanges } from '../../specs/trust-diff.ts';
 import { TRUST_HELP, TRUST_OPTIONS, trustRoots } from '../trust-args.ts';
@@ -81,7 +80,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const dir = path.resolve(ctx.cwd, positionals[0] ?? '.');
 
   const head = readDirTree(dir, positionals[0] ?? '.');
-  const base = await readBaseline(dir, values.against, ctx.cwd);
+  const base = await readVersion(dir, values.against, ctx.cwd);
   const cache = new DesiredCache();
   let roots;
   try {
@@ -94,7 +93,7 @@ async function run(ctx: CommandContext): Promise<number> {
   // The head's serials must not go below the baseline's (and must rise where a signer's files changed).
   const after = desiredState(head, { ...opts, trust: roots && { ...roots, previous: before.manifests } });
   // Problems of the baseline say which version they are in, so nobody looks for them on disk.
-  const problems = [...shown(after), ...shown(before, `(in --against ${base.label}) `)];
+  const problems = [...problemLines(after), ...problemLines(before, `(in --against ${base.label}) `)];
   if (problems.length) {
     for (const line of problems) write(ctx.stderr, line);
     write(ctx.stderr, `flowops plan: ${problems.length} error${problems.length === 1 ? '' : 's'} in specs`);
@@ -104,22 +103,14 @@ async function run(ctx: CommandContext): Promise<number> {
   const flows = flowWordsBetween(before.specs, after.specs!);
   const trust = trustChanges(before.specs, after.specs!, { base: before.manifests, head: after.manifests });
   if (trust.length && !values.json) ctx.stdout.write(`Trust-relevant changes:\n${trust.map((l) => `  ! ${l}\n`).join('')}\n`);
+  // What contract bindings change, before the entries ("contract `db-access`: service `orders` joins as client → 2 new flows").
+  const bindings = values.json ? [] : contractChanges(before.specs, after.specs!);
+  if (bindings.length) ctx.stdout.write(bindings.join('\n') + '\n\n');
   ctx.stdout.write(values.json ? renderPlanJson(plans) : renderPlanText(plans, { flows }));
   return plans.some((p) => planSize(p.plan) > 0) || trust.length ? 2 : 0;
-}
-
-function shown(d: DesiredSet, prefix = ''): string[] {
-  return d.problems.map((p) => `${prefix}${p.pos.file ? `${formatPos(p.pos)} ` : ''}${p.message} (${p.code})`);
 }
 
 function usage(ctx: CommandContext, message: string): number {
   write(ctx.stderr, `flowops plan: ${message}\n\n${HELP}`);
   return 1;
-}
-
-/** The --against side: a directory when one exists at that path, otherwise a revision of DIR's Git repository. */
-async function readBaseline(dir: string, against: string, cwd: string): Promise<SpecTree> {
-  const asDir = path.resolve(cwd, against);
-  if (fs.existsSync(asDir) && fs.statSync(asDir).isDirectory()) return readDirTree(asDir, against);
-  return readRevisionTree(dir, against);
 }

@@ -76,7 +76,7 @@ export const command: Command = {
       const rel = path.relative(repo, abs).split(path.sep).join('/');
       if (rel.startsWith('..') || path.isAbsolute(rel)) throw new SignError('SIGN_OUTSIDE_REPO', `${arg} is outside the spec repo ${values.repo ?? '.'} (set --repo)`, { file: arg });
       const flows = byFile.get(rel);
-      if (!flows) throw new SignError('SIGN_NO_FLOWS', `${arg} holds no valid Flow documents (run \`flowops validate\`)`, { file: rel });
+      if (!flows) throw new SignError('SIGN_NO_FLOWS', `${arg} holds no valid Flow or Contract documents (run \`flowops validate\`)`, { file: rel });
       const tenants = [...new Set(flows.map((f) => f.metadata.tenant))];
       if (tenants.length > 1) throw new SignError('SIGN_MIXED_TENANTS', `${arg} holds flows of tenants ${tenants.join(', ')}; split it per tenant`, { file: rel, tenants });
       const tenant = specs.tenants.find((t) => t.metadata.name === tenants[0]);

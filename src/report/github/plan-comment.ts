@@ -122,6 +122,15 @@ export function renderPlanComment(r: PrPlanReport, opts: LinkOptions & { maxChar
     blocks.push({ text: `\n**${plural(r.problems.length, 'error')} in the specs** (nothing can be applied until they are fixed):\n` });
     for (const p of r.problems) blocks.push({ text: problemItem(p, r.repo, r.headSha, o) + '\n', omit: 'problem' });
   }
+  if (r.verify?.length) {
+    blocks.push({ text: `\n**${plural(r.verify.length, 'verify finding')}** over the compiled entries (the check fails until they are fixed):\n` });
+    for (const p of r.verify) blocks.push({ text: problemItem(p, r.repo, r.headSha, o) + '\n', omit: 'problem' });
+  }
+  if (r.contracts?.length) {
+    // Plain text for now; trust-a's one Markdown escaper takes these strings when it lands.
+    blocks.push({ text: `\n**Contract bindings:**\n` });
+    for (const line of r.contracts) blocks.push({ text: `- ${line}\n`, omit: 'item' });
+  }
   if (!r.problems.length && !r.fatal) {
     for (const s of r.switches) {
       blocks.push({ text: `\n${switchHeading(s)}\n\n`, omit: 'switch' });

@@ -117,7 +117,7 @@ export class PrChecker {
         kind: 'check-run', repo,
         input: {
           name: PLAN_CONTEXT, headSha: r.headSha, conclusion: st.state === 'success' ? 'success' : st.state === 'failure' ? 'failure' : 'neutral',
-          title: st.description, summary: body.replace(PLAN_MARKER, '').trim(), problems: r.problems, root: r.root,
+          title: st.description, summary: body.replace(PLAN_MARKER, '').trim(), problems: [...r.problems, ...(r.verify ?? [])], root: r.root,
         },
       });
     }

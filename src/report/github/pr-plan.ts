@@ -14,6 +14,8 @@ import { touchedObjects } from './pr-changes.ts';
 import { changeNotes } from './flow-words.ts';
 import { trustChanges } from '../../specs/trust-diff.ts';
 import type { TrustRoots } from '../../specs/trust.ts';
+import { contractChanges } from '../../specs/contracts.ts';
+import { findingProblem, newFindings, verifyDesired } from '../../verify/specs.ts';
 import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
 
 /** Reads a switch's live entities (managed tables only) for the "against live" plan. */
@@ -44,6 +46,7 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
     repo: input.repo, pr: input.pr, headSha: f.head.commit, baseRef: input.baseRef, baseSha: f.base.commit, root: f.head.root, problems: head.problems, switches: [], conflicts: [],
     notes: Object.fromEntries(changeNotes(base.specs!, head.specs!)),
     trust: trustChanges(base.specs, head.specs!, { base: base.manifests, head: head.manifests }),
+    contracts: contractChanges(base.specs, head.specs!),
   };
   if (head.problems.length) return { report, touched };
 
@@ -58,6 +61,11 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
       }
     }
     report.switches.push(s);
+  }
+  // Proof before merge over head's compiled entries: what the PR adds to the findings (errors) fails the check.
+  for (const finding of newFindings(verifyDesired(base), verifyDesired(head)).flatMap((r) => r.findings)) {
+    const p = finding.severity === 'error' ? findingProblem(finding) : undefined;
+    if (p) (report.verify ??= []).push(p);
   }
   return { report, touched };
 }

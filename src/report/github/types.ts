@@ -36,9 +36,13 @@ export interface PrPlanReport {
   root?: string;
   /** What changed per spec object in words, keyed `kind:name` like an entry's Origin. */
   notes?: Record<string, string>;
+  /** Contract bindings the PR adds or removes, one sentence each (specs/contracts.ts contractChanges). */
+  contracts?: string[];
   problems: SpecProblem[];
   /** Trust-relevant changes in words (specs/trust-diff.ts): shown first, even when no entry changes. */
   trust?: string[];
+  /** `flowops verify` errors the PR introduces over the compiled entries, at their spec lines; they fail the check. */
+  verify?: SpecProblem[];
   switches: SwitchPlan[];
   conflicts: Conflict[];
   /** The check could not run (fetch failed, no base): the status is `error`. */

@@ -1,0 +1,139 @@
+// The flowops half of `npm run bench`, in its own process so its peak RSS is
+// the reconciler's alone: three syncs of a generated repo through the real
+// Reconciler against a switch at --address. Prints one JSON line of figures.
+//   1. first full sync: compile (the reconciler's 'compiled' log line), and
+//      the write phase (from the apply's first progress call being set up to
+//      its last update written, read-back excluded);
+//   2. no-op sync: read + diff of every live entry, nothing written;
+//   3. one-flow change: a new commit adding one flow, commit → converged.
+import fs from 'node:fs';
+import path from 'node:path';
+import { generateSpecs } from './generate.ts';
+import { configFromObject } from '../src/reconcile/config.ts';
+import { Reconciler } from '../src/reconcile/reconciler.ts';
+import { p4rtSwitchFactory } from '../src/reconcile/p4rt-switch.ts';
+import { createLogger } from '../src/shared/log.ts';
+import type { SyncEvent } from '../src/report/events.ts';
+import { commitFiles } from './git-commit.ts';
+import { cpuSeconds, ownPeakRss } from './proc.ts';
+
+function arg(name: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0 || !process.argv[i + 1]) throw new Error(`--${name} is required`);
+  return process.argv[i + 1];
+}
+
+export interface ReconcileFigures {
+  entries: number;
+  compileMs: number;
+  firstSyncMs: number;
+  writeMs: number;
+  /** CPU seconds of this process and of the target during the write phase. */
+  writeCpu: number;
+  writeTargetCpu: number;
+  written: number;
+  noopMs: number;
+  oneFlowMs: number;
+  oneFlowWritten: number;
+  oneFlowCompileMs: number;
+}
+
+async function main() {
+  const flows = Number(arg('flows'));
+  const address = arg('address');
+  const repo = arg('repo');
+  const src = arg('src');
+  const work = arg('work');
+  const batch = Number(arg('batch'));
+  const targetPid = Number(arg('target-pid'));
+  const loaded = configFromObject(
+    { repo: { path: repo }, http: { listen: '127.0.0.1:0' }, batch: { size: batch, maxBytes: 4 * 1024 * 1024 }, stateFile: path.join(work, 'state.json') },
+    work,
+  );
+  let compileMs = 0;
+  const logger = createLogger({
+    level: 'info',
+    sink: (line) => {
+      const o = JSON.parse(line) as { level: string; msg: string; ms?: number };
+      if (o.msg === 'compiled') compileMs = o.ms ?? 0;
+      else if (o.level === 'warn' || o.level === 'error') process.stderr.write(line + '\n');
+    },
+  });
+  let writeStart = 0;
+  let writeEnd = 0;
+  let cpu0 = 0;
+  let cpu1 = 0;
+  let tcpu0 = 0;
+  let tcpu1 = 0;
+  const ownCpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const r = new Reconciler({
+    loaded,
+    connect: p4rtSwitchFactory(),
+    logger,
+    progress: () => {
+      writeStart = performance.now();
+      cpu0 = ownCpu();
+      tcpu0 = cpuSeconds(targetPid);
+      return {
+        update: (done, total) => {
+          if (done !== total) return;
+          writeEnd = performance.now();
+          cpu1 = ownCpu();
+          tcpu1 = cpuSeconds(targetPid);
+        },
+        finish: () => {},
+      };
+    },
+  });
+  const sync = async (label: string, fn: () => Promise<SyncEvent | undefined>) => {
+    compileMs = 0;
+    const t0 = performance.now();
+    const ev = await fn();
+    const ms = performance.now() - t0;
+    const sw = ev?.switches[0];
+    if (!sw) throw new Error(`${label}: no sync result`);
+    if (!['Converged', 'Unchanged'].includes(sw.outcome)) throw new Error(`${label}: ${sw.outcome}: ${sw.error?.message}`);
+    const w = sw.written;
+    process.stderr.write(`bench: ${label}: ${(ms / 1000).toFixed(2)} s (compile ${(compileMs / 1000).toFixed(2)} s), ${sw.outcome}\n`);
+    return { ms, compileMs, written: w.inserted + w.modified + w.deleted, entries: sw.plan.unchanged + w.inserted + w.modified };
+  };
+  const first = await sync('first full sync', () => r.sync('bench'));
+  const writeMs = writeEnd - writeStart;
+  const writeCpu = cpu1 - cpu0;
+  const writeTargetCpu = tcpu1 - tcpu0;
+  const noop = await sync('no-op sync', () => r.sync('bench', { force: true }));
+
+  const files = generateSpecs({ flows, target: { name: 'bench', address } });
+  const extra = generateSpecs({ flows, target: { name: 'bench', address }, extraFlow: true });
+  const changed = [...extra.keys()].filter((p) => files.get(p) !== extra.get(p));
+  for (const p of changed) {
+    fs.mkdirSync(path.dirname(path.join(src, p)), { recursive: true });
+    fs.writeFileSync(path.join(src, p), extra.get(p)!);
+  }
+  await commitFiles(repo, changed, src);
+  const one = await sync('one-flow change', () => r.sync('bench'));
+  await r.stop();
+  const out: ReconcileFigures & { peakRss: number } = {
+    entries: first.entries,
+    compileMs: first.compileMs,
+    firstSyncMs: first.ms,
+    writeMs,
+    writeCpu,
+    writeTargetCpu,
+    written: first.written,
+    noopMs: noop.ms,
+    oneFlowMs: one.ms,
+    oneFlowWritten: one.written,
+    oneFlowCompileMs: one.compileMs,
+    peakRss: ownPeakRss(),
+  };
+  console.log(JSON.stringify(out));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

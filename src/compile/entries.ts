@@ -1,0 +1,254 @@
+// Desired entries as columns, not objects. A switch holds up to a million
+// entries; a million `{kind, table, key, bytes, origin}` objects with a Buffer
+// and a key string each cost ~1 GiB and most of a cold compile in GC. Here
+// all entity bytes live in one arena and all identity keys in another, with
+// offsets, a small-int table/kind column and an index into a shared list of
+// origins: a handful of objects whatever the count. An entry is materialized
+// as a `DesiredEntry` only where one is looked at (plan output, errors, tests).
+//
+// Position i is emission order; `order` lists positions in canonical order
+// (compile/order.ts: write rank, then identity key), which is what iteration
+// and `at(i)` follow.
+import type { DesiredEntry, EntityKind, Origin } from './types.ts';
+import { writeRank } from './order.ts';
+import { BytesIndex } from './bytes-index.ts';
+
+/** Every (kind, table) pair seen in this process, by small id; stable across compiles. */
+const owners: { kind: EntityKind; table: string; rank: number }[] = [];
+const ownerIds = new Map<string, number>();
+
+let last: { kind: EntityKind; table: string; id: number } = { kind: 'table_entry', table: '', id: -1 };
+
+function ownerId(kind: EntityKind, table: string): number {
+  if (last.table === table && last.kind === kind) return last.id;
+  const k = `${kind} ${table}`;
+  let id = ownerIds.get(k);
+  if (id === undefined) {
+    id = owners.length;
+    owners.push({ kind, table, rank: writeRank(kind, table) });
+    ownerIds.set(k, id);
+  }
+  last = { kind, table, id };
+  return id;
+}
+
+/** What one entry is made of when it is added. */
+export interface EntryInput {
+  kind: EntityKind;
+  table: string;
+  key: string;
+  bytes: Uint8Array;
+}
+
+class Grow {
+  buf: Buffer;
+  len = 0;
+  constructor(cap: number) {
+    this.buf = Buffer.allocUnsafe(cap);
+  }
+  room(n: number): number {
+    if (this.len + n > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+    const at = this.len;
+    this.len += n;
+    return at;
+  }
+}
+
+function growU32(a: Uint32Array, need: number): Uint32Array {
+  // (typed as the base Uint32Array so grown and sliced arrays mix)
+  if (need <= a.length) return a;
+  const b = new Uint32Array(Math.max(a.length * 2, need));
+  b.set(a);
+  return b;
+}
+
+/** Collects entries (compile, a live snapshot, a read-back) and seals them into `DesiredEntries`. */
+export class EntriesBuilder {
+  private bytes = new Grow(1 << 16);
+  private keys = new Grow(1 << 16);
+  private offs: Uint32Array = new Uint32Array(1024);
+  private koffs: Uint32Array = new Uint32Array(1024);
+  private owner: Uint32Array = new Uint32Array(1024);
+  private org: Uint32Array = new Uint32Array(1024);
+  private readonly origins: Origin[] = [];
+  private readonly originIds = new Map<Origin, number>();
+  private n = 0;
+
+  get length(): number {
+    return this.n;
+  }
+
+  private originId(o: Origin): number {
+    let id = this.originIds.get(o);
+    if (id === undefined) {
+      id = this.origins.length;
+      this.origins.push(o);
+      this.originIds.set(o, id);
+    }
+    return id;
+  }
+
+  private slot(): number {
+    const i = this.n++;
+    if (this.n + 1 > this.offs.length) {
+      this.offs = growU32(this.offs, this.n + 1);
+      this.koffs = growU32(this.koffs, this.n + 1);
+      this.owner = growU32(this.owner, this.n + 1);
+      this.org = growU32(this.org, this.n + 1);
+    }
+    return i;
+  }
+
+  push(e: EntryInput & { origin?: Origin }, origin: Origin = e.origin!): void {
+    const i = this.slot();
+    const at = this.bytes.room(e.bytes.length);
+    this.bytes.buf.set(e.bytes, at);
+    this.offs[i + 1] = this.bytes.len;
+    const kat = this.keys.room(e.key.length);
+    this.keys.buf.write(e.key, kat, e.key.length, 'latin1');
+    this.koffs[i + 1] = this.keys.len;
+    this.owner[i] = ownerId(e.kind, e.table);
+    this.org[i] = this.originId(origin);
+  }
+
+  /** Appends entries [from, to) (emission positions) of `src`, all with `origin` (a cached flow's entries). */
+  pushRange(src: DesiredEntries, from: number, to: number, origin: Origin): void {
+    if (to <= from) return;
+    const oid = this.originId(origin);
+    const b0 = src.offs[from];
+    const k0 = src.koffs[from];
+    const at = this.bytes.room(src.offs[to] - b0);
+    src.arena.copy(this.bytes.buf, at, b0, src.offs[to]);
+    const kat = this.keys.room(src.koffs[to] - k0);
+    src.keyArena.copy(this.keys.buf, kat, k0, src.koffs[to]);
+    for (let i = from; i < to; i++) {
+      const j = this.slot();
+      this.offs[j + 1] = at + src.offs[i + 1] - b0;
+      this.koffs[j + 1] = kat + src.koffs[i + 1] - k0;
+      this.owner[j] = src.owner[i];
+      this.org[j] = oid;
+    }
+  }
+
+  /**
+   * The entries so far, sealed. `sorted` (default true) puts them in canonical
+   * order; without it iteration follows emission order.
+   */
+  seal(sorted = true): DesiredEntries {
+    const n = this.n;
+    const arena = Buffer.from(this.bytes.buf.subarray(0, this.bytes.len));
+    const keyArena = Buffer.from(this.keys.buf.subarray(0, this.keys.len));
+    const d = new DesiredEntries(arena, this.offs.slice(0, n + 1), keyArena, this.koffs.slice(0, n + 1), this.owner.slice(0, n), this.org.slice(0, n), this.origins);
+    if (sorted) d.sortCanonical();
+    return d;
+  }
+}
+
+/** A sealed, read-only list of desired entries; see the top of this file. */
+export class DesiredEntries implements Iterable<DesiredEntry> {
+  /** Canonical position → emission position. */
+  order: Uint32Array;
+
+  /** @internal use EntriesBuilder */
+  constructor(
+    /** Entity bytes of every entry back to back; entry i is arena[offs[i], offs[i + 1]). */
+    readonly arena: Buffer,
+    readonly offs: Uint32Array,
+    /** Identity keys (latin1 bytes) back to back. */
+    readonly keyArena: Buffer,
+    readonly koffs: Uint32Array,
+    /** @internal (kind, table) ids. */
+    readonly owner: Uint32Array,
+    /** @internal origin ids. */
+    readonly org: Uint32Array,
+    private readonly origins: readonly Origin[],
+  ) {
+    this.order = new Uint32Array(owner.length);
+    for (let i = 0; i < this.order.length; i++) this.order[i] = i;
+  }
+
+  static empty(): DesiredEntries {
+    return new EntriesBuilder().seal();
+  }
+
+  static from(list: Iterable<DesiredEntry>): DesiredEntries {
+    const b = new EntriesBuilder();
+    for (const e of list) b.push(e, e.origin);
+    return b.seal();
+  }
+
+  get length(): number {
+    return this.owner.length;
+  }
+
+  // ---- by emission position (what the diff's bytes index uses)
+  bytesOf(i: number): Buffer {
+    return this.arena.subarray(this.offs[i], this.offs[i + 1]);
+  }
+  keyOf(i: number): string {
+    return this.keyArena.toString('latin1', this.koffs[i], this.koffs[i + 1]);
+  }
+  kindOf(i: number): EntityKind {
+    return owners[this.owner[i]].kind;
+  }
+  tableOf(i: number): string {
+    return owners[this.owner[i]].table;
+  }
+  originOf(i: number): Origin {
+    return this.origins[this.org[i]];
+  }
+  entryOf(i: number): DesiredEntry {
+    return { kind: this.kindOf(i), table: this.tableOf(i), key: this.keyOf(i), bytes: this.bytesOf(i), origin: this.originOf(i) };
+  }
+
+  // ---- by canonical position
+  at(k: number): DesiredEntry {
+    return this.entryOf(this.order[k]);
+  }
+
+  *[Symbol.iterator](): Iterator<DesiredEntry> {
+    for (let k = 0; k < this.order.length; k++) yield this.at(k);
+  }
+
+  map<T>(fn: (e: DesiredEntry, k: number) => T): T[] {
+    const out: T[] = new Array(this.length);
+    for (let k = 0; k < this.length; k++) out[k] = fn(this.at(k), k);
+    return out;
+  }
+  filter(fn: (e: DesiredEntry) => boolean): DesiredEntry[] {
+    const out: DesiredEntry[] = [];
+    for (const e of this) if (fn(e)) out.push(e);
+    return out;
+  }
+  find(fn: (e: DesiredEntry) => boolean): DesiredEntry | undefined {
+    for (const e of this) if (fn(e)) return e;
+    return undefined;
+  }
+  some(fn: (e: DesiredEntry) => boolean): boolean {
+    return this.find(fn) !== undefined;
+  }
+
+  /**
+   * Canonical order: write rank (compile/order.ts), then emission order,
+   * which follows the specs (files by path, documents in file order) and so
+   * is as deterministic as a key sort, without comparing a million keys.
+   * A counting sort, stable.
+   */
+  sortCanonical(): void {
+    const n = this.length;
+    const ranks = new Uint8Array(n);
+    const starts = new Uint32Array(9);
+    for (let i = 0; i < n; i++) starts[(ranks[i] = owners[this.owner[i]].rank) + 1]++;
+    for (let r = 1; r < starts.length; r++) starts[r] += starts[r - 1];
+    for (let i = 0; i < n; i++) this.order[starts[ranks[i]]++] = i;
+  }
+
+  /** Whether two entries share an identity key (hashed in the key arena; no strings). */
+  hasDuplicateKeys(): boolean {
+    return BytesIndex.hasDuplicate(this.keyArena, this.koffs);
+  }
+}

@@ -1,0 +1,53 @@
+// Port ranges for TCAM: a flow's destination ports are merged into disjoint
+// ranges; a single port is one exact (SRAM) entry, a range its prefix cover —
+// the fewest value/mask pairs whose union is exactly the range. For a 16-bit
+// field that is at most 2·16 − 2 = 30 pairs (e.g. 1-65534), and 6 for
+// 1024-65535.
+
+export interface Ternary {
+  value: number;
+  mask: number;
+  /** Number of fixed (masked) bits, the prefix length. */
+  len: number;
+}
+
+/** Merges overlapping and adjacent inclusive ranges; sorted, disjoint. */
+export function mergeRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out: [number, number][] = [];
+  for (const [lo, hi] of sorted) {
+    const last = out[out.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  return out;
+}
+
+/** The prefix cover of [lo, hi] in a `bits`-wide field, lowest values first. */
+export function prefixCover(lo: number, hi: number, bits = 16): Ternary[] {
+  const full = 2 ** bits - 1;
+  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 0 && hi <= full && lo <= hi)) throw new RangeError(`bad range ${lo}-${hi} for ${bits} bits`);
+  const out: Ternary[] = [];
+  let x = lo;
+  while (x <= hi) {
+    // The largest aligned block starting at x that stays within hi.
+    let size = x === 0 ? 2 ** bits : x & -x;
+    while (x + size - 1 > hi) size /= 2;
+    const free = Math.log2(size);
+    out.push({ value: x, mask: full - (size - 1), len: bits - free });
+    x += size;
+  }
+  return out;
+}
+
+/**
+ * A flow's ports split for the two tables: single ports as written stay
+ * exact (SRAM), even when adjacent; ranges are merged and go to TCAM; a single
+ * port inside a range is left to the range.
+ */
+export function splitPorts(items: readonly (readonly [number, number])[]): { singles: number[]; ranges: [number, number][] } {
+  const ranges = mergeRanges(items.filter(([lo, hi]) => lo < hi));
+  const inRange = (p: number) => ranges.some(([lo, hi]) => p >= lo && p <= hi);
+  const singles = [...new Set(items.filter(([lo, hi]) => lo === hi).map(([p]) => p))].filter((p) => !inRange(p)).sort((x, y) => x - y);
+  return { singles, ranges };
+}
