@@ -8,6 +8,7 @@ import { readSpecDir } from '../src/source/dir.ts';
 import { loadSpecs } from '../src/specs/load.ts';
 import { flowFiles, publicKeyOf, signFile, SIG_SUFFIX } from '../src/specs/signature.ts';
 import { readSeed } from '../src/cli/commands/sign.ts';
+import { currentSerial, filesOfSigner, manifestPath, OPERATOR, parseManifest, tenantSigner, writeManifest, digestOf } from '../src/specs/trust.ts';
 
 export const EXAMPLE_REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../flows-example-repo');
 
@@ -26,6 +27,23 @@ export function signExampleRepo(repo: string, keysDir = path.join(repo, '.exampl
     }
     fs.writeFileSync(path.join(repo, file + SIG_SUFFIX), signFile(seed, file, new Uint8Array(files.get(file)!)));
     signed.push(file);
+  }
+  // Then the manifests (docs/trust.md): each tenant's with its key, the operator's with operator.key.
+  // A manifest whose files are unchanged keeps its serial; otherwise serial + 1.
+  const after = readSpecDir(repo);
+  const signers = [OPERATOR, ...specs.tenants.map((t) => tenantSigner(t.metadata.name))];
+  for (const signer of signers) {
+    const seed = readSeed(path.join(keysDir, `${signer === OPERATOR ? OPERATOR : signer.slice('tenant/'.length)}.key`));
+    const owned = filesOfSigner(specs, after, signer);
+    const rel = manifestPath(signer);
+    const old = after.get(rel);
+    const m = old && parseManifest(rel, old.toString('utf8'));
+    const same = m && !(m instanceof Error) && m.files.size === owned.size && [...owned].every(([p, b]) => m.files.get(p) === digestOf(b));
+    if (same) continue;
+    const abs = path.join(repo, ...rel.split('/'));
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    fs.writeFileSync(abs, writeManifest(signer, currentSerial(after, signer) + 1, owned, [seed]));
+    signed.push(rel);
   }
   return signed;
 }

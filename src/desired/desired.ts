@@ -13,9 +13,11 @@ import { FlowopsError, SpecError, SpecErrors } from '../shared/errors.ts';
 import type { SourcePos } from '../shared/errors.ts';
 import type { SpecTree } from '../source/spec-tree.ts';
 import { isSpecFile, loadSpecs, SpecCache } from '../specs/load.ts';
-import { checkSignatures, SIG_SUFFIX } from '../specs/signature.ts';
+import { checkSignatures } from '../specs/signature.ts';
 import { Codes } from '../specs/codes.ts';
+import { checkTrust, isTrustFile, type TrustRoots } from '../specs/trust.ts';
 import { compile, CompileCache } from '../compile/compile.ts';
+import { checkCapacity } from '../compile/count.ts';
 import { pipelineFor } from './pipeline.ts';
 import type { DesiredSet, PipelineFiles, SpecProblem } from './types.ts';
 
@@ -38,6 +40,13 @@ export interface DesiredOptions {
   /** Keep the loaded documents in `specs` (plans put flows and notes in words). */
   keepSpecs?: boolean;
   cache?: DesiredCache;
+  /**
+   * The trust roots (docs/trust.md): pinned operator keys and the serials seen
+   * before. Given, every file must be listed in its signer's signed manifest
+   * and per-file `.sig`s are not consulted; absent, only flow files are checked
+   * against their `.sig` (the model before manifests).
+   */
+  trust?: TrustRoots;
 }
 
 function problem(e: SpecError | FlowopsError): SpecProblem {
@@ -56,7 +65,7 @@ export function byPos(a: { pos: SourcePos }, b: { pos: SourcePos }): number {
 /** A symlink where a spec or a signature would be: it would count, but is not followed. */
 function symlinkProblems(tree: SpecTree): SpecProblem[] {
   return tree.links
-    .filter((p) => isSpecFile(p) || p.endsWith(SIG_SUFFIX))
+    .filter((p) => isSpecFile(p) || isTrustFile(p))
     .map((file) => problem(new SpecError(Codes.symlink, { file, line: 1, col: 1 }, '', `${file} is a symlink; symlinks are not followed (commit the file itself)`)));
 }
 
@@ -72,10 +81,17 @@ export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
   if (opts.keepSpecs) out.specs = loaded.specs;
   for (const e of loaded.errors) out.problems.push(problem(e));
   for (const w of loaded.warnings) out.warnings.push(problem(w));
-  // A flow file the tenant did not sign is not the tenant's policy: never applied.
-  const sigs = checkSignatures(loaded.specs, files).map(problem);
-  if (opts.signatures === 'warn') out.warnings.push(...sigs.filter((p) => p.code !== Codes.sigMissing));
-  else out.problems.push(...sigs);
+  if (opts.trust) {
+    // Every file signed by its owner, no serial below what was seen: else nothing applies.
+    const t = checkTrust(loaded.specs, files, opts.trust);
+    out.problems.push(...t.errors.map(problem));
+    out.manifests = t.manifests;
+  } else {
+    // A flow file the tenant did not sign is not the tenant's policy: never applied.
+    const sigs = checkSignatures(loaded.specs, files).map(problem);
+    if (opts.signatures === 'warn') out.warnings.push(...sigs.filter((p) => p.code !== Codes.sigMissing));
+    else out.problems.push(...sigs);
+  }
   if (out.problems.length) return finish(out);
 
   // Keep nothing of the SpecSet unless asked: its documents hold YAML positions
@@ -100,6 +116,12 @@ export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
       const pipe = pipes.get(pipeKey) ?? pipelineFor(t, sources);
       pipes.set(pipeKey, pipe);
       out.pipelines.set(t.metadata.name, pipe);
+      // Counted before compiling: an overflowing commit is refused before it costs seconds and gigabytes.
+      const full = checkCapacity(loaded.specs, pipe.index, t.metadata.name, opts.now);
+      if (full.length) {
+        out.problems.push(...full.map(problem));
+        continue;
+      }
       out.states.set(t.metadata.name, compile(loaded.specs, pipe.index, t.metadata.name, { now: opts.now, cache: opts.cache?.compiled }));
     } catch (err) {
       if (err instanceof SpecErrors) for (const e of err.errors) out.problems.push(problem(e));

@@ -6,6 +6,7 @@ import type { DesiredState } from '../compile/types.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import type { FlowSpec, Target } from '../specs/schema.ts';
 import type { SpecSet } from '../specs/spec-set.ts';
+import type { SerialRecord } from '../specs/trust.ts';
 
 /** One defect of a spec tree, where it is (spec-root-relative path). */
 export interface SpecProblem {
@@ -51,6 +52,8 @@ export interface DesiredSet {
   /** The flows and services in force, plain (for people: the web view, traffic words). Empty when there are problems. */
   flows: FlowSummary[];
   services: { tenant: string; name: string }[];
+  /** With trust roots: each trusted signer's manifest serial and digest (what the reconciler remembers). */
+  manifests?: SerialRecord;
 }
 
 /** A flow as people see it: `tenant/name`, its spec and where it is written. */

@@ -39,6 +39,7 @@ export function demoConfig(demo: Demo, env: NodeJS.ProcessEnv, listen: string): 
       drift: { policy: 'heal' },
       http: { listen },
       stateFile: path.join(demo.workDir, 'state.json'),
+      ...(demo.operatorKeys.length ? { trust: { operatorKeys: demo.operatorKeys } } : {}),
       targets: Object.fromEntries(demo.targets.map((t) => [t.name, { address: t.address }])),
     },
     demo.workDir,

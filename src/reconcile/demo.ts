@@ -22,6 +22,8 @@ export interface Demo {
   workDir: string;
   commit: string;
   targets: DemoTarget[];
+  /** The example's pinned operator key (`.example-keys/operator.pub`), when the folder has one. */
+  operatorKeys: string[];
   close(): Promise<void>;
 }
 
@@ -34,6 +36,8 @@ export async function startDemo(srcDir: string): Promise<Demo> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowops-demo-'));
   const repoDir = path.join(workDir, 'repo');
   const commit = await commitDirectory(srcDir, repoDir);
+  const pub = path.join(srcDir, '.example-keys', 'operator.pub');
+  const operatorKeys = fs.existsSync(pub) ? [fs.readFileSync(pub, 'utf8').trim()] : [];
   const targets: DemoTarget[] = [];
   try {
     for (const name of targetNames(srcDir)) {
@@ -50,7 +54,7 @@ export async function startDemo(srcDir: string): Promise<Demo> {
     throw err;
   }
   return {
-    repoDir, workDir, commit, targets,
+    repoDir, workDir, commit, targets, operatorKeys,
     async close() {
       for (const t of targets) await t.stop().catch(() => {});
       fs.rmSync(workDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // undefined when GitHub reporting is not configured. Lives in reconcile/ (it
 // reads the reconciler's config) so report/github/ does not depend on the
 // config's shape.
+import { parseOperatorKeys } from '../specs/trust.ts';
 import path from 'node:path';
 import type { LoadedConfig } from './config.ts';
 import type { Logger } from '../shared/log.ts';
@@ -26,5 +27,6 @@ export function githubFromConfig(
     env, repo: { owner: gh.owner, repo: gh.repo }, branch: config.repo.branch, gitUrl: config.repo.url,
     gitToken: env[config.repo.tokenEnv], under: config.repo.dir || undefined, stateDir, appId: gh.appId, installationId: gh.installationId, apiUrl: gh.apiUrl,
     logger: o.logger, live: o.live, traffic: o.traffic, onPush: o.onPush,
+    trust: config.trust ? { operatorKeys: parseOperatorKeys(config.trust.operatorKeys.join('\n'), 'trust.operatorKeys') } : undefined,
   });
 }

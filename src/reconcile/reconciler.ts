@@ -13,6 +13,8 @@
 // HA: a backup never writes; when it is promoted it runs a normal sync —
 // read, diff — which on a switch the old primary converged finds nothing to
 // write.
+import { parseOperatorKeys, type SerialRecord } from '../specs/trust.ts';
+import { readSerials, rememberSerials, serialsFileBeside } from './serials.ts';
 import type { Writable } from 'node:stream';
 import { newTraceId, silentLogger, withTrace, type Logger } from '../shared/log.ts';
 import { FlowopsError } from '../shared/errors.ts';
@@ -93,6 +95,10 @@ export class Reconciler {
   private readonly forced = new Coalescer(() => this.sync(this.forcedReason, { force: true }));
   private forcedReason = 'http';
   private stopped = false;
+  /** Highest manifest serial applied per signer (trust.operatorKeys set): a lower one is a rollback. */
+  private serials: SerialRecord = {};
+  private readonly serialsFile: string;
+  private readonly trust?: Uint8Array[];
 
   constructor(opts: ReconcilerOptions) {
     this.opts = opts;
@@ -131,6 +137,11 @@ export class Reconciler {
       connect: opts.connect, logger: this.log, metrics: this.metrics, outcomes: this.outcomes,
       onPromoted: (name) => void this.sync('promoted', { force: true, only: [name] }).catch(() => {}),
     });
+    this.serialsFile = serialsFileBeside(resolvePath(opts.loaded, this.config.stateFile));
+    if (this.config.trust) {
+      this.trust = parseOperatorKeys(this.config.trust.operatorKeys.join('\n'), 'trust.operatorKeys');
+      this.serials = readSerials(this.serialsFile);
+    }
   }
 
   /** The HTTP address once started. */
@@ -236,6 +247,7 @@ export class Reconciler {
       }
       this.badCommit = undefined;
       this.setRejectedHead(undefined);
+      if (next.manifests) this.serials = rememberSerials(this.serialsFile, this.serials, next.manifests);
       this.desired = next;
       changed = true;
       this.outcomes.human(`commit ${commit.slice(0, 7)}: ${next.states.size} switch(es), ${[...next.states.values()].reduce((n, s) => n + s.entries.length, 0)} entries desired`);
@@ -253,6 +265,7 @@ export class Reconciler {
       p4info: this.config.p4info ? resolvePath(this.opts.loaded, this.config.p4info) : undefined,
       deviceConfig: this.config.deviceConfig ? resolvePath(this.opts.loaded, this.config.deviceConfig) : undefined,
       cache: this.cache,
+      trust: this.trust && { operatorKeys: this.trust, previous: this.serials },
     });
     this.log.info('compiled', { commit, files: tree.files.size, problems: d.problems.length, ms: Math.round(performance.now() - t0) });
     return d;

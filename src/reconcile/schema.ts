@@ -85,6 +85,13 @@ export const Config = z
     p4info: z.string().optional().meta({ description: 'P4Info file used when a Target has no pipeline.p4info (default: the bundled v1model one)' }),
     deviceConfig: z.string().optional().meta({ description: 'device config pushed with the P4Info (bmv2 JSON, Tofino binary)' }),
     tlsDir: z.string().optional().meta({ description: "folder a Target's tls.ca/cert/key are relative to and confined to (default: this file's folder); paths leading out of it are refused" }),
+    trust: z
+      .strictObject({
+        operatorKeys: z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, { error: 'must be a base64 ed25519 public key (from `flowops keygen`)' })).min(1)
+          .meta({ description: 'pinned operator public keys: one of them signs manifests/operator.manifest (docs/trust.md)' }),
+      })
+      .optional()
+      .meta({ description: 'trust roots: with them every file must be listed in its signer\'s signed manifest, and manifest serials never go down (kept in serials.json beside stateFile)' }),
     stateFile: z.string().default('.flowops/state.json').meta({ description: 'per-switch status (applied commit, last sync, drift) read by `flowops status`' }),
     github: z
       .strictObject({

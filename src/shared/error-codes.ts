@@ -5,7 +5,7 @@
 // test/shared/error-codes.test.ts reads every error constructed with a literal code in src/ and
 // fails on a code missing here, raised by another class, or listed but unused.
 //
-// Families with computed codes: `SPEC_*` and `SIG_*` (specs/codes.ts) are
+// Families with computed codes: `SPEC_*`, `SIG_*`, `TRUST_*` and `CAPACITY_*` (specs/codes.ts) are
 // SpecError; `P4RT_<gRPC code>` is a P4Runtime status: P4RuntimeError as the
 // client sees it, TargetError as the bundled target raises it. `VERIFY_<CHECK>`
 // (verify/specs.ts) names a verify finding shown as a spec problem; never thrown.
@@ -84,6 +84,7 @@ export const ERROR_CLASSES = {
   TRACE_PACKET: 'PacketSyntaxError',
   TLS_OPTIONS: 'TlsConfigError',
   TLS_PATH_OUTSIDE: 'TlsConfigError',
+  TRUST_FILE: 'ConfigError',
   TXTPB_INVALID: 'TextProtoError',
   UNSUPPORTED_ACTION: 'EncodeError',
   UNSUPPORTED_MATCH: 'EncodeError',
@@ -96,6 +97,8 @@ export type ErrorCode = keyof typeof ERROR_CLASSES;
 export const ERROR_FAMILIES: readonly { prefix: string; classes: readonly string[] }[] = [
   { prefix: 'SPEC_', classes: ['SpecError'] },
   { prefix: 'SIG_', classes: ['SpecError'] },
+  { prefix: 'TRUST_', classes: ['SpecError'] },
+  { prefix: 'CAPACITY_', classes: ['SpecError'] },
   { prefix: 'P4RT_', classes: ['P4RuntimeError', 'TargetError'] },
 ];
 

@@ -48,4 +48,17 @@ export const Codes = {
   sigBad: 'SIG_BAD',
   sigOtherTenant: 'SIG_OTHER_TENANT',
   sigMixedTenants: 'SIG_MIXED_TENANTS',
+  /** Trust model (specs/trust.ts, docs/trust.md). */
+  manifestBad: 'TRUST_MANIFEST_BAD',
+  manifestMissing: 'TRUST_MANIFEST_MISSING',
+  manifestSignature: 'TRUST_SIGNATURE',
+  manifestSigner: 'TRUST_UNKNOWN_SIGNER',
+  manifestOwner: 'TRUST_WRONG_SIGNER',
+  manifestDigest: 'TRUST_DIGEST',
+  manifestMissingFile: 'TRUST_LISTED_FILE_MISSING',
+  manifestUnlisted: 'TRUST_UNSIGNED_FILE',
+  manifestRollback: 'TRUST_ROLLBACK',
+  /** More entries than a switch table holds, or than a tenant's quota on the Target. */
+  capacity: 'CAPACITY_TABLE_FULL',
+  quota: 'CAPACITY_QUOTA',
 } as const;

@@ -243,10 +243,19 @@ export type Contract = z.infer<typeof Contract>;
 
 // ---------------------------------------------------------------- Target
 
+/** A tenant's share of a switch: entries in total and, optionally, per table (short or full P4 name). */
+export const Quota = z.strictObject({
+  entries: z.int().min(0).optional(),
+  tables: z.record(z.string().min(1), z.int().min(0)).optional(),
+});
+export type Quota = z.infer<typeof Quota>;
+
 export const TargetTenant = z.strictObject({
   tenant: Name,
   /** Switch ports where the tenant's VLAN arrives (tenant_classify keys). */
   ports: z.array(SwitchPort).min(1),
+  /** This tenant's quota on this switch (overrides the Target's `quota`). */
+  quota: Quota.optional(),
 });
 export type TargetTenant = z.infer<typeof TargetTenant>;
 
@@ -309,6 +318,8 @@ export const TargetSpec = z.strictObject({
   deviceId: z.int().min(0),
   electionId: z.int().min(1).optional(),
   tenants: z.array(TargetTenant).min(1),
+  /** Default quota of every tenant on this switch. */
+  quota: Quota.optional(),
   /** VTEP-facing ports (VXLAN underlay); none means no VXLAN is accepted on this switch. */
   underlay: Underlay.optional(),
   pipeline: Pipeline.optional(),

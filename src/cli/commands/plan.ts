@@ -19,6 +19,8 @@ import { renderPlanText } from '../../report/plan-text.ts';
 import { flowWordsBetween } from '../../report/plan-words.ts';
 import { contractChanges } from '../../specs/contracts.ts';
 import { renderPlanJson } from '../../report/plan-json.ts';
+import { trustChanges } from '../../specs/trust-diff.ts';
+import { TRUST_HELP, TRUST_OPTIONS, trustRoots } from '../trust-args.ts';
 
 const HELP = `Usage: flowops plan [DIR] --against (DIR | GIT-REF) [--target NAME] [--json] [--p4info FILE]
 
@@ -35,6 +37,12 @@ Options:
   --p4info FILE   P4Info for targets that name none in pipeline.p4info
                   (default: the bundled one of the target's pipeline.arch)
   --now ISO-TIME  the instant flow expiry is judged at (default: now)
+${TRUST_HELP}
+
+Trust-relevant changes (keys, prefixes, VLAN/VNI, routes, NF instances,
+service addresses, Target connections, manifest serials) are listed first,
+even when they change no table entry. With operator keys, a signer whose
+files changed must raise its manifest serial over the --against version.
 
 Exit status: 0 no changes, 2 changes, 1 error.`;
 
@@ -58,6 +66,7 @@ async function run(ctx: CommandContext): Promise<number> {
         json: { type: 'boolean', default: false },
         p4info: { type: 'string' },
         now: { type: 'string' },
+        ...TRUST_OPTIONS,
       },
     });
   } catch (err) {
@@ -73,9 +82,16 @@ async function run(ctx: CommandContext): Promise<number> {
   const head = readDirTree(dir, positionals[0] ?? '.');
   const base = await readVersion(dir, values.against, ctx.cwd);
   const cache = new DesiredCache();
+  let roots;
+  try {
+    roots = trustRoots(values, ctx.cwd);
+  } catch (err) {
+    return usage(ctx, (err as Error).message);
+  }
   const opts = { now, cache, keepSpecs: true, p4info: values.p4info ? path.resolve(ctx.cwd, values.p4info) : undefined };
-  const after = desiredState(head, opts);
-  const before = desiredState(base, opts);
+  const before = desiredState(base, { ...opts, trust: roots });
+  // The head's serials must not go below the baseline's (and must rise where a signer's files changed).
+  const after = desiredState(head, { ...opts, trust: roots && { ...roots, previous: before.manifests } });
   // Problems of the baseline say which version they are in, so nobody looks for them on disk.
   const problems = [...problemLines(after), ...problemLines(before, `(in --against ${base.label}) `)];
   if (problems.length) {
@@ -85,11 +101,13 @@ async function run(ctx: CommandContext): Promise<number> {
   }
   const plans = planVersions(before, after, { target: values.target });
   const flows = flowWordsBetween(before.specs, after.specs!);
+  const trust = trustChanges(before.specs, after.specs!, { base: before.manifests, head: after.manifests });
+  if (trust.length && !values.json) ctx.stdout.write(`Trust-relevant changes:\n${trust.map((l) => `  ! ${l}\n`).join('')}\n`);
   // What contract bindings change, before the entries ("contract `db-access`: service `orders` joins as client → 2 new flows").
   const bindings = values.json ? [] : contractChanges(before.specs, after.specs!);
   if (bindings.length) ctx.stdout.write(bindings.join('\n') + '\n\n');
   ctx.stdout.write(values.json ? renderPlanJson(plans) : renderPlanText(plans, { flows }));
-  return plans.some((p) => planSize(p.plan) > 0) ? 2 : 0;
+  return plans.some((p) => planSize(p.plan) > 0) || trust.length ? 2 : 0;
 }
 
 function usage(ctx: CommandContext, message: string): number {

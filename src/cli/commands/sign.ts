@@ -10,8 +10,19 @@ import { ConfigError, FlowopsError } from '../../shared/errors.ts';
 import { readSpecDir } from '../../source/dir.ts';
 import { loadSpecs } from '../../specs/load.ts';
 import { flowFiles, publicKeyOf, signFile, SIG_SUFFIX } from '../../specs/signature.ts';
+import { currentSerial, filesOfSigner, manifestPath, OPERATOR, tenantSigner, writeManifest } from '../../specs/trust.ts';
 
-const help = `Usage: flowops sign --key TENANT.key [--repo DIR] FILE...
+const help = `Usage: flowops sign --key TENANT.key --tenant NAME [--repo DIR]
+       flowops sign --key OPERATOR.key --operator [--repo DIR]
+       flowops sign --key TENANT.key [--repo DIR] FILE...
+
+With --tenant or --operator: writes that signer's manifest
+(manifests/tenants/NAME.manifest, manifests/operator.manifest): every file the
+signer owns (Service and Flow files of the tenant; Tenant, Target and pipeline
+files of the operator) with its SHA-256, and a serial one above the current
+one. Run it after every change to the signer's files (docs/trust.md).
+
+With FILE...: the older per-file form (no pinned operator key):
 
 Signs flow files with a tenant's private key (from \`flowops keygen\`),
 writing FILE.sig next to each. The signature covers the file's path relative
@@ -37,12 +48,17 @@ export const command: Command = {
   async run(ctx: CommandContext): Promise<number> {
     let parsed;
     try {
-      parsed = parseArgs({ args: ctx.argv, allowPositionals: true, options: { key: { type: 'string' }, repo: { type: 'string' } } });
+      parsed = parseArgs({ args: ctx.argv, allowPositionals: true, options: { key: { type: 'string' }, repo: { type: 'string' }, tenant: { type: 'string' }, operator: { type: 'boolean' } } });
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
     const { values, positionals } = parsed;
     if (!values.key) throw new UsageError('--key TENANT.key is required');
+    if (values.tenant !== undefined || values.operator) {
+      if (positionals.length) throw new UsageError('--tenant/--operator sign a whole manifest: name no FILE');
+      if (values.tenant !== undefined && values.operator) throw new UsageError('either --tenant NAME or --operator');
+      return signManifest(ctx, values.key, path.resolve(ctx.cwd, values.repo ?? '.'), values.tenant);
+    }
     if (!positionals.length) throw new UsageError('name at least one FILE to sign');
     const seed = readSeed(path.resolve(ctx.cwd, values.key));
     const pub = Buffer.from(publicKeyOf(seed)).toString('base64');
@@ -78,3 +94,25 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** Writes a signer's manifest with serial + 1 over the files it owns now. */
+function signManifest(ctx: CommandContext, keyFile: string, repo: string, tenant: string | undefined): number {
+  const seed = readSeed(path.resolve(ctx.cwd, keyFile));
+  const pub = Buffer.from(publicKeyOf(seed)).toString('base64');
+  const files = readSpecDir(repo);
+  const { specs } = loadSpecs(files);
+  const signer = tenant === undefined ? OPERATOR : tenantSigner(tenant);
+  if (tenant !== undefined) {
+    const t = specs.tenants.find((x) => x.metadata.name === tenant);
+    if (!t) throw new SignError('SIGN_UNKNOWN_TENANT', `tenant "${tenant}" is not defined in the repo`, { tenant });
+    if (t.spec.publicKey !== pub) throw new SignError('SIGN_WRONG_KEY', `refusing to sign for tenant ${tenant}: this is not the publicKey of its Tenant document`, { tenant });
+  }
+  const owned = filesOfSigner(specs, files, signer);
+  const serial = currentSerial(files, signer) + 1;
+  const rel = manifestPath(signer);
+  const abs = path.join(repo, ...rel.split('/'));
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  fs.writeFileSync(abs, writeManifest(signer, serial, owned, [seed]));
+  write(ctx.stdout, `signed ${rel}: serial ${serial}, ${owned.size} file${owned.size === 1 ? '' : 's'}`);
+  return 0;
+}

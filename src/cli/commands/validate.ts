@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { TRUST_HELP, TRUST_OPTIONS, trustRoots } from '../trust-args.ts';
 import { UsageError, write, type Command, type CommandContext } from '../command.ts';
 import { ConfigError, withField } from '../../shared/errors.ts';
 import { readDirTree } from '../../source/spec-tree.ts';
@@ -26,6 +27,7 @@ Options:
                         bad signatures are warnings, missing ones are ignored)
   --json                print {valid, errors, warnings, counts} as JSON
   --now ISO-8601        the instant flow expiry is judged at (default: now)
+${TRUST_HELP}
 
 Exit status: 0 valid, 1 invalid, 2 usage error.`;
 
@@ -56,6 +58,7 @@ export const command: Command = {
           'require-signatures': { type: 'boolean', default: false },
           json: { type: 'boolean', default: false },
           now: { type: 'string' },
+          ...TRUST_OPTIONS,
         },
       });
     } catch (err) {
@@ -79,6 +82,7 @@ export const command: Command = {
       expired: 'error',
       signatures: values['require-signatures'] ? 'require' : 'warn',
       keepSpecs: true,
+      trust: trustRoots(values, ctx.cwd),
     });
     const { problems: errors, warnings } = d;
     const specs = d.specs!;

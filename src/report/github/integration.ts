@@ -2,6 +2,7 @@
 // Reporter the reconciler emits to, the PR plan checker fed by a poller and (with
 // GITHUB_WEBHOOK_SECRET set) by the webhook handler mounted at POST /hooks/github.
 // Secrets come from the environment passed in, never from the config file.
+import type { TrustRoots } from '../../specs/trust.ts';
 import path from 'node:path';
 import { silentLogger, type Logger } from '../../shared/log.ts';
 import { authFromEnv, createGitHubClient, type GitHubAuth, type GitHubClient } from './client.ts';
@@ -33,6 +34,7 @@ export interface GitHubIntegrationOptions {
   apiUrl?: string;
   /** Web root for links in comments (default https://github.com). */
   htmlBase?: string;
+  trust?: TrustRoots;
   live?: LiveReader;
   traffic?: TrafficReader;
   logger?: Logger;
@@ -65,7 +67,7 @@ export function createGitHubIntegration(o: GitHubIntegrationOptions): GitHubInte
   const outbox = new Outbox({ client, file: path.join(o.stateDir, 'github-outbox.json'), logger: log });
   const reporter = new GitHubReporter({ repo: o.repo, outbox, logger: log });
   const checker = new PrChecker({
-    client, outbox, repo: o.repo, branch: o.branch, logger: log, live: o.live, traffic: o.traffic, htmlBase: o.htmlBase,
+    client, outbox, repo: o.repo, branch: o.branch, logger: log, live: o.live, traffic: o.traffic, trust: o.trust, htmlBase: o.htmlBase,
     checkRuns: auth.kind === 'app',
     git: { url: o.gitUrl, token: o.gitToken, under: o.under, gitdir: path.join(o.stateDir, 'pr-cache.git') },
   });

@@ -112,6 +112,10 @@ export function renderPlanComment(r: PrPlanReport, opts: LinkOptions & { maxChar
     { text: `${PLAN_MARKER}\n## ${icon} flowops plan for \`${short}\`\n\n${mdText(status.description)}\n` },
   ];
   if (r.fatal) blocks.push({ text: `\nThe plan could not be computed: ${mdText(r.fatal)}\n` });
+  if (r.trust?.length) {
+    blocks.push({ text: `\n**Trust-relevant changes** (review these even when no table entry changes):\n` });
+    for (const l of r.trust) blocks.push({ text: `- ${mdText(l)}\n`, omit: 'item' });
+  }
   if (r.conflicts.length) {
     blocks.push({ text: `\n**Conflicts with other open pull requests** — whichever merges first changes what the other does:\n` });
     for (const c of r.conflicts) blocks.push({ text: `- #${c.pr} also changes ${c.objects.map(mdCode).join(', ')}\n`, omit: 'item' });

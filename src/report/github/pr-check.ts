@@ -15,6 +15,7 @@ import { fetchPr, type PrFetchOptions } from '../../source/pr-fetch.ts';
 import { planPullRequest, type LiveReader } from './pr-plan.ts';
 import { PLAN_CONTEXT } from './statuses.ts';
 import { planStatus } from './summary.ts';
+import type { TrustRoots } from '../../specs/trust.ts';
 import type { PrPlanReport, RepoRef } from './types.ts';
 import type { TrafficReader } from '../traffic.ts';
 
@@ -30,6 +31,8 @@ export interface PrCheckerOptions {
   live?: LiveReader;
   /** Sampled per-flow traffic (the reconciler's counters): the plan says how busy a deleted or changed flow was. */
   traffic?: TrafficReader;
+  /** Pinned operator keys: the PR is judged under the same trust roots as its merge. */
+  trust?: TrustRoots;
   now?: () => Date;
   logger?: Logger;
   htmlBase?: string;
@@ -61,7 +64,7 @@ export class PrChecker {
     let report: PrPlanReport;
     try {
       const fetched = await fetchPr(this.opts.git, { number, baseRef: branch });
-      const out = await planPullRequest({ repo, pr: number, baseRef: branch, fetched, now: (this.opts.now ?? (() => new Date()))(), live: this.opts.live, traffic: this.opts.traffic });
+      const out = await planPullRequest({ repo, pr: number, baseRef: branch, fetched, now: (this.opts.now ?? (() => new Date()))(), live: this.opts.live, traffic: this.opts.traffic, trust: this.opts.trust });
       report = out.report;
       this.touched.set(number, out.touched);
     } catch (e: any) {

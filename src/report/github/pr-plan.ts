@@ -13,6 +13,8 @@ import type { Plan } from '../../diff/types.ts';
 import type { FetchedPr } from '../../source/pr-fetch.ts';
 import { touchedObjects } from './pr-changes.ts';
 import { changeNotes } from './flow-words.ts';
+import { trustChanges } from '../../specs/trust-diff.ts';
+import type { TrustRoots } from '../../specs/trust.ts';
 import { contractChanges } from '../../specs/contracts.ts';
 import { findingProblem, newFindings, verifyDesired } from '../../verify/specs.ts';
 import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
@@ -30,6 +32,8 @@ export interface PrPlanInput {
   live?: LiveReader;
   /** Sampled traffic per flow and switch: said for every flow the PR deletes or changes. */
   traffic?: TrafficReader;
+  /** Pinned operator keys (docs/trust.md): every file signed through its signer's manifest, serials rising over the base. */
+  trust?: TrustRoots;
 }
 
 /** Traffic of the flows a plan deletes or changes on one switch (those ever sampled there). */
@@ -48,13 +52,16 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
   const { fetched: f, now } = input;
   // One parse per file content across both trees (unchanged files are shared).
   const cache = new DesiredCache();
-  const base = desiredState(f.base, { now, cache, keepSpecs: true });
-  const head = desiredState(f.head, { now, cache, keepSpecs: true });
+  const roots = input.trust;
+  const base = desiredState(f.base, { now, cache, keepSpecs: true, trust: roots });
+  // A signer whose files changed must raise its serial over the base's: the merge would otherwise be a rollback.
+  const head = desiredState(f.head, { now, cache, keepSpecs: true, trust: roots && { ...roots, previous: base.manifests } });
   const touched = touchedObjects(base.specs, head.specs);
 
   const report: PrPlanReport = {
     repo: input.repo, pr: input.pr, headSha: f.head.commit, baseRef: input.baseRef, baseSha: f.base.commit, root: f.head.root, problems: head.problems, switches: [], conflicts: [],
     notes: Object.fromEntries(changeNotes(base.specs!, head.specs!)),
+    trust: trustChanges(base.specs, head.specs!, { base: base.manifests, head: head.manifests }),
     contracts: contractChanges(base.specs, head.specs!),
   };
   if (head.problems.length) return { report, touched };

@@ -46,7 +46,8 @@ function conflictsLine(conflicts: readonly Conflict[]): string {
 export function planStatus(r: PrPlanReport): { state: 'success' | 'failure' | 'error'; description: string } {
   if (r.fatal) return { state: 'error', description: fitDescription(`plan could not run: ${r.fatal}`) };
   if (r.problems.length) return { state: 'failure', description: fitDescription(problemsLine(r.problems)) };
-  const counts = planCounts(r.switches.map((s) => s.plan));
+  const entries = planCounts(r.switches.map((s) => s.plan));
+  const counts = r.trust?.length ? `${r.trust.length} trust-relevant change${r.trust.length === 1 ? '' : 's'}; ${entries}` : entries;
   if (r.verify?.length) return { state: 'failure', description: fitDescription(`${counts}; verify: ${r.verify.length} finding${r.verify.length === 1 ? '' : 's'}; first ${formatPos(r.verify[0]!.pos)} ${r.verify[0]!.message}`) };
   // A conflict fails the check: whichever PR merges first changes what the other one would do.
   if (r.conflicts.length) return { state: 'failure', description: fitDescription(`${counts}; ${conflictsLine(r.conflicts)}`) };

@@ -42,6 +42,8 @@ export interface PrPlanReport {
   /** Contract bindings the PR adds or removes, one sentence each (specs/contracts.ts contractChanges). */
   contracts?: string[];
   problems: SpecProblem[];
+  /** Trust-relevant changes in words (specs/trust-diff.ts): shown first, even when no entry changes. */
+  trust?: string[];
   /** `flowops verify` errors the PR introduces over the compiled entries, at their spec lines; they fail the check. */
   verify?: SpecProblem[];
   switches: SwitchPlan[];

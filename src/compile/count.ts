@@ -1,0 +1,108 @@
+// How many entries a target's compile would emit, per tenant and table,
+// counted from the specs without making one entry: a commit asking for 2M
+// classify keys is refused in milliseconds, before compile spends seconds and
+// gigabytes on it. Counts follow compile.ts step by step (single ports exact in
+// flow_classify, ranges as their TCAM prefix covers in flow_classify_range,
+// both from compile/port-cover.ts); a test holds them equal.
+//
+// Capacity: the sum over tenants must fit each table's P4Info `size`; each
+// tenant must stay within its quota on the Target (`quota`, per tenant entry or
+// as the Target-wide default): entries in total and, optionally, per table.
+import { SpecError } from '../shared/errors.ts';
+import type { SpecSet } from '../specs/spec-set.ts';
+import { FUNCTION_KINDS } from '../specs/schema.ts';
+import { toPrefix } from '../specs/ip.ts';
+import { isExpired } from '../specs/expiry.ts';
+import { Codes } from '../specs/codes.ts';
+import type { P4InfoIndex } from '../p4info/index.ts';
+import { TABLES, PROFILES } from './tables.ts';
+import { prefixCover, splitPorts } from './port-cover.ts';
+import { portRanges } from '../specs/units.ts';
+
+/** tenant → table name (P4Info full name) → entries. */
+export type EntryCounts = Map<string, Map<string, number>>;
+
+export function countEntries(specs: SpecSet, targetName: string, now: Date): EntryCounts {
+  const out: EntryCounts = new Map();
+  const target = specs.targets.find((t) => t.metadata.name === targetName);
+  if (!target) return out;
+  const add = (tenant: string, table: string, n: number) => {
+    if (!n) return;
+    const m = out.get(tenant) ?? out.set(tenant, new Map()).get(tenant)!;
+    m.set(table, (m.get(table) ?? 0) + n);
+  };
+  const tenants = new Map(specs.tenants.map((t) => [t.metadata.name, t]));
+  const served = new Set<string>();
+  for (const tt of target.spec.tenants) {
+    const t = tenants.get(tt.tenant);
+    if (!t) continue;
+    served.add(tt.tenant);
+    add(tt.tenant, TABLES.tenantClassify.name, new Set(tt.ports).size);
+    if (t.spec.vni !== undefined) add(tt.tenant, TABLES.tenantClassifyVni.name, new Set(target.spec.underlay?.ports ?? []).size);
+    if (t.spec.rateLimit) add(tt.tenant, TABLES.tenantRate.name, 1);
+    for (const r of t.spec.routes ?? []) add(tt.tenant, (toPrefix(r.prefix).family === 4 ? TABLES.tenantRouteV4 : TABLES.tenantRouteV6).name, 1);
+    for (const fn of FUNCTION_KINDS) if (t.spec.functions?.[fn]) add(tt.tenant, PROFILES.nfSelector.name, t.spec.functions[fn]!.instances.length + 1);
+  }
+  const services = new Map<string, { roles: string[] }[]>();
+  const names = new Set<string>();
+  for (const s of specs.services) {
+    const tn = s.metadata.tenant;
+    if (!served.has(tn)) continue;
+    (services.get(tn) ?? services.set(tn, []).get(tn)!).push({ roles: s.spec.roles ?? [] });
+    names.add(`${tn}/${s.metadata.name}`);
+    for (const a of s.spec.addresses) {
+      const v4 = toPrefix(a).family === 4;
+      add(tn, (v4 ? TABLES.srcServiceV4 : TABLES.srcServiceV6).name, 1);
+      add(tn, (v4 ? TABLES.dstServiceV4 : TABLES.dstServiceV6).name, 1);
+    }
+  }
+  for (const f of specs.flows) {
+    const tn = f.metadata.tenant;
+    if (!served.has(tn) || isExpired(f, now)) continue;
+    add(tn, TABLES.flowPolicy.name, 1);
+    if (f.spec.steer && tenants.get(tn)?.spec.functions?.[f.spec.steer]) add(tn, TABLES.nfSteer.name, 1);
+    const from = f.spec.from;
+    const srcs = 'service' in from ? (names.has(`${tn}/${from.service}`) ? 1 : 0) : (services.get(tn) ?? []).filter((s) => s.roles.includes(from.role)).length;
+    if (!srcs) continue;
+    const ports = splitPorts(portRanges(f));
+    add(tn, TABLES.flowClassify.name, srcs * ports.singles.length);
+    add(tn, TABLES.flowClassifyRange.name, srcs * ports.ranges.reduce((n, [lo, hi]) => n + prefixCover(lo, hi).length, 0));
+  }
+  return out;
+}
+
+const short = (table: string) => table.slice(table.lastIndexOf('.') + 1);
+
+/** Every table overflow and quota breach of one target, at the Target's lines; empty when it fits. */
+export function checkCapacity(specs: SpecSet, index: P4InfoIndex, targetName: string, now: Date): SpecError[] {
+  const target = specs.targets.find((t) => t.metadata.name === targetName);
+  if (!target) return [];
+  const counts = countEntries(specs, targetName, now);
+  const errors: SpecError[] = [];
+  const totals = new Map<string, number>();
+  for (const m of counts.values()) for (const [table, n] of m) totals.set(table, (totals.get(table) ?? 0) + n);
+  const sizes = new Map(index.tables.map((t) => [t.name, t.size]));
+  for (const [table, n] of totals) {
+    const size = sizes.get(table);
+    if (!size || n <= size) continue;
+    const by = [...counts].map(([tn, m]) => [tn, m.get(table) ?? 0] as const).filter(([, k]) => k > 0).sort((a, b) => b[1] - a[1]);
+    errors.push(new SpecError(Codes.capacity, target.source.at(['spec', 'tenants']), 'spec.tenants',
+      `table ${short(table)} of ${targetName} holds ${size} entries; this commit needs ${n} (${by.map(([tn, k]) => `tenant ${tn}: ${k}`).join(', ')})`,
+      { target: targetName, table, size, needed: n }));
+  }
+  target.spec.tenants.forEach((tt, i) => {
+    const quota = tt.quota ?? target.spec.quota;
+    if (!quota) return;
+    const field = tt.quota ? ['spec', 'tenants', i, 'quota'] : ['spec', 'quota'];
+    const m = counts.get(tt.tenant) ?? new Map<string, number>();
+    const total = [...m.values()].reduce((a, b) => a + b, 0);
+    if (quota.entries !== undefined && total > quota.entries) {
+      errors.push(new SpecError(Codes.quota, target.source.at(field), field.join('.').replace(/\.(\d+)/g, '[$1]'), `tenant ${tt.tenant} needs ${total} entries on ${targetName}; its quota is ${quota.entries}`, { target: targetName, tenant: tt.tenant, needed: total, quota: quota.entries }));
+    }
+    for (const [table, limit] of Object.entries(quota.tables ?? {})) {
+      const n = [...m].filter(([t]) => t === table || short(t) === table).reduce((a, [, k]) => a + k, 0);
+      if (n > limit) errors.push(new SpecError(Codes.quota, target.source.at(field), field.join('.').replace(/\.(\d+)/g, '[$1]'), `tenant ${tt.tenant} needs ${n} entries in table ${short(table)} on ${targetName}; its quota there is ${limit}`, { target: targetName, tenant: tt.tenant, table, needed: n, quota: limit }));
+    }
+  });
+  return errors;
+}
