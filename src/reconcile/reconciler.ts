@@ -168,6 +168,10 @@ export class Reconciler {
       syncToken: this.opts.env?.[SYNC_TOKEN_ENV] || undefined,
     });
     this.log.info('http listening', { address: this.http.address });
+    if (!this.trust) {
+      // Without pinned operator keys only per-file flow signatures are checked (docs/trust.md).
+      this.log.warn('trust roots off: no trust.operatorKeys pinned; Tenant, Service and Target changes are not signature-checked and rollback is not refused');
+    }
     await this.sync('startup');
     if (this.stopped) return; // stopped during the first sync: schedule nothing
     const s = this.config.schedules;
@@ -193,7 +197,7 @@ export class Reconciler {
   }
 
   private readiness(): { ready: boolean; detail: Record<string, unknown> } {
-    const detail: Record<string, unknown> = {};
+    const detail: Record<string, unknown> = { trust: this.trust ? 'operator-keys' : 'off' };
     let ready = !!this.desired && this.pool.size > 0;
     if (this.rejectedHead) {
       detail.head = rejectedDetail(this.rejectedHead);
