@@ -4,7 +4,7 @@
 // count) and desired/ (one verdict: specs, signatures, pipeline files, compile).
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatPos } from '../shared/errors.ts';
+import { formatPos, withField } from '../shared/errors.ts';
 import { readDirTree, readRevisionTree, type SpecTree } from '../source/spec-tree.ts';
 import type { DesiredSet } from '../desired/types.ts';
 
@@ -17,5 +17,5 @@ export async function readVersion(dir: string, version: string, cwd: string): Pr
 
 /** A desired set's problems as `file:line:col message (CODE)` lines; `prefix` says which version when it is not on disk. */
 export function problemLines(d: DesiredSet, prefix = ''): string[] {
-  return d.problems.map((p) => `${prefix}${p.pos.file ? `${formatPos(p.pos)} ` : ''}${p.message} (${p.code})`);
+  return d.problems.map((p) => `${prefix}${p.pos.file ? `${formatPos(p.pos)} ` : ''}${withField(p.field, p.message)} (${p.code})`);
 }
