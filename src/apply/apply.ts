@@ -8,7 +8,7 @@
 // (read-back.ts); `verify` is the caller's own check (e.g. a full re-read).
 import { silentLogger, type Logger } from '../shared/log.ts';
 import type { Plan } from '../diff/types.ts';
-import { updateFailures, type SwitchSession, type UpdateOutcome } from './session.ts';
+import { updateFailures, type EntityRpc, type UpdateOutcome } from './session.ts';
 import { batches, inverse, planSteps, type BatchLimits, type Step, type StampOptions } from './steps.ts';
 import { readBackMatches, type ReadBackOptions } from './read-back.ts';
 import type { Change } from '../diff/types.ts';
@@ -65,7 +65,7 @@ export interface ApplyResult {
   error?: string;
 }
 
-export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
+export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   const log = opts.logger ?? silentLogger;
   const steps = planSteps(plan, opts.provenance);
   const applied: (Step & { uncertain?: boolean })[] = [];
@@ -171,7 +171,7 @@ export async function applyPlan(session: SwitchSession, plan: Plan, opts: ApplyO
  * index and its error, if any.
  */
 export async function writeInTiers<T extends { update: Step['update']; level: number }>(
-  session: SwitchSession,
+  session: EntityRpc,
   list: readonly T[][],
   max: number,
   stop: () => boolean,
@@ -213,7 +213,7 @@ function switchSize(p: Plan): number {
  * fallback, or `verify` alone — also when so much was touched that reading it
  * entity by entity would cost more than the full re-read (see ReadBackOptions.maxShare).
  */
-function checker(session: SwitchSession, opts: ApplyOptions, touched: Step[], size: number, log: Logger): ((e: 'old' | 'new') => Promise<boolean>) | undefined {
+function checker(session: EntityRpc, opts: ApplyOptions, touched: Step[], size: number, log: Logger): ((e: 'old' | 'new') => Promise<boolean>) | undefined {
   const rb = opts.readBack;
   const v = opts.verify;
   if (!rb || (v && touched.length > (rb.maxShare ?? 0.2) * size)) return v ? (e) => safeVerify(v, e, log) : undefined;
@@ -243,7 +243,7 @@ async function safeVerify(v: (e: 'old' | 'new') => Promise<boolean>, expect: 'ol
  * undone one by one, ignoring "not there"-style failures. Never started
  * again by a stop signal: a half-rolled-back switch is the one state to avoid.
  */
-async function rollback(session: SwitchSession, applied: (Step & { uncertain?: boolean })[], limits: BatchLimits, inFlight: number, log: Logger): Promise<{ written: number; complete: boolean; undone: Uint8Array }> {
+async function rollback(session: EntityRpc, applied: (Step & { uncertain?: boolean })[], limits: BatchLimits, inFlight: number, log: Logger): Promise<{ written: number; complete: boolean; undone: Uint8Array }> {
   type Inverse = Step & { uncertain?: boolean; of: number };
   const undone = new Uint8Array(applied.length);
   const inv: Inverse[] = [];

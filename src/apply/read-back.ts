@@ -15,7 +15,7 @@ import { EntriesBuilder } from '../compile/entries.ts';
 import { plan } from '../diff/plan.ts';
 import { peekOwner } from '../diff/peek.ts';
 import { planSize, type Change } from '../diff/types.ts';
-import type { SwitchSession } from './session.ts';
+import type { EntityRpc } from './session.ts';
 
 export interface ReadBackOptions {
   index: P4InfoIndex;
@@ -44,7 +44,7 @@ export function expectedBytes(c: Change, at: 'old' | 'new'): Buffer | undefined 
  * Whether the switch holds exactly state `at` for every changed entity.
  * Throws when a read fails (the caller decides what an unreadable switch means).
  */
-export async function readBackMatches(session: SwitchSession, changes: readonly Change[], at: 'old' | 'new', opts: ReadBackOptions): Promise<boolean> {
+export async function readBackMatches(session: EntityRpc, changes: readonly Change[], at: 'old' | 'new', opts: ReadBackOptions): Promise<boolean> {
   if (!changes.length) return true;
   const expected = new EntriesBuilder();
   const tables = new Set<number>();

@@ -12,7 +12,7 @@ export interface Update {
 
 export type Atomicity = 'CONTINUE_ON_ERROR' | 'ROLLBACK_ON_ERROR' | 'DATAPLANE_ATOMIC';
 
-export interface SwitchSession {
+export interface EntityRpc {
   /** One Write RPC. Throws on failure; per-update outcomes are read with `updateFailures`. */
   write(updates: Update[], opts?: { atomicity?: Atomicity }): Promise<unknown>;
   /** One Read RPC with the given entity filters; resolves to the entities, encoded. */

@@ -8,9 +8,9 @@ import type { DesiredState } from '../compile/types.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { entityKey, parseDirectCounter } from '../p4info/entity.ts';
 import { directCounterRead } from '../p4rt/filters.ts';
-import type { SwitchSession } from '../apply/session.ts';
+import type { EntityRpc } from '../apply/session.ts';
 import type { FlowTraffic } from './metrics.ts';
-import type { SwitchStatus } from './state-file.ts';
+import type { StatusFileEntry } from './state-file.ts';
 
 export interface CounterSample {
   /** Unix ms. */
@@ -44,7 +44,7 @@ export interface CounterSamplerOptions {
   maxEntries?: number;
 }
 
-interface SwitchCounters {
+interface CounterSnapshot {
   flows: Map<string, CounterSample[]>;
   entries?: Map<string, Counts>;
   at: number;
@@ -54,7 +54,7 @@ export const DAY_MS = 24 * 3600 * 1000;
 
 /** Reads the direct counters of every managed table that has one; sums them per flow (origin name). */
 export async function readFlowCounters(
-  session: SwitchSession,
+  session: EntityRpc,
   desired: DesiredState,
   index: P4InfoIndex,
 ): Promise<{ flows: Map<string, Counts>; entries: Map<string, Counts> }> {
@@ -82,7 +82,7 @@ export class CounterSampler {
   readonly windowMs: number;
   private readonly maxSamples: number;
   private readonly maxEntries: number;
-  private readonly switches = new Map<string, SwitchCounters>();
+  private readonly switches = new Map<string, CounterSnapshot>();
 
   constructor(o: CounterSamplerOptions = {}) {
     this.windowMs = o.windowMs ?? DAY_MS;
@@ -164,7 +164,7 @@ export class CounterSampler {
 export const STATUS_FLOWS = 1000;
 
 /** The status file's traffic of one switch: the busiest flows over the sampler's window. */
-export function statusTraffic(sampler: CounterSampler, target: string, at: Date): NonNullable<SwitchStatus['traffic']> {
+export function statusTraffic(sampler: CounterSampler, target: string, at: Date): NonNullable<StatusFileEntry['traffic']> {
   const flows = sampler.flows(target).map((flow) => {
     const u = sampler.usage(target, flow)!;
     return { flow, packets: u.packets, bytes: u.bytes, spanMs: u.spanMs };

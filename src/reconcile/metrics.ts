@@ -5,7 +5,7 @@
 // per switch and per tenant (at most `maxTenants`, the rest summed under
 // tenant="_other"); per-flow series exist only when `perFlow` is set.
 import client from 'prom-client';
-import type { SwitchSession } from '../apply/session.ts';
+import type { EntityRpc } from '../apply/session.ts';
 
 type Labels = Record<string, string>;
 
@@ -140,7 +140,7 @@ export class Metrics {
   }
 
   /** A session whose Write RPCs are timed into flowops_write_duration_seconds{target}. */
-  timedWrites<S extends SwitchSession>(session: S, target: string): SwitchSession {
+  timedWrites<S extends EntityRpc>(session: S, target: string): EntityRpc {
     return {
       write: async (updates, opts) => {
         const end = performance.now();

@@ -9,13 +9,13 @@ import { currentTraceId, type Logger } from '../shared/log.ts';
 import { formatPos, withField } from '../shared/errors.ts';
 import { planSize, type Plan } from '../diff/types.ts';
 import type { PipelineFiles } from '../desired/types.ts';
-import type { DriftClearedEvent, DriftEvent, Reporter, SwitchResult, SyncEvent, SyncStartedEvent } from '../report/events.ts';
+import type { DriftClearedEvent, DriftEvent, Reporter, SyncResult, SyncEvent, SyncStartedEvent } from '../report/events.ts';
 import { formatCookie } from '../pipeline/cookie.ts';
 import type { Metrics } from './metrics.ts';
-import type { SwitchSession } from '../apply/session.ts';
+import type { EntityRpc } from '../apply/session.ts';
 import { statusTraffic, tenantOf, type CounterSampler, type Counts } from './counters.ts';
 import type { ReconcilerView } from './view-source.ts';
-import { readStatus, writeStatus, type StatusFile, type SwitchStatus } from './state-file.ts';
+import { readStatus, writeStatus, type StatusFile, type StatusFileEntry } from './state-file.ts';
 import { rejectedResult, rejectionText, type RejectedHead } from './rejected-head.ts';
 
 export interface OutcomesOptions {
@@ -44,9 +44,9 @@ export class Outcomes {
   }
 
   /** The status entry of a switch (created from the last run's file when new). */
-  switchStatus(name: string, address: string): SwitchStatus {
+  switchStatus(name: string, address: string): StatusFileEntry {
     const prev = this.status.switches[name];
-    const st: SwitchStatus = { target: name, address, appliedCommit: prev?.appliedCommit, lastSync: prev?.lastSync, drift: prev?.drift };
+    const st: StatusFileEntry = { target: name, address, appliedCommit: prev?.appliedCommit, lastSync: prev?.lastSync, drift: prev?.drift };
     this.status.switches[name] = st;
     return st;
   }
@@ -58,7 +58,7 @@ export class Outcomes {
   }
 
   /** One switch's sync finished (`res.error.reason` says why when it did not converge). */
-  switchFinished(st: SwitchStatus, commit: string, res: SwitchResult, reason: string, log: Logger): void {
+  switchFinished(st: StatusFileEntry, commit: string, res: SyncResult, reason: string, log: Logger): void {
     const { metrics } = this.o;
     const { outcome, error, plan: p, written } = res;
     metrics.syncs.inc({ target: res.target, outcome });
@@ -137,12 +137,12 @@ export class Outcomes {
   }
 
   /** The session an apply writes through: each Write timed into flowops_write_duration_seconds. */
-  timedWrites(session: SwitchSession, target: string): SwitchSession {
+  timedWrites(session: EntityRpc, target: string): EntityRpc {
     return this.o.metrics.timedWrites(session, target);
   }
 
   /** One read of a switch's direct counters (counters.ts readFlowCounters): sampler, traffic metrics, status. */
-  countersRead(st: SwitchStatus, flows: ReadonlyMap<string, Counts>, entries: ReadonlyMap<string, Counts>): void {
+  countersRead(st: StatusFileEntry, flows: ReadonlyMap<string, Counts>, entries: ReadonlyMap<string, Counts>): void {
     const c = this.o.counters;
     if (!c) return;
     const now = this.o.now();
@@ -176,7 +176,7 @@ export class Outcomes {
 }
 
 /** The `stage` label of flowops_errors_total for a failure reason (names kept from before reasons existed). */
-function stageOf(reason: NonNullable<SwitchResult['error']>['reason']): string {
+function stageOf(reason: NonNullable<SyncResult['error']>['reason']): string {
   return { ConnectFailed: 'connect', PipelineFailed: 'pipeline', ReadFailed: 'read', WriteFailed: 'write', CommitRejected: 'specs' }[reason];
 }
 

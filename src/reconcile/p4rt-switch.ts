@@ -1,4 +1,4 @@
-// The reconciler's SwitchHandle over the P4Runtime client. Everything a real
+// The reconciler's SwitchConnection over the P4Runtime client. Everything a real
 // switch needs is decided here, per Target, so the loop stays switch-agnostic:
 //   - channel credentials from the Target (TLS unless `insecure: true`), with
 //     handshake failures explained in words;
@@ -29,7 +29,7 @@ import type { Atomicity, Update } from '../apply/session.ts';
 import type { DesiredState } from '../compile/types.ts';
 import { P4_DIR } from '../desired/pipeline.ts';
 import type { PipelineFiles } from '../desired/types.ts';
-import type { PipelineOutcome, SwitchAddress, SwitchFactory, SwitchHandle } from './switch.ts';
+import type { PipelineOutcome, SwitchEndpoint, ConnectSwitch, SwitchConnection } from './switch.ts';
 
 /** A P4Info path for people: repo paths as they are, the bundled ones as `p4/<file>`. */
 function shownFile(file: string): string {
@@ -39,7 +39,7 @@ function shownFile(file: string): string {
 /** verify mode: the switch runs no pipeline, or one whose P4Info means something else. `data.differences` lists them. */
 export class PipelineMismatchError extends FlowopsError {}
 
-class P4rtSwitch implements SwitchHandle {
+class P4rtSwitch implements SwitchConnection {
   private readonly session: WritableSession;
 
   constructor(
@@ -154,8 +154,8 @@ function explained(err: unknown, address: string): unknown {
 }
 
 /** Connects with arbitration; resolves once the switch has said whether we are primary. */
-export function p4rtSwitchFactory(opts: P4rtSwitchFactoryOptions = {}): SwitchFactory {
-  return async (addr: SwitchAddress, log: Logger): Promise<SwitchHandle> => {
+export function p4rtSwitchFactory(opts: P4rtSwitchFactoryOptions = {}): ConnectSwitch {
+  return async (addr: SwitchEndpoint, log: Logger): Promise<SwitchConnection> => {
     // TLS unless the Target says insecure: true (credentials.ts); a bad file is a TlsConfigError naming it.
     const credentials = opts.credentials ?? credentialsForTarget({ insecure: addr.insecure, tls: addr.tls }, addr.configDir ?? process.cwd());
     const client = new P4RuntimeClient({

@@ -7,15 +7,15 @@ import type { Logger } from '../shared/log.ts';
 import type { DesiredState } from '../compile/types.ts';
 import type { Metrics } from './metrics.ts';
 import type { Outcomes } from './outcomes.ts';
-import type { SwitchStatus } from './state-file.ts';
-import type { SwitchAddress, SwitchFactory, SwitchHandle } from './switch.ts';
+import type { StatusFileEntry } from './state-file.ts';
+import type { SwitchEndpoint, ConnectSwitch, SwitchConnection } from './switch.ts';
 
 /** One managed switch: its connection and what this replica last did to it. */
 export interface PooledSwitch {
   name: string;
   address: string;
-  handle?: SwitchHandle;
-  connecting?: Promise<SwitchHandle>;
+  conn?: SwitchConnection;
+  connecting?: Promise<SwitchConnection>;
   /** Desired state last converged on this switch (the drift scan compares against it). */
   applied?: DesiredState;
   appliedCommit?: string;
@@ -31,11 +31,11 @@ export interface PooledSwitch {
   connKey?: string;
   /** Set when the pre-connect of a sync failed; the sync reports it instead of dialling again. */
   connectError?: unknown;
-  status: SwitchStatus;
+  status: StatusFileEntry;
 }
 
 export interface PoolOptions {
-  connect: SwitchFactory;
+  connect: ConnectSwitch;
   logger: Logger;
   metrics: Metrics;
   outcomes: Outcomes;
@@ -43,7 +43,7 @@ export interface PoolOptions {
   onPromoted: (name: string) => void;
 }
 
-export class SwitchPool {
+export class ConnectionPool {
   private readonly switches = new Map<string, PooledSwitch>();
 
   constructor(private readonly o: PoolOptions) {}
@@ -62,7 +62,7 @@ export class SwitchPool {
   slot(name: string, address: string): PooledSwitch {
     let s = this.switches.get(name);
     if (s && s.address !== address) {
-      void s.handle?.close().catch(() => {});
+      void s.conn?.close().catch(() => {});
       this.switches.delete(name);
       s = undefined;
     }
@@ -77,28 +77,28 @@ export class SwitchPool {
   async retain(names: readonly string[]): Promise<void> {
     for (const [name, s] of this.switches) {
       if (names.includes(name)) continue;
-      await s.handle?.close().catch(() => {});
+      await s.conn?.close().catch(() => {});
       this.switches.delete(name);
       this.o.outcomes.forget(name);
     }
   }
 
   /** The switch's connection, made (or remade, when `addr` differs in how it connects) as needed. */
-  async connected(s: PooledSwitch, addr: SwitchAddress): Promise<SwitchHandle> {
+  async connected(s: PooledSwitch, addr: SwitchEndpoint): Promise<SwitchConnection> {
     const { metrics, outcomes } = this.o;
     const { name: _n, address: _a, ...how } = addr;
     const connKey = JSON.stringify(how);
-    if (s.handle && s.connKey !== connKey) {
+    if (s.conn && s.connKey !== connKey) {
       // E.g. the managed tables changed: a role's config is given at arbitration, so arbitrate again.
       this.o.logger.info('connection settings changed; reconnecting', { target: s.name, role: addr.role });
       this.drop(s, new Error('connection settings changed'));
     }
-    if (s.handle) return s.handle;
+    if (s.conn) return s.conn;
     const log = this.o.logger.child({ target: s.name });
     s.connecting ??= this.o.connect(addr, log);
     try {
       const h = await s.connecting;
-      s.handle = h;
+      s.conn = h;
       s.connKey = connKey;
       s.connectError = undefined;
       if (h.apiVersion !== undefined) s.status.apiVersion = h.apiVersion;
@@ -110,7 +110,7 @@ export class SwitchPool {
       log.info('connected', { address: addr.address, electionId: addr.electionId, primary: h.primary, apiVersion: h.apiVersion, role: addr.role, tls: !addr.insecure });
       outcomes.human(`${s.name}: connected to ${addr.address} as ${h.primary ? 'primary' : 'backup'} (election id ${addr.electionId}${addr.role ? `, role ${addr.role}` : ''}${h.apiVersion ? `, P4Runtime ${h.apiVersion}` : ''}${addr.insecure ? '' : ', TLS'})`);
       h.onRoleChange((primary) => {
-        if (s.handle !== h) return;
+        if (s.conn !== h) return;
         metrics.primary.set({ target: s.name }, primary ? 1 : 0);
         s.status.role = primary ? 'primary' : 'backup';
         log.info(primary ? 'promoted to primary' : 'now backup');
@@ -121,7 +121,7 @@ export class SwitchPool {
         }
       });
       h.onDisconnect((err) => {
-        if (s.handle !== h) return;
+        if (s.conn !== h) return;
         this.drop(s, err);
       });
       return h;
@@ -133,8 +133,8 @@ export class SwitchPool {
   /** Forgets the connection (reconnect on the next sync). */
   drop(s: PooledSwitch, err: Error): void {
     this.o.logger.warn('switch connection lost', { target: s.name, err: err.message });
-    const h = s.handle;
-    s.handle = undefined;
+    const h = s.conn;
+    s.conn = undefined;
     s.pipelineChecked = undefined;
     s.dirty = true;
     s.status.role = 'disconnected';
@@ -152,7 +152,7 @@ export class SwitchPool {
   }
 
   async closeAll(): Promise<void> {
-    for (const s of this.switches.values()) await s.handle?.close().catch(() => {});
+    for (const s of this.switches.values()) await s.conn?.close().catch(() => {});
     this.switches.clear();
   }
 }

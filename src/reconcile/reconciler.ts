@@ -23,7 +23,7 @@ import type { DesiredState } from '../compile/types.ts';
 import { plan } from '../diff/plan.ts';
 import { planSize } from '../diff/types.ts';
 import type { ApplyResult } from '../apply/apply.ts';
-import type { Reporter, SwitchResult, SyncEvent, DriftEvent } from '../report/events.ts';
+import type { Reporter, SyncResult, SyncEvent, DriftEvent } from '../report/events.ts';
 import { resolvePath, type LoadedConfig } from './config.ts';
 import { DesiredCache, desiredState } from '../desired/desired.ts';
 import type { DesiredSet } from '../desired/types.ts';
@@ -32,11 +32,11 @@ import { startHttp, type HttpHandler, type RunningHttp } from './http.ts';
 import { Scheduler } from './schedule.ts';
 import type { StatusFile } from './state-file.ts';
 import { driftEntries } from './live.ts';
-import type { SwitchAddress, SwitchFactory } from './switch.ts';
+import type { SwitchEndpoint, ConnectSwitch } from './switch.ts';
 import { roleOwnershipOf } from './role-ownership.ts';
 import type { Progress } from './progress.ts';
 import { Outcomes } from './outcomes.ts';
-import { SwitchPool, type PooledSwitch } from './pool.ts';
+import { ConnectionPool, type PooledSwitch } from './pool.ts';
 import { syncSwitch, type SyncSwitchContext } from './sync-switch.ts';
 import { CounterSampler, readFlowCounters } from './counters.ts';
 import { ReconcilerView } from './view-source.ts';
@@ -48,7 +48,7 @@ import { rejectedDetail, type RejectedHead } from './rejected-head.ts';
 export interface ReconcilerOptions {
   loaded: LoadedConfig;
   env?: NodeJS.ProcessEnv;
-  connect: SwitchFactory;
+  connect: ConnectSwitch;
   logger?: Logger;
   reporter?: Reporter;
   /** Defaults to a GitSource built from the config. */
@@ -79,7 +79,7 @@ export class Reconciler {
   private readonly log: Logger;
   private readonly source: GitSource;
   private readonly now: () => Date;
-  private readonly pool: SwitchPool;
+  private readonly pool: ConnectionPool;
   private readonly outcomes: Outcomes;
   private readonly scheduler: Scheduler;
   private readonly stopping = new AbortController();
@@ -133,7 +133,7 @@ export class Reconciler {
     });
     this.outcomes.status.repo = redact(repo.url ?? repo.path ?? '');
     this.outcomes.status.branch = repo.branch;
-    this.pool = new SwitchPool({
+    this.pool = new ConnectionPool({
       connect: opts.connect, logger: this.log, metrics: this.metrics, outcomes: this.outcomes,
       onPromoted: (name) => void this.sync('promoted', { force: true, only: [name] }).catch(() => {}),
     });
@@ -204,8 +204,8 @@ export class Reconciler {
       ready = false;
     }
     for (const s of this.pool.all()) {
-      const ok = !!s.handle && (!s.handle.primary || (!!s.appliedCommit && s.appliedCommit === this.desired?.commit) || this.config.mode === 'plan-only');
-      detail[s.name] = { connected: !!s.handle, primary: s.handle?.primary ?? false, appliedCommit: s.appliedCommit };
+      const ok = !!s.conn && (!s.conn.primary || (!!s.appliedCommit && s.appliedCommit === this.desired?.commit) || this.config.mode === 'plan-only');
+      detail[s.name] = { connected: !!s.conn, primary: s.conn?.primary ?? false, appliedCommit: s.appliedCommit };
       ready &&= ok;
     }
     return { ready, detail };
@@ -300,10 +300,10 @@ export class Reconciler {
   private async converge(d: DesiredSet, reason: string, o: { force?: boolean; only?: string[]; changed: boolean }): Promise<SyncEvent | undefined> {
     const targets = this.enabledTargets(d).filter((t) => !o.only || o.only.includes(t.metadata.name));
     if (!o.only) await this.pool.retain(targets.map((t) => t.metadata.name));
-    const results: SwitchResult[] = [];
+    const results: SyncResult[] = [];
     const todo = targets
       .map((t) => this.pool.slot(t.metadata.name, this.addressOf(t, d).address))
-      .filter((s) => o.force || o.changed || s.dirty || !s.handle || s.appliedCommit !== d.commit);
+      .filter((s) => o.force || o.changed || s.dirty || !s.conn || s.appliedCommit !== d.commit);
     // Connect first, so only the replica that is primary says "pending" (a backup's
     // pending posted after the primary's result would stay on the commit forever).
     await Promise.all(
@@ -316,7 +316,7 @@ export class Reconciler {
       }),
     );
     if (this.config.mode === 'auto') {
-      const starting = todo.filter((s) => s.handle?.primary && s.appliedCommit !== d.commit).map((s) => s.name).sort();
+      const starting = todo.filter((s) => s.conn?.primary && s.appliedCommit !== d.commit).map((s) => s.name).sort();
       if (starting.length) await this.outcomes.syncStarted({ commit: d.commit, branch: this.config.repo.branch, targets: starting });
     }
     await Promise.all(
@@ -333,7 +333,7 @@ export class Reconciler {
     return ev;
   }
 
-  private addressOf(t: DesiredSet['targets'][number], d: DesiredSet): SwitchAddress {
+  private addressOf(t: DesiredSet['targets'][number], d: DesiredSet): SwitchEndpoint {
     const o = this.config.targets[t.metadata.name] ?? {};
     return {
       name: t.metadata.name,
@@ -354,7 +354,7 @@ export class Reconciler {
   }
 
   /** One switch's sync (sync-switch.ts) and what follows from its result; undefined on a backup. */
-  private async convergeOne(s: PooledSwitch, d: DesiredSet, reason: string, seen?: SyncSwitchContext['seen']): Promise<SwitchResult | undefined> {
+  private async convergeOne(s: PooledSwitch, d: DesiredSet, reason: string, seen?: SyncSwitchContext['seen']): Promise<SyncResult | undefined> {
     const log = this.log.child({ target: s.name, commit: d.commit });
     const sync = await syncSwitch(s, d, {
       config: this.config, connect: () => this.connect(s, d), signal: this.stopping.signal, log, outcomes: this.outcomes,
@@ -398,12 +398,12 @@ export class Reconciler {
     if (!d || this.stopped) return [];
     const events: DriftEvent[] = [];
     for (const s of this.pool.all()) {
-      if (!s.handle?.primary || !s.applied || s.appliedCommit !== d.commit) continue;
+      if (!s.conn?.primary || !s.applied || s.appliedCommit !== d.commit) continue;
       const pipe = d.pipelines.get(s.name);
       if (!pipe) continue;
       let live: Buffer[];
       try {
-        live = await s.handle.readManaged(s.applied, pipe.index);
+        live = await s.conn.readManaged(s.applied, pipe.index);
       } catch (err) {
         this.metrics.errors.inc({ stage: 'drift', target: s.name });
         this.pool.dropIfGone(s, err);
@@ -475,9 +475,9 @@ export class Reconciler {
       for (const s of this.pool.all()) {
         const state = d.states.get(s.name);
         const pipe = d.pipelines.get(s.name);
-        if (!s.handle || !state || !pipe) continue;
+        if (!s.conn || !state || !pipe) continue;
         try {
-          const { flows, entries } = await readFlowCounters(s.handle, state, pipe.index);
+          const { flows, entries } = await readFlowCounters(s.conn, state, pipe.index);
           this.outcomes.countersRead(s.status, flows, entries);
         } catch (err) {
           this.outcomes.countersFailed(s.name, err as Error);
@@ -494,8 +494,8 @@ export class Reconciler {
   async readLive(target: string, desired: DesiredState): Promise<Buffer[]> {
     const s = this.pool.get(target);
     const pipe = this.desired?.pipelines.get(target);
-    if (!s?.handle || !pipe) throw new FlowopsError('SWITCH_NOT_CONNECTED', `switch ${target} is not connected`, { target });
-    return s.handle.readManaged(desired, pipe.index);
+    if (!s?.conn || !pipe) throw new FlowopsError('SWITCH_NOT_CONNECTED', `switch ${target} is not connected`, { target });
+    return s.conn.readManaged(desired, pipe.index);
   }
 
   /** Queues a sync that also reads every switch (POST /sync, a GitHub push webhook). */

@@ -5,7 +5,7 @@
 // file (`flowops status`), `/readyz` and the `flowops_head_rejected` metric.
 // The loop (reconciler.ts) decides; outcomes.ts tells, with these texts.
 import { formatPos, withField } from '../shared/errors.ts';
-import type { SpecProblem, SwitchResult } from '../report/events.ts';
+import type { SpecProblem, SyncResult } from '../report/events.ts';
 import { emptyPlan } from './outcomes.ts';
 
 export interface RejectedHead {
@@ -21,7 +21,7 @@ export function rejectionText(problems: readonly SpecProblem[]): string {
 }
 
 /** What a rejected head means for one switch: Failed, nothing written, left at the old state. */
-export function rejectedResult(target: string, head: RejectedHead): SwitchResult {
+export function rejectedResult(target: string, head: RejectedHead): SyncResult {
   return {
     target,
     outcome: 'Failed',

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SyncOutcome } from '../report/events.ts';
 
-export interface SwitchStatus {
+export interface StatusFileEntry {
   target: string;
   address?: string;
   /** Commit whose desired state the switch was last converged to. */
@@ -33,7 +33,7 @@ export interface StatusFile {
   gitError?: string;
   /** Set while the branch head is rejected (cannot be loaded, spec errors): what is wrong with it. */
   headError?: string;
-  switches: Record<string, SwitchStatus>;
+  switches: Record<string, StatusFileEntry>;
 }
 
 export function readStatus(file: string): StatusFile | undefined {

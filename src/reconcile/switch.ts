@@ -1,13 +1,13 @@
 // What the reconciler needs from one switch connection. The P4Runtime client
 // is adapted to it in p4rt-switch.ts; keeping the loop on this small surface
 // keeps HA, pipeline and read rules in one place and testable.
-import type { SwitchSession } from '../apply/session.ts';
+import type { EntityRpc } from '../apply/session.ts';
 import type { DesiredState } from '../compile/types.ts';
 import type { Logger } from '../shared/log.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import type { PipelineFiles } from '../desired/types.ts';
 
-export interface SwitchAddress {
+export interface SwitchEndpoint {
   /** Target name from the specs. */
   name: string;
   address: string;
@@ -40,7 +40,7 @@ export interface RoleOwnership {
 /** unchanged: cookie matched (push mode); pushed: SetForwardingPipelineConfig sent; verified: verify mode found the same P4Info. */
 export type PipelineOutcome = 'unchanged' | 'pushed' | 'verified';
 
-export interface SwitchHandle extends SwitchSession {
+export interface SwitchConnection extends EntityRpc {
   readonly primary: boolean;
   /** P4Runtime API version the switch reported in Capabilities ('' when it does not implement it). */
   readonly apiVersion?: string;
@@ -58,4 +58,4 @@ export interface SwitchHandle extends SwitchSession {
   close(): Promise<void>;
 }
 
-export type SwitchFactory = (addr: SwitchAddress, log: Logger) => Promise<SwitchHandle>;
+export type ConnectSwitch = (addr: SwitchEndpoint, log: Logger) => Promise<SwitchConnection>;

@@ -9,18 +9,18 @@ import type { DesiredSet } from '../desired/types.ts';
 import { plan } from '../diff/plan.ts';
 import { planSize, type Plan } from '../diff/types.ts';
 import { applyPlan, type ApplyResult } from '../apply/apply.ts';
-import type { FailureReason, SwitchResult, SyncOutcome } from '../report/events.ts';
+import type { FailureReason, SyncResult, SyncOutcome } from '../report/events.ts';
 import type { Config } from './config.ts';
 import { stateFromLive } from './live.ts';
 import { emptyPlan, type Outcomes } from './outcomes.ts';
 import type { PooledSwitch } from './pool.ts';
 import { noProgress, type Progress } from './progress.ts';
-import type { SwitchHandle } from './switch.ts';
+import type { SwitchConnection } from './switch.ts';
 
 export interface SyncSwitchContext {
   config: Pick<Config, 'mode' | 'prune' | 'batch'>;
   /** Makes (or returns) the switch's connection. */
-  connect: () => Promise<SwitchHandle>;
+  connect: () => Promise<SwitchConnection>;
   signal: AbortSignal;
   log: Logger;
   outcomes: Outcomes;
@@ -33,8 +33,8 @@ export interface SyncSwitchContext {
   seen?: { against: DesiredState; live: Buffer[]; plan: Plan };
 }
 
-export interface SwitchSync {
-  result: SwitchResult;
+export interface SyncAttempt {
+  result: SyncResult;
   /** The error of a step that talked to the switch: the caller drops the connection if it says the switch went away. */
   lost?: unknown;
   /** The apply was counted (for the written-updates metric). */
@@ -56,10 +56,10 @@ function codeOf(err: unknown): string | undefined {
 }
 
 /** Syncs one switch; undefined when this replica is a backup (the primary reports that switch). */
-export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitchContext): Promise<SwitchSync | undefined> {
+export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitchContext): Promise<SyncAttempt | undefined> {
   const t0 = performance.now();
-  const res: SwitchResult = { target: s.name, outcome: 'Failed', plan: emptyPlan(), written: { inserted: 0, modified: 0, deleted: 0 }, durationMs: 0 };
-  const out: SwitchSync = { result: res };
+  const res: SyncResult = { target: s.name, outcome: 'Failed', plan: emptyPlan(), written: { inserted: 0, modified: 0, deleted: 0 }, durationMs: 0 };
+  const out: SyncAttempt = { result: res };
   const desired = d.states.get(s.name)!;
   const pipe = d.pipelines.get(s.name)!;
   const target = d.targets.find((x) => x.metadata.name === s.name)!;
@@ -67,7 +67,7 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
 
   try {
     // connect
-    let h: SwitchHandle;
+    let h: SwitchConnection;
     try {
       const pre = s.connectError;
       s.connectError = undefined;

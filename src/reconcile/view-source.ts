@@ -3,7 +3,7 @@
 // the counter sampler. It holds the little the status file does not: a
 // bounded sync history and the last drift entries of each switch.
 import { describeEntity } from '../p4info/entity.ts';
-import type { DriftEntry, SwitchResult } from '../report/events.ts';
+import type { DriftEntry, SyncResult } from '../report/events.ts';
 import type { FlowDetail, FlowView, SwitchView, SyncRecord, TenantView, TrafficView, ViewSnapshot, ViewSource } from '../view/model.ts';
 import type { CounterSampler } from './counters.ts';
 import type { DesiredSet, FlowSummary } from '../desired/types.ts';
@@ -49,7 +49,7 @@ export class ReconcilerView implements ViewSource {
   constructor(private readonly i: ViewInputs) {}
 
   /** One switch's sync ended (called with every outcome). */
-  recordSync(commit: string, reason: string, r: SwitchResult, traceId?: string): void {
+  recordSync(commit: string, reason: string, r: SyncResult, traceId?: string): void {
     this.history.unshift({
       at: this.i.now().toISOString(), target: r.target, commit, reason, outcome: r.outcome,
       inserted: r.written.inserted, modified: r.written.modified, deleted: r.written.deleted, durationMs: r.durationMs, error: r.error?.message, traceId,

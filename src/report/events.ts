@@ -24,7 +24,7 @@ export type FailureReason =
   /** The commit has spec problems; no switch was touched. */
   | 'CommitRejected';
 
-export interface SwitchResult {
+export interface SyncResult {
   target: string;
   outcome: SyncOutcome;
   plan: Plan;
@@ -40,7 +40,7 @@ export interface SyncEvent {
   branch: string;
   mode: 'auto' | 'plan-only';
   problems: SpecProblem[];
-  switches: SwitchResult[];
+  switches: SyncResult[];
 }
 
 export interface DriftEntry {

@@ -6,13 +6,13 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyPlan } from '../../src/apply/apply.ts';
 import { planSteps } from '../../src/apply/steps.ts';
-import type { SwitchSession, Update } from '../../src/apply/session.ts';
+import type { EntityRpc, Update } from '../../src/apply/session.ts';
 import { peekOwner } from '../../src/diff/peek.ts';
 import { plan } from '../../src/diff/plan.ts';
 import { desiredState } from '../../src/desired/desired.ts';
 import type { DesiredSet } from '../../src/desired/types.ts';
 import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
-import type { SwitchHandle } from '../../src/reconcile/switch.ts';
+import type { SwitchConnection } from '../../src/reconcile/switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { P4INFO, entityCount } from '../helpers/reconcile-env.ts';
@@ -43,10 +43,10 @@ function desiredFor(address: string, flows: FlowDef[]): DesiredSet {
   return d;
 }
 
-class Recorder implements SwitchSession {
+class Recorder implements EntityRpc {
   requests: Update[][] = [];
-  constructor(private inner: SwitchSession) {}
-  write(updates: Update[], opts?: Parameters<SwitchSession['write']>[1]) {
+  constructor(private inner: EntityRpc) {}
+  write(updates: Update[], opts?: Parameters<EntityRpc['write']>[1]) {
     this.requests.push(updates);
     return this.inner.write(updates, opts);
   }
@@ -57,7 +57,7 @@ class Recorder implements SwitchSession {
 
 describe('applyPlan', () => {
   let target: RunningTarget;
-  let sw: SwitchHandle;
+  let sw: SwitchConnection;
   const flowsA: FlowDef[] = [
     { name: 'web-api', from: 'web', to: 'api', ports: [443, 8443], steer: true },
     { name: 'api-db', from: 'api', to: 'db', ports: [5432] },
@@ -159,7 +159,7 @@ describe('applyPlan', () => {
     let inFlight = 0;
     let most = 0;
     const sent: Update[][] = [];
-    const session: SwitchSession = {
+    const session: EntityRpc = {
       write: async (u, o) => {
         sent.push(u);
         most = Math.max(most, ++inFlight);
@@ -199,7 +199,7 @@ describe('applyPlan', () => {
     const stop = new AbortController();
     let requests = 0;
     let sent = 0;
-    const session: SwitchSession = {
+    const session: EntityRpc = {
       write: async (u, o) => {
         const res = await sw.write(u, o);
         sent += u.length;

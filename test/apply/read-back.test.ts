@@ -6,22 +6,22 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyPlan } from '../../src/apply/apply.ts';
 import { readBackMatches } from '../../src/apply/read-back.ts';
-import type { SwitchSession, Update } from '../../src/apply/session.ts';
+import type { EntityRpc, Update } from '../../src/apply/session.ts';
 import { plan } from '../../src/diff/plan.ts';
 import { planSize } from '../../src/diff/types.ts';
 import { desiredState } from '../../src/desired/desired.ts';
 import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
-import type { SwitchHandle } from '../../src/reconcile/switch.ts';
+import type { SwitchConnection } from '../../src/reconcile/switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { P4INFO } from '../helpers/reconcile-env.ts';
 import { specRepo, type FlowDef, treeOf } from '../helpers/spec-repo.ts';
 
 /** Passes everything through and counts the entities each Read asks for. */
-class ReadCounter implements SwitchSession {
+class ReadCounter implements EntityRpc {
   reads: number[] = [];
-  constructor(private inner: SwitchSession) {}
-  write(updates: Update[], opts?: Parameters<SwitchSession['write']>[1]) {
+  constructor(private inner: EntityRpc) {}
+  write(updates: Update[], opts?: Parameters<EntityRpc['write']>[1]) {
     return this.inner.write(updates, opts);
   }
   read(filters: Buffer[]) {
@@ -32,7 +32,7 @@ class ReadCounter implements SwitchSession {
 
 describe('read-back of touched entities', () => {
   let target: RunningTarget;
-  let sw: SwitchHandle;
+  let sw: SwitchConnection;
   const address = () => `127.0.0.1:${target.port}`;
   const base: FlowDef[] = Array.from({ length: 12 }, (_, i) => ({ name: `f${i}`, from: 'web', to: 'api', ports: [1000 + i] }));
 
@@ -112,7 +112,7 @@ describe('read-back of touched entities', () => {
     assert.ok(p.inserts.length >= 2);
     const dropped = p.inserts[p.inserts.length - 1]!;
     // A switch that says OK to one insert it never applies.
-    const liar: SwitchSession = {
+    const liar: EntityRpc = {
       write: (updates, o) => sw.write(updates.filter((u) => !u.entity.equals(dropped.bytes)), o),
       read: (f) => sw.read(f),
     };
@@ -150,7 +150,7 @@ describe('read-back of touched entities', () => {
     target.state.failUpdate({ nth: 2, code: 'INTERNAL', message: 'injected' });
     // A session whose compensating re-inserts are acknowledged but dropped.
     let failed = false;
-    const session: SwitchSession = {
+    const session: EntityRpc = {
       write: async (updates, o) => {
         if (failed) return undefined;
         try {

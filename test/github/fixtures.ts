@@ -2,7 +2,7 @@
 // (changes with an origin pointing at a spec line; deletes without one).
 import type { Change, Plan } from '../../src/diff/types.ts';
 import type { Origin } from '../../src/compile/types.ts';
-import type { SwitchResult } from '../../src/report/events.ts';
+import type { SyncResult } from '../../src/report/events.ts';
 import { startGitHubServer, type GitHubServer } from '../helpers/github-server.ts';
 import { createGitHubClient, type GitHubClient } from '../../src/report/github/client.ts';
 
@@ -22,7 +22,7 @@ export function makePlan(ins: number, mod = 0, del = 0, origin: Origin = flowOri
   };
 }
 
-export function switchResult(target: string, outcome: SwitchResult['outcome'], plan: Plan, extra: Partial<SwitchResult> = {}): SwitchResult {
+export function switchResult(target: string, outcome: SyncResult['outcome'], plan: Plan, extra: Partial<SyncResult> = {}): SyncResult {
   const written = outcome === 'Converged'
     ? { inserted: plan.inserts.length, modified: plan.modifies.length, deleted: plan.deletes.length }
     : { inserted: 0, modified: 0, deleted: 0 };

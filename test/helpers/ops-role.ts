@@ -9,7 +9,7 @@ import { specRepo, type FlowDef } from './spec-repo.ts';
 import { initRepo } from './git-repo.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
-import type { SwitchFactory, SwitchHandle } from '../../src/reconcile/switch.ts';
+import type { ConnectSwitch, SwitchConnection } from '../../src/reconcile/switch.ts';
 
 export const OPS_TABLE = 'ingress.ops_mirror';
 export const OPS_TABLE_ID = 0x02000f01;
@@ -40,7 +40,7 @@ export function sharedP4Info(): string {
 }
 
 /** A switch factory that records every handle it opens into `handles`. */
-export function capturing(handles: SwitchHandle[]): SwitchFactory {
+export function capturing(handles: SwitchConnection[]): ConnectSwitch {
   const inner = p4rtSwitchFactory();
   return async (addr, log) => {
     const h = await inner(addr, log);

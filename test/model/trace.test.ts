@@ -19,7 +19,7 @@ import { plan } from '../../src/diff/plan.ts';
 import { desiredState } from '../../src/desired/desired.ts';
 import { readDirTree } from '../../src/source/spec-tree.ts';
 import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
-import type { SwitchHandle } from '../../src/reconcile/switch.ts';
+import type { SwitchConnection } from '../../src/reconcile/switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { main } from '../../src/cli/main.ts';
@@ -96,7 +96,7 @@ test('packet syntax errors name what is wrong', () => {
 
 describe('trace over live tables of the bundled target', () => {
   let target: RunningTarget;
-  let sw: SwitchHandle;
+  let sw: SwitchConnection;
   let repo: string;
   before(async () => {
     target = await startTarget({ address: '127.0.0.1:0', p4infoFile: P4INFO });

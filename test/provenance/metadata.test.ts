@@ -10,7 +10,7 @@ import { planSize } from '../../src/diff/types.ts';
 import { desiredState } from '../../src/desired/desired.ts';
 import { driftEntries } from '../../src/reconcile/live.ts';
 import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
-import type { SwitchHandle } from '../../src/reconcile/switch.ts';
+import type { SwitchConnection } from '../../src/reconcile/switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { entityKey, parseEntity } from '../../src/p4info/entity.ts';
@@ -36,7 +36,7 @@ test('a record is compact, printable, bounded, and decodes to what was encoded',
 
 describe('provenance through the bundled target', () => {
   let target: RunningTarget;
-  let sw: SwitchHandle;
+  let sw: SwitchConnection;
   const address = () => `127.0.0.1:${target.port}`;
   const flows: FlowDef[] = Array.from({ length: 6 }, (_, i) => ({ name: `f${i}`, from: 'web', to: 'api', ports: [1000 + i] }));
   const stateFor = (fl: FlowDef[]) => {

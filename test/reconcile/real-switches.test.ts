@@ -12,7 +12,7 @@ import type { FlowDef } from '../helpers/spec-repo.ts';
 import { commitFiles, tempDir } from '../helpers/git-repo.ts';
 import { makeTestCerts, type TestCerts } from '../p4rt/certs.ts';
 import type { RunningTarget } from '../../src/target/server.ts';
-import type { SwitchHandle } from '../../src/reconcile/switch.ts';
+import type { SwitchConnection } from '../../src/reconcile/switch.ts';
 import { P4RuntimeClient } from '../../src/p4rt/client.ts';
 import { OPS_TABLE, capturing, sharedP4Info, commitTargetsRepo, startBenchTarget } from '../helpers/ops-role.ts';
 import { encodeRoleConfigAny } from '../../src/proto/role-config.ts';
@@ -125,7 +125,7 @@ test('role: flowops converges its tables beside another role that owns a table; 
   await commitRepo(b, ['insecure: true\nrole: flowops\npipeline:\n  mode: verify\n  arch: v1model\n  p4info: pipeline/shared.p4info.txtpb'], {
     'pipeline/shared.p4info.txtpb': sharedP4Info(),
   });
-  const handles: SwitchHandle[] = [];
+  const handles: SwitchConnection[] = [];
   const r = b.reconciler({ prune: true }, { connect: capturing(handles) });
   const ev = (await r.sync('test'))!;
   assert.equal(ev.switches[0]!.outcome, 'Converged', ev.switches[0]!.error?.message);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Bench, P4INFO, entityCount } from '../helpers/reconcile-env.ts';
 import type { FlowDef } from '../helpers/spec-repo.ts';
 import { tempDir } from '../helpers/git-repo.ts';
-import type { SwitchHandle } from '../../src/reconcile/switch.ts';
+import type { SwitchConnection } from '../../src/reconcile/switch.ts';
 import { P4RuntimeClient } from '../../src/p4rt/client.ts';
 import { OPS_TABLE, OPS_TABLE_ID, capturing, sharedP4Info, commitTargetsRepo, startBenchTarget } from '../helpers/ops-role.ts';
 import { WriteError } from '../../src/p4rt/errors.ts';
@@ -64,7 +64,7 @@ test('roleConfig.format stratum: flowops claims its tables exclusively in a P4Ro
   await commitRepo(b, ['insecure: true\nrole: flowops\nroleConfig:\n  format: stratum\npipeline:\n  mode: verify\n  arch: v1model\n  p4info: pipeline/shared.p4info.txtpb'], {
     'pipeline/shared.p4info.txtpb': sharedP4Info(),
   });
-  const handles: SwitchHandle[] = [];
+  const handles: SwitchConnection[] = [];
   const r = b.reconciler({ prune: true }, { connect: capturing(handles) });
   const ev = (await r.sync('test'))!;
   assert.equal(ev.switches[0]!.outcome, 'Converged', ev.switches[0]!.error?.message);

@@ -7,7 +7,7 @@ import { planSize, type Change, type Plan } from '../../diff/types.ts';
 import type { SpecProblem } from '../events.ts';
 import { planStatus } from './summary.ts';
 import { mdCode, mdText } from '../markdown.ts';
-import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
+import type { PrPlanReport, RepoRef, PrTargetPlan } from './types.ts';
 import { trafficWords } from '../traffic.ts';
 
 export const PLAN_MARKER = '<!-- flowops:plan -->';
@@ -46,7 +46,7 @@ const entries = (n: number) => (n === 1 ? '1 entry' : `${n} entries`);
  * changes for it: entry counts per table, then the spec change in words.
  * Removed objects link to the line in the base commit, where they still exist.
  */
-function describeObjects(s: SwitchPlan, r: PrPlanReport, o: LinkOptions): string[] {
+function describeObjects(s: PrTargetPlan, r: PrPlanReport, o: LinkOptions): string[] {
   const p = s.plan;
   type Group = { label: string; origin?: Change['origin']; ins: Change[]; mod: Change[]; del: Change[] };
   const groups = new Map<string, Group>();
@@ -91,7 +91,7 @@ function entryCounts(p: Plan): string {
     : 'no change';
 }
 
-function switchHeading(s: SwitchPlan): string {
+function switchHeading(s: PrTargetPlan): string {
   const counts = entryCounts(s.plan);
   let live = '';
   if (s.live && 'error' in s.live) live = ` — live state not read: ${mdText(s.live.error)}`;

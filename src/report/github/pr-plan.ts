@@ -17,7 +17,7 @@ import { trustChanges } from '../../specs/trust-diff.ts';
 import type { TrustRoots } from '../../specs/trust.ts';
 import { contractChanges } from '../../specs/contracts.ts';
 import { findingProblem, newFindings, verifyDesired } from '../../verify/specs.ts';
-import type { PrPlanReport, RepoRef, SwitchPlan } from './types.ts';
+import type { PrPlanReport, RepoRef, PrTargetPlan } from './types.ts';
 import type { TrafficReader } from '../traffic.ts';
 
 /** Reads a switch's live entities (managed tables only) for the "against live" plan. */
@@ -37,9 +37,9 @@ export interface PrPlanInput {
 }
 
 /** Traffic of the flows a plan deletes or changes on one switch (those ever sampled there). */
-function trafficOf(target: string, p: Plan, read?: TrafficReader): SwitchPlan['traffic'] {
+function trafficOf(target: string, p: Plan, read?: TrafficReader): PrTargetPlan['traffic'] {
   if (!read) return undefined;
-  const out: NonNullable<SwitchPlan['traffic']> = {};
+  const out: NonNullable<PrTargetPlan['traffic']> = {};
   for (const c of [...p.deletes, ...p.modifies]) {
     if (c.origin?.kind !== 'flow' || c.origin.name in out) continue;
     const f = read(target, c.origin.name);
@@ -67,7 +67,7 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
   if (head.problems.length) return { report, touched };
 
   for (const v of planVersions(base, head)) {
-    const s: SwitchPlan = { target: v.target, plan: v.plan, traffic: trafficOf(v.target, v.plan, input.traffic) };
+    const s: PrTargetPlan = { target: v.target, plan: v.plan, traffic: trafficOf(v.target, v.plan, input.traffic) };
     const desired = head.states.get(v.target);
     if (input.live && desired) {
       try {

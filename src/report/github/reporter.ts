@@ -7,7 +7,7 @@
 // awaits them between switch writes), never throw, and never wait on GitHub.
 // `outbox.flush()` waits for the sends when a caller wants to.
 import { silentLogger, type Logger } from '../../shared/log.ts';
-import type { DriftClearedEvent, DriftEvent, Reporter, SwitchResult, SyncEvent, SyncStartedEvent } from '../events.ts';
+import type { DriftClearedEvent, DriftEvent, Reporter, SyncResult, SyncEvent, SyncStartedEvent } from '../events.ts';
 import { Outbox } from './outbox.ts';
 import { renderApplyComment } from './plan-comment.ts';
 import { applyContext } from './statuses.ts';
@@ -23,7 +23,7 @@ export interface GitHubReporterOptions {
   targetUrl?: string;
 }
 
-function applyLine(s: SwitchResult): string {
+function applyLine(s: SyncResult): string {
   const w = s.written;
   const t = mdCode(s.target);
   switch (s.outcome) {

@@ -2,7 +2,7 @@
 // 140 characters, so the numbers come first and the rest is trimmed to fit.
 import { planSize, type Plan } from '../../diff/types.ts';
 import { formatPos, withField } from '../../shared/errors.ts';
-import type { SpecProblem, SwitchResult } from '../events.ts';
+import type { SpecProblem, SyncResult } from '../events.ts';
 import type { Conflict, PrPlanReport } from './types.ts';
 
 export const STATUS_DESCRIPTION_MAX = 140;
@@ -55,7 +55,7 @@ export function planStatus(r: PrPlanReport): { state: 'success' | 'failure' | 'e
 }
 
 /** Status for one switch after a sync of a merged commit. */
-export function applyStatus(s: SwitchResult): { state: 'success' | 'failure' | 'error' | 'pending'; description: string } {
+export function applyStatus(s: SyncResult): { state: 'success' | 'failure' | 'error' | 'pending'; description: string } {
   const w = s.written;
   const wrote = `+${w.inserted} ~${w.modified} -${w.deleted}`;
   switch (s.outcome) {

@@ -11,7 +11,7 @@ export interface RepoRef {
 
 export const repoName = (r: RepoRef) => `${r.owner}/${r.repo}`;
 
-export interface SwitchPlan {
+export interface PrTargetPlan {
   target: string;
   /** Against the tracked branch's desired state: what the PR changes. */
   plan: Plan;
@@ -46,7 +46,7 @@ export interface PrPlanReport {
   trust?: string[];
   /** `flowops verify` errors the PR introduces over the compiled entries, at their spec lines; they fail the check. */
   verify?: SpecProblem[];
-  switches: SwitchPlan[];
+  switches: PrTargetPlan[];
   conflicts: Conflict[];
   /** The check could not run (fetch failed, no base): the status is `error`. */
   fatal?: string;
