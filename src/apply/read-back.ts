@@ -45,19 +45,16 @@ export function expectedBytes(c: Change, at: 'old' | 'new'): Buffer | undefined 
  * Throws when a read fails (the caller decides what an unreadable switch means).
  */
 export async function readBackMatches(session: EntityRpc, changes: readonly Change[], at: 'old' | 'new', opts: ReadBackOptions): Promise<boolean> {
-  if (!changes.length) return true;
-  const expected = new EntriesBuilder();
-  const tables = new Set<number>();
-  const profiles = new Set<number>();
+  return touchedMatch(changes, at, await readTouched(session, changes, opts), opts.index);
+}
+
+/** What the switch holds of the changed entities: each read by its identity (batched Reads), at most once. */
+export async function readTouched(session: EntityRpc, changes: readonly Change[], opts: Omit<ReadBackOptions, 'index'> = {}): Promise<Buffer[]> {
   const filters: Buffer[] = [];
   const seen = new Set<string>();
   for (const c of changes) {
     if (seen.has(c.key)) continue;
     seen.add(c.key);
-    const want = expectedBytes(c, at);
-    if (want) expected.push({ kind: c.entity, table: c.table, key: c.key, bytes: want }, c.origin ?? NO_ORIGIN);
-    const owner = peekOwner(c.bytes);
-    if (owner) (owner.kind === 'table_entry' ? tables : profiles).add(owner.id);
     // A switch returns meter configs only when asked (P4Runtime §9.1); ask when either version has one.
     filters.push(readFilter(c.key, hasMeterConfig(c.bytes) || (c.previous !== undefined && hasMeterConfig(c.previous))));
   }
@@ -67,8 +64,26 @@ export async function readBackMatches(session: EntityRpc, changes: readonly Chan
     const got = await session.read(filters.slice(i, i + per));
     for (const e of got) live.push(withoutEmptyMeter(e));
   }
+  return live;
+}
+
+/** Whether `live` (what readTouched returned) is exactly state `at` of every changed entity. */
+export function touchedMatch(changes: readonly Change[], at: 'old' | 'new', live: readonly Buffer[], index: P4InfoIndex): boolean {
+  if (!changes.length) return true;
+  const expected = new EntriesBuilder();
+  const tables = new Set<number>();
+  const profiles = new Set<number>();
+  const seen = new Set<string>();
+  for (const c of changes) {
+    if (seen.has(c.key)) continue;
+    seen.add(c.key);
+    const want = expectedBytes(c, at);
+    if (want) expected.push({ kind: c.entity, table: c.table, key: c.key, bytes: want }, c.origin ?? NO_ORIGIN);
+    const owner = peekOwner(c.bytes);
+    if (owner) (owner.kind === 'table_entry' ? tables : profiles).add(owner.id);
+  }
   const state: DesiredState = { target: '', entries: expected.seal(false), managedTableIds: [...tables], managedProfileIds: [...profiles] };
-  const p = plan(state, live, { index: opts.index, prune: true });
+  const p = plan(state, live, { index, prune: true });
   return planSize(p) === 0 && !p.extraneous?.length;
 }
 
