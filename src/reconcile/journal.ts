@@ -48,7 +48,7 @@ export class IntentJournal {
   /** Before the first Write of an apply. */
   begin(target: string, e: { from?: string; to: string; path: 'delta' | 'full' }): void {
     this.entries[target] = { ...e, phase: 'writing', at: this.now().toISOString() };
-    this.save();
+    this.save(target);
   }
 
   /** The writes are out; reading back. */
@@ -57,7 +57,7 @@ export class IntentJournal {
     if (!e || e.phase !== 'writing') return;
     e.phase = 'verifying';
     e.at = this.now().toISOString();
-    this.save();
+    this.save(target);
   }
 
   /** The apply ended (success or rollback), leaving the switch at `leftAt`. */
@@ -67,7 +67,7 @@ export class IntentJournal {
     e.phase = 'done';
     e.leftAt = leftAt;
     e.at = this.now().toISOString();
-    this.save();
+    this.save(target);
   }
 
   /** A full read found the switch converged: an unfinished record is settled. */
@@ -75,11 +75,15 @@ export class IntentJournal {
     const e = this.entries[target];
     if (!e || ended(e)) return;
     delete this.entries[target];
-    this.save();
+    this.save(target);
   }
 
-  private save(): void {
-    writeDurably(this.file, JSON.stringify(this.entries, null, 2) + '\n');
+  /** Rewrites `target`'s record only: replicas sharing a state folder each keep their own switches' records. */
+  private save(target: string): void {
+    const all = readJournal(this.file);
+    if (this.entries[target]) all[target] = this.entries[target];
+    else delete all[target];
+    writeDurably(this.file, JSON.stringify(all, null, 2) + '\n');
   }
 }
 

@@ -82,9 +82,10 @@ export function chooseSyncPath(t: SwitchTrust, now: SyncNow): SyncPath {
   const full = (reason: FullReason): SyncPath => ({ path: 'full', reason });
   if (now.seen) return full('drift');
   if (now.mode === 'plan-only') return full('plan-only');
-  if (now.pushed) return full('pipeline-pushed');
+  // Nothing known: the first cause is the reason (a reboot that also needed a push is a reconnect).
   const k = t.known;
   if (!k) return full(t.doubt);
+  if (now.pushed) return full('pipeline-pushed');
   if (now.forced) return full('forced');
   if (k.epoch !== now.epoch) return full('reconnect');
   if (k.pipeline !== now.pipeline) return full('pipeline-changed');
