@@ -194,7 +194,8 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
       const progress = ctx.progress ?? noProgress;
       const journal = ctx.journal;
       let r: ApplyResult;
-      journal.begin(s.name, { from: s.appliedCommit, to: d.commit, path: path.path });
+      // From: the commit last converged, by this process or (status file) the one before it.
+      journal.begin(s.name, { from: s.appliedCommit ?? s.status.appliedCommit, to: d.commit, path: path.path });
       try {
         r = await applyPlan(readsMarkVerifying(ctx.outcomes.timedWrites(h, s.name), () => journal.verifying(s.name)), res.plan, {
           limits: config.batch,
