@@ -5,7 +5,8 @@
 //      the write phase (from the apply's first progress call being set up to
 //      its last update written, read-back excluded);
 //   2. no-op sync: read + diff of every live entry, nothing written;
-//   3. one-flow change: a new commit adding one flow, commit → converged.
+//   3. one-flow change: a new commit adding one flow, commit → converged
+//      (the delta path: the switch is known to hold the previous commit).
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateSpecs } from './generate.ts';
@@ -36,6 +37,8 @@ export interface ReconcileFigures {
   oneFlowMs: number;
   oneFlowWritten: number;
   oneFlowCompileMs: number;
+  /** `delta: known` or `full: <reason>` (reconcile/known-state.ts). */
+  oneFlowPath: string;
 }
 
 async function main() {
@@ -97,8 +100,9 @@ async function main() {
     if (!sw) throw new Error(`${label}: no sync result`);
     if (!['Converged', 'Unchanged'].includes(sw.outcome)) throw new Error(`${label}: ${sw.outcome}: ${sw.error?.message}`);
     const w = sw.written;
-    process.stderr.write(`bench: ${label}: ${(ms / 1000).toFixed(2)} s (compile ${(compileMs / 1000).toFixed(2)} s), ${sw.outcome}\n`);
-    return { ms, compileMs, written: w.inserted + w.modified + w.deleted, entries: sw.plan.unchanged + w.inserted + w.modified };
+    const via = sw.path ? `${sw.path.path}: ${sw.path.reason}` : 'unknown';
+    process.stderr.write(`bench: ${label}: ${(ms / 1000).toFixed(2)} s (compile ${(compileMs / 1000).toFixed(2)} s), ${sw.outcome}, path ${via}\n`);
+    return { ms, compileMs, written: w.inserted + w.modified + w.deleted, entries: sw.plan.unchanged + w.inserted + w.modified, path: via };
   };
   const first = await sync('first full sync', () => r.sync('bench'));
   const writeMs = writeEnd - writeStart;
@@ -128,6 +132,7 @@ async function main() {
     oneFlowMs: one.ms,
     oneFlowWritten: one.written,
     oneFlowCompileMs: one.compileMs,
+    oneFlowPath: one.path,
     peakRss: ownPeakRss(),
   };
   console.log(JSON.stringify(out));
