@@ -44,7 +44,7 @@ import { viewRoutes } from '../view/handler.ts';
 import { Coalescer } from './coalesce.ts';
 import { SYNC_TOKEN_ENV } from './http-guard.ts';
 import { rejectedDetail, type RejectedHead } from './rejected-head.ts';
-import { IntentJournal, journalFileBeside } from './journal.ts';
+import { IntentJournal, ended, journalFileBeside } from './journal.ts';
 import { distrust, trust } from './known-state.ts';
 
 export interface ReconcilerOptions {
@@ -144,7 +144,10 @@ export class Reconciler {
     this.pool = new ConnectionPool({
       connect: opts.connect, logger: this.log, metrics: this.metrics, outcomes: this.outcomes,
       onPromoted: (name) => void this.sync('promoted', { force: true, only: [name] }).catch(() => {}),
-      doubtAtStart: (name) => (this.journal.unfinishedAtStart.has(name) ? 'journal' : 'restart'),
+      doubtAtStart: (name) => {
+        const e = this.journal.get(name);
+        return e && !ended(e) ? 'journal' : 'restart';
+      },
     });
     this.serialsFile = serialsFileBeside(resolvePath(opts.loaded, this.config.stateFile));
     if (this.config.trust) {
