@@ -173,7 +173,7 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
       }
     }
     res.path = { path: path.path, reason: path.reason };
-    log.info(`sync path: ${path.path}, ${path.reason}`, { path: path.path, reason: path.reason, ...(path.path === 'delta' ? { from: path.from.commit } : {}) });
+    log.info(`sync path: ${path.path}, ${path.reason}`, { path: path.path, pathReason: path.reason, ...(path.path === 'delta' ? { from: path.from.commit } : {}) });
     if (path.path === 'full' && seen) {
       live = seen.live;
       res.plan = seen.plan;
