@@ -1,7 +1,6 @@
-// Comments and READMEs that name a file name one that exists: every
-// file name ending in .ts (or .proto, .p4, .md) mentioned in a code comment under src/,
-// test/, bench/ or scripts/, or in a Markdown file of the repository, resolves
-// to a file. A rename or a deletion that leaves its old name in the prose fails
+// Comments and READMEs name only files that exist: every file name ending in
+// .ts (or .proto, .p4, .md) in a code comment under src/, test/, bench/ or
+// scripts/, or in a Markdown file of the repository, resolves to a file. A rename or a deletion that leaves its old name in the prose fails
 // here instead of misleading the next reader. Comments are found by the
 // TypeScript parser, so file names in strings (fixtures, error messages) are
 // not checked.
