@@ -1,7 +1,7 @@
 // Shared set-up of the real-switch and role tests: a second controller's slice
 // of the pipeline (the bundled P4Info plus `ingress.ops_mirror`, which flowops
-// does not manage and an "ops" controller owns), a factory wrapper that keeps
-// the switch handles the reconciler opens, bundled targets handed to a Bench,
+// does not manage and an "ops" controller owns), a ConnectSwitch wrapper that keeps
+// the switch connections the reconciler opens, bundled targets handed to a Bench,
 // and spec repos whose Targets carry per-test connection/role/pipeline lines.
 import fs from 'node:fs';
 import { P4INFO, type Bench } from './reconcile-env.ts';
@@ -39,13 +39,13 @@ export function sharedP4Info(): string {
   return text.slice(0, at) + table + text.slice(at);
 }
 
-/** A switch factory that records every handle it opens into `handles`. */
-export function capturing(handles: SwitchConnection[]): ConnectSwitch {
+/** A ConnectSwitch that records every connection it opens into `conns`. */
+export function capturing(conns: SwitchConnection[]): ConnectSwitch {
   const inner = p4rtSwitchFactory();
   return async (addr, log) => {
-    const h = await inner(addr, log);
-    handles.push(h);
-    return h;
+    const conn = await inner(addr, log);
+    conns.push(conn);
+    return conn;
   };
 }
 

@@ -118,8 +118,8 @@ for (const row of besideRows) {
     await commitRepo(b, [`insecure: true\nrole: flowops\n${row.format.lines}\npipeline:\n  mode: verify\n  arch: v1model\n  p4info: pipeline/shared.p4info.txtpb`], {
       'pipeline/shared.p4info.txtpb': sharedP4Info(),
     });
-    const handles: SwitchConnection[] = [];
-    const r = b.reconciler({ prune: true }, { connect: capturing(handles) });
+    const conns: SwitchConnection[] = [];
+    const r = b.reconciler({ prune: true }, { connect: capturing(conns) });
     const ev = (await r.sync('test'))!;
     assert.equal(ev.switches[0]!.outcome, row.outcome, ev.switches[0]!.error?.message);
 
@@ -140,9 +140,9 @@ for (const row of besideRows) {
     // flowops' own connection, as the role it arbitrated with: the switch refuses the other role's table,
     // one update at a time and in one batch (one PERMISSION_DENIED per update).
     const mine = encodeTableEntry(buildTableEntry(index, { table: OPS_TABLE, match: { vni: 6000 }, action: { name: 'ingress.drop' } }));
-    await assert.rejects(handles[0]!.write([{ type: 'INSERT', entity: mine }]), /PERMISSION_DENIED/);
-    await assert.rejects(handles[0]!.write([{ type: 'DELETE', entity: opsEntry }]), /PERMISSION_DENIED/);
-    const err = await handles[0]!.write([{ type: 'INSERT', entity: mine }, { type: 'DELETE', entity: opsEntry }]).then(() => assert.fail('write should fail'), (x: unknown) => x);
+    await assert.rejects(conns[0]!.write([{ type: 'INSERT', entity: mine }]), /PERMISSION_DENIED/);
+    await assert.rejects(conns[0]!.write([{ type: 'DELETE', entity: opsEntry }]), /PERMISSION_DENIED/);
+    const err = await conns[0]!.write([{ type: 'INSERT', entity: mine }, { type: 'DELETE', entity: opsEntry }]).then(() => assert.fail('write should fail'), (x: unknown) => x);
     assert.ok(err instanceof WriteError, String(err));
     assert.deepEqual(err.errors.map((e) => e.codeName), ['PERMISSION_DENIED', 'PERMISSION_DENIED']);
     assert.deepEqual(t.state.snapshot().tables[OPS_TABLE], [opsEntry.toString('hex')]);
