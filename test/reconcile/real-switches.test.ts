@@ -7,13 +7,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Bench, P4INFO, RecordingReporter } from '../helpers/reconcile-env.ts';
+import { P4INFO, RecordingReporter } from '../helpers/reconcile-env.ts';
 import type { FlowDef } from '../helpers/spec-repo.ts';
-import { commitFiles, tempDir } from '../helpers/git-repo.ts';
-import { commitTargetsRepo, startBenchTarget } from '../helpers/ops-role.ts';
+import { commitFiles } from '../helpers/git-repo.ts';
+import { SwitchTests, startBenchTarget } from '../helpers/ops-role.ts';
 import { makeTestCerts, type TestCerts } from '../p4rt/certs.ts';
 import type { RunningTarget } from '../../src/target/server.ts';
-import { P4RuntimeClient } from '../../src/p4rt/client.ts';
 import { packPipeline } from '../../src/pipeline/pack.ts';
 import { formatCookie, pipelineCookie } from '../../src/pipeline/cookie.ts';
 import { loadP4InfoFile } from '../../src/p4info/txtpb.ts';
@@ -23,28 +22,18 @@ const flows: FlowDef[] = [
   { name: 'api-db', from: 'api', to: 'db', ports: [5432], qos: 'silver' },
 ];
 
+const tests = new SwitchTests(flows);
 let certs: TestCerts;
-const benches: Bench[] = [];
-const clients: P4RuntimeClient[] = [];
-const dirs: string[] = [];
 before(() => {
   certs = makeTestCerts();
 });
 after(async () => {
-  for (const c of clients) await c.close().catch(() => {});
-  for (const b of benches) await b.close();
+  await tests.close();
   certs.cleanup();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-function bench(): Bench {
-  const b = new Bench();
-  benches.push(b);
-  return b;
-}
-
+const bench = () => tests.bench();
+const commitRepo = tests.commit.bind(tests);
 const target = startBenchTarget;
-const commitRepo = (b: Bench, spec: string[], extra?: Record<string, string | Buffer>) => commitTargetsRepo(b, flows, spec, extra);
 
 function tableCount(t: RunningTarget): number {
   return Object.values(t.state.snapshot().tables).reduce((n, l) => n + l.length, 0);
@@ -100,8 +89,7 @@ test('a Target with neither insecure nor tls uses TLS: against a plaintext switc
 
 test('pipeline verify: a switch whose P4Info differs in a width and an action name is refused with the differences named; the same P4Info converges', async () => {
   const b = bench();
-  const dir = tempDir('other-p4info');
-  dirs.push(dir);
+  const dir = tests.tempDir('other-p4info');
   const text = fs.readFileSync(P4INFO, 'utf8');
   const other = text
     .replace(/(name: "vlan_id"\n\s*bitwidth:) 12/, '$1 13')
@@ -146,8 +134,7 @@ test('pipeline verify: a switch whose P4Info differs in a width and an action na
 test('pipeline push: a file from `flowops pipeline pack` is pushed once, with its cookie; a new connection does not push it again', async () => {
   const b = bench();
   const t = await target(b); // no pipeline yet
-  const dir = tempDir('pack');
-  dirs.push(dir);
+  const dir = tests.tempDir('pack');
   const json = path.join(dir, 'flowops_v1model.json');
   fs.writeFileSync(json, JSON.stringify({ program: 'flowops_v1model.p4', __meta__: { version: [2, 23] } }));
   const packed = packPipeline(P4INFO, { arch: 'bmv2', bmv2Json: json });
@@ -159,8 +146,7 @@ test('pipeline push: a file from `flowops pipeline pack` is pushed once, with it
   assert.equal(ev.switches[0]!.outcome, 'Converged', ev.switches[0]!.error?.message);
   assert.equal(t.state.snapshot().cookie, String(packed.cookie), 'the switch runs the packed pipeline, named by its cookie');
   const pushed = await (async () => {
-    const c = new P4RuntimeClient({ address: t.address, deviceId: 1n, electionId: 1n });
-    clients.push(c);
+    const c = tests.client({ address: t.address, deviceId: 1n, electionId: 1n });
     return c.getPipeline('ALL');
   })();
   assert.deepEqual(pushed.deviceConfig, packed.deviceConfig, 'the device config inside the packed file was pushed, not the packed file');

@@ -9,15 +9,14 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Bench, P4INFO, entityCount } from '../helpers/reconcile-env.ts';
+import { P4INFO, entityCount } from '../helpers/reconcile-env.ts';
 import type { FlowDef } from '../helpers/spec-repo.ts';
-import { commitFiles, tempDir } from '../helpers/git-repo.ts';
+import { commitFiles } from '../helpers/git-repo.ts';
 import type { RunningTarget } from '../../src/target/server.ts';
 import type { RoleDescription } from '../../src/target/roles.ts';
 import type { SwitchConnection } from '../../src/reconcile/switch.ts';
-import { P4RuntimeClient } from '../../src/p4rt/client.ts';
 import { WriteError } from '../../src/p4rt/errors.ts';
-import { OPS_TABLE, OPS_TABLE_ID, capturing, sharedP4Info, commitTargetsRepo, startBenchTarget } from '../helpers/ops-role.ts';
+import { OPS_TABLE, OPS_TABLE_ID, SwitchTests, capturing, sharedP4Info, startBenchTarget } from '../helpers/ops-role.ts';
 import { encodeRoleConfigAny } from '../../src/proto/role-config.ts';
 import { encodeStratumRoleConfigAny } from '../../src/proto/stratum-role-config.ts';
 import { P4InfoIndex } from '../../src/p4info/index.ts';
@@ -29,23 +28,11 @@ const flows: FlowDef[] = [
   { name: 'api-db', from: 'api', to: 'db', ports: [5432], qos: 'silver' },
 ];
 
-const benches: Bench[] = [];
-const clients: P4RuntimeClient[] = [];
-const dirs: string[] = [];
-after(async () => {
-  for (const c of clients) await c.close().catch(() => {});
-  for (const b of benches) await b.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function bench(): Bench {
-  const b = new Bench();
-  benches.push(b);
-  return b;
-}
-
+const tests = new SwitchTests(flows);
+after(() => tests.close());
+const bench = () => tests.bench();
+const commitRepo = tests.commit.bind(tests);
 const target = startBenchTarget;
-const commitRepo = (b: Bench, spec: string[], extra?: Record<string, string | Buffer>) => commitTargetsRepo(b, flows, spec, extra);
 
 /** P4Info ids of the tables and action profiles holding entries on `t`, the ops table aside: what flowops wrote. */
 function writtenIds(t: RunningTarget, index: P4InfoIndex): number[] {
@@ -101,16 +88,14 @@ const besideRows = [
 for (const row of besideRows) {
   test(`role in ${row.name}: flowops claims the tables it writes, converges beside another role that owns a table, cannot touch that table, and prune leaves it alone`, async () => {
     const b = bench();
-    const dir = tempDir('shared-p4info');
-    dirs.push(dir);
+    const dir = tests.tempDir('shared-p4info');
     const p4infoFile = path.join(dir, 'shared.p4info.txtpb');
     fs.writeFileSync(p4infoFile, sharedP4Info());
     const t = await target(b, { p4infoFile });
     const index = P4InfoIndex.fromFile(p4infoFile);
 
     // The other controller: role "ops", primary of its role, claims ingress.ops_mirror in the same format.
-    const ops = new P4RuntimeClient({ address: t.address, deviceId: 1n, electionId: 1n, role: 'ops', roleConfig: row.format.opsClaim });
-    clients.push(ops);
+    const ops = tests.client({ address: t.address, deviceId: 1n, electionId: 1n, role: 'ops', roleConfig: row.format.opsClaim });
     assert.equal((await ops.connect()).primary, true);
     const opsEntry = encodeTableEntry(buildTableEntry(index, { table: OPS_TABLE, match: { vni: 5000 }, action: { name: 'ingress.drop' } }));
     await ops.write([{ type: 'INSERT', entity: opsEntry }]);
