@@ -12,9 +12,12 @@ import { encodeReadRequest, encodeWriteRequest, type Update } from '../src/p4rt/
 import { wildcardGroups, wildcardMembers, wildcardTable, wildcardTableWithMeter, withoutEmptyMeter } from '../src/p4rt/filters.ts';
 import { loadSpecs } from '../src/specs/load.ts';
 import { compile } from '../src/compile/compile.ts';
+import { encodeProvenance, withMetadata } from '../src/provenance/metadata.ts';
 import { cpuSeconds } from './proc.ts';
 
 export interface RawFigures {
+  /** SetForwardingPipelineConfig, when `pipeline` was given (0 otherwise). */
+  pipelineMs: number;
   writeMs: number;
   /** CPU seconds of this process and of the switch during the writes. */
   writeCpu: number;
@@ -56,9 +59,16 @@ async function readAll(stub: P4RuntimeStub, req: Buffer, each: (e: Buffer) => vo
 
 const key = (b: Buffer) => b.toString('latin1');
 
-/** Entries of a compiled state as encoded entities, in canonical order. */
+/** Stand-in commit for the provenance record the raw client writes: the same length as flowops's. */
+const RAW_COMMIT = '0123456789abcdef0123456789abcdef01234567';
+
+/**
+ * Entries of a compiled state as the entity bytes flowops puts on the wire, in
+ * canonical order: table entries carry the provenance record apply stamps on
+ * them (src/provenance/), so raw and flowops send the same bytes.
+ */
 export function entityBytes(state: DesiredState): Buffer[] {
-  return state.entries.map((e) => e.bytes);
+  return state.entries.map((e) => (e.kind === 'table_entry' ? withMetadata(e.bytes, encodeProvenance(e.origin, RAW_COMMIT)) : e.bytes));
 }
 
 export function compileRepo(files: Map<string, string>, index: P4InfoIndex, stages?: Record<string, number>): DesiredState {
@@ -82,7 +92,9 @@ export async function rawRun(o: RawRun): Promise<RawFigures> {
     'grpc.max_send_message_length': 1024 * 1024 * 1024,
   }) as unknown as P4RuntimeStub;
   try {
+    let t = performance.now();
     if (o.pipeline) await arb.setPipeline(o.pipeline);
+    const pipelineMs = o.pipeline ? performance.now() - t : 0;
     const head = { deviceId: BigInt(o.deviceId), electionId };
     const requests: Buffer[] = [];
     for (let i = 0; i < o.old.length; i += o.batch) {
@@ -95,9 +107,9 @@ export async function rawRun(o: RawRun): Promise<RawFigures> {
     for (const id of o.after.managedTableIds) filters.push(o.index.hasTable(id) && o.index.table(id).directMeterId !== 0 ? wildcardTableWithMeter(id) : wildcardTable(id));
     const readReq = encodeReadRequest(BigInt(o.deviceId), filters);
     const wanted = new Set<string>();
-    for (const e of o.after.entries) wanted.add(key(e.bytes));
+    for (const e of entityBytes(o.after)) wanted.add(key(e));
 
-    let t = performance.now();
+    t = performance.now();
     const c0 = process.cpuUsage();
     const tc0 = cpuSeconds(o.targetPid);
     for (let i = 0; i < requests.length; i += o.inFlight) await Promise.all(requests.slice(i, i + o.inFlight).map((req) => unary(stub, req)));
@@ -118,7 +130,7 @@ export async function rawRun(o: RawRun): Promise<RawFigures> {
     });
     const readMs = performance.now() - t;
     if (live !== o.after.entries.length || hits !== live) throw new Error(`raw read: ${live} live, ${hits} matched, ${o.after.entries.length} desired`);
-    return { writeMs, writeCpu: (c1.user + c1.system) / 1e6, writeTargetCpu, readMs, oneMs, hits, live };
+    return { pipelineMs, writeMs, writeCpu: (c1.user + c1.system) / 1e6, writeTargetCpu, readMs, oneMs, hits, live };
   } finally {
     stub.close();
     await arb.close();
