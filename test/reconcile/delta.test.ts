@@ -7,13 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Bench, P4INFO, RecordingReporter, until, withoutProvenance } from '../helpers/reconcile-env.ts';
-import { specRepo, treeOf, type FlowDef } from '../helpers/spec-repo.ts';
+import { Bench, P4INFO, RecordingReporter, desiredHex, strayEntry, switchHolds as holds, until } from '../helpers/reconcile-env.ts';
+import type { FlowDef } from '../helpers/spec-repo.ts';
 import { commitFiles } from '../helpers/git-repo.ts';
-import { desiredState } from '../../src/desired/desired.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
-import { encodeTableEntry } from '../../src/p4info/entity.ts';
-import { P4InfoIndex } from '../../src/p4info/index.ts';
 import type { Reconciler } from '../../src/reconcile/reconciler.ts';
 import type { SyncResult } from '../../src/report/events.ts';
 
@@ -26,41 +23,10 @@ const base: FlowDef[] = [
 /** `base` with one flow's ports changed. */
 const oneFlow = (ports: number[]): FlowDef[] => base.map((f) => (f.name === 'api-db' ? { ...f, ports } : f));
 
-/** Every entity the switch holds (provenance records aside), sorted hex. */
-function holds(t: RunningTarget): string[] {
-  const s = withoutProvenance(t.state.snapshot());
-  return [...Object.values(s.tables), ...Object.values(s.members), ...Object.values(s.groups)].flat().sort();
-}
-
-/** desired(flows) for leaf1 of this bench, as the switch should hold it: sorted hex. */
-function desiredHex(b: Bench, flows: FlowDef[]): string[] {
-  const files = specRepo({ targets: b.targets.map((t, i) => ({ name: `leaf${i + 1}`, address: `127.0.0.1:${t.port}` })), flows });
-  return desiredState(treeOf(files), { now: new Date() }).states.get('leaf1')!.entries.map((e) => e.bytes.toString('hex')).sort();
-}
-
 async function syncOne(r: Reconciler, reason = 'test'): Promise<SyncResult> {
   const ev = await r.sync(reason);
   assert.ok(ev, 'the sync ran');
   return ev.switches[0];
-}
-
-function strayEntry(): Buffer {
-  const index = P4InfoIndex.fromFile(P4INFO);
-  const t = index.table('ingress.flow_classify');
-  const f = (name: string) => index.tableField(t, name).id;
-  const a = index.action('ingress.set_flow');
-  return encodeTableEntry({
-    tableId: t.id,
-    priority: 0,
-    match: [
-      { fieldId: f('tenant_id'), m: { kind: 'exact', value: Buffer.from([0x00, 0x07]) } },
-      { fieldId: f('src_service'), m: { kind: 'exact', value: Buffer.from([0x12, 0x34]) } },
-      { fieldId: f('dst_service'), m: { kind: 'exact', value: Buffer.from([0x56, 0x78]) } },
-      { fieldId: f('ip_proto'), m: { kind: 'exact', value: Buffer.from([6]) } },
-      { fieldId: f('l4_dst_port'), m: { kind: 'exact', value: Buffer.from([0x1f, 0x90]) } },
-    ],
-    action: { kind: 'action', actionId: a.id, params: [{ paramId: index.actionParam(a, 'flow_id').id, value: Buffer.from([0x01]) }] },
-  });
 }
 
 test('a one-flow commit after a converged commit goes the delta path, writes only that flow, and leaves the switch at desired(new)', async (t) => {
@@ -86,7 +52,7 @@ test('a one-flow commit after a converged commit goes the delta path, writes onl
 
   // The switch's own tables: exactly desired(new), and only the changed flow's entries differ from before.
   const after = holds(target);
-  assert.deepEqual(after, desiredHex(b, next));
+  assert.deepEqual(after, desiredHex(b.targets[0], next));
   const added = after.filter((h) => !before.has(h)).length;
   const removed = [...before].filter((h) => !after.includes(h)).length;
   assert.equal(added, sw.plan.inserts.length + sw.plan.modifies.length);
@@ -118,14 +84,14 @@ test('tampering between two commits: the delta path cannot see it, the next drif
   const sw = await syncOne(r);
   assert.equal(sw.outcome, 'Converged', sw.error?.message);
   assert.deepEqual(sw.path, { path: 'delta', reason: 'known' }, 'nothing known says the switch changed');
-  assert.notDeepEqual(holds(target), desiredHex(b, next), 'the delta wrote only its own changes: the tampering is still there');
+  assert.notDeepEqual(holds(target), desiredHex(b.targets[0], next), 'the delta wrote only its own changes: the tampering is still there');
 
   const drifts = await r.driftScan();
   assert.equal(drifts.length, 1);
   assert.equal(drifts[0].commit, c2, 'compared against the commit applied by the delta');
   assert.deepEqual(drifts[0].entries.map((e) => e.kind).sort(), ['extraneous', 'missing']);
   assert.equal(drifts[0].healed, true);
-  assert.deepEqual(holds(target), desiredHex(b, next), 'healed to desired(new)');
+  assert.deepEqual(holds(target), desiredHex(b.targets[0], next), 'healed to desired(new)');
   assert.equal(r.snapshot().switches.leaf1.lastPath, 'full: drift', 'the heal used the scan\'s own full read');
 
   // Healed by a full read: the next commit may go the delta path again.
@@ -133,7 +99,7 @@ test('tampering between two commits: the delta path cannot see it, the next drif
   await b.commit(third);
   const sw3 = await syncOne(r);
   assert.deepEqual(sw3.path, { path: 'delta', reason: 'known' });
-  assert.deepEqual(holds(target), desiredHex(b, third));
+  assert.deepEqual(holds(target), desiredHex(b.targets[0], third));
 });
 
 interface Doubt {
@@ -243,6 +209,6 @@ for (const d of doubts) {
     assert.deepEqual(res.path, { path: 'full', reason: d.reason });
     assert.equal(after.snapshot().switches.leaf1.lastPath, `full: ${d.reason}`);
     assert.match(after.snapshot().switches.leaf1.lastOutcome ?? '', /^(Converged|Unchanged)$/);
-    assert.deepEqual(holds(b.targets[0]), desiredHex(b, next));
+    assert.deepEqual(holds(b.targets[0]), desiredHex(b.targets[0], next));
   });
 }

@@ -7,18 +7,14 @@
 // `journal`) and converges it to exactly the head.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { Bench, until, withoutProvenance } from '../helpers/reconcile-env.ts';
+import { Bench, desiredHex, runFlowops, switchHolds as holds, until } from '../helpers/reconcile-env.ts';
 import { specRepo, type FlowDef, treeOf } from '../helpers/spec-repo.ts';
 import { desiredState } from '../../src/desired/desired.ts';
 import { entityKey } from '../../src/p4info/entity.ts';
 import { readJournal, journalFileBeside } from '../../src/reconcile/journal.ts';
 import type { RunningTarget } from '../../src/target/server.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bench = new Bench();
 after(() => bench.close());
 
@@ -43,16 +39,6 @@ function keysByFlow(target: RunningTarget, list: FlowDef[]): Map<string, string[
   return out;
 }
 
-function desiredHex(target: RunningTarget, list: FlowDef[]): string[] {
-  const files = specRepo({ targets: [{ name: 'leaf1', address: `127.0.0.1:${target.port}` }], flows: list });
-  return desiredState(treeOf(files), { now: new Date() }).states.get('leaf1')!.entries.map((e) => e.bytes.toString('hex')).sort();
-}
-
-function holds(t: RunningTarget): string[] {
-  const s = withoutProvenance(t.state.snapshot());
-  return [...Object.values(s.tables), ...Object.values(s.members), ...Object.values(s.groups)].flat().sort();
-}
-
 test('SIGKILL mid-apply: make-before-break held, the journal shows the unfinished apply, a restart reads in full and converges', async () => {
   const target = await bench.startTarget();
   const stateFile = path.join(bench.dir, 'state.json');
@@ -67,23 +53,10 @@ test('SIGKILL mid-apply: make-before-break held, the journal shows the unfinishe
   const atOld = holds(target);
   const c2 = await bench.commit(newFlows);
 
-  const config = path.join(bench.dir, 'flowops.config.yaml');
-  fs.writeFileSync(
-    config,
-    `repo:\n  path: repo\nbatch:\n  size: 5\nelectionId: 500\nhttp:\n  listen: 127.0.0.1:0\nstateFile: state.json\nschedules:\n  sync: "0 0 0 1 1 *"\n  drift: "0 0 0 1 1 *"\n  expiry: "0 0 0 1 1 *"\n`,
-  );
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/flowops.js'), 'run', '--config', config], {
-    cwd: bench.dir,
-    env: { ...process.env, FLOWOPS_CLI_ENTRY: '1', FLOWOPS_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const { child, output, exited } = runFlowops(bench, 'repo:\n  path: repo\nbatch:\n  size: 5\nelectionId: 500\n');
   // Generous: on a loaded machine starting the CLI alone can take tens of seconds (a deadline, not a measurement).
   try {
-    await until(() => entityCount(target) !== atOld.length || holds(target).join() !== atOld.join(), 120_000, 'the child\'s first writes');
+    await until(() => holds(target).join() !== atOld.join(), 120_000, 'the child\'s first writes');
   } finally {
     child.kill('SIGKILL');
   }
@@ -100,11 +73,11 @@ test('SIGKILL mid-apply: make-before-break held, the journal shows the unfinishe
     if (!was) continue;
     common++;
     const tableKeys = (l: string[]) => l.filter((k) => k.charCodeAt(0) === 0x12); // table entries (Entity field 2)
-    assert.ok(tableKeys(was).every((k) => on.has(k)) || tableKeys(keys).every((k) => on.has(k)), `flow ${flow} lost entries at the kill\n${out.slice(-2000)}`);
+    assert.ok(tableKeys(was).every((k) => on.has(k)) || tableKeys(keys).every((k) => on.has(k)), `flow ${flow} lost entries at the kill\n${output().slice(-2000)}`);
   }
   assert.equal(common, 400);
   const mid = holds(target);
-  assert.notDeepEqual(mid, desiredHex(target, newFlows), `killed after the apply had finished: nothing interrupted\n${out.slice(-2000)}`);
+  assert.notDeepEqual(mid, desiredHex(target, newFlows), `killed after the apply had finished: nothing interrupted\n${output().slice(-2000)}`);
 
   // (ii) The journal says the apply from c1 to c2 did not end.
   const journal = readJournal(journalFileBeside(stateFile));
@@ -123,8 +96,3 @@ test('SIGKILL mid-apply: make-before-break held, the journal shows the unfinishe
   assert.ok(bench.logs.some((l) => l.includes('journal: an apply did not end')));
   await again.stop();
 });
-
-function entityCount(t: RunningTarget): number {
-  const s = t.state.snapshot();
-  return [...Object.values(s.tables), ...Object.values(s.members), ...Object.values(s.groups)].reduce((n, l) => n + l.length, 0);
-}
