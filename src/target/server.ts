@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from '../shared/log.ts';
 import { asTargetError } from './errors.ts';
 import { PbWriter } from './pb.ts';
 import { readP4InfoFile } from './model.ts';
-import { TargetState, type WriteOutcome } from './state.ts';
+import { TargetCrash, TargetState, type WriteOutcome } from './state.ts';
 import type { ArbitrationStream } from './arbitration.ts';
 import { MAX_READ_MESSAGE_BYTES } from './read.ts';
 import { apiVersionFor, parseQuirks, type Quirk } from './quirks.ts';
@@ -128,6 +128,8 @@ export async function startTarget(opts: TargetOptions = {}): Promise<RunningTarg
         md.set('grpc-status-details-bin', details);
         cb({ code: Code.UNKNOWN, details: message, metadata: md } as grpc.ServiceError);
       } catch (err) {
+        // A crash injected by the test hook: cut every connection, the Write included, and answer nothing.
+        if (err instanceof TargetCrash) return void server.forceShutdown();
         cb(rpcError(err));
       }
     },

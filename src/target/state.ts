@@ -69,12 +69,19 @@ const PIPELINE_ACTIONS = ['UNSPECIFIED', 'VERIFY', 'VERIFY_AND_SAVE', 'VERIFY_AN
 const hexOf = (v: Uint8Array | string): Buffer =>
   typeof v === 'string' ? Buffer.from(v.replace(/^0x/, ''), 'hex') : Buffer.from(v.buffer, v.byteOffset, v.length);
 
+/** Thrown out of a Write by crashAtUpdate: the server cuts every connection and answers nothing. */
+export class TargetCrash extends Error {
+  constructor() {
+    super('target crashed mid-Write (crashAtUpdate)');
+  }
+}
+
 export class TargetState {
   pipeline?: Pipeline;
   saved?: Pipeline;
   readonly store = new Store();
   readonly arbitration: Arbitration;
-  private failures: Array<{ remaining: number; code: number; message: string }> = [];
+  private failures: Array<{ remaining: number; code: number; message: string; crash?: boolean }> = [];
   /** Behaviours of real targets this one emulates (see quirks.ts); set by startTarget. */
   readonly quirks = new Set<Quirk>();
 
@@ -218,6 +225,7 @@ export class TargetState {
         if (this.hidden.size && type !== 'INSERT' && entity.table_entry) this.hidden.delete(this.hiddenKey(model, entity.table_entry));
         results.push({ code: Code.OK, message: '' });
       } catch (err) {
+        if (err instanceof TargetCrash) throw err;
         const e = asTargetError(err);
         if (e.grpcCode === Code.INTERNAL) this.log.error('update failed unexpectedly', { err });
         failed++;
@@ -240,6 +248,7 @@ export class TargetState {
     for (const f of this.failures) f.remaining--;
     const hit = this.failures.find((f) => f.remaining === 0);
     this.failures = this.failures.filter((f) => f.remaining > 0);
+    if (hit?.crash) throw new TargetCrash();
     if (hit) throw new TargetError(hit.code, hit.message || `injected failure (${codeName(hit.code)})`);
   }
 
@@ -295,6 +304,16 @@ export class TargetState {
   failUpdate(opts: { nth: number; code: number | string; message?: string }): void {
     if (!(opts.nth >= 1)) throw invalid('failUpdate: nth must be >= 1');
     this.failures.push({ remaining: opts.nth, code: parseCode(opts.code), message: opts.message ?? '' });
+  }
+
+  /**
+   * The switch dies on reaching the `nth` update from now: the updates before
+   * it in that Write stay applied, the Write is never answered, and every
+   * connection is cut (server.ts) — a switch that loses power mid-Write.
+   */
+  crashAtUpdate(opts: { nth: number }): void {
+    if (!(opts.nth >= 1)) throw invalid('crashAtUpdate: nth must be >= 1');
+    this.failures.push({ remaining: opts.nth, code: Code.UNAVAILABLE, message: 'crashed', crash: true });
   }
 
   /** Applies updates as if another client wrote them: validated, but without arbitration or injected failures. */
