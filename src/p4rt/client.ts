@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { Code, protoType } from '../proto/load.ts';
+import { longToBigInt as toBigInt } from '../proto/long.ts';
 import { silentLogger, type Logger } from '../shared/log.ts';
 import { fromGrpcError, P4RuntimeError, writeFailureError, writeOutcomeOf } from './errors.ts';
 import type { WriteOutcome } from '../shared/write-outcome.ts';
@@ -65,15 +66,6 @@ export interface WriteBatchesOptions {
 }
 
 const MASK64 = (1n << 64n) - 1n;
-
-function toBigInt(v: unknown): bigint {
-  if (v === null || v === undefined) return 0n;
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'number') return BigInt(v);
-  if (typeof v === 'string') return BigInt(v);
-  const l = v as { low: number; high: number; unsigned?: boolean };
-  return (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0);
-}
 
 function uint128Object(v: bigint): { high: string; low: string } {
   return { high: ((v >> 64n) & MASK64).toString(), low: (v & MASK64).toString() };

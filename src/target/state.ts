@@ -11,7 +11,8 @@ import { Arbitration, uint128 } from './arbitration.ts';
 import { applyUpdate, initialDefault, updateType, type Undo, type UpdateType } from './updates.ts';
 import { Chunker, readEntity, withResources } from './read.ts';
 import { canonicalMatch, encodeCounterData, entryKey } from './canonical.ts';
-import { PbWriter, toBig } from './pb.ts';
+import { WireWriter } from '../p4info/wire.ts';
+import { longToBigInt as toBig } from '../proto/long.ts';
 import { Rec, loadState, saveState, type PersistedRecord } from './persist.ts';
 import { canPushPipeline, checkEntityInScope, roleScope, type RoleScope } from './roles.ts';
 import type { Quirk } from './quirks.ts';
@@ -176,13 +177,14 @@ export class TargetState {
     this.checkDevice(req.device_id);
     const p = this.pipeline;
     const rt = req.response_type ?? 0;
-    const cfg = new PbWriter();
+    const w = new WireWriter(1024);
+    const cfg = w.begin(1);
     if (p) {
-      if (rt === 0 || rt === 2) cfg.bytes(1, p.model.bytes, true);
-      if (rt === 0 || rt === 3) cfg.bytes(2, p.deviceConfig);
-      if (p.cookie !== null) cfg.bytes(3, new PbWriter().uint64(1, p.cookie).finish(), true);
+      if (rt === 0 || rt === 2) w.bytesField(1, p.model.bytes);
+      if ((rt === 0 || rt === 3) && p.deviceConfig?.length) w.bytesField(2, p.deviceConfig);
+      if (p.cookie !== null) w.bytesField(3, new WireWriter(16).int64Field(1, p.cookie).view());
     }
-    return new PbWriter().bytes(1, cfg.finish(), true).finish();
+    return w.end(cfg).view();
   }
 
   // ---- write ----------------------------------------------------------------
