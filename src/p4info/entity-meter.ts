@@ -1,6 +1,6 @@
 // Direct meter configs on the wire: the one place that knows an empty
 // `meter_config {}` means the same as none, and how a Read asks for them.
-import { ENTITY_TABLE_ENTRY, withoutTableEntryField } from './entity-field.ts';
+import { ENTITY_TABLE_ENTRY, tableEntryField, withoutTableEntryField } from './entity-field.ts';
 import { WireReader, WireWriter, WIRE_LEN } from './wire.ts';
 
 /** p4.v1.TableEntry.meter_config. */
@@ -35,19 +35,5 @@ export function withMeterRequest(entity: Buffer): Buffer {
 
 /** Whether an encoded Entity is a table entry carrying a meter_config. */
 export function hasMeterConfig(entity: Buffer): boolean {
-  const r = new WireReader(entity);
-  while (r.next()) {
-    if (r.fieldNo !== ENTITY_TABLE_ENTRY || r.wireType !== WIRE_LEN) {
-      r.skip();
-      continue;
-    }
-    const [s, e] = r.lenRange();
-    const inner = new WireReader(entity, s, e);
-    while (inner.next()) {
-      if (inner.fieldNo === METER_CONFIG && inner.wireType === WIRE_LEN) return true;
-      inner.skip();
-    }
-    return false;
-  }
-  return false;
+  return tableEntryField(entity, METER_CONFIG) !== undefined;
 }
