@@ -51,8 +51,9 @@ export function perUpdate(o: WriteOutcome): UpdateOutcome[] | undefined {
 
 /** The first failing update of a failure: its position (0 for a whole-request failure) and its code and message. */
 export function firstFailure(o: WriteFailure): { at: number; code: number; message: string } {
-  if (o.kind !== 'per-update') return { at: 0, code: o.code, message: o.message };
+  if (o.kind !== 'per-update') return { at: 0, code: o.code, message: o.message || `gRPC status ${o.code}` };
   const at = o.updates.findIndex((u) => u.code !== GRPC_OK);
-  const u = o.updates[Math.max(0, at)];
-  return { at: Math.max(0, at), code: u?.code ?? GRPC_UNKNOWN, message: u?.message ?? '' };
+  if (at < 0) return { at: 0, code: GRPC_UNKNOWN, message: 'the Write failed, yet every update was reported applied' };
+  const u = o.updates[at]!;
+  return { at, code: u.code, message: u.message || `gRPC status ${u.code}` };
 }

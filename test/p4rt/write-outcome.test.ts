@@ -2,6 +2,7 @@
 // sockets — ok, per-update, rpc, lost (a switch that dies mid-Write) — and
 // what apply and the reconciler make of a switch that dies mid-apply. Every
 // test starts its own target: a crashed one is gone for good.
+// (An apply whose controller loses primary mid-way shows rpc ≠ lost.)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
@@ -14,6 +15,7 @@ import { P4RuntimeError, WriteError } from '../../src/p4rt/errors.ts';
 import type { Update } from '../../src/p4rt/messages.ts';
 import { Code } from '../../src/proto/load.ts';
 import { applyPlan } from '../../src/apply/apply.ts';
+import type { EntityRpc } from '../../src/apply/session.ts';
 import { plan } from '../../src/diff/plan.ts';
 import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
@@ -115,6 +117,32 @@ test('apply on a switch that dies mid-apply: failed at the crashing update, conn
   assert.ok(LOST.includes(r.failed!.code), `code ${r.failed!.code}`);
   assert.equal(r.leftAt, 'unknown', 'nobody can say where a dead switch was left');
   assert.equal(held(t).length, 5, 'what the switch applied before it died is still on it: no rollback reached it');
+});
+
+test('apply when another controller takes over mid-apply: the refused request is an rpc failure, not a lost connection', async () => {
+  const { t } = await primary(5n);
+  const sw = await p4rtSwitchFactory()({ name: 'leaf1', address: t.address, deviceId: 1, electionId: 50, insecure: true }, silentLogger);
+  after(() => sw.close());
+  let writes = 0;
+  const session: EntityRpc = {
+    write: async (u, o) => {
+      const res = await sw.write(u, o);
+      // After the first request, a controller with a higher election id arbitrates: we are backup from now on.
+      if (++writes === 1) await connected(t, 500n);
+      return res;
+    },
+    read: (f) => sw.read(f),
+  };
+  const eb = new EntriesBuilder();
+  for (const u of inserts(0, 6)) eb.push({ kind: 'table_entry', table: FLOW, key: entityKey(u.entity), bytes: u.entity }, { kind: 'flow', name: 'f', file: 'f.yaml', line: 1 });
+  const state: DesiredState = { target: 'leaf1', entries: eb.seal(true), managedTableIds: [index.table(FLOW).id], managedProfileIds: [] };
+  const r = await applyPlan(session, plan(state, [], { index }), { limits: { size: 3, maxBytes: 1 << 20 }, inFlight: 1 });
+  assert.equal(r.ok, false);
+  assert.equal(r.failed?.index, 3);
+  assert.equal(r.failed?.code, Code.PERMISSION_DENIED);
+  assert.equal(r.connectionLost, undefined, 'the switch is there; only our role changed');
+  assert.equal(r.leftAt, 'unknown', 'the rollback was refused too');
+  assert.equal(held(t).length, 3, 'the first request stays on the switch');
 });
 
 test('the reconciler reports a switch that dies mid-apply as a write failure and drops the connection', async () => {
