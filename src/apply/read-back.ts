@@ -8,12 +8,11 @@
 // nothing this sync did could have changed them (a third party that did is
 // drift, which the drift scan catches by reading everything).
 import type { P4InfoIndex } from '../p4info/index.ts';
-import { withoutEmptyMeter } from '../p4info/entity-meter.ts';
-import { WireReader, WireWriter, WIRE_LEN } from '../p4info/wire.ts';
+import { hasMeterConfig, withMeterRequest, withoutEmptyMeter } from '../p4info/entity-meter.ts';
 import type { DesiredState, Origin } from '../compile/types.ts';
 import { EntriesBuilder } from '../compile/entries.ts';
 import { plan } from '../diff/plan.ts';
-import { peekOwner } from '../diff/peek.ts';
+import { peekOwner } from '../p4info/entity-key.ts';
 import { planSize, type Change } from '../diff/types.ts';
 import type { EntityRpc } from './session.ts';
 
@@ -90,38 +89,9 @@ export function touchedMatch(changes: readonly Change[], at: 'old' | 'new', live
 /**
  * A Read filter for one entity: its identity key (an Entity holding only
  * table id + match + priority, or profile id + member/group id — see
- * entityKey), plus an empty `meter_config` to have the meter returned.
+ * entityKey), asking for the meter config too when `withMeter`.
  */
 export function readFilter(key: string, withMeter: boolean): Buffer {
   const k = Buffer.from(key, 'latin1');
-  if (!withMeter) return k;
-  const r = new WireReader(k);
-  if (!r.next() || r.fieldNo !== 2 || r.wireType !== WIRE_LEN) return k;
-  const [s, e] = r.lenRange();
-  const w = new WireWriter(e - s + 16);
-  w.bytesField(2, Buffer.concat([k.subarray(s, e), METER_REQUEST]));
-  return w.finish();
+  return withMeter ? withMeterRequest(k) : k;
 }
-
-/** TableEntry field 6 (meter_config), empty. */
-const METER_REQUEST = Buffer.from([0x32, 0x00]);
-
-/** Whether an encoded Entity is a table entry carrying a meter_config. */
-function hasMeterConfig(entity: Buffer): boolean {
-  const r = new WireReader(entity);
-  while (r.next()) {
-    if (r.fieldNo !== 2 || r.wireType !== WIRE_LEN) {
-      r.skip();
-      continue;
-    }
-    const [s, e] = r.lenRange();
-    const inner = new WireReader(entity, s, e);
-    while (inner.next()) {
-      if (inner.fieldNo === 6 && inner.wireType === WIRE_LEN) return true;
-      inner.skip();
-    }
-    return false;
-  }
-  return false;
-}
-

@@ -4,6 +4,7 @@
 // change, and tells the loop when this replica is promoted to primary
 // (failover: the new primary syncs; a backup never writes).
 import type { Logger } from '../shared/log.ts';
+import { isConnectionLost } from '../p4rt/errors.ts';
 import type { DesiredState } from '../compile/types.ts';
 import type { Metrics } from './metrics.ts';
 import type { Outcomes } from './outcomes.ts';
@@ -157,12 +158,9 @@ export class ConnectionPool {
     void h?.close().catch(() => {});
   }
 
-  /** Drops the connection when `err` says the switch went away (gRPC UNAVAILABLE/CANCELLED, a closed stream). */
+  /** Drops the connection when `err` says the switch went away (a P4Runtime call failed UNAVAILABLE or CANCELLED). */
   dropIfGone(s: PooledSwitch, err: unknown): void {
-    const code = (err as { code?: unknown }).code;
-    if (code === 14 || code === 'UNAVAILABLE' || code === 1 || /UNAVAILABLE|ECONNREFUSED|closed|ended/i.test(String((err as Error).message))) {
-      this.drop(s, err as Error);
-    }
+    if (isConnectionLost(err)) this.drop(s, err as Error);
   }
 
   async closeAll(): Promise<void> {

@@ -376,7 +376,7 @@ export class Reconciler {
     if (!sync) return undefined;
     const { result } = sync;
     if (sync.applied) this.countWrites(s.name, sync.applied);
-    if (sync.lost) this.pool.dropIfGone(s, sync.lost);
+    if (sync.lost) this.pool.drop(s, sync.lost);
     if (result.outcome === 'Converged' && s.drifted) await this.clearDrift(s, d.commit, reason === 'drift-heal' ? 'healed' : 'git-changed');
     if (result.outcome === 'Converged' || result.outcome === 'Unchanged') this.markApplied(s, d, d.states.get(s.name)!);
     this.outcomes.switchFinished(s.status, d.commit, result, reason, log);

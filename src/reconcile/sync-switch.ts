@@ -9,6 +9,7 @@
 // FailureReason) and says where the switch was left; nothing here logs the
 // outcome or touches metrics — the caller hands the result to outcomes.ts.
 import type { Logger } from '../shared/log.ts';
+import { isConnectionLost } from '../p4rt/errors.ts';
 import type { DesiredState } from '../compile/types.ts';
 import type { DesiredSet } from '../desired/types.ts';
 import { plan } from '../diff/plan.ts';
@@ -50,8 +51,8 @@ export interface SyncSwitchContext {
 
 export interface SyncAttempt {
   result: SyncResult;
-  /** The error of a step that talked to the switch: the caller drops the connection if it says the switch went away. */
-  lost?: unknown;
+  /** Set when the switch went away during a step (a lost connection): the caller drops the connection. */
+  lost?: Error;
   /** The apply was counted (for the written-updates metric). */
   applied?: ApplyResult;
 }
@@ -61,7 +62,7 @@ class StepFailed {
   constructor(
     readonly reason: FailureReason,
     readonly message: string,
-    readonly extra: { code?: string; updateIndex?: number; leftAt: 'old' | 'new' | 'unknown'; lost?: unknown; outcome?: SyncOutcome } = { leftAt: 'old' },
+    readonly extra: { code?: string; updateIndex?: number; leftAt: 'old' | 'new' | 'unknown'; lost?: Error; outcome?: SyncOutcome } = { leftAt: 'old' },
   ) {}
 }
 
@@ -181,7 +182,7 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
       try {
         live = await h.readManaged(desired, pipe.index);
       } catch (err) {
-        throw new StepFailed('ReadFailed', `read: ${(err as Error).message}`, { leftAt: 'old', lost: err });
+        throw new StepFailed('ReadFailed', `read: ${(err as Error).message}`, { leftAt: 'old', lost: isConnectionLost(err) ? (err as Error) : undefined });
       }
       res.plan = plan(desired, live, { prune: config.prune, index: pipe.index });
     }
@@ -228,7 +229,7 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
         throw new StepFailed('WriteFailed', r.error ?? 'apply failed', {
           updateIndex: r.failed?.index, code: r.failed ? String(r.failed.code) : undefined, leftAt: r.leftAt,
           // A switch that went away mid-apply: reconnect next tick.
-          lost: r.error ? new Error(r.error) : undefined,
+          lost: r.connectionLost ? new Error(r.error ?? 'connection lost') : undefined,
           outcome: r.leftAt === 'old' ? 'RolledBack' : 'Failed',
         });
       }
