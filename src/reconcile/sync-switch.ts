@@ -170,7 +170,7 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
           path = { path: 'full', reason: 'touched-differ' };
         }
       } catch (err) {
-        throw new StepFailed('ReadFailed', `read: ${(err as Error).message}`, { leftAt: 'old', lost: err });
+        throw new StepFailed('ReadFailed', `read: ${(err as Error).message}`, { leftAt: 'old', lost: isConnectionLost(err) ? (err as Error) : undefined });
       }
     }
     res.path = { path: path.path, reason: path.reason };
