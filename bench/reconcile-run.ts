@@ -13,7 +13,7 @@ import path from 'node:path';
 import { generateSpecs } from './generate.ts';
 import { configFromObject } from '../src/reconcile/config.ts';
 import { Reconciler } from '../src/reconcile/reconciler.ts';
-import { p4rtSwitchFactory } from '../src/reconcile/p4rt-switch.ts';
+import { p4rtConnector } from '../src/reconcile/p4rt-switch.ts';
 import { createLogger } from '../src/shared/log.ts';
 import type { SyncEvent } from '../src/report/events.ts';
 import { commitFiles } from './git-commit.ts';
@@ -75,7 +75,7 @@ async function main() {
   };
   const r = new Reconciler({
     loaded,
-    connect: p4rtSwitchFactory(),
+    connect: p4rtConnector(),
     logger,
     progress: () => ({
       update: (done, total) => {

@@ -8,7 +8,7 @@ import { ConfigError } from '../shared/errors.ts';
 import { createLogger, type Level, type Logger } from '../shared/log.ts';
 import { configFromObject, loadConfig, type LoadedConfig } from './config.ts';
 import { Reconciler, type ReconcilerOptions } from './reconciler.ts';
-import { p4rtSwitchFactory } from './p4rt-switch.ts';
+import { p4rtConnector } from './p4rt-switch.ts';
 import { ttyProgress } from './progress.ts';
 import type { Demo } from './demo.ts';
 import { githubFromConfig } from './github-from-config.ts';
@@ -72,7 +72,7 @@ export function makeReconciler(
     loaded,
     env: o.env,
     logger,
-    connect: p4rtSwitchFactory({ batchUpdates: loaded.config.batch.size }),
+    connect: p4rtConnector({ batchUpdates: loaded.config.batch.size }),
     human: o.human,
     progress: (target) => ttyProgress(o.stderr as Writable & { isTTY?: boolean }, `${target}: applying`),
     reporter: github?.reporter,

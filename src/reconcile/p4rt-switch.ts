@@ -138,7 +138,7 @@ class P4rtSwitch implements SwitchConnection {
   }
 }
 
-export interface P4rtSwitchFactoryOptions {
+export interface P4rtConnectorOptions {
   /** Overrides the per-Target credentials (tests of other things). */
   credentials?: grpc.ChannelCredentials;
   batchUpdates?: number;
@@ -154,7 +154,7 @@ function explained(err: unknown, address: string): unknown {
 }
 
 /** Connects with arbitration; resolves once the switch has said whether we are primary. */
-export function p4rtSwitchFactory(opts: P4rtSwitchFactoryOptions = {}): ConnectSwitch {
+export function p4rtConnector(opts: P4rtConnectorOptions = {}): ConnectSwitch {
   return async (addr: SwitchEndpoint, log: Logger): Promise<SwitchConnection> => {
     // TLS unless the Target says insecure: true (credentials.ts); a bad file is a TlsConfigError naming it.
     const credentials = opts.credentials ?? credentialsForTarget({ insecure: addr.insecure, tls: addr.tls }, addr.configDir ?? process.cwd());

@@ -11,7 +11,7 @@ import { peekOwner } from '../../src/p4info/entity.ts';
 import { plan } from '../../src/diff/plan.ts';
 import { desiredState } from '../../src/desired/desired.ts';
 import type { DesiredSet } from '../../src/desired/types.ts';
-import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
+import { p4rtConnector } from '../../src/reconcile/p4rt-switch.ts';
 import type { SwitchConnection } from '../../src/reconcile/switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
@@ -70,7 +70,7 @@ describe('applyPlan', () => {
   before(async () => {
     target = await startTarget({ address: '127.0.0.1:0', p4infoFile: P4INFO });
     const address = `127.0.0.1:${target.port}`;
-    sw = await p4rtSwitchFactory()({ name: 'leaf1', address, deviceId: 1, electionId: 5, insecure: true }, silentLogger);
+    sw = await p4rtConnector()({ name: 'leaf1', address, deviceId: 1, electionId: 5, insecure: true }, silentLogger);
     const d = desiredFor(address, flowsA);
     await sw.ensurePipeline(d.pipelines.get('leaf1')!, 'push');
   });

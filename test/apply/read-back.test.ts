@@ -10,7 +10,7 @@ import type { EntityRpc, Update } from '../../src/apply/session.ts';
 import { plan } from '../../src/diff/plan.ts';
 import { planSize } from '../../src/diff/types.ts';
 import { desiredState } from '../../src/desired/desired.ts';
-import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
+import { p4rtConnector } from '../../src/reconcile/p4rt-switch.ts';
 import type { SwitchConnection } from '../../src/reconcile/switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
@@ -47,7 +47,7 @@ describe('read-back of touched entities', () => {
 
   before(async () => {
     target = await startTarget({ address: '127.0.0.1:0', p4infoFile: P4INFO });
-    sw = await p4rtSwitchFactory()({ name: 'leaf1', address: address(), deviceId: 1, electionId: 5, insecure: true }, silentLogger);
+    sw = await p4rtConnector()({ name: 'leaf1', address: address(), deviceId: 1, electionId: 5, insecure: true }, silentLogger);
     const { pipe, p, index } = await planFor(base);
     await sw.ensurePipeline(pipe, 'push');
     const r = await applyPlan(sw, p, { limits: { size: 100, maxBytes: 1 << 20 }, readBack: { index } });

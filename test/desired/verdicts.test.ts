@@ -12,7 +12,7 @@ import git from 'isomorphic-git';
 import { main } from '../../src/cli/main.ts';
 import { configFromObject } from '../../src/reconcile/config.ts';
 import { Reconciler } from '../../src/reconcile/reconciler.ts';
-import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
+import { p4rtConnector } from '../../src/reconcile/p4rt-switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { fetchPr } from '../../src/source/pr-fetch.ts';
@@ -120,7 +120,7 @@ async function reconcilerVerdict(dir: string, caseDir: string, root: string, bra
     },
     caseDir,
   );
-  const r = new Reconciler({ loaded, connect: p4rtSwitchFactory(), logger: silentLogger });
+  const r = new Reconciler({ loaded, connect: p4rtConnector(), logger: silentLogger });
   try {
     return await r.sync('test', { force: true });
   } finally {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromObject } from '../../src/reconcile/config.ts';
 import { Reconciler } from '../../src/reconcile/reconciler.ts';
-import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
+import { p4rtConnector } from '../../src/reconcile/p4rt-switch.ts';
 import { commitDirectory } from '../../src/source/commit-dir.ts';
 import { createLogger } from '../../src/shared/log.ts';
 import { P4RuntimeClient } from '../../src/p4rt/client.ts';
@@ -98,7 +98,7 @@ export async function bmv2Bench(opts: { drift?: 'heal' | 'alert' } = {}): Promis
     const reporter = new RecordingReporter();
     reconciler = new Reconciler({
       loaded,
-      connect: p4rtSwitchFactory(),
+      connect: p4rtConnector(),
       reporter,
       logger: createLogger({ level: 'debug', sink: (l) => logs.push(l), base: { replica: 'bmv2' } }),
     });

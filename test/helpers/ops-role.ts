@@ -10,7 +10,7 @@ import { specRepo, type FlowDef } from './spec-repo.ts';
 import { initRepo, tempDir } from './git-repo.ts';
 import { P4RuntimeClient, type P4RuntimeClientOptions } from '../../src/p4rt/client.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
-import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
+import { p4rtConnector } from '../../src/reconcile/p4rt-switch.ts';
 import type { ConnectSwitch, SwitchConnection } from '../../src/reconcile/switch.ts';
 
 export const OPS_TABLE = 'ingress.ops_mirror';
@@ -43,7 +43,7 @@ export function sharedP4Info(): string {
 
 /** A ConnectSwitch that records every connection it opens into `conns`. */
 export function capturing(conns: SwitchConnection[]): ConnectSwitch {
-  const inner = p4rtSwitchFactory();
+  const inner = p4rtConnector();
   return async (addr, log) => {
     const conn = await inner(addr, log);
     conns.push(conn);

@@ -12,7 +12,7 @@ import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { P4_DIR } from '../../src/desired/pipeline.ts';
 import { configFromObject } from '../../src/reconcile/config.ts';
 import { Reconciler, type ReconcilerOptions } from '../../src/reconcile/reconciler.ts';
-import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
+import { p4rtConnector } from '../../src/reconcile/p4rt-switch.ts';
 import { createLogger, type Logger } from '../../src/shared/log.ts';
 import type { DriftClearedEvent, DriftEvent, Reporter, SyncEvent } from '../../src/report/events.ts';
 import { commitFiles, initRepo, tempDir } from './git-repo.ts';
@@ -82,7 +82,7 @@ export class Bench {
       },
       this.dir,
     );
-    const r = new Reconciler({ loaded, connect: p4rtSwitchFactory(), logger: this.logger(name), ...extra });
+    const r = new Reconciler({ loaded, connect: p4rtConnector(), logger: this.logger(name), ...extra });
     this.reconcilers.push(r);
     return r;
   }

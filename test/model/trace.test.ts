@@ -18,7 +18,7 @@ import { applyPlan } from '../../src/apply/apply.ts';
 import { plan } from '../../src/diff/plan.ts';
 import { desiredState } from '../../src/desired/desired.ts';
 import { readDirTree } from '../../src/source/spec-tree.ts';
-import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
+import { p4rtConnector } from '../../src/reconcile/p4rt-switch.ts';
 import type { SwitchConnection } from '../../src/reconcile/switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
@@ -108,7 +108,7 @@ describe('trace over live tables of the bundled target', () => {
     assert.deepEqual(d.problems, []);
     const desired = d.states.get('leaf1')!;
     const pipe = d.pipelines.get('leaf1')!;
-    sw = await p4rtSwitchFactory()({ name: 'leaf1', address: `127.0.0.1:${target.port}`, deviceId: 1, electionId: 5, insecure: true }, silentLogger);
+    sw = await p4rtConnector()({ name: 'leaf1', address: `127.0.0.1:${target.port}`, deviceId: 1, electionId: 5, insecure: true }, silentLogger);
     await sw.ensurePipeline(pipe, 'push');
     const r = await applyPlan(sw, plan(desired, await sw.readManaged(desired, pipe.index), { index: pipe.index }), { limits: { size: 200, maxBytes: 1 << 20 }, provenance: { commit: d.commit } });
     assert.equal(r.ok, true);

@@ -17,7 +17,7 @@ import { Code } from '../../src/proto/load.ts';
 import { applyPlan } from '../../src/apply/apply.ts';
 import type { EntityRpc } from '../../src/apply/session.ts';
 import { plan } from '../../src/diff/plan.ts';
-import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
+import { p4rtConnector } from '../../src/reconcile/p4rt-switch.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { Bench, P4INFO, RecordingReporter, entityCount } from '../helpers/reconcile-env.ts';
 
@@ -104,7 +104,7 @@ test('lost: a switch that dies mid-Write leaves the Write unanswered; the update
 
 test('apply on a switch that dies mid-apply: failed at the crashing update, connection lost, left at unknown', async () => {
   const { t } = await primary();
-  const sw = await p4rtSwitchFactory()({ name: 'leaf1', address: t.address, deviceId: 1, electionId: 50, insecure: true }, silentLogger);
+  const sw = await p4rtConnector()({ name: 'leaf1', address: t.address, deviceId: 1, electionId: 50, insecure: true }, silentLogger);
   after(() => sw.close());
   const eb = new EntriesBuilder();
   for (const u of inserts(0, 8)) eb.push({ kind: 'table_entry', table: FLOW, key: entityKey(u.entity), bytes: u.entity }, { kind: 'flow', name: 'f', file: 'f.yaml', line: 1 });
@@ -121,7 +121,7 @@ test('apply on a switch that dies mid-apply: failed at the crashing update, conn
 
 test('apply when another controller takes over mid-apply: the refused request is an rpc failure, not a lost connection', async () => {
   const { t } = await primary(5n);
-  const sw = await p4rtSwitchFactory()({ name: 'leaf1', address: t.address, deviceId: 1, electionId: 50, insecure: true }, silentLogger);
+  const sw = await p4rtConnector()({ name: 'leaf1', address: t.address, deviceId: 1, electionId: 50, insecure: true }, silentLogger);
   after(() => sw.close());
   let writes = 0;
   const session: EntityRpc = {

@@ -12,7 +12,7 @@ import { Bench, P4INFO, entityCount, withoutProvenance } from '../helpers/reconc
 import type { FlowDef } from '../helpers/spec-repo.ts';
 import { initRepo, readTreeFiles } from '../helpers/git-repo.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
-import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
+import { p4rtConnector } from '../../src/reconcile/p4rt-switch.ts';
 
 const EXAMPLE_REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../flows-example-repo');
 const QUIRKS = ['no-atomic', 'no-modify', 'api-1.3', 'single-read-message'];
@@ -95,7 +95,7 @@ for (const quirk of QUIRKS) {
 test('no-modify without the fallback: the MODIFY is refused and the switch is left as it was', async () => {
   const b = await bench('no-modify');
   await b.commit(v1);
-  const r = b.reconciler({}, { connect: p4rtSwitchFactory({ modifyFallback: false }) });
+  const r = b.reconciler({}, { connect: p4rtConnector({ modifyFallback: false }) });
   assert.equal((await r.sync('test'))!.switches[0]!.outcome, 'Converged', 'inserts only');
   const before = b.targets[0]!.state.snapshot();
   await b.commit(v2);
