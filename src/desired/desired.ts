@@ -19,7 +19,9 @@ import { checkTrust, isTrustFile, type TrustRoots } from '../specs/trust.ts';
 import { compile, CompileCache } from '../compile/compile.ts';
 import { checkCapacity } from '../compile/count.ts';
 import { pipelineFor } from './pipeline.ts';
-import type { DesiredSet, PipelineFiles, SpecProblem } from './types.ts';
+import type { DesiredSet, FlowSummary, PipelineFiles, SpecProblem } from './types.ts';
+import type { Located } from '../specs/spec-set.ts';
+import type { Flow } from '../specs/schema.ts';
 
 /** Kept across trees (the reconciler's commits, a PR's base and head): only changed files are parsed, only changed flows recompiled. */
 export class DesiredCache {
@@ -69,6 +71,26 @@ function symlinkProblems(tree: SpecTree): SpecProblem[] {
     .map((file) => problem(new SpecError(Codes.symlink, { file, line: 1, col: 1 }, '', `${file} is a symlink; symlinks are not followed (commit the file itself)`)));
 }
 
+/**
+ * A flow for people. The line of `metadata.name` is found when first asked
+ * for: finding it parses the file with positions (the slow YAML reader and
+ * its AST, kept per file), which for every flow of a large repository cost
+ * more than loading and compiling it (and kept every file's AST alive).
+ */
+function flowSummary(f: Located<Flow>): FlowSummary {
+  const source = f.source;
+  let line: number | undefined;
+  return {
+    tenant: f.metadata.tenant,
+    name: `${f.metadata.tenant}/${f.metadata.name}`,
+    spec: structuredClone(f.spec),
+    file: source.file,
+    get line(): number {
+      return (line ??= source.at('metadata.name').line);
+    },
+  };
+}
+
 /** Loads, checks and compiles one tree. Never throws for user mistakes: they come back as problems. */
 export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
   const out: DesiredSet = {
@@ -98,10 +120,7 @@ export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
   // (ASTs) that cost more memory than the compiled entries. Targets are copied out plain.
   out.targets = loaded.specs.targets.map((t) => ({ apiVersion: t.apiVersion, kind: t.kind, metadata: t.metadata, spec: t.spec }));
   out.services = loaded.specs.services.map((v) => ({ tenant: v.metadata.tenant, name: v.metadata.name }));
-  out.flows = loaded.specs.flows.map((f) => {
-    const at = f.source.at('metadata.name');
-    return { tenant: f.metadata.tenant, name: `${f.metadata.tenant}/${f.metadata.name}`, spec: structuredClone(f.spec), file: at.file, line: at.line };
-  });
+  out.flows = loaded.specs.flows.map(flowSummary);
   for (const f of loaded.specs.flows) {
     if (!f.spec.expires) continue;
     const t = Date.parse(f.spec.expires);
