@@ -63,7 +63,7 @@ async function main() {
     process.stderr.write(`bench: ${flows} flows, ${files.size} files committed\n`);
 
     const gitCache = {};
-    const cache = new DesiredCache();
+    const cache = new DesiredCache({ keepSets: 2 }); // as PrChecker keeps it
     const check = async (label: string, pr: number, base: string, head: string) => {
       let t = performance.now();
       const fetched = {

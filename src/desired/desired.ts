@@ -27,6 +27,39 @@ import type { Flow } from '../specs/schema.ts';
 export class DesiredCache {
   readonly specs = new SpecCache();
   readonly compiled = new CompileCache();
+  private readonly sets: { key: string; trust?: TrustRoots; set: DesiredSet }[] = [];
+
+  /**
+   * `keepSets`: also keep the last N whole results by commit, so a commit seen
+   * again (a PR check's base is usually the head of the check before, once
+   * merged) costs nothing. Each kept set holds its switches' entries, so the
+   * reconciler keeps none (it holds what it applied itself).
+   */
+  constructor(private readonly opts: { keepSets?: number } = {}) {}
+
+  /** @internal desiredState's lookup. */
+  setOf(key: string, trust: TrustRoots | undefined, now: Date): DesiredSet | undefined {
+    const hit = this.sets.find((s) => s.key === key && s.trust === trust);
+    // A flow that expired since would be dropped now: compile again.
+    if (!hit || (hit.set.nextExpiry !== undefined && hit.set.nextExpiry <= now.getTime())) return undefined;
+    return hit.set;
+  }
+
+  /** @internal */
+  keep(key: string, trust: TrustRoots | undefined, set: DesiredSet): void {
+    const max = this.opts.keepSets ?? 0;
+    if (max <= 0) return;
+    const at = this.sets.findIndex((s) => s.key === key && s.trust === trust);
+    if (at >= 0) this.sets.splice(at, 1);
+    this.sets.push({ key, trust, set });
+    while (this.sets.length > max) this.sets.shift();
+  }
+}
+
+/** What a whole result depends on besides the tree and `now` (trust roots are compared by identity). */
+function setKey(tree: SpecTree, opts: DesiredOptions): string | undefined {
+  if (!tree.commit) return undefined; // a directory may change under the same name
+  return JSON.stringify([tree.commit, tree.root, opts.p4info, opts.deviceConfig, opts.expired, opts.signatures, !!opts.keepSpecs]);
 }
 
 export interface DesiredOptions {
@@ -93,6 +126,15 @@ function flowSummary(f: Located<Flow>): FlowSummary {
 
 /** Loads, checks and compiles one tree. Never throws for user mistakes: they come back as problems. */
 export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
+  const key = opts.cache && setKey(tree, opts);
+  const had = key ? opts.cache!.setOf(key, opts.trust, opts.now) : undefined;
+  if (had) return had;
+  const set = compute(tree, opts);
+  if (key) opts.cache!.keep(key, opts.trust, set);
+  return set;
+}
+
+function compute(tree: SpecTree, opts: DesiredOptions): DesiredSet {
   const out: DesiredSet = {
     commit: tree.commit, label: tree.label, root: tree.root, problems: symlinkProblems(tree), warnings: [],
     states: new Map(), targets: [], pipelines: new Map(), specFiles: [...tree.files.keys()].filter(isSpecFile).length, compiledAt: opts.now,

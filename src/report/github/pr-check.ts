@@ -45,8 +45,12 @@ export class PrChecker {
   private touched = new Map<number, string[]>();
   private reports = new Map<number, PrPlanReport>();
   private log: Logger;
-  /** Parsed files and compiled flows of earlier checks: the next PR re-reads only what differs. */
-  private readonly cache = new DesiredCache();
+  /**
+   * Parsed files, compiled flows and the last desired sets of earlier checks:
+   * the next PR re-reads only what differs, and a base that was the head of
+   * the check before (merged since) is not compiled again.
+   */
+  private readonly cache = new DesiredCache({ keepSets: 2 });
 
   constructor(private opts: PrCheckerOptions) {
     this.log = opts.logger ?? silentLogger;
