@@ -9,7 +9,7 @@
 import { silentLogger, type Logger } from '../shared/log.ts';
 import type { Plan } from '../diff/types.ts';
 import { updateFailures, type EntityRpc, type UpdateOutcome } from './session.ts';
-import { batches, inverse, planSteps, type BatchLimits, type Step, type StampOptions } from './steps.ts';
+import { batches, inverse, planSteps, wireUpdate, type BatchLimits, type Step, type StampOptions } from './steps.ts';
 import { readBackMatches, type ReadBackOptions } from './read-back.ts';
 import type { Change } from '../diff/types.ts';
 
@@ -170,7 +170,7 @@ export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptio
  * many requests were sent (a prefix of `list`); `answer` gets each request's
  * index and its error, if any.
  */
-export async function writeInTiers<T extends { update: Step['update']; level: number }>(
+export async function writeInTiers<T extends { update: Step['update']; level: number; stamp?: Buffer }>(
   session: EntityRpc,
   list: readonly T[][],
   max: number,
@@ -183,7 +183,7 @@ export async function writeInTiers<T extends { update: Step['update']; level: nu
     if (i > 0 && list[i][0].level !== list[i - 1][0].level) await Promise.all(inFlight);
     while (inFlight.size >= Math.max(1, max)) await Promise.race(inFlight);
     if (stop()) break;
-    const updates = list[i].map((s) => s.update);
+    const updates = list[i].map(wireUpdate);
     const p: Promise<void> = session.write(updates, { atomicity: 'CONTINUE_ON_ERROR' }).then(
       () => answer(i, undefined),
       (err: unknown) => answer(i, err ?? new Error('write failed')),
