@@ -20,7 +20,7 @@ import { compile, CompileCache } from '../compile/compile.ts';
 import { checkCapacity } from '../compile/count.ts';
 import { pipelineFor } from './pipeline.ts';
 import type { DesiredSet, FlowSummary, PipelineFiles, SpecProblem } from './types.ts';
-import type { Located } from '../specs/spec-set.ts';
+import type { Located, SpecSource } from '../specs/spec-set.ts';
 import type { Flow } from '../specs/schema.ts';
 
 /** Kept across trees (the reconciler's commits, a PR's base and head): only changed files are parsed, only changed flows recompiled. */
@@ -111,17 +111,30 @@ function symlinkProblems(tree: SpecTree): SpecProblem[] {
  * more than loading and compiling it (and kept every file's AST alive).
  */
 function flowSummary(f: Located<Flow>): FlowSummary {
-  const source = f.source;
-  let line: number | undefined;
-  return {
-    tenant: f.metadata.tenant,
-    name: `${f.metadata.tenant}/${f.metadata.name}`,
-    spec: structuredClone(f.spec),
-    file: source.file,
-    get line(): number {
-      return (line ??= source.at('metadata.name').line);
-    },
-  };
+  return new LazyLineFlow(f.metadata.tenant, `${f.metadata.tenant}/${f.metadata.name}`, structuredClone(f.spec), f.source);
+}
+
+// A class, not an object literal with a getter: 10^5 literals with accessors
+// cost ~0.5 s and a GC. JSON and spreads see the plain fields (toJSON).
+class LazyLineFlow implements FlowSummary {
+  readonly file: string;
+  #line?: number;
+  readonly #source: SpecSource;
+  constructor(
+    readonly tenant: string,
+    readonly name: string,
+    readonly spec: Flow['spec'],
+    source: SpecSource,
+  ) {
+    this.file = source.file;
+    this.#source = source;
+  }
+  get line(): number {
+    return (this.#line ??= this.#source.at('metadata.name').line);
+  }
+  toJSON(): FlowSummary {
+    return { tenant: this.tenant, name: this.name, spec: this.spec, file: this.file, line: this.line };
+  }
 }
 
 /** Loads, checks and compiles one tree. Never throws for user mistakes: they come back as problems. */
