@@ -19,8 +19,8 @@ export const STEER_EVERY = 10;
 
 export interface GenerateOptions {
   flows: number;
-  /** Target name and address written into targets/<name>.yaml. */
-  target?: { name: string; address: string };
+  /** Target name and address written into targets/<name>.yaml; `pipeline`: repo-relative P4Info and BMv2 JSON to push. */
+  target?: { name: string; address: string; deviceId?: number; pipeline?: { p4info: string; deviceConfig: string } };
   /** Add one flow file (the "one-flow change"); a string names the file and its flow (default `extra`). */
   extraFlow?: boolean | string;
 }
@@ -118,9 +118,9 @@ metadata:
   name: ${target.name}
 spec:
   address: ${target.address}
-  deviceId: 1
+  deviceId: ${target.deviceId ?? 1}
   insecure: true
-  tenants:
+${target.pipeline ? `  pipeline:\n    mode: push\n    arch: v1model\n    p4info: ${target.pipeline.p4info}\n    deviceConfig: ${target.pipeline.deviceConfig}\n` : ''}  tenants:
 ${targetTenants.join('\n')}
 `,
   );

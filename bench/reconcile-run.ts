@@ -2,8 +2,9 @@
 // the reconciler's alone: three syncs of a generated repo through the real
 // Reconciler against a switch at --address. Prints one JSON line of figures.
 //   1. first full sync: compile (the reconciler's 'compiled' log line), and
-//      the write phase (from the apply's first progress call being set up to
-//      its last update written, read-back excluded);
+//      the write phase (from apply's progress call just before its first
+//      Write to its last update written; connect, pipeline, read, plan and
+//      read-back excluded);
 //   2. no-op sync: read + diff of every live entry, nothing written;
 //   3. one-flow change: a new commit adding one flow, commit → converged.
 import fs from 'node:fs';
@@ -73,20 +74,22 @@ async function main() {
     loaded,
     connect: p4rtSwitchFactory(),
     logger,
-    progress: () => {
-      writeStart = performance.now();
-      cpu0 = ownCpu();
-      tcpu0 = cpuSeconds(targetPid);
-      return {
-        update: (done, total) => {
-          if (done !== total) return;
-          writeEnd = performance.now();
-          cpu1 = ownCpu();
-          tcpu1 = cpuSeconds(targetPid);
-        },
-        finish: () => {},
-      };
-    },
+    progress: () => ({
+      update: (done, total) => {
+        if (done === 0) {
+          // apply's call just before its first Write (connect, pipeline, read and plan are behind)
+          writeStart = performance.now();
+          cpu0 = ownCpu();
+          tcpu0 = cpuSeconds(targetPid);
+          return;
+        }
+        if (done !== total) return;
+        writeEnd = performance.now();
+        cpu1 = ownCpu();
+        tcpu1 = cpuSeconds(targetPid);
+      },
+      finish: () => {},
+    }),
   });
   // Peak RSS per sync (the window is reset before each) and over the whole run.
   let overallPeak = 0;

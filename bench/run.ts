@@ -25,18 +25,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import grpc from '@grpc/grpc-js';
 import { generateSpecs } from './generate.ts';
 import { commitDirectory } from '../src/source/commit-dir.ts';
-import { loadSpecs } from '../src/specs/load.ts';
-import { compile } from '../src/compile/compile.ts';
-import type { DesiredState } from '../src/compile/types.ts';
 import { P4InfoIndex } from '../src/p4info/index.ts';
-import { P4RuntimeClient } from '../src/p4rt/client.ts';
-import { P4RuntimeGrpcClient, type P4RuntimeStub } from '../src/p4rt/service.ts';
-import { encodeReadRequest, encodeWriteRequest, type Update } from '../src/p4rt/messages.ts';
-import { wildcardGroups, wildcardMembers, wildcardTable, wildcardTableWithMeter, withoutEmptyMeter } from '../src/p4rt/filters.ts';
-import { cpuSeconds, mib, ownPeakRss, ROOT, runChild, startTargetProcess } from './proc.ts';
+import { mib, ownPeakRss, ROOT, runChild, startTargetProcess } from './proc.ts';
+import { compileRepo, entityBytes, rawRun, type RawFigures } from './raw.ts';
 import type { ReconcileFigures } from './reconcile-run.ts';
 import type { PrPlanFigures } from './pr-plan.ts';
 
@@ -47,32 +40,6 @@ function arg(name: string, def: string): string {
 const flows = Number(arg('flows', '100000'));
 const batch = Number(arg('batch', '1000'));
 const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
-
-/** Entries of a compiled state as encoded entities, in canonical order. */
-function entityBytes(state: DesiredState): Buffer[] {
-  return state.entries.map((e) => e.bytes);
-}
-
-function compileRepo(files: Map<string, string>, index: P4InfoIndex, stages?: Record<string, number>): DesiredState {
-  const bufs = new Map([...files].map(([p, t]) => [p, Buffer.from(t)]));
-  let t = performance.now();
-  const loaded = loadSpecs(bufs, { expired: 'drop' });
-  if (loaded.errors.length) throw new Error(`spec errors: ${loaded.errors[0]!.message}`);
-  if (stages) stages.load = performance.now() - t;
-  t = performance.now();
-  const state = compile(loaded.specs, index, 'bench', { now: new Date() });
-  if (stages) stages.compile = performance.now() - t;
-  return state;
-}
-
-function unary(stub: P4RuntimeStub, req: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => stub.Write(req, new grpc.Metadata(), { deadline: Date.now() + 300_000 }, (err) => (err ? reject(err) : resolve())));
-}
-
-async function readAll(stub: P4RuntimeStub, req: Buffer, each: (e: Buffer) => void): Promise<void> {
-  const call = stub.Read(req);
-  for await (const chunk of call as AsyncIterable<Buffer[]>) for (const e of chunk) each(e);
-}
 
 async function main() {
   const cpus = os.cpus();
@@ -109,62 +76,17 @@ async function main() {
     const old = entityBytes(before);
     const oldSet = new Set(old.map((b) => b.toString('latin1')));
     const delta = entityBytes(after).filter((b) => !oldSet.has(b.toString('latin1')));
-    const wanted = new Set(entityBytes(after).map((b) => b.toString('latin1')));
     oldSet.clear();
 
     const b = await startTargetProcess();
-    let raw: { writeMs: number; writeCpu: number; writeTargetCpu: number; readMs: number; oneMs: number; hits: number; live: number };
+    let raw: RawFigures;
     let targetB: number;
     try {
-      const electionId = 1n;
-      const arb = new P4RuntimeClient({ address: b.address, deviceId: 1, electionId });
-      await arb.connect();
-      const stub = new P4RuntimeGrpcClient(b.address, grpc.credentials.createInsecure(), {
-        'grpc.max_receive_message_length': 1024 * 1024 * 1024,
-        'grpc.max_send_message_length': 1024 * 1024 * 1024,
-      }) as unknown as P4RuntimeStub;
-      const head = { deviceId: 1n, electionId };
-      const requests: Buffer[] = [];
-      for (let i = 0; i < old.length; i += batch) {
-        const ups: Update[] = old.slice(i, i + batch).map((entity) => ({ type: 'INSERT', entity }));
-        requests.push(encodeWriteRequest(head, ups));
-      }
-      const oneReq = encodeWriteRequest(head, delta.map((entity) => ({ type: 'INSERT', entity })));
-      const filters: Buffer[] = [];
-      for (const id of after.managedProfileIds) filters.push(wildcardMembers(id), wildcardGroups(id));
-      for (const id of after.managedTableIds) filters.push(index.hasTable(id) && index.table(id).directMeterId !== 0 ? wildcardTableWithMeter(id) : wildcardTable(id));
-      const readReq = encodeReadRequest(1n, filters);
-
-      t = performance.now();
-      const c0 = process.cpuUsage();
-      const tc0 = cpuSeconds(b.pid);
-      const rawInFlight = Number(arg('raw-in-flight', '1'));
-      for (let i = 0; i < requests.length; i += rawInFlight) await Promise.all(requests.slice(i, i + rawInFlight).map((req) => unary(stub, req)));
-      const writeMs = performance.now() - t;
-      const c1 = process.cpuUsage(c0);
-      const writeCpu = (c1.user + c1.system) / 1e6;
-      const writeTargetCpu = cpuSeconds(b.pid) - tc0;
-      requests.length = 0;
-      t = performance.now();
-      await unary(stub, oneReq);
-      const oneMs = performance.now() - t;
-      let hits = 0;
-      let live = 0;
-      t = performance.now();
-      await readAll(stub, readReq, (e) => {
-        live++;
-        // The one normalisation flowops applies to a read too (empty meter configs).
-        if (wanted.has(withoutEmptyMeter(e).toString('latin1'))) hits++;
-      });
-      const readMs = performance.now() - t;
-      raw = { writeMs, writeCpu, writeTargetCpu, readMs, oneMs, hits, live };
-      stub.close();
-      await arb.close();
+      raw = await rawRun({ address: b.address, deviceId: 1, targetPid: b.pid, index, after, old, delta, batch, inFlight: Number(arg('raw-in-flight', '1')) });
       targetB = b.peak();
     } finally {
       await b.stop();
     }
-    if (raw.live !== after.entries.length || raw.hits !== raw.live) throw new Error(`raw read: ${raw.live} live, ${raw.hits} matched, ${after.entries.length} desired`);
 
     const pr = process.argv.includes('--no-pr') ? undefined : await runChild<PrPlanFigures>('bench/pr-plan.ts', ['--flows', String(flows)]);
 

@@ -76,6 +76,9 @@ export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptio
   if (steps.length === 0) return result;
 
   const list = batches(steps, opts.limits);
+  // (0, total) once, just before the first Write: a progress line's rate and
+  // the bench's write phase start here, not when the sync started.
+  opts.onProgress?.(0, steps.length);
   const failures: { at: number; err: unknown }[] = [];
   const answered = new Uint8Array(list.length);
   let done = 0;

@@ -12,11 +12,12 @@ export const noProgress: Progress = { update() {}, finish() {} };
 
 export function ttyProgress(stream: Writable & { isTTY?: boolean }, label: string, minTotal = 2000): Progress {
   if (!stream.isTTY) return noProgress;
-  const start = Date.now();
+  let start = Date.now();
   let last = 0;
   let shown = false;
   return {
     update(done, total) {
+      if (done === 0) start = Date.now(); // the first Write is about to go out
       if (total < minTotal) return;
       const now = Date.now();
       if (now - last < 100 && done < total) return;

@@ -15,7 +15,7 @@ export interface SwitchEndpoint {
   electionId: number;
   /** P4Runtime role name (API 1.4+); absent = the default role. */
   role?: string;
-  /** What the role owns and the format to say it in (role-config.ts encodes it); only with `role`. */
+  /** What the role owns and the format to say it in (role-ownership.ts encodes it); only with `role`. */
   roleConfig?: RoleOwnership;
   /** Plaintext only when true; otherwise TLS with `tls` (TargetSpec fields). */
   insecure?: boolean;

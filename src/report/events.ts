@@ -1,5 +1,7 @@
-// Events the reconciler emits and reporters (logs, metrics, GitHub) consume.
-// Each sync ends in exactly one outcome per switch, from a closed set.
+// Events the reconciler emits. reconcile/outcomes.ts is the one sink: it writes
+// them to logs, metrics and the status file itself and hands them to the one
+// Reporter (GitHub). Each sync ends in exactly one outcome per switch, from a
+// closed set.
 import type { Plan } from '../diff/types.ts';
 import type { SpecProblem } from '../desired/types.ts';
 

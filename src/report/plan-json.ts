@@ -13,7 +13,9 @@
 //                   "origin": { "kind", "name", "file", "line" } | null,
 //                   "previous"?: hex, "previousDescription"?: "…" /* modify only */ }],
 //     "extraneous": [ same shape, op "delete" ]   /* live entries kept because prune is off */
-//   }]
+//   }],
+//   "trust": ["…"],      /* trust-relevant changes in words (specs/trust-diff.ts); may be empty */
+//   "contracts": ["…"]   /* contract binding changes in words (specs/contracts.ts); may be empty */
 // }
 import { describeEntity } from '../p4info/entity.ts';
 import type { Change } from '../diff/types.ts';
@@ -45,6 +47,16 @@ export interface PlanJson {
   version: 1;
   summary: { insert: number; modify: number; delete: number; unchanged: number; switches: number };
   targets: PlanJsonTarget[];
+  /** Trust-relevant changes, in the words the text plan and the PR comment use. */
+  trust: string[];
+  /** Contract binding changes, in words. */
+  contracts: string[];
+}
+
+/** What a plan says besides entries: the lines above them in the text plan. */
+export interface PlanWords {
+  trust?: readonly string[];
+  contracts?: readonly string[];
 }
 
 function toJson(c: Change, index: P4InfoIndex): PlanJsonChange {
@@ -64,7 +76,7 @@ function toJson(c: Change, index: P4InfoIndex): PlanJsonChange {
   return out;
 }
 
-export function planToJson(plans: readonly TargetPlan[]): PlanJson {
+export function planToJson(plans: readonly TargetPlan[], words: PlanWords = {}): PlanJson {
   const summary = { insert: 0, modify: 0, delete: 0, unchanged: 0, switches: 0 };
   const targets = plans.map((tp): PlanJsonTarget => {
     const p = tp.plan;
@@ -81,9 +93,9 @@ export function planToJson(plans: readonly TargetPlan[]): PlanJson {
       extraneous: (p.extraneous ?? []).map((c) => toJson(c, tp.index)),
     };
   });
-  return { version: 1, summary, targets };
+  return { version: 1, summary, targets, trust: [...(words.trust ?? [])], contracts: [...(words.contracts ?? [])] };
 }
 
-export function renderPlanJson(plans: readonly TargetPlan[]): string {
-  return JSON.stringify(planToJson(plans), null, 2) + '\n';
+export function renderPlanJson(plans: readonly TargetPlan[], words: PlanWords = {}): string {
+  return JSON.stringify(planToJson(plans, words), null, 2) + '\n';
 }

@@ -11,7 +11,9 @@
 //   shadowed      an entry no packet can hit (a higher-priority entry covers
 //                 it, or longer prefixes of the same key cover all of it)
 //   capacity      entries per table/profile against the P4Info size, with
-//                 headroom; per-tenant quotas through the `quota` hook
+//                 headroom (per-tenant quotas are not checked here: desired/
+//                 refuses a commit over a quota before verify runs,
+//                 compile/count.ts owns them)
 //   unreachable   a flow that no packet can take end to end, an NF group
 //                 naming a member that does not exist
 import type { P4InfoIndex } from '../p4info/index.ts';
@@ -35,13 +37,9 @@ export interface Finding {
   entry?: string;
 }
 
-/** Per-tenant entry quota of a table (the trust stream supplies it); undefined = no quota. */
-export type QuotaHook = (tenant: string, table: string) => number | undefined;
-
 export interface VerifyOptions {
   /** Warn when a table is fuller than this fraction of its size (default 0.9). */
   headroom?: number;
-  quota?: QuotaHook;
 }
 
 export interface TableUse {
@@ -256,19 +254,6 @@ export function verifyEntries(target: string, entries: readonly (EntryInput & { 
   for (const prof of index.actionProfiles) {
     const list = byTable.get(prof.name) ?? [];
     capacity(`${prof.name} members`, list.filter((r) => r.kind === 'action_profile_member').length, prof.size);
-  }
-  if (opts.quota) {
-    const per = new Map<string, number>();
-    for (const r of rows) {
-      if (!r.origin) continue;
-      const k = `${originTenant(r.origin.name)}|${r.table}`;
-      per.set(k, (per.get(k) ?? 0) + 1);
-    }
-    for (const [k, n] of per) {
-      const [tenant, table] = k.split('|') as [string, string];
-      const q = opts.quota(tenant, table);
-      if (q !== undefined && n > q) add('capacity', undefined, table, `tenant ${tenant} has ${n} entries, over its quota of ${q}`);
-    }
   }
   usage.sort((a, b) => (a.table < b.table ? -1 : 1));
   return { target, findings, usage };

@@ -23,11 +23,11 @@ import { specRepo, type FlowDef, treeOf } from '../helpers/spec-repo.ts';
  * rather than asked of writeRank: a wrong rank there fails this test.
  */
 const LEVELS: Record<string, number> = {
-  'ingress.tenant_classify': 2, 'ingress.tenant_classify_vni': 2,
+  'ingress.tenant_classify': 2, 'ingress.tenant_classify_vni': 2, 'egress.tenant_rate': 2,
   'ingress.src_service_v4': 3, 'ingress.dst_service_v4': 3, 'ingress.src_service_v6': 3, 'ingress.dst_service_v6': 3,
   'ingress.tenant_route_v4': 4, 'ingress.tenant_route_v6': 4,
   'ingress.flow_policy': 5, 'ingress.nf_steer': 5,
-  'ingress.flow_classify': 6,
+  'ingress.flow_classify': 6, 'ingress.flow_classify_range': 6,
 };
 function expectedLevel(entity: string, table: string): number {
   if (entity === 'action_profile_member') return 0;

@@ -66,7 +66,6 @@ test('pull_request opened/synchronize/reopened/closed are scheduled with 202', a
 });
 
 test('push and ping are handled; other events and actions are ignored', async () => {
-  const n = events.length;
   const push = example('push');
   assert.equal((await deliver('push', push)).status, 202);
   const ev = events.at(-1)!;
@@ -74,16 +73,16 @@ test('push and ping are handled; other events and actions are ignored', async ()
   assert.equal((await deliver('ping', example('ping'))).status, 200);
   assert.equal((await deliver('pull_request', example('pull_request', 'labeled'))).status, 200);
   assert.equal((await deliver('issues', { action: 'opened' })).status, 200);
-  assert.deepEqual(events.slice(n).map((e) => e.kind), ['push', 'ping']);
+  assert.deepEqual(events.map((e) => e.kind), ['push', 'ping']);
 });
 
-test('a redelivery with the same id is acted on once; wrong method or path is refused', async () => {
-  const n = events.length;
-  // A body no other test sends: replays are recognised by the body's digest.
-  const payload = { ...example('pull_request', 'synchronize'), redelivery_test: true };
+test('a redelivered body is acted on once, under the same id or another; wrong method or path is refused', async () => {
+  // Replays are recognised by the body's digest (the delivery id is not signed), so a new id does not help.
+  const payload = example('pull_request', 'synchronize');
   assert.equal((await deliver('pull_request', payload, SECRET, 'same')).status, 202);
   assert.equal((await deliver('pull_request', payload, SECRET, 'same')).status, 200);
-  assert.equal(events.length, n + 1);
+  assert.equal((await deliver('pull_request', payload, SECRET, 'another')).status, 200);
+  assert.equal(events.length, 1);
   assert.equal((await fetch(url, { method: 'GET' })).status, 405);
   assert.equal((await fetch(url.replace('/hooks/github', '/hooks/other'), { method: 'POST', body: '{}' })).status, 404);
 });

@@ -13,6 +13,8 @@ import { peerPath } from './peers.ts';
 
 export interface Bmv2 {
   deviceId: number;
+  /** Process id of simple_switch_grpc (CPU and RSS figures in the bench). */
+  pid: number;
   /** host:port of its P4Runtime server. */
   p4rtAddr: string;
   /** host:port of its packet I/O service. */
@@ -104,6 +106,7 @@ async function startOnce(deviceId: number): Promise<Bmv2> {
   const clients: Dataplane[] = [];
   return {
     deviceId,
+    pid: child.pid!,
     p4rtAddr: `127.0.0.1:${p4rt}`,
     dpAddr: `127.0.0.1:${dp}`,
     log: () => out,

@@ -1,12 +1,14 @@
 // Shared set-up of the real-switch and role tests: a second controller's slice
 // of the pipeline (the bundled P4Info plus `ingress.ops_mirror`, which flowops
-// does not manage and an "ops" controller owns), a factory wrapper that keeps
-// the switch handles the reconciler opens, bundled targets handed to a Bench,
-// and spec repos whose Targets carry per-test connection/role/pipeline lines.
+// does not manage and an "ops" controller owns), a ConnectSwitch wrapper that keeps
+// the switch connections the reconciler opens, bundled targets handed to a Bench,
+// spec repos whose Targets carry per-test connection/role/pipeline lines, and
+// what a test file opens, closed together (SwitchTests).
 import fs from 'node:fs';
-import { P4INFO, type Bench } from './reconcile-env.ts';
+import { Bench, P4INFO } from './reconcile-env.ts';
 import { specRepo, type FlowDef } from './spec-repo.ts';
-import { initRepo } from './git-repo.ts';
+import { initRepo, tempDir } from './git-repo.ts';
+import { P4RuntimeClient, type P4RuntimeClientOptions } from '../../src/p4rt/client.ts';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
 import type { ConnectSwitch, SwitchConnection } from '../../src/reconcile/switch.ts';
@@ -39,13 +41,13 @@ export function sharedP4Info(): string {
   return text.slice(0, at) + table + text.slice(at);
 }
 
-/** A switch factory that records every handle it opens into `handles`. */
-export function capturing(handles: SwitchConnection[]): ConnectSwitch {
+/** A ConnectSwitch that records every connection it opens into `conns`. */
+export function capturing(conns: SwitchConnection[]): ConnectSwitch {
   const inner = p4rtSwitchFactory();
   return async (addr, log) => {
-    const h = await inner(addr, log);
-    handles.push(h);
-    return h;
+    const conn = await inner(addr, log);
+    conns.push(conn);
+    return conn;
   };
 }
 
@@ -67,4 +69,46 @@ export async function commitTargetsRepo(b: Bench, flows: FlowDef[], spec: string
     files[f] = files[f]!.replace('  insecure: true\n', lines.split('\n').filter(Boolean).map((l) => `  ${l}\n`).join(''));
   });
   return initRepo(b.repo, { ...files, ...extra });
+}
+
+/**
+ * What one test file of real-switch tests opens — benches (with their targets),
+ * other controllers' clients, temporary folders — closed together by `close()`
+ * in the file's `after`.
+ */
+export class SwitchTests {
+  private benches: Bench[] = [];
+  private clients: P4RuntimeClient[] = [];
+  private dirs: string[] = [];
+  constructor(private flows: FlowDef[]) {}
+
+  bench(): Bench {
+    const b = new Bench();
+    this.benches.push(b);
+    return b;
+  }
+
+  /** Another controller's P4Runtime client (not connected yet). */
+  client(opts: P4RuntimeClientOptions): P4RuntimeClient {
+    const c = new P4RuntimeClient(opts);
+    this.clients.push(c);
+    return c;
+  }
+
+  tempDir(name: string): string {
+    const d = tempDir(name);
+    this.dirs.push(d);
+    return d;
+  }
+
+  /** commitTargetsRepo with this file's flows. */
+  commit(b: Bench, spec: string[], extra?: Record<string, string | Buffer>): Promise<string> {
+    return commitTargetsRepo(b, this.flows, spec, extra);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients) await c.close().catch(() => {});
+    for (const b of this.benches) await b.close();
+    for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
+  }
 }

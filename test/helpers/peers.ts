@@ -29,7 +29,7 @@ export function peerTool(tool: PeerTool, env: NodeJS.ProcessEnv = process.env): 
 }
 
 /**
- * For `test(name, peerOptions('bf-p4c'), fn)`: `{ skip }` with a visible reason
+ * For `test(name, peerSkip('bf-p4c'), fn)`: `{ skip }` with a visible reason
  * when the tool is missing (and not in CI), `{}` otherwise. The notice also
  * goes to stderr once per tool so a skipped real-tool run is never quiet.
  */

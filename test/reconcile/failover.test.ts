@@ -49,4 +49,9 @@ test('backup takes over when the primary goes away, without a full re-write', as
   assert.equal(ev!.switches[0].outcome, 'Converged');
   assert.notDeepEqual(target.state.snapshot(), converged, 'the new primary wrote to the switch');
   assert.equal(ev!.switches[0].written.inserted + ev!.switches[0].written.modified > 0, true);
+  // What it wrote is the new commit: read back from the switch, nothing is left to do.
+  const written = target.state.snapshot();
+  const check = await backup.sync('test', { force: true });
+  assert.equal(check!.switches[0].outcome, 'Unchanged', check!.switches[0].error?.message);
+  assert.deepEqual(target.state.snapshot(), written);
 });

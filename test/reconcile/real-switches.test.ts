@@ -1,24 +1,18 @@
 // The reconciler against switches configured like real ones, all over real
 // sockets to the bundled target: mutual TLS per Target (and a wrong CA that
-// fails in words), a P4Runtime role that shares the switch with another
-// controller, pipeline `verify` (read back, compared by meaning, nothing
+// fails in words), pipeline `verify` (read back, compared by meaning, nothing
 // written on a difference) and `push` of a packed pipeline file by cookie.
+// Roles (beside another controller, in either role-config format): roles.test.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Bench, P4INFO, RecordingReporter, entityCount } from '../helpers/reconcile-env.ts';
+import { P4INFO, RecordingReporter } from '../helpers/reconcile-env.ts';
 import type { FlowDef } from '../helpers/spec-repo.ts';
-import { commitFiles, tempDir } from '../helpers/git-repo.ts';
+import { commitFiles } from '../helpers/git-repo.ts';
+import { SwitchTests, startBenchTarget } from '../helpers/ops-role.ts';
 import { makeTestCerts, type TestCerts } from '../p4rt/certs.ts';
 import type { RunningTarget } from '../../src/target/server.ts';
-import type { SwitchConnection } from '../../src/reconcile/switch.ts';
-import { P4RuntimeClient } from '../../src/p4rt/client.ts';
-import { OPS_TABLE, capturing, sharedP4Info, commitTargetsRepo, startBenchTarget } from '../helpers/ops-role.ts';
-import { encodeRoleConfigAny } from '../../src/proto/role-config.ts';
-import { P4InfoIndex } from '../../src/p4info/index.ts';
-import { buildTableEntry } from '../../src/p4info/entity-build.ts';
-import { encodeTableEntry } from '../../src/p4info/entity-encode.ts';
 import { packPipeline } from '../../src/pipeline/pack.ts';
 import { formatCookie, pipelineCookie } from '../../src/pipeline/cookie.ts';
 import { loadP4InfoFile } from '../../src/p4info/txtpb.ts';
@@ -28,30 +22,18 @@ const flows: FlowDef[] = [
   { name: 'api-db', from: 'api', to: 'db', ports: [5432], qos: 'silver' },
 ];
 
+const tests = new SwitchTests(flows);
 let certs: TestCerts;
-const benches: Bench[] = [];
-const clients: P4RuntimeClient[] = [];
-const dirs: string[] = [];
 before(() => {
   certs = makeTestCerts();
 });
 after(async () => {
-  for (const c of clients) await c.close().catch(() => {});
-  for (const b of benches) await b.close();
+  await tests.close();
   certs.cleanup();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-function bench(): Bench {
-  const b = new Bench();
-  benches.push(b);
-  return b;
-}
-
+const bench = () => tests.bench();
+const commitRepo = tests.commit.bind(tests);
 const target = startBenchTarget;
-const commitRepo = (b: Bench, spec: string[], extra?: Record<string, string | Buffer>) => commitTargetsRepo(b, flows, spec, extra);
-
-/** The default factory, keeping each handle so a test can use flowops' own connection. */
 
 function tableCount(t: RunningTarget): number {
   return Object.values(t.state.snapshot().tables).reduce((n, l) => n + l.length, 0);
@@ -105,80 +87,9 @@ test('a Target with neither insecure nor tls uses TLS: against a plaintext switc
   await r.stop();
 });
 
-
-test('role: flowops converges its tables beside another role that owns a table; it cannot touch that table, and prune leaves it alone', async () => {
-  const b = bench();
-  const dir = tempDir('shared-p4info');
-  dirs.push(dir);
-  const p4infoFile = path.join(dir, 'shared.p4info.txtpb');
-  fs.writeFileSync(p4infoFile, sharedP4Info());
-  const t = await target(b, { p4infoFile });
-  const index = P4InfoIndex.fromFile(p4infoFile);
-
-  // The other controller: role "ops", primary of its role, owns ingress.ops_mirror.
-  const ops = new P4RuntimeClient({ address: t.address, deviceId: 1n, electionId: 1n, role: 'ops', roleConfig: encodeRoleConfigAny({ tables: [OPS_TABLE] }) });
-  clients.push(ops);
-  assert.equal((await ops.connect()).primary, true);
-  const opsEntry = encodeTableEntry(buildTableEntry(index, { table: OPS_TABLE, match: { vni: 5000 }, action: { name: 'ingress.drop' } }));
-  await ops.write([{ type: 'INSERT', entity: opsEntry }]);
-
-  await commitRepo(b, ['insecure: true\nrole: flowops\npipeline:\n  mode: verify\n  arch: v1model\n  p4info: pipeline/shared.p4info.txtpb'], {
-    'pipeline/shared.p4info.txtpb': sharedP4Info(),
-  });
-  const handles: SwitchConnection[] = [];
-  const r = b.reconciler({ prune: true }, { connect: capturing(handles) });
-  const ev = (await r.sync('test'))!;
-  assert.equal(ev.switches[0]!.outcome, 'Converged', ev.switches[0]!.error?.message);
-  const snap = t.state.snapshot();
-  assert.deepEqual(snap.tables[OPS_TABLE], [opsEntry.toString('hex')], "the other role's entry survived flowops' prune");
-  assert.ok(entityCount(snap) > 10, 'flowops wrote its tables');
-  assert.equal(t.state.arbitration.primary('flowops')?.electionId, 100n, 'flowops is primary of its own role');
-  assert.equal(t.state.arbitration.primary('ops')?.electionId, 1n, 'and the other controller stays primary of its role');
-
-  // flowops' own connection, as the role it arbitrated with: the switch refuses the other role's table.
-  const mine = encodeTableEntry(buildTableEntry(index, { table: OPS_TABLE, match: { vni: 6000 }, action: { name: 'ingress.drop' } }));
-  await assert.rejects(handles[0]!.write([{ type: 'INSERT', entity: mine }]), /PERMISSION_DENIED/);
-  await assert.rejects(handles[0]!.write([{ type: 'DELETE', entity: opsEntry }]), /PERMISSION_DENIED/);
-  assert.deepEqual(t.state.snapshot().tables[OPS_TABLE], [opsEntry.toString('hex')]);
-
-  const again = (await r.sync('test', { force: true }))!;
-  assert.equal(again.switches[0]!.outcome, 'Unchanged', 'the other role\'s table is not flowops\' drift');
-  await r.stop();
-});
-
-test('role on a P4Runtime 1.3 switch: refused before arbitration, nothing written', async () => {
-  const b = bench();
-  const t = await target(b, { p4infoFile: P4INFO, quirks: ['api-1.3'] });
-  await commitRepo(b, ['insecure: true\nrole: flowops']);
-  const r = b.reconciler();
-  const sw = (await r.sync('test'))!.switches[0]!;
-  assert.equal(sw.outcome, 'Failed');
-  assert.equal(sw.error?.code, 'ROLE_UNSUPPORTED');
-  assert.match(sw.error!.message, /speaks P4Runtime 1\.3\.0; role names need 1\.4 or later/);
-  assert.equal(t.state.arbitration.primary(''), undefined, 'it never became primary of the default role');
-  assert.equal(tableCount(t), 0);
-  await r.stop();
-});
-
-test('role with pipeline.mode push on a switch running another pipeline: the refusal says why', async () => {
-  const b = bench();
-  const t = await target(b, { p4infoFile: P4INFO });
-  const before = t.state.snapshot().cookie;
-  await commitRepo(b, ['insecure: true\nrole: flowops\npipeline:\n  mode: push\n  arch: v1model']);
-  const r = b.reconciler();
-  const sw = (await r.sync('test'))!.switches[0]!;
-  assert.equal(sw.outcome, 'Failed');
-  assert.equal(sw.error?.code, 'PIPELINE_PUSH_DENIED');
-  assert.match(sw.error!.message, /role 'flowops' may not set the pipeline \(only the default role can\); use pipeline\.mode: verify/);
-  assert.equal(t.state.snapshot().cookie, before);
-  assert.equal(tableCount(t), 0);
-  await r.stop();
-});
-
 test('pipeline verify: a switch whose P4Info differs in a width and an action name is refused with the differences named; the same P4Info converges', async () => {
   const b = bench();
-  const dir = tempDir('other-p4info');
-  dirs.push(dir);
+  const dir = tests.tempDir('other-p4info');
   const text = fs.readFileSync(P4INFO, 'utf8');
   const other = text
     .replace(/(name: "vlan_id"\n\s*bitwidth:) 12/, '$1 13')
@@ -223,8 +134,7 @@ test('pipeline verify: a switch whose P4Info differs in a width and an action na
 test('pipeline push: a file from `flowops pipeline pack` is pushed once, with its cookie; a new connection does not push it again', async () => {
   const b = bench();
   const t = await target(b); // no pipeline yet
-  const dir = tempDir('pack');
-  dirs.push(dir);
+  const dir = tests.tempDir('pack');
   const json = path.join(dir, 'flowops_v1model.json');
   fs.writeFileSync(json, JSON.stringify({ program: 'flowops_v1model.p4', __meta__: { version: [2, 23] } }));
   const packed = packPipeline(P4INFO, { arch: 'bmv2', bmv2Json: json });
@@ -236,8 +146,7 @@ test('pipeline push: a file from `flowops pipeline pack` is pushed once, with it
   assert.equal(ev.switches[0]!.outcome, 'Converged', ev.switches[0]!.error?.message);
   assert.equal(t.state.snapshot().cookie, String(packed.cookie), 'the switch runs the packed pipeline, named by its cookie');
   const pushed = await (async () => {
-    const c = new P4RuntimeClient({ address: t.address, deviceId: 1n, electionId: 1n });
-    clients.push(c);
+    const c = tests.client({ address: t.address, deviceId: 1n, electionId: 1n });
     return c.getPipeline('ALL');
   })();
   assert.deepEqual(pushed.deviceConfig, packed.deviceConfig, 'the device config inside the packed file was pushed, not the packed file');
@@ -283,21 +192,5 @@ test('a pipeline file the Target names but the repository lacks rejects the comm
   assert.equal(p.pos.line, line);
   assert.match(p.message, /pipeline\.deviceConfig build\/missing\.fpc is not in the repository/);
   assert.equal(tableCount(t), 0);
-  await r.stop();
-});
-
-test('a commit that gives the Target a role makes flowops arbitrate again, as that role', async () => {
-  const b = bench();
-  const t = await target(b, { p4infoFile: P4INFO });
-  await commitRepo(b, ['insecure: true']);
-  const r = b.reconciler();
-  assert.equal((await r.sync('test'))!.switches[0]!.outcome, 'Converged');
-  assert.equal(t.state.arbitration.primary('')?.electionId, 100n);
-  const yaml = fs.readFileSync(path.join(b.repo, 'targets/leaf1.yaml'), 'utf8');
-  await commitFiles(b.repo, { 'targets/leaf1.yaml': yaml.replace('  insecure: true\n', '  insecure: true\n  role: flowops\n  pipeline: { mode: verify, arch: v1model }\n') });
-  const ev = (await r.sync('test'))!;
-  assert.equal(ev.switches[0]!.outcome, 'Unchanged', ev.switches[0]!.error?.message);
-  assert.equal(t.state.arbitration.primary('flowops')?.electionId, 100n, 'primary of its role now');
-  assert.equal(t.state.arbitration.primary(''), undefined, 'and no longer holding the default role');
   await r.stop();
 });

@@ -174,3 +174,47 @@ test('the example repository uses contracts: at least two, one point-to-multipoi
   assert.ok(specs.flows.some((f) => !contractOf(f)), 'written Flow documents keep working beside contracts');
   assert.deepEqual(checkSignatures(specs, files).map(String), []);
 });
+
+test('plan --json carries the trust and contract lines the text plan shows above the entries', async () => {
+  const { main } = await import('../../src/cli/main.ts');
+  const { Writable } = await import('node:stream');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-json-words-'));
+  try {
+    const write = (dir: string, files: Map<string, string>) => {
+      for (const [p, text] of files) {
+        fs.mkdirSync(path.dirname(path.join(root, dir, p)), { recursive: true });
+        fs.writeFileSync(path.join(root, dir, p), text);
+      }
+    };
+    const seed = new Uint8Array(32).fill(9);
+    const signed = (files: Map<string, string>) => {
+      files.set('tenants/shop/tenant.yaml', files.get('tenants/shop/tenant.yaml')!.replace(/publicKey: \S+/, `publicKey: ${Buffer.from(publicKeyOf(seed)).toString('base64')}`));
+      for (const f of ['tenants/shop/flows.yaml', 'tenants/shop/contracts.yaml']) files.set(`${f}.sig`, signFile(seed, f, Buffer.from(files.get(f)!)));
+      return files;
+    };
+    const base = signed(repo([['web', 'db-access', 'client'], ['db', 'db-access', 'server']]));
+    const head = signed(repo([['web', 'db-access', 'client'], ['api', 'db-access', 'client'], ['db', 'db-access', 'server']]));
+    const target = head.get('targets/leaf1.yaml')!;
+    assert.match(target, /address: \S+/);
+    head.set('targets/leaf1.yaml', target.replace(/address: \S+/, 'address: 192.0.2.99:9559'));
+    write('base', base);
+    write('head', head);
+    let out = '';
+    let err = '';
+    const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
+    const code = await main(['plan', 'head', '--against', 'base', '--json', '--now', NOW.toISOString()], {
+      env: {}, cwd: root, stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), signal: new AbortController().signal,
+    });
+    assert.equal(code, 2, err);
+    const j = JSON.parse(out) as { trust: string[]; contracts: string[]; summary: { insert: number } };
+    assert.deepEqual(j.contracts, ['contract `db-access`: service `api` joins as client → 1 new flow']);
+    assert.equal(j.trust.length, 1, JSON.stringify(j.trust));
+    assert.match(j.trust[0], /^Target leaf1 address: \S+ → 192\.0\.2\.99:9559$/);
+    assert.ok(j.summary.insert > 0);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

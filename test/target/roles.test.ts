@@ -120,7 +120,7 @@ test('clients of one role must send the same config; a config of another type is
   assert.equal(other.status!.code, Code.INVALID_ARGUMENT);
   const r2 = new TestClient(target.address, 1, 3);
   raw.push(r2);
-  // stratum.P4RoleConfig is understood too (roles-stratum.test.ts); a type neither format names is not.
+  // stratum.P4RoleConfig is understood too (test/target/roles-stratum.test.ts); a type neither format names is not.
   const wrongType = r2.arbitrate(3, { role: 'x', roleConfig: { type_url: 'type.googleapis.com/acme.RoleConfig', value: Buffer.alloc(0) } });
   await wrongType.until(() => wrongType.status, 'stream status');
   assert.equal(wrongType.status!.code, Code.INVALID_ARGUMENT);

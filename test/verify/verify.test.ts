@@ -88,7 +88,7 @@ test('shadowed: a service /24 covered by two /25s of the same tenant is never hi
   assert.match(dupF[0]!.message, /flow shop\/intruder \(tenants\/shop\/x\.yaml:3\) claims the same key as flow shop\//);
 });
 
-test('capacity: a table over its P4Info size is an error, one nearly full a warning, and the quota hook is applied', () => {
+test('capacity: a table over its P4Info size is an error, one nearly full a warning', () => {
   const { state, facts } = setup();
   const msg = structuredClone(v1model().p4info);
   for (const t of msg.tables) {
@@ -96,12 +96,11 @@ test('capacity: a table over its P4Info size is an error, one nearly full a warn
     if (t.preamble.name === TABLES.flowPolicy.name) t.size = 3;
   }
   const small = P4InfoIndex.fromP4Info(msg);
-  const { findings, usage } = verifyEntries('leaf1', [...state.entries], small, facts, { quota: (tenant, table) => (tenant === 'shop' && table === TABLES.dstServiceV4.name ? 1 : undefined) });
+  const { findings, usage } = verifyEntries('leaf1', [...state.entries], small, facts);
   const cap = findings.filter((f) => f.check === 'capacity').map((f) => `${f.severity} ${f.table}: ${f.message}`);
   assert.deepEqual(cap, [
     'error ingress.tenant_classify: 2 entries exceed the table size 1 by 1',
     'warning ingress.flow_policy: 3 of 3 entries used (headroom 0, below 10%)',
-    'error ingress.dst_service_v4: tenant shop has 3 entries, over its quota of 1',
   ]);
   assert.deepEqual(usage.find((u) => u.table === TABLES.tenantClassify.name), { table: TABLES.tenantClassify.name, entries: 2, size: 1, headroom: -1 });
 });

@@ -32,7 +32,7 @@ before(async () => {
   admin = await startAdmin(t.state);
   await bench.commit([
     { name: 'web-to-api', from: 'web', to: 'api', ports: [443] },
-    // A flow <script>-ish name would be rejected by the schema; the escaping test lives in view.test.ts.
+    // A flow <script>-ish name would be rejected by the schema; the escaping test lives in pages.test.ts.
     { name: 'api-to-db', from: 'api', to: 'db', ports: [5432], expires: new Date(Date.now() + 3600_000).toISOString() },
   ]);
   r = bench.reconciler();

@@ -104,9 +104,9 @@ async function run(ctx: CommandContext): Promise<number> {
   const trust = trustChanges(before.specs, after.specs!, { base: before.manifests, head: after.manifests });
   if (trust.length && !values.json) ctx.stdout.write(`Trust-relevant changes:\n${trust.map((l) => `  ! ${l}\n`).join('')}\n`);
   // What contract bindings change, before the entries ("contract `db-access`: service `orders` joins as client → 2 new flows").
-  const bindings = values.json ? [] : contractChanges(before.specs, after.specs!);
-  if (bindings.length) ctx.stdout.write(bindings.join('\n') + '\n\n');
-  ctx.stdout.write(values.json ? renderPlanJson(plans) : renderPlanText(plans, { flows }));
+  const bindings = contractChanges(before.specs, after.specs!);
+  if (bindings.length && !values.json) ctx.stdout.write(bindings.join('\n') + '\n\n');
+  ctx.stdout.write(values.json ? renderPlanJson(plans, { trust, contracts: bindings }) : renderPlanText(plans, { flows }));
   return plans.some((p) => planSize(p.plan) > 0) || trust.length ? 2 : 0;
 }
 
