@@ -99,7 +99,7 @@ async function main() {
     rows.push(['first full sync without compile (connect, pipeline push, read, diff, write, verify)', secs(syncNoCompile), `${secs(rawSync)} (pipeline push ${secs(raw.pipelineMs)} + writes + one read)`, ratio(syncNoCompile, rawSync)]);
     rows.push([`no-op sync (read + diff of ${fo.entries})`, secs(fo.noopMs), `${secs(raw.readMs)} (read, split, Set lookup)`, ratio(fo.noopMs, raw.readMs)]);
     rows.push(['compile cold, in the reconciler (fetch + load + compile)', secs(fo.compileMs), '', '']);
-    rows.push([`one-flow change, commit → converged (${fo.oneFlowWritten} written)`, secs(fo.oneFlowMs), `${secs(raw.oneMs)} (one Write of ${delta.length})`, ratio(fo.oneFlowMs, raw.oneMs)]);
+    rows.push([`one-flow change, commit → converged (${fo.oneFlowWritten} written, ${fo.oneFlowPath})`, secs(fo.oneFlowMs), `${secs(raw.oneMs)} (one Write of ${delta.length})`, ratio(fo.oneFlowMs, raw.oneMs)]);
     rows.push(['peak RSS, client side', mib(fo.peakRss) + ' (reconciler)', mib(ownPeakRss()) + ' (raw client + compile)', '']);
     rows.push(['peak RSS, simple_switch_grpc', mib(switchA), mib(switchB), '']);
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));

@@ -9,6 +9,7 @@ import { encodeTableEntry, buildTableEntry, entityKey } from '../src/p4info/enti
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { plan } from '../src/diff/plan.ts';
+import { planDelta } from '../src/diff/delta.ts';
 import { TABLES, MANAGED_TABLE_NAMES, MANAGED_PROFILE_NAMES } from '../src/compile/tables.ts';
 import type { DesiredEntry, DesiredState, Origin } from '../src/compile/types.ts';
 
@@ -63,4 +64,15 @@ run('(a) converged', live);
 const changed: Buffer[] = live.slice();
 changed[N >> 1] = entry(N >> 1, 0xdeadbeef);
 run('(b) one changed flow', changed);
+// (c) the reconciler's delta path: the previous commit's desired state against the next one's, no switch.
+const nextEntries = entries.slice();
+nextEntries[N >> 1] = { ...entries[N >> 1], bytes: entry(N >> 1, 0xdeadbeef) };
+const next: DesiredState = { ...desired, entries: DesiredEntries.from(nextEntries) };
+gc();
+t0 = performance.now();
+const dp = planDelta(desired, next);
+console.log(`${'(c) delta, one changed flow'.padEnd(28)} ${(performance.now() - t0).toFixed(0).padStart(6)} ms  (${dp.inserts.length} insert, ${dp.modifies.length} modify, ${dp.deletes.length} delete, ${dp.unchanged} unchanged)`);
 console.log(`rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
+t0 = performance.now();
+planDelta(desired, next);
+console.log(`${'(c) delta, again (warm)'.padEnd(28)} ${(performance.now() - t0).toFixed(0).padStart(6)} ms`);

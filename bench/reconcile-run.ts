@@ -6,7 +6,8 @@
 //      Write to its last update written; connect, pipeline, read, plan and
 //      read-back excluded);
 //   2. no-op sync: read + diff of every live entry, nothing written;
-//   3. one-flow change: a new commit adding one flow, commit → converged.
+//   3. one-flow change: a new commit adding one flow, commit → converged
+//      (the delta path: the switch is known to hold the previous commit).
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateSpecs } from './generate.ts';
@@ -37,6 +38,8 @@ export interface ReconcileFigures {
   oneFlowMs: number;
   oneFlowWritten: number;
   oneFlowCompileMs: number;
+  /** `delta: known` or `full: <reason>` (reconcile/known-state.ts). */
+  oneFlowPath: string;
 }
 
 async function main() {
@@ -106,8 +109,9 @@ async function main() {
     const w = sw.written;
     overallPeak = Math.max(overallPeak, ownPeakRss());
     const peak = windowed ? `, peak RSS in it ${mib(ownPeakRss())}` : '';
-    process.stderr.write(`bench: ${label}: ${(ms / 1000).toFixed(2)} s (compile ${(compileMs / 1000).toFixed(2)} s), ${sw.outcome}${peak}\n`);
-    return { ms, compileMs, written: w.inserted + w.modified + w.deleted, entries: sw.plan.unchanged + w.inserted + w.modified };
+    const via = sw.path ? `${sw.path.path}: ${sw.path.reason}` : 'unknown';
+    process.stderr.write(`bench: ${label}: ${(ms / 1000).toFixed(2)} s (compile ${(compileMs / 1000).toFixed(2)} s), ${sw.outcome}, path ${via}${peak}\n`);
+    return { ms, compileMs, written: w.inserted + w.modified + w.deleted, entries: sw.plan.unchanged + w.inserted + w.modified, path: via };
   };
   const first = await sync('first full sync', () => r.sync('bench'));
   const writeMs = writeEnd - writeStart;
@@ -137,6 +141,7 @@ async function main() {
     oneFlowMs: one.ms,
     oneFlowWritten: one.written,
     oneFlowCompileMs: one.compileMs,
+    oneFlowPath: one.path,
     peakRss: Math.max(overallPeak, ownPeakRss()),
   };
   console.log(JSON.stringify(out));

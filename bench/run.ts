@@ -98,7 +98,7 @@ async function main() {
     rows.push([`no-op sync (read + diff of ${fo.entries})`, secs(fo.noopMs), `${secs(raw.readMs)} (read, split, Set lookup)`, ratio(fo.noopMs, raw.readMs)]);
     rows.push(['compile cold, in the reconciler (fetch + load + compile)', secs(fo.compileMs), '', '']);
     rows.push([`compile cold, stage alone (load ${secs(stages.load)})`, secs(stages.compile), '', '']);
-    rows.push([`one-flow change, commit → converged (${fo.oneFlowWritten} written)`, secs(fo.oneFlowMs), `${secs(raw.oneMs)} (one Write of ${delta.length})`, ratio(fo.oneFlowMs, raw.oneMs)]);
+    rows.push([`one-flow change, commit → converged (${fo.oneFlowWritten} written, ${fo.oneFlowPath})`, secs(fo.oneFlowMs), `${secs(raw.oneMs)} (one Write of ${delta.length})`, ratio(fo.oneFlowMs, raw.oneMs)]);
     if (pr) {
       rows.push([`PR plan, cold (${pr.coldChanges} changes; trees read in ${secs(pr.coldReadMs)})`, secs(pr.coldPlanMs), '', '']);
       rows.push([`PR plan, one-file change, warm caches (${pr.warmChanges} changes; read ${secs(pr.warmReadMs)})`, secs(pr.warmPlanMs), '', '']);

@@ -8,7 +8,8 @@
 // (read-back.ts); `verify` is the caller's own check (e.g. a full re-read).
 import { silentLogger, type Logger } from '../shared/log.ts';
 import type { Plan } from '../diff/types.ts';
-import { updateFailures, type EntityRpc, type UpdateOutcome } from './session.ts';
+import { firstFailure, perUpdate, GRPC_OK, GRPC_UNKNOWN, type WriteFailure, type WriteOutcome } from '../shared/write-outcome.ts';
+import type { EntityRpc } from './session.ts';
 import { batches, inverse, planSteps, wireUpdate, type BatchLimits, type Step, type StampOptions } from './steps.ts';
 import { readBackMatches, type ReadBackOptions } from './read-back.ts';
 import type { Change } from '../diff/types.ts';
@@ -62,6 +63,8 @@ export interface ApplyResult {
   aborted: boolean;
   rolledBack: number;
   leftAt: 'old' | 'new' | 'unknown';
+  /** A Write of the apply or of its rollback came back 'lost': the connection broke (reconnect before the next try). */
+  connectionLost?: boolean;
   error?: string;
 }
 
@@ -79,11 +82,14 @@ export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptio
   // (0, total) once, just before the first Write: a progress line's rate and
   // the bench's write phase start here, not when the sync started.
   opts.onProgress?.(0, steps.length);
-  const failures: { at: number; err: unknown }[] = [];
+  const failures: { at: number; o: WriteFailure }[] = [];
   const answered = new Uint8Array(list.length);
   let done = 0;
-  const sent = await writeInTiers(session, list, opts.inFlight ?? DEFAULT_IN_FLIGHT, () => failures.length > 0 || !!opts.signal?.aborted, (i, err) => {
-    if (err !== undefined) return void failures.push({ at: i, err });
+  const sent = await writeInTiers(session, list, opts.inFlight ?? DEFAULT_IN_FLIGHT, () => failures.length > 0 || !!opts.signal?.aborted, (i, o) => {
+    if (!o.ok) {
+      if (o.kind === 'lost') result.connectionLost = true;
+      return void failures.push({ at: i, o });
+    }
     answered[i] = 1;
     done += list[i].length;
     opts.onProgress?.(done, steps.length);
@@ -101,23 +107,21 @@ export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptio
     if (answered[i]) {
       for (const st of batch) applied.push(st);
     } else {
-      const err = failures.find((f) => f.at === i)!.err;
+      const o = failures.find((f) => f.at === i)!.o;
       failedBatches.push(batch);
-      const outcomes = updateFailures(err, batch.length);
+      const outcomes = perUpdate(o);
       if (!result.failed) {
         // The first failure in plan order is the one reported.
-        const firstBad = outcomes ? outcomes.findIndex((o) => o.code !== 0) : -1;
-        const bad: UpdateOutcome = firstBad >= 0 ? outcomes![firstBad] : { code: (err as { code?: number }).code ?? 2, message: (err as Error).message };
-        const at = firstBad >= 0 ? firstBad : 0;
+        const { at, code, message } = firstFailure(o);
         const s = batch[at];
-        result.failed = { index: base + at, type: s.update.type, table: s.change.table, key: s.change.key, code: typeof bad.code === 'number' ? bad.code : 2, message: bad.message || (err as Error).message };
+        result.failed = { index: base + at, type: s.update.type, table: s.change.table, key: s.change.key, code, message };
         result.error = `update ${base + at + 1}/${steps.length} (${s.update.type} ${s.change.table}) failed: ${result.failed.message}`;
         log.warn('write failed', { ...result.failed, key: undefined });
       }
       if (outcomes) {
         // The request's successful updates are applied too and must be undone.
         batch.forEach((st, k) => {
-          if (outcomes[k].code === 0) applied.push(st);
+          if (outcomes[k].code === GRPC_OK) applied.push(st);
         });
       } else {
         // Nobody knows which updates of this request landed: undo each as a
@@ -148,6 +152,7 @@ export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptio
   result.ok = false;
   const rb = await rollback(session, applied, opts.limits, opts.inFlight ?? DEFAULT_IN_FLIGHT, log);
   result.rolledBack = rb.written;
+  if (rb.lost) result.connectionLost = true;
   if (rb.complete) {
     result.leftAt = 'old';
   } else {
@@ -171,14 +176,14 @@ export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptio
  * level boundary needs every earlier answer. Before each request, `stop()`
  * may end the sending; requests in flight are always waited for. Returns how
  * many requests were sent (a prefix of `list`); `answer` gets each request's
- * index and its error, if any.
+ * index and outcome.
  */
 export async function writeInTiers<T extends { update: Step['update']; level: number; stamp?: Buffer }>(
   session: EntityRpc,
   list: readonly T[][],
   max: number,
   stop: () => boolean,
-  answer: (i: number, err?: unknown) => void,
+  answer: (i: number, o: WriteOutcome) => void,
 ): Promise<number> {
   const inFlight = new Set<Promise<void>>();
   let sent = 0;
@@ -187,15 +192,19 @@ export async function writeInTiers<T extends { update: Step['update']; level: nu
     while (inFlight.size >= Math.max(1, max)) await Promise.race(inFlight);
     if (stop()) break;
     const updates = list[i].map(wireUpdate);
-    const p: Promise<void> = session.write(updates, { atomicity: 'CONTINUE_ON_ERROR' }).then(
-      () => answer(i, undefined),
-      (err: unknown) => answer(i, err ?? new Error('write failed')),
-    ).finally(() => inFlight.delete(p));
+    const p: Promise<void> = writeOnce(session, updates).then((o) => answer(i, o)).finally(() => inFlight.delete(p));
     inFlight.add(p);
     sent++;
   }
   await Promise.all(inFlight);
   return sent;
+}
+
+/** One Write; a session that rejects (a bug: EntityRpc.write resolves every answer) counts as a failed request. */
+function writeOnce(session: EntityRpc, updates: Step['update'][]): Promise<WriteOutcome> {
+  return session.write(updates, { atomicity: 'CONTINUE_ON_ERROR' }).catch((err: unknown): WriteOutcome => ({
+    ok: false, kind: 'rpc', code: GRPC_UNKNOWN, message: (err as Error)?.message ?? String(err),
+  }));
 }
 
 function count(result: ApplyResult, steps: Step[]): void {
@@ -246,7 +255,7 @@ async function safeVerify(v: (e: 'old' | 'new') => Promise<boolean>, expect: 'ol
  * undone one by one, ignoring "not there"-style failures. Never started
  * again by a stop signal: a half-rolled-back switch is the one state to avoid.
  */
-async function rollback(session: EntityRpc, applied: (Step & { uncertain?: boolean })[], limits: BatchLimits, inFlight: number, log: Logger): Promise<{ written: number; complete: boolean; undone: Uint8Array }> {
+async function rollback(session: EntityRpc, applied: (Step & { uncertain?: boolean })[], limits: BatchLimits, inFlight: number, log: Logger): Promise<{ written: number; complete: boolean; undone: Uint8Array; lost: boolean }> {
   type Inverse = Step & { uncertain?: boolean; of: number };
   const undone = new Uint8Array(applied.length);
   const inv: Inverse[] = [];
@@ -255,25 +264,27 @@ async function rollback(session: EntityRpc, applied: (Step & { uncertain?: boole
       inv.push({ ...inverse(applied[i]), uncertain: applied[i].uncertain, of: i });
     } catch (err) {
       log.error('cannot compute rollback', { err: (err as Error).message });
-      return { written: 0, complete: false, undone };
+      return { written: 0, complete: false, undone, lost: false };
     }
   }
   let written = 0;
   let complete = true;
+  let lost = false;
   // Runs of requests whose originals are known to have landed go out
   // pipelined, like the apply; the first failure stops the rollback.
   const runCertain = async (run: Inverse[][]) => {
-    await writeInTiers(session, run, inFlight, () => !complete, (i, err) => {
-      const outcomes = err === undefined ? undefined : updateFailures(err, run[i].length);
+    await writeInTiers(session, run, inFlight, () => !complete, (i, o) => {
+      const outcomes = perUpdate(o);
       run[i].forEach((s, k) => {
-        if (err === undefined || outcomes?.[k].code === 0) {
+        if (o.ok || outcomes?.[k].code === GRPC_OK) {
           undone[s.of] = 1;
           written++;
         }
       });
-      if (err === undefined) return;
+      if (o.ok) return;
       complete = false;
-      log.error('rollback write failed', { err: (err as Error).message });
+      if (o.kind === 'lost') lost = true;
+      log.error('rollback write failed', { err: firstFailure(o).message, kind: o.kind });
     });
   };
   let run: Inverse[][] = [];
@@ -287,15 +298,14 @@ async function rollback(session: EntityRpc, applied: (Step & { uncertain?: boole
     run = [];
     if (!complete) break;
     for (const s of batch) {
-      try {
-        await session.write([s.update], { atomicity: 'CONTINUE_ON_ERROR' });
+      // A failure is no news: the original may never have landed; the read-back decides.
+      const o = await writeOnce(session, [s.update]);
+      if (o.ok) {
         undone[s.of] = 1;
         written++;
-      } catch {
-        /* the original may never have landed; the read-back decides */
-      }
+      } else if (o.kind === 'lost') lost = true;
     }
   }
   if (complete && run.length) await runCertain(run);
-  return { written, complete, undone };
+  return { written, complete, undone, lost };
 }

@@ -8,12 +8,11 @@
 // nothing this sync did could have changed them (a third party that did is
 // drift, which the drift scan catches by reading everything).
 import type { P4InfoIndex } from '../p4info/index.ts';
-import { withoutEmptyMeter } from '../p4info/entity-meter.ts';
-import { WireReader, WireWriter, WIRE_LEN } from '../p4info/wire.ts';
+import { hasMeterConfig, withMeterRequest, withoutEmptyMeter } from '../p4info/entity-meter.ts';
 import type { DesiredState, Origin } from '../compile/types.ts';
 import { EntriesBuilder } from '../compile/entries.ts';
 import { plan } from '../diff/plan.ts';
-import { peekOwner } from '../diff/peek.ts';
+import { peekOwner } from '../p4info/entity-key.ts';
 import { planSize, type Change } from '../diff/types.ts';
 import type { EntityRpc } from './session.ts';
 
@@ -45,19 +44,16 @@ export function expectedBytes(c: Change, at: 'old' | 'new'): Buffer | undefined 
  * Throws when a read fails (the caller decides what an unreadable switch means).
  */
 export async function readBackMatches(session: EntityRpc, changes: readonly Change[], at: 'old' | 'new', opts: ReadBackOptions): Promise<boolean> {
-  if (!changes.length) return true;
-  const expected = new EntriesBuilder();
-  const tables = new Set<number>();
-  const profiles = new Set<number>();
+  return touchedMatch(changes, at, await readTouched(session, changes, opts), opts.index);
+}
+
+/** What the switch holds of the changed entities: each read by its identity (batched Reads), at most once. */
+export async function readTouched(session: EntityRpc, changes: readonly Change[], opts: Omit<ReadBackOptions, 'index'> = {}): Promise<Buffer[]> {
   const filters: Buffer[] = [];
   const seen = new Set<string>();
   for (const c of changes) {
     if (seen.has(c.key)) continue;
     seen.add(c.key);
-    const want = expectedBytes(c, at);
-    if (want) expected.push({ kind: c.entity, table: c.table, key: c.key, bytes: want }, c.origin ?? NO_ORIGIN);
-    const owner = peekOwner(c.bytes);
-    if (owner) (owner.kind === 'table_entry' ? tables : profiles).add(owner.id);
     // A switch returns meter configs only when asked (P4Runtime §9.1); ask when either version has one.
     filters.push(readFilter(c.key, hasMeterConfig(c.bytes) || (c.previous !== undefined && hasMeterConfig(c.previous))));
   }
@@ -67,46 +63,35 @@ export async function readBackMatches(session: EntityRpc, changes: readonly Chan
     const got = await session.read(filters.slice(i, i + per));
     for (const e of got) live.push(withoutEmptyMeter(e));
   }
+  return live;
+}
+
+/** Whether `live` (what readTouched returned) is exactly state `at` of every changed entity. */
+export function touchedMatch(changes: readonly Change[], at: 'old' | 'new', live: readonly Buffer[], index: P4InfoIndex): boolean {
+  if (!changes.length) return true;
+  const expected = new EntriesBuilder();
+  const tables = new Set<number>();
+  const profiles = new Set<number>();
+  const seen = new Set<string>();
+  for (const c of changes) {
+    if (seen.has(c.key)) continue;
+    seen.add(c.key);
+    const want = expectedBytes(c, at);
+    if (want) expected.push({ kind: c.entity, table: c.table, key: c.key, bytes: want }, c.origin ?? NO_ORIGIN);
+    const owner = peekOwner(c.bytes);
+    if (owner) (owner.kind === 'table_entry' ? tables : profiles).add(owner.id);
+  }
   const state: DesiredState = { target: '', entries: expected.seal(false), managedTableIds: [...tables], managedProfileIds: [...profiles] };
-  const p = plan(state, live, { index: opts.index, prune: true });
+  const p = plan(state, live, { index, prune: true });
   return planSize(p) === 0 && !p.extraneous?.length;
 }
 
 /**
  * A Read filter for one entity: its identity key (an Entity holding only
  * table id + match + priority, or profile id + member/group id — see
- * entityKey), plus an empty `meter_config` to have the meter returned.
+ * entityKey), asking for the meter config too when `withMeter`.
  */
 export function readFilter(key: string, withMeter: boolean): Buffer {
   const k = Buffer.from(key, 'latin1');
-  if (!withMeter) return k;
-  const r = new WireReader(k);
-  if (!r.next() || r.fieldNo !== 2 || r.wireType !== WIRE_LEN) return k;
-  const [s, e] = r.lenRange();
-  const w = new WireWriter(e - s + 16);
-  w.bytesField(2, Buffer.concat([k.subarray(s, e), METER_REQUEST]));
-  return w.finish();
+  return withMeter ? withMeterRequest(k) : k;
 }
-
-/** TableEntry field 6 (meter_config), empty. */
-const METER_REQUEST = Buffer.from([0x32, 0x00]);
-
-/** Whether an encoded Entity is a table entry carrying a meter_config. */
-function hasMeterConfig(entity: Buffer): boolean {
-  const r = new WireReader(entity);
-  while (r.next()) {
-    if (r.fieldNo !== 2 || r.wireType !== WIRE_LEN) {
-      r.skip();
-      continue;
-    }
-    const [s, e] = r.lenRange();
-    const inner = new WireReader(entity, s, e);
-    while (inner.next()) {
-      if (inner.fieldNo === 6 && inner.wireType === WIRE_LEN) return true;
-      inner.skip();
-    }
-    return false;
-  }
-  return false;
-}
-

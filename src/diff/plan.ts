@@ -19,7 +19,7 @@ import type { P4InfoIndex } from '../p4info/index.ts';
 import { canonicalizeEntity, entityKey, metadataBytes, withoutMetadata } from '../p4info/entity.ts';
 import type { Change, Plan } from './types.ts';
 import { FlowopsError } from '../shared/errors.ts';
-import { peekOwner } from './peek.ts';
+import { peekOwner } from '../p4info/entity-key.ts';
 import { BytesIndex } from '../compile/bytes-index.ts';
 import { compareWrites } from '../compile/order.ts';
 

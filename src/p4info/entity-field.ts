@@ -1,6 +1,6 @@
-// Dropping one length-delimited field of an entity's TableEntry at wire level,
-// without decoding the rest: the read side's normalisations (an empty meter
-// config, provenance metadata) are each one call of this.
+// One length-delimited field of an entity's TableEntry at wire level, found or
+// dropped without decoding the rest: the read side's normalisations (an empty
+// meter config, provenance metadata) are each one call of these.
 import { WireReader, WireWriter, WIRE_LEN } from './wire.ts';
 
 /** p4.v1.Entity.table_entry. */
@@ -38,4 +38,23 @@ export function withoutTableEntryField(entity: Buffer, field: number, drop: (vs:
     return entity;
   }
   return entity;
+}
+
+/** Where the value of TableEntry field `field` (length-delimited, first occurrence) sits in `entity`; undefined when absent. */
+export function tableEntryField(entity: Uint8Array, field: number): [number, number] | undefined {
+  const r = new WireReader(entity);
+  while (r.next()) {
+    if (r.fieldNo !== ENTITY_TABLE_ENTRY || r.wireType !== WIRE_LEN) {
+      r.skip();
+      continue;
+    }
+    const [s, e] = r.lenRange();
+    const inner = new WireReader(entity, s, e);
+    while (inner.next()) {
+      if (inner.fieldNo === field && inner.wireType === WIRE_LEN) return inner.lenRange();
+      inner.skip();
+    }
+    return undefined;
+  }
+  return undefined;
 }

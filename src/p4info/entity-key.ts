@@ -270,3 +270,41 @@ export function entityKind(entity: Uint8Array): 'table_entry' | 'action_profile_
   if (!r.next()) return 'other';
   return r.fieldNo === E_TABLE_ENTRY ? 'table_entry' : r.fieldNo === E_MEMBER ? 'action_profile_member' : r.fieldNo === E_GROUP ? 'action_profile_group' : 'other';
 }
+
+/** The entity kinds flowops writes: table entries, action profile members and groups. */
+export type OwnedEntityKind = 'table_entry' | 'action_profile_member' | 'action_profile_group';
+
+export interface EntityOwner {
+  kind: OwnedEntityKind;
+  /** table_id of a TableEntry, action_profile_id of a member or group. */
+  id: number;
+}
+
+const OWNER_KINDS: Record<number, OwnedEntityKind> = { [E_TABLE_ENTRY]: 'table_entry', [E_MEMBER]: 'action_profile_member', [E_GROUP]: 'action_profile_group' };
+
+/**
+ * The kind and owning table/profile of an encoded p4.v1.Entity, or undefined
+ * for any other entity (counters, meters, PRE…), read straight off the wire
+ * so entities of tables flowops does not manage are skipped for the price of
+ * a few varints. Field 1 is `table_id` in TableEntry and `action_profile_id`
+ * in ActionProfileMember/Group alike; it is searched for rather than assumed
+ * first, since a switch may order fields differently.
+ */
+export function peekOwner(entity: Uint8Array): EntityOwner | undefined {
+  const r = new WireReader(entity);
+  while (r.next()) {
+    const kind = OWNER_KINDS[r.fieldNo];
+    if (!kind || r.wireType !== WIRE_LEN) {
+      r.skip();
+      continue;
+    }
+    const inner = r.sub();
+    let id = 0;
+    while (inner.next()) {
+      if (inner.fieldNo === 1 && inner.wireType === WIRE_VARINT) id = inner.varint();
+      else inner.skip();
+    }
+    return { kind, id };
+  }
+  return undefined;
+}

@@ -9,7 +9,7 @@
 // The code lives in entity-*.ts by concern; this module is the one import.
 export * from './entity-types.ts';
 export { encodeTableEntry, encodeMember, encodeGroup } from './entity-encode.ts';
-export { entityKey, entityTableId, entityKind } from './entity-key.ts';
+export { entityKey, entityTableId, entityKind, peekOwner, type EntityOwner, type OwnedEntityKind } from './entity-key.ts';
 export { parseEntity, canonicalizeEntity, parseDirectCounter } from './entity-parse.ts';
 export { decodeEntity, describeEntity } from './entity-describe.ts';
 export { withoutMetadata, metadataBytes } from './entity-metadata.ts';

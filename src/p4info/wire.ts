@@ -186,6 +186,11 @@ export class WireWriter {
     return out;
   }
 
+  /** What was written, as a view of the scratch buffer (no copy): for a writer used once and dropped. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
   /** What was written, as a latin1 string (for identity keys; avoids a Buffer copy). */
   latin1(): string {
     return this.buf.toString('latin1', 0, this.pos);

@@ -8,6 +8,7 @@ import { fields } from '../p4info/wire.ts';
 import { FlowopsError } from '../shared/errors.ts';
 import { P4RuntimeError, WriteError } from './errors.ts';
 import type { Update } from './messages.ts';
+import type { WriteFailure } from '../shared/write-outcome.ts';
 
 export interface TargetCapabilities {
   /** As the switch reports it ("1.4.0"); '' when it does not implement Capabilities. */
@@ -66,11 +67,15 @@ export function assertRoleSupported(caps: TargetCapabilities, role: string | und
  * Write's every failing update is UNIMPLEMENTED (ABORTED ones were only
  * rolled back with them).
  */
+export function isUnimplementedWrite(o: WriteFailure): boolean {
+  if (o.kind !== 'per-update') return o.code === Code.UNIMPLEMENTED;
+  const failed = o.updates.filter((e) => e.code !== Code.OK);
+  return failed.some((e) => e.code === Code.UNIMPLEMENTED) && failed.every((e) => e.code === Code.UNIMPLEMENTED || e.code === Code.ABORTED);
+}
+
+/** The same for a thrown error (the throwing client calls, Capabilities). */
 export function isUnimplemented(err: unknown): boolean {
-  if (err instanceof WriteError) {
-    const failed = err.failed();
-    return failed.some((e) => e.code === Code.UNIMPLEMENTED) && failed.every((e) => e.code === Code.UNIMPLEMENTED || e.code === Code.ABORTED);
-  }
+  if (err instanceof WriteError) return isUnimplementedWrite({ ok: false, kind: 'per-update', updates: err.errors });
   if (err instanceof P4RuntimeError) return err.grpcCode === Code.UNIMPLEMENTED;
   return (err as { code?: unknown })?.code === Code.UNIMPLEMENTED;
 }

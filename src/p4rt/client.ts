@@ -6,8 +6,10 @@ import { EventEmitter } from 'node:events';
 import grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { Code, protoType } from '../proto/load.ts';
+import { longToBigInt as toBigInt } from '../proto/long.ts';
 import { silentLogger, type Logger } from '../shared/log.ts';
-import { fromGrpcError, P4RuntimeError, WriteError } from './errors.ts';
+import { fromGrpcError, P4RuntimeError, writeFailureError, writeOutcomeOf } from './errors.ts';
+import type { WriteOutcome } from '../shared/write-outcome.ts';
 import { encodeReadRequest, encodeWriteRequest, type Atomicity, type Update } from './messages.ts';
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_UPDATES, splitBatches } from './batches.ts';
 import { P4RuntimeGrpcClient, type P4RuntimeStub } from './service.ts';
@@ -64,15 +66,6 @@ export interface WriteBatchesOptions {
 }
 
 const MASK64 = (1n << 64n) - 1n;
-
-function toBigInt(v: unknown): bigint {
-  if (v === null || v === undefined) return 0n;
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'number') return BigInt(v);
-  if (typeof v === 'string') return BigInt(v);
-  const l = v as { low: number; high: number; unsigned?: boolean };
-  return (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0);
-}
 
 function uint128Object(v: bigint): { high: string; low: string } {
   return { high: ((v >> 64n) & MASK64).toString(), low: (v & MASK64).toString() };
@@ -218,9 +211,9 @@ export class P4RuntimeClient extends EventEmitter {
     return { deadline: Date.now() + this.rpcTimeoutMs };
   }
 
-  private unary<T>(rpc: string, call: (cb: (err: grpc.ServiceError | null, res?: T) => void) => void, updateCount?: number): Promise<T> {
+  private unary<T>(rpc: string, call: (cb: (err: grpc.ServiceError | null, res?: T) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      call((err, res) => (err ? reject(fromGrpcError(rpc, err, updateCount)) : resolve(res as T)));
+      call((err, res) => (err ? reject(fromGrpcError(rpc, err)) : resolve(res as T)));
     });
   }
 
@@ -280,15 +273,28 @@ export class P4RuntimeClient extends EventEmitter {
   }
 
   /**
-   * One Write RPC of pre-encoded entities. A failure with per-update details
-   * throws WriteError (one outcome per update, OK ones included); any other
-   * failure throws P4RuntimeError (e.g. RPC_PERMISSION_DENIED for a backup).
+   * One Write RPC of pre-encoded entities; resolves to what it did
+   * (shared/write-outcome.ts), whatever the switch answered: this is the one
+   * place a Write's failure is classified. Rejects only when the request
+   * cannot be encoded.
+   */
+  writeOutcome(updates: readonly Update[], opts: { atomicity?: Atomicity } = {}, range?: [number, number]): Promise<WriteOutcome> {
+    const [from, to] = range ?? [0, updates.length];
+    if (to <= from) return Promise.resolve({ ok: true });
+    const req = encodeWriteRequest({ deviceId: this.deviceId, electionId: this.electionId, role: this.role }, updates, opts.atomicity, from, to);
+    return new Promise<WriteOutcome>((resolve) => {
+      this.stub.Write(req, new grpc.Metadata(), this.deadline(), (err) => resolve(err ? writeOutcomeOf(err, to - from) : { ok: true }));
+    });
+  }
+
+  /**
+   * The same, throwing on failure: WriteError for per-update outcomes (one
+   * per update, OK ones included), P4RuntimeError otherwise (e.g.
+   * RPC_PERMISSION_DENIED for a backup).
    */
   async write(updates: readonly Update[], opts: { atomicity?: Atomicity } = {}, range?: [number, number]): Promise<void> {
-    const [from, to] = range ?? [0, updates.length];
-    if (to <= from) return;
-    const req = encodeWriteRequest({ deviceId: this.deviceId, electionId: this.electionId, role: this.role }, updates, opts.atomicity, from, to);
-    await this.unary('Write', (cb) => this.stub.Write(req, new grpc.Metadata(), this.deadline(), cb), to - from);
+    const o = await this.writeOutcome(updates, opts, range);
+    if (!o.ok) throw writeFailureError(o);
   }
 
   /**
@@ -301,14 +307,8 @@ export class P4RuntimeClient extends EventEmitter {
     let written = 0;
     for (let b = 0; b < ranges.length; b++) {
       const [from, to] = ranges[b];
-      try {
-        await this.write(updates, { atomicity: opts.atomicity }, [from, to]);
-      } catch (err) {
-        const where = { batch: b, batches: ranges.length, batchStart: from, batchEnd: to, writtenBefore: written };
-        if (err instanceof WriteError) throw err.shifted(from, where);
-        if (err instanceof P4RuntimeError) throw new P4RuntimeError('Write', err.grpcCode, `${err.message.replace(/^Write: [A-Z_]+: /, '')} (batch ${b + 1} of ${ranges.length}, updates ${from}..${to - 1})`, { ...err.data, ...where });
-        throw err;
-      }
+      const o = await this.writeOutcome(updates, { atomicity: opts.atomicity }, [from, to]);
+      if (!o.ok) throw writeFailureError(o, from, { batch: b, batches: ranges.length, batchStart: from, batchEnd: to, writtenBefore: written });
       written = to;
       opts.onProgress?.({ written, total: updates.length, batch: b + 1, batches: ranges.length });
     }

@@ -4,6 +4,7 @@
 import type grpc from '@grpc/grpc-js';
 import { FlowopsError } from '../shared/errors.ts';
 import { Code, codeName, protoType } from '../proto/load.ts';
+import type { UpdateOutcome, WriteFailure } from '../shared/write-outcome.ts';
 
 /** An RPC that failed as a whole; `code` is `RPC_<gRPC code name>`, e.g. `RPC_PERMISSION_DENIED`. */
 export class P4RuntimeError extends FlowopsError {
@@ -44,14 +45,6 @@ export class WriteError extends FlowopsError {
   get updateIndex(): number | undefined {
     return this.data.updateIndex as number | undefined;
   }
-
-  /** The same failure with indexes moved by `offset` (a batch's place in a longer list). */
-  shifted(offset: number, data: Record<string, unknown> = {}): WriteError {
-    const errors = this.errors.map((e) => ({ ...e, index: e.index + offset }));
-    const first = errors.find((e) => e.code !== Code.OK);
-    const message = first ? this.message.replace(/first update \d+:/, `first update ${first.index}:`) : this.message;
-    return new WriteError(message, errors, { ...this.data, ...data });
-  }
 }
 
 const P4_ERROR_URL = /(^|\/)p4\.v1\.Error$/;
@@ -84,23 +77,64 @@ export function updateErrorsFromStatus(details: Buffer, count: number): UpdateEr
   return out;
 }
 
-/** Converts a grpc-js error into P4RuntimeError (or WriteError, for Write with details). */
-export function fromGrpcError(rpc: string, err: unknown, updateCount?: number): FlowopsError {
+/**
+ * What a failed Write RPC did, decided once from the grpc-js error: per-update
+ * outcomes when the status carries one p4.v1.Error per update, 'lost' when the
+ * connection broke (UNAVAILABLE, CANCELLED), otherwise the request's status.
+ */
+export function writeOutcomeOf(err: unknown, updateCount: number): WriteFailure {
+  const e = err as Partial<grpc.ServiceError>;
+  const code = typeof e?.code === 'number' ? e.code : Code.UNKNOWN;
+  const message = String(e?.details || e?.message || 'failed');
+  if (code === Code.UNKNOWN && e?.metadata) {
+    const raw = e.metadata.get('grpc-status-details-bin')[0];
+    if (raw !== undefined) {
+      const errors = updateErrorsFromStatus(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw), 'base64'), updateCount);
+      if (errors) return { ok: false, kind: 'per-update', updates: errors.map(({ code, message, space, targetCode }) => ({ code, message, space, targetCode })) };
+    }
+  }
+  if (code === Code.UNAVAILABLE || code === Code.CANCELLED) return { ok: false, kind: 'lost', code, message };
+  return { ok: false, kind: 'rpc', code, message };
+}
+
+/** Per-update outcomes with their index (from `offset`) and code name, as WriteError keeps them. */
+export function indexedUpdates(updates: readonly UpdateOutcome[], offset = 0): UpdateError[] {
+  return updates.map((u, i) => {
+    const out: UpdateError = { index: offset + i, code: u.code, codeName: codeName(u.code), message: u.message };
+    if (u.space) out.space = u.space;
+    if (u.targetCode) out.targetCode = u.targetCode;
+    return out;
+  });
+}
+
+/**
+ * The thrown form of a failed Write, for callers that want an exception
+ * (writeBatches, the CLI): WriteError for per-update outcomes (indexes moved
+ * by `offset`), P4RuntimeError otherwise. `where` says which part of a longer
+ * list the request was.
+ */
+export function writeFailureError(o: WriteFailure, offset = 0, where: Record<string, unknown> = {}, note = ''): FlowopsError {
+  if (o.kind !== 'per-update') {
+    const at = where.batches !== undefined ? ` (batch ${Number(where.batch) + 1} of ${where.batches}, updates ${where.batchStart}..${Number(where.batchEnd) - 1})` : '';
+    return new P4RuntimeError('Write', o.code, `${o.message}${at}`, { ...where, ...(o.kind === 'lost' ? { connectionLost: true } : {}) });
+  }
+  const errors = indexedUpdates(o.updates, offset);
+  const failed = errors.filter((x) => x.code !== Code.OK);
+  const first = failed[0];
+  const summary = first ? `first update ${first.index}: ${first.codeName}: ${first.message}` : 'no update failed';
+  return new WriteError(`Write: ${failed.length} of ${errors.length} updates failed${note}; ${summary}`, errors, { grpcCode: Code.UNKNOWN, ...where });
+}
+
+/** Whether a thrown RPC error says the connection to the switch broke (UNAVAILABLE, CANCELLED): reconnect before trying again. */
+export function isConnectionLost(err: unknown): boolean {
+  return err instanceof P4RuntimeError && (err.grpcCode === Code.UNAVAILABLE || err.grpcCode === Code.CANCELLED);
+}
+
+/** Converts a grpc-js error into P4RuntimeError (for the RPCs other than Write). */
+export function fromGrpcError(rpc: string, err: unknown): FlowopsError {
   if (err instanceof FlowopsError) return err;
   const e = err as Partial<grpc.ServiceError>;
   const code = typeof e?.code === 'number' ? e.code : Code.UNKNOWN;
   const message = String(e?.details || e?.message || 'failed');
-  if (updateCount !== undefined && code === Code.UNKNOWN && e.metadata) {
-    const raw = e.metadata.get('grpc-status-details-bin')[0];
-    if (raw !== undefined) {
-      const errors = updateErrorsFromStatus(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw), 'base64'), updateCount);
-      if (errors) {
-        const failed = errors.filter((x) => x.code !== Code.OK);
-        const first = failed[0];
-        const summary = first ? `update ${first.index}: ${first.codeName}: ${first.message}` : message;
-        return new WriteError(`Write: ${failed.length} of ${updateCount} updates failed; first ${summary}`, errors, { grpcCode: code });
-      }
-    }
-  }
   return new P4RuntimeError(rpc, code, message);
 }

@@ -10,9 +10,9 @@
 // retry does not fix fails exactly as before, at the caller's index, so the
 // apply stage's all-or-nothing rollback is unchanged.
 import { Code, codeName } from '../proto/load.ts';
-import { WriteError, type UpdateError } from './errors.ts';
+import type { UpdateOutcome, WriteOutcome } from '../shared/write-outcome.ts';
 import type { Atomicity, Update, UpdateType } from './messages.ts';
-import type { WritableSession } from './modify-fallback.ts';
+import { perUpdateOutcome, type WritableSession } from './modify-fallback.ts';
 import type { Logger } from '../shared/log.ts';
 
 /** What a refused update is retried as; 'done' = nothing left to do; undefined = not this quirk. */
@@ -25,62 +25,53 @@ export function recoveryFor(type: UpdateType, code: number): UpdateType | 'done'
 
 export function selfDisagreementSession(inner: WritableSession, log: Logger): WritableSession {
   return {
-    async write(updates: Update[], opts?: { atomicity?: Atomicity }): Promise<unknown> {
-      try {
-        return await inner.write(updates, opts);
-      } catch (err) {
-        if (!(err instanceof WriteError)) throw err;
-        const failed = err.failed();
-        const recover = new Map<number, UpdateType | 'done'>();
-        for (const e of failed) {
-          const r = recoveryFor(updates[e.index]!.type, e.code);
-          if (r) recover.set(e.index, r);
-        }
-        if (!recover.size) throw err;
-        const rolledBack = err.errors.some((e) => e.code === Code.ABORTED);
-        // The others that failed for another reason keep their error; the batch cannot succeed.
-        if (failed.some((e) => !recover.has(e.index))) throw err;
-        for (const [i, r] of recover) {
-          log.warn('switch disagrees with its own read: retrying', {
-            quirk: 'self-disagreement',
-            index: i,
-            type: updates[i]!.type,
-            answer: codeName(err.errors[i]!.code),
-            retryAs: r === 'done' ? 'nothing (already gone)' : r,
-          });
-        }
-        const again: number[] = [];
-        const retry: Update[] = [];
-        updates.forEach((u, i) => {
-          const r = recover.get(i);
-          if (r === 'done') return;
-          if (r) {
-            again.push(i);
-            retry.push({ type: r, entity: u.entity });
-          } else if (rolledBack) {
-            again.push(i);
-            retry.push(u);
-          }
+    async write(updates: Update[], opts?: { atomicity?: Atomicity }): Promise<WriteOutcome> {
+      const o = await inner.write(updates, opts);
+      if (o.ok || o.kind !== 'per-update') return o;
+      const recover = new Map<number, UpdateType | 'done'>();
+      let other = false;
+      o.updates.forEach((u, i) => {
+        if (u.code === Code.OK) return;
+        const r = recoveryFor(updates[i]!.type, u.code);
+        if (r) recover.set(i, r);
+        // Failed for another reason (ABORTED ones only because of the others): the batch cannot succeed.
+        else if (u.code !== Code.ABORTED) other = true;
+      });
+      if (!recover.size || other) return o;
+      const rolledBack = o.updates.some((u) => u.code === Code.ABORTED);
+      for (const [i, r] of recover) {
+        log.warn('switch disagrees with its own read: retrying', {
+          quirk: 'self-disagreement',
+          index: i,
+          type: updates[i]!.type,
+          answer: codeName(o.updates[i]!.code),
+          retryAs: r === 'done' ? 'nothing (already gone)' : r,
         });
-        if (!retry.length) return undefined;
-        try {
-          return await inner.write(retry, opts);
-        } catch (retryErr) {
-          if (!(retryErr instanceof WriteError)) throw retryErr;
-          const merged: UpdateError[] = updates.map((_, index) => ({ index, code: Code.OK, codeName: 'OK', message: '' }));
-          retryErr.errors.forEach((e, k) => {
-            const i = again[k]!;
-            const r = recover.get(i);
-            merged[i] = { ...e, index: i, message: r ? `${updates[i]!.type} answered ${codeName(err.errors[i]!.code)}, retried as ${r}: ${e.message}` : e.message };
-          });
-          const first = merged.find((m) => m.code !== Code.OK);
-          throw new WriteError(
-            `Write: ${merged.filter((m) => m.code !== Code.OK).length} of ${updates.length} updates failed after retrying a switch that disagreed with its own read; first update ${first?.index}: ${first ? codeName(first.code) : ''}: ${first?.message ?? ''}`,
-            merged,
-            { selfDisagreement: true },
-          );
-        }
       }
+      const again: number[] = [];
+      const retry: Update[] = [];
+      updates.forEach((u, i) => {
+        const r = recover.get(i);
+        if (r === 'done') return;
+        if (r) {
+          again.push(i);
+          retry.push({ type: r, entity: u.entity });
+        } else if (rolledBack) {
+          again.push(i);
+          retry.push(u);
+        }
+      });
+      if (!retry.length) return { ok: true };
+      const second = await inner.write(retry, opts);
+      if (second.ok || second.kind !== 'per-update') return second;
+      // Back to the caller's indexes, each retried one saying what it was retried as.
+      const merged: UpdateOutcome[] = updates.map(() => ({ code: Code.OK, message: '' }));
+      second.updates.forEach((u, k) => {
+        const i = again[k]!;
+        const r = recover.get(i);
+        merged[i] = { ...u, message: r ? `${updates[i]!.type} answered ${codeName(o.updates[i]!.code)}, retried as ${r}: ${u.message}` : u.message };
+      });
+      return perUpdateOutcome(merged);
     },
   };
 }

@@ -4,8 +4,7 @@ import type { DesiredState } from '../compile/types.ts';
 import { EntriesBuilder } from '../compile/entries.ts';
 import type { Plan } from '../diff/types.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
-import { canonicalizeEntity, describeEntity, entityKey } from '../p4info/entity.ts';
-import { peekOwner } from '../diff/peek.ts';
+import { canonicalizeEntity, describeEntity, entityKey, peekOwner } from '../p4info/entity.ts';
 import type { DriftEntry } from '../report/events.ts';
 import { describeProvenance } from '../provenance/metadata.ts';
 

@@ -69,8 +69,9 @@ export class Outcomes {
     st.lastOutcome = outcome;
     st.lastError = error?.message;
     st.lastReason = error?.reason;
+    st.lastPath = res.path && `${res.path.path}: ${res.path.reason}`;
     this.o.view?.recordSync(commit, reason, res, currentTraceId());
-    const fields = { reason, outcome, inserts: p.inserts.length, modifies: p.modifies.length, deletes: p.deletes.length, unchanged: p.unchanged, ms: res.durationMs };
+    const fields = { reason, outcome, path: res.path?.path, pathReason: res.path?.reason, inserts: p.inserts.length, modifies: p.modifies.length, deletes: p.deletes.length, unchanged: p.unchanged, ms: res.durationMs };
     if (error) log.error('sync finished', { ...fields, failure: error.reason, code: error.code, error: error.message, leftAt: error.leftAt });
     else log.info('sync finished', fields);
     const c = commit.slice(0, 7);

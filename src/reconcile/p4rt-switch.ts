@@ -25,7 +25,7 @@ import { formatCookie } from '../pipeline/cookie.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { FlowopsError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
-import type { Atomicity, Update } from '../apply/session.ts';
+import type { Atomicity, Update, WriteOutcome } from '../apply/session.ts';
 import type { DesiredState } from '../compile/types.ts';
 import { P4_DIR } from '../desired/pipeline.ts';
 import type { PipelineFiles } from '../desired/types.ts';
@@ -48,7 +48,7 @@ class P4rtSwitch implements SwitchConnection {
     readonly apiVersion: string,
     modifyFallback: boolean,
   ) {
-    const direct: WritableSession = { write: (updates, opts) => client.write(updates, opts) };
+    const direct: WritableSession = { write: (updates, opts) => client.writeOutcome(updates, opts) };
     // Outermost: a retry as MODIFY still goes through the MODIFY fallback.
     const session = modifyFallback ? modifyFallbackSession(direct) : direct;
     this.session = selfDisagreementSession(session, log);
@@ -122,7 +122,7 @@ class P4rtSwitch implements SwitchConnection {
     return live;
   }
 
-  write(updates: Update[], opts?: { atomicity?: Atomicity }): Promise<unknown> {
+  write(updates: Update[], opts?: { atomicity?: Atomicity }): Promise<WriteOutcome> {
     return this.session.write(updates, opts);
   }
 

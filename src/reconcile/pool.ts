@@ -4,11 +4,13 @@
 // change, and tells the loop when this replica is promoted to primary
 // (failover: the new primary syncs; a backup never writes).
 import type { Logger } from '../shared/log.ts';
+import { isConnectionLost } from '../p4rt/errors.ts';
 import type { DesiredState } from '../compile/types.ts';
 import type { Metrics } from './metrics.ts';
 import type { Outcomes } from './outcomes.ts';
 import type { StatusFileEntry } from './state-file.ts';
 import type { SwitchEndpoint, ConnectSwitch, SwitchConnection } from './switch.ts';
+import { distrust, type FullReason, type SwitchTrust } from './known-state.ts';
 
 /** One managed switch: its connection and what this replica last did to it. */
 export interface PooledSwitch {
@@ -32,6 +34,10 @@ export interface PooledSwitch {
   /** Set when the pre-connect of a sync failed; the sync reports it instead of dialling again. */
   connectError?: unknown;
   status: StatusFileEntry;
+  /** Moves on every new connection, loss and role change: what was seen on an older epoch is not trusted. */
+  epoch: number;
+  /** What this process knows the switch holds (known-state.ts): the delta path's one condition. */
+  trust: SwitchTrust;
 }
 
 export interface PoolOptions {
@@ -41,6 +47,8 @@ export interface PoolOptions {
   outcomes: Outcomes;
   /** This replica became primary for a switch: it must sync it. */
   onPromoted: (name: string) => void;
+  /** Why a switch first seen by this process is not trusted (default `restart`; the journal may say `journal`). */
+  doubtAtStart?: (name: string) => FullReason;
 }
 
 export class ConnectionPool {
@@ -67,7 +75,8 @@ export class ConnectionPool {
       s = undefined;
     }
     if (!s) {
-      s = { name, address, dirty: true, drifted: false, status: this.o.outcomes.switchStatus(name, address) };
+      const doubt = this.o.doubtAtStart?.(name) ?? 'restart';
+      s = { name, address, dirty: true, drifted: false, status: this.o.outcomes.switchStatus(name, address), epoch: 0, trust: { doubt } };
       this.switches.set(name, s);
     }
     return s;
@@ -104,6 +113,8 @@ export class ConnectionPool {
       if (h.apiVersion !== undefined) s.status.apiVersion = h.apiVersion;
       s.pipelineChecked = undefined;
       s.dirty = true;
+      s.epoch++;
+      if (s.trust.known) distrust(s.trust, 'reconnect');
       metrics.up.set({ target: s.name }, 1);
       metrics.primary.set({ target: s.name }, h.primary ? 1 : 0);
       s.status.role = h.primary ? 'primary' : 'backup';
@@ -111,6 +122,8 @@ export class ConnectionPool {
       outcomes.human(`${s.name}: connected to ${addr.address} as ${h.primary ? 'primary' : 'backup'} (election id ${addr.electionId}${addr.role ? `, role ${addr.role}` : ''}${h.apiVersion ? `, P4Runtime ${h.apiVersion}` : ''}${addr.insecure ? '' : ', TLS'})`);
       h.onRoleChange((primary) => {
         if (s.conn !== h) return;
+        s.epoch++;
+        distrust(s.trust, 'failover');
         metrics.primary.set({ target: s.name }, primary ? 1 : 0);
         s.status.role = primary ? 'primary' : 'backup';
         log.info(primary ? 'promoted to primary' : 'now backup');
@@ -137,18 +150,17 @@ export class ConnectionPool {
     s.conn = undefined;
     s.pipelineChecked = undefined;
     s.dirty = true;
+    s.epoch++;
+    distrust(s.trust, 'reconnect');
     s.status.role = 'disconnected';
     this.o.metrics.up.set({ target: s.name }, 0);
     this.o.metrics.primary.set({ target: s.name }, 0);
     void h?.close().catch(() => {});
   }
 
-  /** Drops the connection when `err` says the switch went away (gRPC UNAVAILABLE/CANCELLED, a closed stream). */
+  /** Drops the connection when `err` says the switch went away (a P4Runtime call failed UNAVAILABLE or CANCELLED). */
   dropIfGone(s: PooledSwitch, err: unknown): void {
-    const code = (err as { code?: unknown }).code;
-    if (code === 14 || code === 'UNAVAILABLE' || code === 1 || /UNAVAILABLE|ECONNREFUSED|closed|ended/i.test(String((err as Error).message))) {
-      this.drop(s, err as Error);
-    }
+    if (isConnectionLost(err)) this.drop(s, err as Error);
   }
 
   async closeAll(): Promise<void> {

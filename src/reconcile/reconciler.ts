@@ -44,6 +44,8 @@ import { viewRoutes } from '../view/handler.ts';
 import { Coalescer } from './coalesce.ts';
 import { SYNC_TOKEN_ENV } from './http-guard.ts';
 import { rejectedDetail, type RejectedHead } from './rejected-head.ts';
+import { IntentJournal, ended, journalFileBeside } from './journal.ts';
+import { distrust, trust } from './known-state.ts';
 
 export interface ReconcilerOptions {
   loaded: LoadedConfig;
@@ -99,6 +101,8 @@ export class Reconciler {
   private serials: SerialRecord = {};
   private readonly serialsFile: string;
   private readonly trust?: Uint8Array[];
+  /** Applies in progress, on disk (journal.ts): read at construction, before any switch is touched. */
+  readonly journal: IntentJournal;
 
   constructor(opts: ReconcilerOptions) {
     this.opts = opts;
@@ -133,9 +137,17 @@ export class Reconciler {
     });
     this.outcomes.status.repo = redact(repo.url ?? repo.path ?? '');
     this.outcomes.status.branch = repo.branch;
+    this.journal = new IntentJournal(journalFileBeside(resolvePath(opts.loaded, this.config.stateFile)), this.now);
+    for (const [name, e] of this.journal.unfinishedAtStart) {
+      this.log.warn('journal: an apply did not end; the switch will be read in full and converged to the head first', { target: name, ...e });
+    }
     this.pool = new ConnectionPool({
       connect: opts.connect, logger: this.log, metrics: this.metrics, outcomes: this.outcomes,
       onPromoted: (name) => void this.sync('promoted', { force: true, only: [name] }).catch(() => {}),
+      doubtAtStart: (name) => {
+        const e = this.journal.get(name);
+        return e && !ended(e) ? 'journal' : 'restart';
+      },
     });
     this.serialsFile = serialsFileBeside(resolvePath(opts.loaded, this.config.stateFile));
     if (this.config.trust) {
@@ -321,7 +333,8 @@ export class Reconciler {
     }
     await Promise.all(
       todo.map(async (s) => {
-        const r = await this.convergeOne(s, d, reason);
+        // A forced sync that brought no new commit asks for the switches to be read.
+        const r = await this.convergeOne(s, d, reason, undefined, !!o.force && !o.changed);
         if (r) results.push(r);
       }),
     );
@@ -354,16 +367,16 @@ export class Reconciler {
   }
 
   /** One switch's sync (sync-switch.ts) and what follows from its result; undefined on a backup. */
-  private async convergeOne(s: PooledSwitch, d: DesiredSet, reason: string, seen?: SyncSwitchContext['seen']): Promise<SyncResult | undefined> {
+  private async convergeOne(s: PooledSwitch, d: DesiredSet, reason: string, seen?: SyncSwitchContext['seen'], forced = false): Promise<SyncResult | undefined> {
     const log = this.log.child({ target: s.name, commit: d.commit });
     const sync = await syncSwitch(s, d, {
       config: this.config, connect: () => this.connect(s, d), signal: this.stopping.signal, log, outcomes: this.outcomes,
-      progress: this.opts.progress?.(s.name), seen,
+      progress: this.opts.progress?.(s.name), seen, journal: this.journal, forced,
     });
     if (!sync) return undefined;
     const { result } = sync;
     if (sync.applied) this.countWrites(s.name, sync.applied);
-    if (sync.lost) this.pool.dropIfGone(s, sync.lost);
+    if (sync.lost) this.pool.drop(s, sync.lost);
     if (result.outcome === 'Converged' && s.drifted) await this.clearDrift(s, d.commit, reason === 'drift-heal' ? 'healed' : 'git-changed');
     if (result.outcome === 'Converged' || result.outcome === 'Unchanged') this.markApplied(s, d, d.states.get(s.name)!);
     this.outcomes.switchFinished(s.status, d.commit, result, reason, log);
@@ -414,6 +427,9 @@ export class Reconciler {
       const kinds = { missing: p.inserts.length, modified: p.modifies.length, extraneous: p.deletes.length };
       for (const [kind, v] of Object.entries(kinds)) this.metrics.driftEntries.set({ target: s.name, kind }, v);
       if (n === 0) {
+        // A full read found the switch at the applied commit: what the delta path needs to know.
+        if (p.extraneous?.length) distrust(s.trust, 'extraneous');
+        else trust(s.trust, { commit: d.commit, desired: s.applied, epoch: s.epoch, pipeline: s.pipelineChecked, prune: this.config.prune });
         this.outcomes.noDrift(s.name);
         if (s.drifted) await this.clearDrift(s, d.commit, 'switch-changed');
         continue;
@@ -422,6 +438,7 @@ export class Reconciler {
       const heal = this.config.drift.policy === 'heal' && this.config.mode === 'auto';
       this.log.warn('drift', { target: s.name, commit: d.commit, ...kinds, policy: this.config.drift.policy, sample: entries.slice(0, 5).map((e) => `${e.kind} ${e.description}`) });
       this.outcomes.human(`${s.name}: drift: ${kinds.missing} missing, ${kinds.modified} modified, ${kinds.extraneous} extraneous${heal ? ' — healing' : ''}`);
+      distrust(s.trust, 'drift');
       // convergeOne clears drift it finds set; the drift event must go out before any clear.
       s.drifted = false;
       let healed = false;

@@ -17,6 +17,8 @@ export interface StatusFileEntry {
   lastError?: string;
   /** Why the last sync failed (report/events.ts FailureReason). */
   lastReason?: string;
+  /** How the last sync planned: `delta: known` (switch not read) or `full: <reason>` (known-state.ts). */
+  lastPath?: string;
   role?: 'primary' | 'backup' | 'disconnected';
   /** P4Runtime API version from the switch's Capabilities. */
   apiVersion?: string;

@@ -1,14 +1,25 @@
 // One switch's sync, as a fixed sequence with one exit (Flux's
 // kustomize-controller): connect → pipeline → read → plan → apply → verify.
+// The read is skipped on the delta path: when the switch is known to hold the
+// previous desired state (known-state.ts decides), the plan is that state →
+// this one (diff/delta.ts) and apply reads back only what it wrote. Every
+// apply is recorded in the intent journal (journal.ts) before its first Write
+// and when it ends.
 // A step that fails ends the sequence with one typed reason (report/events.ts
 // FailureReason) and says where the switch was left; nothing here logs the
 // outcome or touches metrics — the caller hands the result to outcomes.ts.
 import type { Logger } from '../shared/log.ts';
+import { isConnectionLost } from '../p4rt/errors.ts';
 import type { DesiredState } from '../compile/types.ts';
 import type { DesiredSet } from '../desired/types.ts';
 import { plan } from '../diff/plan.ts';
+import { planDelta } from '../diff/delta.ts';
 import { planSize, type Plan } from '../diff/types.ts';
 import { applyPlan, type ApplyResult } from '../apply/apply.ts';
+import type { EntityRpc } from '../apply/session.ts';
+import { readTouched, touchedMatch } from '../apply/read-back.ts';
+import { entityKey, metadataBytes } from '../p4info/entity.ts';
+import type { P4InfoIndex } from '../p4info/index.ts';
 import type { FailureReason, SyncResult, SyncOutcome } from '../report/events.ts';
 import type { Config } from './config.ts';
 import { stateFromLive } from './live.ts';
@@ -16,6 +27,8 @@ import { emptyPlan, type Outcomes } from './outcomes.ts';
 import type { PooledSwitch } from './pool.ts';
 import { noProgress, type Progress } from './progress.ts';
 import type { SwitchConnection } from './switch.ts';
+import { chooseSyncPath, distrust, trust, type SyncPath } from './known-state.ts';
+import type { IntentJournal } from './journal.ts';
 
 export interface SyncSwitchContext {
   config: Pick<Config, 'mode' | 'prune' | 'batch'>;
@@ -25,6 +38,9 @@ export interface SyncSwitchContext {
   log: Logger;
   outcomes: Outcomes;
   progress?: Progress;
+  journal: IntentJournal;
+  /** A forced sync with no new desired state (POST /sync): read the switch whatever is known. */
+  forced?: boolean;
   /**
    * A read and plan of this switch against the same desired state just made
    * under the same lock (the drift scan's), reused instead of reading the
@@ -35,8 +51,8 @@ export interface SyncSwitchContext {
 
 export interface SyncAttempt {
   result: SyncResult;
-  /** The error of a step that talked to the switch: the caller drops the connection if it says the switch went away. */
-  lost?: unknown;
+  /** Set when the switch went away during a step (a lost connection): the caller drops the connection. */
+  lost?: Error;
   /** The apply was counted (for the written-updates metric). */
   applied?: ApplyResult;
 }
@@ -46,13 +62,48 @@ class StepFailed {
   constructor(
     readonly reason: FailureReason,
     readonly message: string,
-    readonly extra: { code?: string; updateIndex?: number; leftAt: 'old' | 'new' | 'unknown'; lost?: unknown; outcome?: SyncOutcome } = { leftAt: 'old' },
+    readonly extra: { code?: string; updateIndex?: number; leftAt: 'old' | 'new' | 'unknown'; lost?: Error; outcome?: SyncOutcome } = { leftAt: 'old' },
   ) {}
 }
 
 function codeOf(err: unknown): string | undefined {
   const c = (err as { code?: unknown }).code;
   return typeof c === 'string' ? c : typeof c === 'number' ? String(c) : undefined;
+}
+
+/**
+ * The delta path's one read: the entities the delta will touch, by identity.
+ * They must hold what the known state says (else the switch is not at
+ * desired(old) after all: false, read everything); the provenance records
+ * they carry go on the modifies and deletes, so a rollback restores them as
+ * they were.
+ */
+async function touchedAsKnown(h: SwitchConnection, p: Plan, index: P4InfoIndex): Promise<boolean> {
+  const changes = [...p.inserts, ...p.modifies, ...p.deletes];
+  if (!changes.length) return true;
+  const live = await readTouched(h, changes);
+  if (!touchedMatch(changes, 'old', live, index)) return false;
+  const meta = new Map<string, Buffer>();
+  for (const b of live) {
+    const m = metadataBytes(b);
+    if (m) meta.set(entityKey(b), m);
+  }
+  for (const c of [...p.modifies, ...p.deletes]) {
+    const m = meta.get(c.key);
+    if (m) c.liveMetadata = m;
+  }
+  return true;
+}
+
+/** The session apply writes through, telling `onRead` when it first reads (the read-back: writes are out). */
+function readsMarkVerifying(session: EntityRpc, onRead: () => void): EntityRpc {
+  return {
+    write: (updates, opts) => session.write(updates, opts),
+    read: (entities) => {
+      onRead();
+      return session.read(entities);
+    },
+  };
 }
 
 /** Syncs one switch; undefined when this replica is a backup (the primary reports that switch). */
@@ -105,27 +156,49 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
       throw new StepFailed('PipelineFailed', `pipeline: ${(err as Error).message}`, { code: codeOf(err), leftAt: 'old' });
     }
 
-    // read, plan
-    let live: Buffer[];
-    if (ctx.seen && ctx.seen.against === desired && !pushed) {
-      live = ctx.seen.live;
-      res.plan = ctx.seen.plan;
-    } else {
+    // read (or not), plan
+    const seen = ctx.seen && ctx.seen.against === desired && !pushed ? ctx.seen : undefined;
+    let path: SyncPath = chooseSyncPath(s.trust, {
+      epoch: s.epoch, desired, pipeline: s.pipelineChecked, prune: config.prune, mode: config.mode, forced: !!ctx.forced, pushed, seen: !!seen,
+    });
+    let live: Buffer[] | undefined;
+    if (path.path === 'delta') {
+      res.plan = planDelta(path.from.desired, desired, { prune: config.prune });
+      try {
+        if (!(await touchedAsKnown(h, res.plan, pipe.index))) {
+          distrust(s.trust, 'touched-differ');
+          path = { path: 'full', reason: 'touched-differ' };
+        }
+      } catch (err) {
+        throw new StepFailed('ReadFailed', `read: ${(err as Error).message}`, { leftAt: 'old', lost: isConnectionLost(err) ? (err as Error) : undefined });
+      }
+    }
+    res.path = { path: path.path, reason: path.reason };
+    log.info(`sync path: ${path.path}, ${path.reason}`, { path: path.path, pathReason: path.reason, ...(path.path === 'delta' ? { from: path.from.commit } : {}) });
+    if (path.path === 'full' && seen) {
+      live = seen.live;
+      res.plan = seen.plan;
+    } else if (path.path === 'full') {
       try {
         live = await h.readManaged(desired, pipe.index);
       } catch (err) {
-        throw new StepFailed('ReadFailed', `read: ${(err as Error).message}`, { leftAt: 'old', lost: err });
+        throw new StepFailed('ReadFailed', `read: ${(err as Error).message}`, { leftAt: 'old', lost: isConnectionLost(err) ? (err as Error) : undefined });
       }
       res.plan = plan(desired, live, { prune: config.prune, index: pipe.index });
     }
+    // The state the switch held before this sync: read, or known.
+    const before = (): DesiredState => (live ? stateFromLive(live, desired, pipe.index) : (path as Extract<SyncPath, { path: 'delta' }>).from.desired);
     if (config.mode === 'plan-only') res.outcome = 'Planned';
     else if (planSize(res.plan) === 0) res.outcome = 'Unchanged';
     else {
       // apply, verify
       const progress = ctx.progress ?? noProgress;
+      const journal = ctx.journal;
       let r: ApplyResult;
+      // From: the commit last converged, by this process or (status file) the one before it.
+      journal.begin(s.name, { from: s.appliedCommit ?? s.status.appliedCommit, to: d.commit, path: path.path });
       try {
-        r = await applyPlan(ctx.outcomes.timedWrites(h, s.name), res.plan, {
+        r = await applyPlan(readsMarkVerifying(ctx.outcomes.timedWrites(h, s.name), () => journal.verifying(s.name)), res.plan, {
           limits: config.batch,
           signal: ctx.signal,
           logger: log,
@@ -135,14 +208,20 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
           // Every entry written carries the commit that introduced it (src/provenance/).
           provenance: { commit: d.commit },
           verify: async (expect) => {
+            journal.verifying(s.name);
             const now = await h.readManaged(desired, pipe.index);
-            const want = expect === 'new' ? desired : stateFromLive(live, desired, pipe.index);
+            const want = expect === 'new' ? desired : before();
             return planSize(plan(want, now, { prune: expect === 'old' ? true : config.prune, index: pipe.index })) === 0;
           },
         });
+      } catch (err) {
+        // An apply that threw ended nowhere known; the journal entry stays unfinished.
+        distrust(s.trust, 'write-failed');
+        throw err;
       } finally {
         progress.finish();
       }
+      journal.end(s.name, r.leftAt);
       out.applied = r;
       res.written = r.written;
       if (!r.ok) {
@@ -150,14 +229,23 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
         throw new StepFailed('WriteFailed', r.error ?? 'apply failed', {
           updateIndex: r.failed?.index, code: r.failed ? String(r.failed.code) : undefined, leftAt: r.leftAt,
           // A switch that went away mid-apply: reconnect next tick.
-          lost: r.error ? new Error(r.error) : undefined,
+          lost: r.connectionLost ? new Error(r.error ?? 'connection lost') : undefined,
           outcome: r.leftAt === 'old' ? 'RolledBack' : 'Failed',
         });
       }
       res.outcome = 'Converged';
     }
+    if (res.outcome === 'Converged' || res.outcome === 'Unchanged') {
+      // The switch now holds `desired` exactly — unless entries Git does not ask for were kept.
+      if (res.plan.extraneous?.length) distrust(s.trust, 'extraneous');
+      else {
+        trust(s.trust, { commit: d.commit, desired, epoch: s.epoch, pipeline: s.pipelineChecked, prune: config.prune });
+        if (path.path === 'full') ctx.journal.confirmed(s.name);
+      }
+    }
   } catch (err) {
     if (!(err instanceof StepFailed)) throw err;
+    distrust(s.trust, err.reason === 'WriteFailed' ? 'write-failed' : 'sync-failed');
     res.outcome = err.extra.outcome ?? 'Failed';
     res.error = { reason: err.reason, message: err.message, code: err.extra.code, updateIndex: err.extra.updateIndex, leftAt: err.extra.leftAt };
     out.lost = err.extra.lost;

@@ -35,6 +35,12 @@ export interface SyncResult {
   /** Set when outcome is Failed/RolledBack: which update failed and why, and where the switch was left. */
   error?: { reason: FailureReason; message: string; updateIndex?: number; code?: string; leftAt: 'old' | 'new' | 'unknown' };
   durationMs: number;
+  /**
+   * How the plan was made: `delta` — from the previous commit's desired state,
+   * the switch not read (it was known to hold it); `full` — the switch read
+   * and diffed, with the reason it had to be (reconcile/known-state.ts).
+   */
+  path?: { path: 'delta' | 'full'; reason: string };
 }
 
 export interface SyncEvent {

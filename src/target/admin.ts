@@ -1,6 +1,6 @@
 // Admin HTTP endpoint (JSON, loopback only) exposing the test hooks of a
 // target, so tests of other components can drive a target that runs as a
-// separate process: POST /failUpdate, /tamper, /simulateTraffic, /reset;
+// separate process: POST /failUpdate, /crashAtUpdate, /tamper, /simulateTraffic, /reset;
 // GET /snapshot, /health. Bytes travel as hex.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,7 @@ export async function startAdmin(state: TargetState, port = 0, grpcAddress = '')
     'GET /health': () => ({ ok: true, address: grpcAddress, deviceId: String(state.deviceId), pipeline: !!state.pipeline }),
     'GET /snapshot': () => state.snapshot(),
     'POST /failUpdate': (b) => (state.failUpdate(b), { ok: true }),
+    'POST /crashAtUpdate': (b) => (state.crashAtUpdate(b), { ok: true }),
     'POST /tamper': (b) => ({ results: state.tamper(b.updates ?? []).map((r) => ({ ...r, codeName: codeName(r.code) })) }),
     'POST /simulateTraffic': (b) => ({ entries: state.simulateTraffic(b) }),
   'POST /hideFromRead': (b) => ({ hidden: state.hideFromRead(b.entities ?? []) }),

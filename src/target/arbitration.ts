@@ -10,7 +10,8 @@
 // Exclusive claims (Stratum's format) are checked against the roles whose
 // clients are connected now, so a controller that left blocks nobody.
 import { Code } from '../proto/load.ts';
-import { PbWriter, toBig } from './pb.ts';
+import { WireWriter } from '../p4info/wire.ts';
+import { longToBigInt as toBig } from '../proto/long.ts';
 import type { Logger } from '../shared/log.ts';
 import { exclusiveClash, parseRoleConfig, type RoleDescription } from './roles.ts';
 import { asTargetError } from './errors.ts';
@@ -173,19 +174,19 @@ export class Arbitration {
   private notify(m: Member): void {
     const primary = this.primary(m.role);
     const status = primary === m
-      ? new PbWriter().uint(1, Code.OK).finish()
+      ? new WireWriter(16).uintField(1, Code.OK).view()
       : primary
-        ? new PbWriter().uint(1, Code.ALREADY_EXISTS).bytes(2, Buffer.from('not primary')).finish()
-        : new PbWriter().uint(1, Code.NOT_FOUND).bytes(2, Buffer.from('no primary')).finish();
-    const upd = new PbWriter().uint64(1, this.deviceId());
-    if (m.role) upd.bytes(2, new PbWriter().bytes(3, Buffer.from(m.role, 'utf8')).finish(), true);
+        ? new WireWriter(32).uintField(1, Code.ALREADY_EXISTS).stringField(2, 'not primary').view()
+        : new WireWriter(32).uintField(1, Code.NOT_FOUND).stringField(2, 'no primary').view();
+    const upd = new WireWriter(128).int64Field(1, this.deviceId());
+    if (m.role) upd.bytesField(2, new WireWriter(64).stringField(3, m.role).view());
     // election_id: the primary's, or with no primary the highest seen (spec 5.4).
     const shown = primary ? primary.electionId! : this.highest.get(m.role);
     if (shown !== undefined) {
       const id = shown;
-      upd.bytes(3, new PbWriter().uint64(1, id >> 64n).uint64(2, id & ((1n << 64n) - 1n)).finish(), true);
+      upd.bytesField(3, new WireWriter(32).int64Field(1, id >> 64n).int64Field(2, id & ((1n << 64n) - 1n)).view());
     }
-    upd.bytes(4, status, true);
-    m.stream.send(new PbWriter().bytes(1, upd.finish(), true).finish());
+    upd.bytesField(4, status);
+    m.stream.send(new WireWriter(upd.pos + 8).bytesField(1, upd.view()).view());
   }
 }

@@ -10,7 +10,8 @@ import { canonical, compareUint, isMaskedLpm, isMaskedTernary, prefixMask } from
 import { encodeTableEntry } from '../p4info/entity-encode.ts';
 import type { FieldMatchValue, ParamValue, TableActionValue } from '../p4info/entity-types.ts';
 import { TargetError, invalid, outOfRange } from './errors.ts';
-import { PbWriter, scanFields, toNum } from './pb.ts';
+import { WireReader, WireWriter } from '../p4info/wire.ts';
+import { longToNumber as toNum } from '../proto/long.ts';
 import type { ActionModel, PipelineModel, TableModel } from './model.ts';
 
 /**
@@ -117,7 +118,9 @@ export function canonicalAction(model: PipelineModel, action: any, where: string
  */
 export function entryKey(fields: FieldMatchValue[], priority: number): string {
   const entity = encodeTableEntry({ tableId: 0, match: fields, priority });
-  return entity.toString('latin1', scanFields(entity)[0]!.valueStart);
+  const r = new WireReader(entity);
+  r.next();
+  return entity.toString('latin1', r.lenRange()[0]);
 }
 
 /** Priority rule: > 0 exactly when the table has a ternary, range or optional key. */
@@ -130,19 +133,15 @@ export function checkPriority(table: TableModel, priority: number): void {
   }
 }
 
-export function wrapEntity(field: number, msg: Buffer): Buffer {
-  return new PbWriter().bytes(field, msg, true).finish();
-}
-
 export function encodeCounterData(bytes: number, packets: number): Buffer {
-  return new PbWriter().uint(1, bytes).uint(2, packets).finish();
+  return new WireWriter(24).uintField(1, bytes).uintField(2, packets).view();
 }
 
 export function encodeMeterConfig(mc: any, where: string): Buffer {
   const vals = ['cir', 'cburst', 'pir', 'pburst', 'eburst'].map((k) => toNum(mc?.[k]));
   if (vals.some((v) => v < 0)) throw invalid(`${where}: meter config values must be >= 0`);
-  const w = new PbWriter();
-  vals.forEach((v, i) => w.uint(i + 1, v));
+  const w = new WireWriter(64);
+  vals.forEach((v, i) => w.uintField(i + 1, v));
   // Copied: it is stored, and a view would pin the writer's pooled slab.
-  return Buffer.from(w.finish());
+  return w.finish();
 }

@@ -5,7 +5,7 @@
 import { protoType, Code } from '../proto/load.ts';
 import { loadP4InfoFile } from '../p4info/txtpb.ts';
 import { TargetError, invalid } from './errors.ts';
-import { toNum } from './pb.ts';
+import { longToNumber as toNum } from '../proto/long.ts';
 
 export type MatchKind = 'EXACT' | 'LPM' | 'TERNARY' | 'RANGE' | 'OPTIONAL' | 'OTHER';
 const MATCH_KINDS: Record<number, MatchKind> = { 2: 'EXACT', 3: 'LPM', 4: 'TERNARY', 5: 'RANGE', 6: 'OPTIONAL' };

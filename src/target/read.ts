@@ -7,8 +7,8 @@
 import { Code } from '../proto/load.ts';
 import { TargetError } from './errors.ts';
 import type { RoleScope } from './roles.ts';
-import { PbWriter, scanFields, varintLen } from './pb.ts';
-import { canonicalMatch, encodeCounterData, entryKey, wrapEntity } from './canonical.ts';
+import { WireReader, WireWriter, varintSize } from '../p4info/wire.ts';
+import { canonicalMatch, encodeCounterData, entryKey } from './canonical.ts';
 import type { Store } from './store.ts';
 import type { PipelineModel, TableModel } from './model.ts';
 
@@ -32,7 +32,7 @@ export class Chunker {
   }
   push(entity: string | Buffer): void {
     const len = entity.length;
-    const need = 1 + varintLen(len) + len;
+    const need = 1 + varintSize(len) + len;
     if (need > this.max) throw new TargetError(Code.RESOURCE_EXHAUSTED, `one entity (${len} bytes) exceeds the read chunk size`);
     if (this.off + need > this.max) this.flush();
     if (this.off + need > this.buf.length) {
@@ -61,31 +61,36 @@ export class Chunker {
 
 /** Replaces fields 6 (meter_config) and 7 (counter_data) of a stored table-entry Entity. */
 export function withResources(entity: string, meter: Buffer | undefined, counter: Buffer | undefined): Buffer {
-  const outer = Buffer.from(entity, 'latin1');
-  const f = scanFields(outer)[0]!;
-  const te = outer.subarray(f.valueStart, f.end);
-  const parts: Buffer[] = [];
+  const te = tableEntryOf(entity);
+  const w = new WireWriter(te.length + (meter?.length ?? 0) + (counter?.length ?? 0) + 16);
+  const mark = w.begin(2);
   let inserted = false;
   const insert = () => {
     if (inserted) return;
     inserted = true;
-    if (meter) parts.push(new PbWriter().bytes(6, meter, true).finish());
-    if (counter) parts.push(new PbWriter().bytes(7, counter, true).finish());
+    if (meter) w.bytesField(6, meter);
+    if (counter) w.bytesField(7, counter);
   };
-  for (const x of scanFields(te)) {
-    if (x.no === 6 || x.no === 7) continue;
-    if (x.no > 7) insert();
-    parts.push(te.subarray(x.start, x.end));
+  const r = new WireReader(te);
+  let start = r.pos;
+  while (r.next()) {
+    const no = r.fieldNo;
+    r.skip();
+    if (no > 7) insert();
+    if (no !== 6 && no !== 7) w.raw(te.subarray(start, r.pos));
+    start = r.pos;
   }
   insert();
-  return wrapEntity(2, Buffer.concat(parts));
+  return w.end(mark).view();
 }
 
 /** Inner TableEntry bytes of a stored Entity (for wrapping into a direct counter/meter entry). */
 function tableEntryOf(entity: string): Buffer {
   const outer = Buffer.from(entity, 'latin1');
-  const f = scanFields(outer)[0]!;
-  return outer.subarray(f.valueStart, f.end);
+  const r = new WireReader(outer);
+  r.next();
+  const [s, e] = r.lenRange();
+  return outer.subarray(s, e);
 }
 
 interface ReadCtx {
@@ -201,8 +206,9 @@ export function* readEntity(ctx: ReadCtx, entity: any, out: Chunker): Generator<
             const c = (side as Map<string, { bytes: number; packets: number }> | undefined)?.get(key);
             data = encodeCounterData(c?.bytes ?? 0, c?.packets ?? 0);
           } else data = (side as Map<string, Buffer> | undefined)?.get(key) ?? Buffer.alloc(0);
-          const msg = new PbWriter().bytes(1, inner, true).bytes(2, data, true).finish();
-          out.push(wrapEntity(isCounter ? 8 : 6, msg));
+          const w = new WireWriter(inner.length + data.length + 16);
+          const mark = w.begin(isCounter ? 8 : 6);
+          out.push(w.bytesField(1, inner).bytesField(2, data).end(mark).view());
           if (++n % 65536 === 0) yield;
         }
         yield;

@@ -7,9 +7,9 @@ import { once } from 'node:events';
 import { Code, protoType } from '../proto/load.ts';
 import { silentLogger, type Logger } from '../shared/log.ts';
 import { asTargetError } from './errors.ts';
-import { PbWriter } from './pb.ts';
+import { WireWriter } from '../p4info/wire.ts';
 import { readP4InfoFile } from './model.ts';
-import { TargetState, type WriteOutcome } from './state.ts';
+import { TargetCrash, TargetState, type WriteOutcome } from './state.ts';
 import type { ArbitrationStream } from './arbitration.ts';
 import { MAX_READ_MESSAGE_BYTES } from './read.ts';
 import { apiVersionFor, parseQuirks, type Quirk } from './quirks.ts';
@@ -82,14 +82,17 @@ function writeErrorStatus(out: WriteOutcome): { message: string; details: Buffer
   const message = out.applied
     ? `${out.failed} of ${n} updates failed (${out.atomicity}): the others were applied`
     : `${out.failed} of ${n} updates failed (${out.atomicity}): nothing was applied`;
-  const st = new PbWriter().uint(1, Code.UNKNOWN).bytes(2, Buffer.from(message, 'utf8'));
+  const st = new WireWriter(256 + 96 * n).uintField(1, Code.UNKNOWN).stringField(2, message);
+  const err = new WireWriter(256);
   for (const r of out.results) {
-    const err = new PbWriter().uint(1, r.code).bytes(2, Buffer.from(r.message, 'utf8'));
-    if (r.code !== Code.OK) err.bytes(3, Buffer.from('flowops.target', 'utf8'));
-    const any = new PbWriter().bytes(1, Buffer.from('type.googleapis.com/p4.v1.Error', 'utf8')).bytes(2, err.finish());
-    st.bytes(3, any.finish(), true);
+    err.reset().uintField(1, r.code).stringField(2, r.message);
+    if (r.code !== Code.OK) err.stringField(3, 'flowops.target');
+    const any = st.begin(3);
+    st.stringField(1, 'type.googleapis.com/p4.v1.Error');
+    if (err.pos) st.bytesField(2, err.view());
+    st.end(any);
   }
-  return { message, details: st.finish() };
+  return { message, details: st.view() };
 }
 
 function rpcError(err: unknown): grpc.ServiceError {
@@ -128,6 +131,8 @@ export async function startTarget(opts: TargetOptions = {}): Promise<RunningTarg
         md.set('grpc-status-details-bin', details);
         cb({ code: Code.UNKNOWN, details: message, metadata: md } as grpc.ServiceError);
       } catch (err) {
+        // A crash injected by the test hook: cut every connection, the Write included, and answer nothing.
+        if (err instanceof TargetCrash) return void server.forceShutdown();
         cb(rpcError(err));
       }
     },
@@ -160,7 +165,7 @@ export async function startTarget(opts: TargetOptions = {}): Promise<RunningTarg
       }
     },
     Capabilities(_call: grpc.ServerUnaryCall<any, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
-      cb(null, new PbWriter().bytes(1, Buffer.from(apiVersion)).finish());
+      cb(null, new WireWriter(32).stringField(1, apiVersion).view());
     },
     StreamChannel(call: grpc.ServerDuplexStream<any, Buffer>) {
       streams.add(call);

@@ -11,7 +11,8 @@ import { Arbitration, uint128 } from './arbitration.ts';
 import { applyUpdate, initialDefault, updateType, type Undo, type UpdateType } from './updates.ts';
 import { Chunker, readEntity, withResources } from './read.ts';
 import { canonicalMatch, encodeCounterData, entryKey } from './canonical.ts';
-import { PbWriter, toBig } from './pb.ts';
+import { WireWriter } from '../p4info/wire.ts';
+import { longToBigInt as toBig } from '../proto/long.ts';
 import { Rec, loadState, saveState, type PersistedRecord } from './persist.ts';
 import { canPushPipeline, checkEntityInScope, roleScope, type RoleScope } from './roles.ts';
 import type { Quirk } from './quirks.ts';
@@ -69,12 +70,19 @@ const PIPELINE_ACTIONS = ['UNSPECIFIED', 'VERIFY', 'VERIFY_AND_SAVE', 'VERIFY_AN
 const hexOf = (v: Uint8Array | string): Buffer =>
   typeof v === 'string' ? Buffer.from(v.replace(/^0x/, ''), 'hex') : Buffer.from(v.buffer, v.byteOffset, v.length);
 
+/** Thrown out of a Write by crashAtUpdate: the server cuts every connection and answers nothing. */
+export class TargetCrash extends Error {
+  constructor() {
+    super('target crashed mid-Write (crashAtUpdate)');
+  }
+}
+
 export class TargetState {
   pipeline?: Pipeline;
   saved?: Pipeline;
   readonly store = new Store();
   readonly arbitration: Arbitration;
-  private failures: Array<{ remaining: number; code: number; message: string }> = [];
+  private failures: Array<{ remaining: number; code: number; message: string; crash?: boolean }> = [];
   /** Behaviours of real targets this one emulates (see quirks.ts); set by startTarget. */
   readonly quirks = new Set<Quirk>();
 
@@ -169,13 +177,14 @@ export class TargetState {
     this.checkDevice(req.device_id);
     const p = this.pipeline;
     const rt = req.response_type ?? 0;
-    const cfg = new PbWriter();
+    const w = new WireWriter(1024);
+    const cfg = w.begin(1);
     if (p) {
-      if (rt === 0 || rt === 2) cfg.bytes(1, p.model.bytes, true);
-      if (rt === 0 || rt === 3) cfg.bytes(2, p.deviceConfig);
-      if (p.cookie !== null) cfg.bytes(3, new PbWriter().uint64(1, p.cookie).finish(), true);
+      if (rt === 0 || rt === 2) w.bytesField(1, p.model.bytes);
+      if ((rt === 0 || rt === 3) && p.deviceConfig?.length) w.bytesField(2, p.deviceConfig);
+      if (p.cookie !== null) w.bytesField(3, new WireWriter(16).int64Field(1, p.cookie).view());
     }
-    return new PbWriter().bytes(1, cfg.finish(), true).finish();
+    return w.end(cfg).view();
   }
 
   // ---- write ----------------------------------------------------------------
@@ -218,6 +227,7 @@ export class TargetState {
         if (this.hidden.size && type !== 'INSERT' && entity.table_entry) this.hidden.delete(this.hiddenKey(model, entity.table_entry));
         results.push({ code: Code.OK, message: '' });
       } catch (err) {
+        if (err instanceof TargetCrash) throw err;
         const e = asTargetError(err);
         if (e.grpcCode === Code.INTERNAL) this.log.error('update failed unexpectedly', { err });
         failed++;
@@ -240,6 +250,7 @@ export class TargetState {
     for (const f of this.failures) f.remaining--;
     const hit = this.failures.find((f) => f.remaining === 0);
     this.failures = this.failures.filter((f) => f.remaining > 0);
+    if (hit?.crash) throw new TargetCrash();
     if (hit) throw new TargetError(hit.code, hit.message || `injected failure (${codeName(hit.code)})`);
   }
 
@@ -295,6 +306,16 @@ export class TargetState {
   failUpdate(opts: { nth: number; code: number | string; message?: string }): void {
     if (!(opts.nth >= 1)) throw invalid('failUpdate: nth must be >= 1');
     this.failures.push({ remaining: opts.nth, code: parseCode(opts.code), message: opts.message ?? '' });
+  }
+
+  /**
+   * The switch dies on reaching the `nth` update from now: the updates before
+   * it in that Write stay applied, the Write is never answered, and every
+   * connection is cut (server.ts) — a switch that loses power mid-Write.
+   */
+  crashAtUpdate(opts: { nth: number }): void {
+    if (!(opts.nth >= 1)) throw invalid('crashAtUpdate: nth must be >= 1');
+    this.failures.push({ remaining: opts.nth, code: Code.UNAVAILABLE, message: 'crashed', crash: true });
   }
 
   /** Applies updates as if another client wrote them: validated, but without arbitration or injected failures. */

@@ -4,7 +4,7 @@
 // (for ROLLBACK_ON_ERROR / DATAPLANE_ATOMIC batches).
 import { Code } from '../proto/load.ts';
 import { TargetError, invalid, notFound, precondition } from './errors.ts';
-import { toNum } from './pb.ts';
+import { longToNumber as toNum } from '../proto/long.ts';
 import { encodeGroup, encodeMember, encodeTableEntry } from '../p4info/entity-encode.ts';
 import type { FieldMatchValue, GroupMemberValue, TableActionValue } from '../p4info/entity-types.ts';
 import { canonicalAction, canonicalMatch, checkPriority, encodeMeterConfig, entryKey } from './canonical.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { applyPlan } from '../../src/apply/apply.ts';
 import { planSteps } from '../../src/apply/steps.ts';
 import type { EntityRpc, Update } from '../../src/apply/session.ts';
-import { peekOwner } from '../../src/diff/peek.ts';
+import { peekOwner } from '../../src/p4info/entity.ts';
 import { plan } from '../../src/diff/plan.ts';
 import { desiredState } from '../../src/desired/desired.ts';
 import type { DesiredSet } from '../../src/desired/types.ts';

@@ -1,9 +1,13 @@
 // A reconciler test bench made of real parts: a Git repo in a temp dir
 // (isomorphic-git), bundled P4Runtime targets on 127.0.0.1 port 0, and
 // Reconcilers built from config objects. Everything is torn down by close().
-import { withoutMetadata } from '../../src/p4info/entity.ts';
+import { encodeTableEntry, withoutMetadata } from '../../src/p4info/entity.ts';
+import { P4InfoIndex } from '../../src/p4info/index.ts';
+import { desiredState } from '../../src/desired/desired.ts';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
 import { P4_DIR } from '../../src/desired/pipeline.ts';
 import { configFromObject } from '../../src/reconcile/config.ts';
@@ -12,7 +16,7 @@ import { p4rtSwitchFactory } from '../../src/reconcile/p4rt-switch.ts';
 import { createLogger, type Logger } from '../../src/shared/log.ts';
 import type { DriftClearedEvent, DriftEvent, Reporter, SyncEvent } from '../../src/report/events.ts';
 import { commitFiles, initRepo, tempDir } from './git-repo.ts';
-import { specRepo, type FlowDef } from './spec-repo.ts';
+import { specRepo, treeOf, type FlowDef } from './spec-repo.ts';
 
 export const P4INFO = path.join(P4_DIR, 'flowops_v1model.p4info.txtpb');
 
@@ -114,4 +118,56 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 5000, w
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+/** Every entity a target holds (provenance records aside), as sorted hex: the switch's own state. */
+export function switchHolds(t: RunningTarget): string[] {
+  const s = withoutProvenance(t.state.snapshot());
+  return [...Object.values(s.tables), ...Object.values(s.members), ...Object.values(s.groups)].flat().sort();
+}
+
+/** desired(flows) for leaf1 of a bench repo whose one Target is `t`, as sorted hex (compare with switchHolds). */
+export function desiredHex(t: RunningTarget, flows: FlowDef[]): string[] {
+  const files = specRepo({ targets: [{ name: 'leaf1', address: `127.0.0.1:${t.port}` }], flows });
+  return desiredState(treeOf(files), { now: new Date() }).states.get('leaf1')!.entries.map((e) => e.bytes.toString('hex')).sort();
+}
+
+/** A flow_classify entry no flow of the test repos asks for (another client's write). */
+export function strayEntry(index = P4InfoIndex.fromFile(P4INFO)): Buffer {
+  const t = index.table('ingress.flow_classify');
+  const f = (name: string) => index.tableField(t, name).id;
+  const a = index.action('ingress.set_flow');
+  return encodeTableEntry({
+    tableId: t.id,
+    priority: 0,
+    match: [
+      { fieldId: f('tenant_id'), m: { kind: 'exact', value: Buffer.from([0x00, 0x07]) } },
+      { fieldId: f('src_service'), m: { kind: 'exact', value: Buffer.from([0x12, 0x34]) } },
+      { fieldId: f('dst_service'), m: { kind: 'exact', value: Buffer.from([0x56, 0x78]) } },
+      { fieldId: f('ip_proto'), m: { kind: 'exact', value: Buffer.from([6]) } },
+      { fieldId: f('l4_dst_port'), m: { kind: 'exact', value: Buffer.from([0x1f, 0x90]) } },
+    ],
+    action: { kind: 'action', actionId: a.id, params: [{ paramId: index.actionParam(a, 'flow_id').id, value: Buffer.from([0x01]) }] },
+  });
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * `flowops run` as its own process in the bench folder, with `configYaml` as
+ * flowops.config.yaml there; schedules far away unless the YAML says otherwise.
+ */
+export function runFlowops(b: Bench, configYaml: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const config = path.join(b.dir, 'flowops.config.yaml');
+  fs.writeFileSync(config, `${configYaml}http:\n  listen: 127.0.0.1:0\nstateFile: state.json\nschedules:\n  sync: "0 0 0 1 1 *"\n  drift: "0 0 0 1 1 *"\n  expiry: "0 0 0 1 1 *"\n`);
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/flowops.js'), 'run', '--config', config], {
+    cwd: b.dir,
+    env: { ...process.env, FLOWOPS_CLI_ENTRY: '1', FLOWOPS_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
 }

@@ -19,8 +19,10 @@ import {
   entityKind,
   entityTableId,
   parseEntity,
+  peekOwner,
   type TableEntryValue,
 } from '../../src/p4info/entity.ts';
+import { hasMeterConfig, withMeterRequest } from '../../src/p4info/entity-meter.ts';
 import { P4INFO_TEXT } from './fixture.ts';
 
 const P4Info = protoType('p4.config.v1.P4Info');
@@ -248,4 +250,25 @@ test('describeEntity reads like the switch state a person expects', () => {
     'ingress.acl dst_addr=10.0.0.0&&&255.0.0.0 l4_dst_port=80..90 priority=10 → ingress.forward(port=1, dmac=02:00:00:00:00:01)',
   );
   assert.equal(describeEntity(encodeTableEntry({ tableId: 0x0200ffff, match: [], priority: 0 }), index), 'table#33619967');
+});
+
+test('peekOwner names the table or profile of an entity without decoding it; other entities have none', () => {
+  const entry = encodeTableEntry(flow(7, 443, 1));
+  assert.deepEqual(peekOwner(entry), { kind: 'table_entry', id: index.table('ingress.flow_classify').id });
+  const member = encodeMember(buildMember(index, { profile: 'nf_selector', memberId: 7, action: { name: 'to_nf', params: { dmac: '02:00:00:00:00:09', port: 4 } } }));
+  assert.deepEqual(peekOwner(member), { kind: 'action_profile_member', id: index.actionProfile('nf_selector').id });
+  // Entity.direct_counter_entry (field 8): not an entity flowops owns.
+  assert.equal(peekOwner(Buffer.from([0x42, 0x02, 0x0a, 0x00])), undefined);
+});
+
+test('withMeterRequest adds an empty meter_config to a table entry read filter; hasMeterConfig sees it', () => {
+  const key = Buffer.from(entityKey(encodeTableEntry(flow(7, 443, 1))), 'latin1');
+  assert.equal(hasMeterConfig(key), false);
+  const asked = withMeterRequest(key);
+  assert.equal(hasMeterConfig(asked), true);
+  const o = Entity.toObject(Entity.decode(asked), { defaults: false }) as any;
+  assert.deepEqual(o.table_entry.meter_config, {});
+  assert.equal(entityKey(asked), entityKey(key), 'the same entry');
+  const member = encodeMember(buildMember(index, { profile: 'nf_selector', memberId: 7, action: { name: 'to_nf', params: { dmac: '02:00:00:00:00:09', port: 4 } } }));
+  assert.equal(withMeterRequest(member), member, 'members have no meter: unchanged');
 });

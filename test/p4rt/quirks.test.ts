@@ -13,8 +13,8 @@ import { P4RuntimeError, WriteError } from '../../src/p4rt/errors.ts';
 import { wildcardTable } from '../../src/p4rt/filters.ts';
 import { splitBatches } from '../../src/p4rt/batches.ts';
 import type { Update } from '../../src/p4rt/messages.ts';
-import { protoType } from '../../src/proto/load.ts';
-import { modifyFallbackSession } from '../../src/p4rt/modify-fallback.ts';
+import { Code, codeName, protoType } from '../../src/proto/load.ts';
+import { modifyFallbackSession, type WritableSession } from '../../src/p4rt/modify-fallback.ts';
 import {
   RoleUnsupportedError, assertRoleSupported, fallbackWithoutModify, isUnimplemented, keepPairsTogether,
   parseApiVersion, probeCapabilities, supportsRoleNames, unimplementedUpdates,
@@ -31,6 +31,9 @@ after(async () => {
   for (const c of clients) await c.close();
   for (const t of targets) await t.stop();
 });
+
+/** The client as a session whose Write resolves to its outcome (what modifyFallbackSession wraps). */
+const outcomes = (c: P4RuntimeClient): WritableSession => ({ write: (u, o) => c.writeOutcome(u, o) });
 
 async function connected(...quirks: string[]): Promise<{ t: RunningTarget; c: P4RuntimeClient }> {
   const t = await startTarget({ p4infoFile: P4INFO, quirks });
@@ -146,10 +149,10 @@ test('modifyFallbackSession learns that MODIFY is missing, converts from then on
   const quirky = await connected('no-modify');
   const initial: Update[] = Array.from({ length: 6 }, (_, i) => ({ type: 'INSERT', entity: flow(200 + i, i + 1) }));
   for (const { c } of [reference, quirky]) await c.write(initial);
-  const session = modifyFallbackSession(quirky.c);
+  const session = modifyFallbackSession(outcomes(quirky.c));
   const round = async (updates: Update[], atomicity?: 'ROLLBACK_ON_ERROR') => {
     await reference.c.write(updates, atomicity ? { atomicity } : {});
-    await session.write(updates, atomicity ? { atomicity } : undefined);
+    assert.deepEqual(await session.write(updates, atomicity ? { atomicity } : undefined), { ok: true });
     assert.deepEqual(hex(await quirky.c.read([wildcardTable(FLOW)])), hex(await reference.c.read([wildcardTable(FLOW)])));
   };
   await round([{ type: 'MODIFY', entity: flow(200, 50) }, { type: 'INSERT', entity: flow(299, 99) }, { type: 'MODIFY', entity: flow(201, 51) }]);
@@ -159,27 +162,28 @@ test('modifyFallbackSession learns that MODIFY is missing, converts from then on
   // A MODIFY whose new action the switch refuses: the DELETE applied, the INSERT did not, and the caller is told so on its update 1.
   const bad: any = Entity.decode(flow(204, 54));
   bad.table_entry.action.action.action_id = index.action('ingress.forward').id;
-  const err = await failure(session.write([{ type: 'MODIFY', entity: flow(205, 55) }, { type: 'MODIFY', entity: Buffer.from(Entity.encode(bad).finish()) }]));
-  assert.ok(err instanceof WriteError, String(err));
-  assert.deepEqual(err.errors.map((e) => [e.index, e.codeName]), [[0, 'OK'], [1, 'INVALID_ARGUMENT']]);
-  assert.match(err.errors[1]!.message, /the DELETE applied, the INSERT failed \(the entry is missing\)/);
+  const err = await session.write([{ type: 'MODIFY', entity: flow(205, 55) }, { type: 'MODIFY', entity: Buffer.from(Entity.encode(bad).finish()) }]);
+  assert.ok(!err.ok && err.kind === 'per-update', JSON.stringify(err));
+  assert.deepEqual(err.updates.map((e) => codeName(e.code)), ['OK', 'INVALID_ARGUMENT']);
+  assert.match(err.updates[1]!.message, /the DELETE applied, the INSERT failed \(the entry is missing\)/);
   await reference.c.write([{ type: 'MODIFY', entity: flow(205, 55) }, { type: 'DELETE', entity: flow(204, 5) }]);
   assert.deepEqual(hex(await quirky.c.read([wildcardTable(FLOW)])), hex(await reference.c.read([wildcardTable(FLOW)])));
 
   // A MODIFY of an entry that is gone (drift) ends where MODIFY meant it to: the entry exists with the new action.
-  await session.write([{ type: 'MODIFY', entity: flow(204, 54) }]);
+  assert.deepEqual(await session.write([{ type: 'MODIFY', entity: flow(204, 54) }]), { ok: true });
   await reference.c.write([{ type: 'INSERT', entity: flow(204, 54) }]);
   assert.deepEqual(hex(await quirky.c.read([wildcardTable(FLOW)])), hex(await reference.c.read([wildcardTable(FLOW)])));
 
   // Learning under ROLLBACK_ON_ERROR: the first attempt was rolled back whole, so the whole batch is sent again.
-  const fresh = modifyFallbackSession(quirky.c);
+  const fresh = modifyFallbackSession(outcomes(quirky.c));
   await reference.c.write([{ type: 'INSERT', entity: flow(300, 3) }, { type: 'MODIFY', entity: flow(205, 56) }], { atomicity: 'ROLLBACK_ON_ERROR' });
-  await fresh.write([{ type: 'INSERT', entity: flow(300, 3) }, { type: 'MODIFY', entity: flow(205, 56) }], { atomicity: 'ROLLBACK_ON_ERROR' });
+  assert.deepEqual(await fresh.write([{ type: 'INSERT', entity: flow(300, 3) }, { type: 'MODIFY', entity: flow(205, 56) }], { atomicity: 'ROLLBACK_ON_ERROR' }), { ok: true });
   assert.equal(fresh.modifyUnsupported, true);
   assert.deepEqual(hex(await quirky.c.read([wildcardTable(FLOW)])), hex(await reference.c.read([wildcardTable(FLOW)])));
 
   // Other failures are not mistaken for a missing MODIFY.
-  const other = modifyFallbackSession(quirky.c);
-  await assert.rejects(other.write([{ type: 'INSERT', entity: flow(300, 3) }]), (e: unknown) => e instanceof WriteError && e.errors[0]!.codeName === 'ALREADY_EXISTS');
+  const other = modifyFallbackSession(outcomes(quirky.c));
+  const dup = await other.write([{ type: 'INSERT', entity: flow(300, 3) }]);
+  assert.ok(!dup.ok && dup.kind === 'per-update' && dup.updates[0]!.code === Code.ALREADY_EXISTS, JSON.stringify(dup));
   assert.equal(other.modifyUnsupported, false);
 });

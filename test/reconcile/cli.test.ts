@@ -48,8 +48,9 @@ describe('commands', () => {
     const json = JSON.parse(st.out);
     assert.equal(json.switches.leaf1.appliedCommit, commit);
     assert.equal(json.switches.leaf1.lastOutcome, 'Unchanged');
+    assert.equal(json.switches.leaf1.lastPath, 'full: restart', 'a new process reads the switch');
     const text = await cli(['status', '--config', config]);
-    assert.match(text.out, new RegExp(`^leaf1\\s+127\\.0\\.0\\.1:\\d+\\s+1\\.4\\.0\\s+primary\\s+${commit.slice(0, 7)}\\s+\\S+\\s+Unchanged\\s+none$`, 'm'));
+    assert.match(text.out, new RegExp(`^leaf1\\s+127\\.0\\.0\\.1:\\d+\\s+1\\.4\\.0\\s+primary\\s+${commit.slice(0, 7)}\\s+\\S+\\s+Unchanged\\s+full: restart\\s+none$`, 'm'));
   });
 
   test('apply without --once, and a missing config, are usage/config errors', async () => {

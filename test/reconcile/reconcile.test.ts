@@ -3,9 +3,8 @@
 // write failure, a rejected commit, and flow expiry on its schedule.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bench, P4INFO, RecordingReporter, entityCount, until, withoutProvenance } from '../helpers/reconcile-env.ts';
+import { Bench, P4INFO, RecordingReporter, entityCount, strayEntry, until, withoutProvenance } from '../helpers/reconcile-env.ts';
 import type { FlowDef } from '../helpers/spec-repo.ts';
-import { encodeTableEntry } from '../../src/p4info/entity.ts';
 import { P4InfoIndex } from '../../src/p4info/index.ts';
 
 const base: FlowDef[] = [
@@ -183,21 +182,3 @@ spec:
   });
 });
 
-/** A flow_classify entry no spec asks for (another client's write). */
-function strayEntry(index: P4InfoIndex): Buffer {
-  const t = index.table('ingress.flow_classify');
-  const f = (name: string) => index.tableField(t, name).id;
-  const a = index.action('ingress.set_flow');
-  return encodeTableEntry({
-    tableId: t.id,
-    priority: 0,
-    match: [
-      { fieldId: f('tenant_id'), m: { kind: 'exact', value: Buffer.from([0x00, 0x07]) } },
-      { fieldId: f('src_service'), m: { kind: 'exact', value: Buffer.from([0x12, 0x34]) } },
-      { fieldId: f('dst_service'), m: { kind: 'exact', value: Buffer.from([0x56, 0x78]) } },
-      { fieldId: f('ip_proto'), m: { kind: 'exact', value: Buffer.from([6]) } },
-      { fieldId: f('l4_dst_port'), m: { kind: 'exact', value: Buffer.from([0x1f, 0x90]) } },
-    ],
-    action: { kind: 'action', actionId: a.id, params: [{ paramId: index.actionParam(a, 'flow_id').id, value: Buffer.from([0x01]) }] },
-  });
-}

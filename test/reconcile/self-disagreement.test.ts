@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { Bench } from '../helpers/reconcile-env.ts';
 import type { FlowDef } from '../helpers/spec-repo.ts';
 import { P4RuntimeClient } from '../../src/p4rt/client.ts';
-import { WriteError } from '../../src/p4rt/errors.ts';
 import { selfDisagreementSession, recoveryFor } from '../../src/p4rt/self-disagreement.ts';
 import { createLogger } from '../../src/shared/log.ts';
 import { Code } from '../../src/proto/load.ts';
@@ -65,8 +64,8 @@ test('MODIFY answered NOT_FOUND becomes INSERT; DELETE answered NOT_FOUND is alr
   after(() => client.close());
   await client.connect();
   const logs: string[] = [];
-  const session = selfDisagreementSession({ write: (u, o) => client.write(u, o) }, createLogger({ level: 'debug', sink: (l) => logs.push(l) }));
-  await session.write([{ type: 'MODIFY', entity: e1 }, { type: 'DELETE', entity: e2 }]);
+  const session = selfDisagreementSession({ write: (u, o) => client.writeOutcome(u, o) }, createLogger({ level: 'debug', sink: (l) => logs.push(l) }));
+  assert.deepEqual(await session.write([{ type: 'MODIFY', entity: e1 }, { type: 'DELETE', entity: e2 }]), { ok: true });
   const after1 = t.state.snapshot().tables['ingress.flow_classify'];
   assert.ok(after1.includes(e1.toString('hex')), 'MODIFY of a missing entry inserted it');
   assert.ok(!after1.includes(e2.toString('hex')), 'the DELETE of a missing entry changed nothing');
@@ -74,9 +73,9 @@ test('MODIFY answered NOT_FOUND becomes INSERT; DELETE answered NOT_FOUND is alr
 
   // A failure the retry cannot fix: the retried MODIFY fails too (injected), reported at the caller's index.
   t.state.failUpdate({ nth: 3, code: 'RESOURCE_EXHAUSTED', message: 'table full' });
-  const err = await session.write([{ type: 'INSERT', entity: e2 }, { type: 'INSERT', entity: e1 }]).catch((e) => e);
-  assert.ok(err instanceof WriteError, String(err));
-  assert.deepEqual(err.errors.map((e) => e.code), [Code.OK, Code.RESOURCE_EXHAUSTED]);
-  assert.match(err.errors[1].message, /INSERT answered ALREADY_EXISTS, retried as MODIFY: table full/);
+  const err = await session.write([{ type: 'INSERT', entity: e2 }, { type: 'INSERT', entity: e1 }]);
+  assert.ok(!err.ok && err.kind === 'per-update', JSON.stringify(err));
+  assert.deepEqual(err.updates.map((e) => e.code), [Code.OK, Code.RESOURCE_EXHAUSTED]);
+  assert.match(err.updates[1]!.message, /INSERT answered ALREADY_EXISTS, retried as MODIFY: table full/);
   assert.equal(recoveryFor('INSERT', Code.NOT_FOUND), undefined);
 });

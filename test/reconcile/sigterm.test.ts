@@ -3,15 +3,10 @@
 // Afterwards the switch holds the old state or the new one — never part of it.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { Bench, entityCount, until } from '../helpers/reconcile-env.ts';
+import { Bench, entityCount, runFlowops, until } from '../helpers/reconcile-env.ts';
 import { specRepo, type FlowDef, treeOf } from '../helpers/spec-repo.ts';
 import { desiredState } from '../../src/desired/desired.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bench = new Bench();
 after(() => bench.close());
 
@@ -22,20 +17,7 @@ test('SIGTERM mid-apply leaves the old or the new state, never half', async () =
   for (let i = 0; i < 400; i++) flows.push({ name: `f${i}`, from: ['web', 'api'][i % 2], to: ['db', 'cache'][(i >> 1) % 2], ports: [1000 + i, 3000 + i] });
   await bench.commit(flows);
   const empty = target.state.snapshot();
-  const config = path.join(bench.dir, 'flowops.config.yaml');
-  fs.writeFileSync(
-    config,
-    `repo:\n  path: repo\nbatch:\n  size: 10\nhttp:\n  listen: 127.0.0.1:0\nstateFile: state.json\nschedules:\n  sync: "0 0 0 1 1 *"\n  drift: "0 0 0 1 1 *"\n  expiry: "0 0 0 1 1 *"\n`,
-  );
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/flowops.js'), 'run', '--config', config], {
-    cwd: bench.dir,
-    env: { ...process.env, FLOWOPS_CLI_ENTRY: '1', FLOWOPS_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { child, output, exited } = runFlowops(bench, 'repo:\n  path: repo\nbatch:\n  size: 10\n');
 
   // Generous: on a loaded machine starting the CLI (tsx transforms every module) alone can take
   // tens of seconds. A child left running would keep the test process alive, so it is killed on failure.
@@ -48,7 +30,7 @@ test('SIGTERM mid-apply leaves the old or the new state, never half', async () =
   child.kill('SIGTERM');
   const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15000))]);
   if (code === 'hung') child.kill('SIGKILL');
-  assert.equal(code, 0, out);
+  assert.equal(code, 0, output());
 
   const after = target.state.snapshot();
   const n = entityCount(after);
@@ -58,6 +40,6 @@ test('SIGTERM mid-apply leaves the old or the new state, never half', async () =
   const state = (s: typeof after) => JSON.stringify([s.tables, s.members, s.groups]);
   const atOld = state(after) === state(empty);
   const atNew = n === full && after.tables['ingress.flow_classify'].length === 800 && after.tables['ingress.flow_policy'].length === 400;
-  assert.ok(atOld || atNew, `switch left half-applied: ${n} entities (full: ${full})\n${out.slice(-2000)}`);
-  assert.match(out, /rolled back|converged|stopped/);
+  assert.ok(atOld || atNew, `switch left half-applied: ${n} entities (full: ${full})\n${output().slice(-2000)}`);
+  assert.match(output(), /rolled back|converged|stopped/);
 });

@@ -44,10 +44,10 @@ export const command: Command = {
     const lines = [`repo ${st.repo ?? '?'} branch ${st.branch ?? '?'} head ${short(st.headCommit)}  (updated ${st.updated})`];
     if (st.gitError) lines.push(`git: ${st.gitError}`);
     if (st.headError) lines.push(`HEAD REJECTED: ${st.headError} (switches keep the last good commit)`);
-    const rows = [['SWITCH', 'ADDRESS', 'API', 'ROLE', 'APPLIED', 'LAST SYNC', 'OUTCOME', 'DRIFT']];
+    const rows = [['SWITCH', 'ADDRESS', 'API', 'ROLE', 'APPLIED', 'LAST SYNC', 'OUTCOME', 'PATH', 'DRIFT']];
     for (const s of Object.values(st.switches).sort((a, b) => (a.target < b.target ? -1 : 1))) {
       const drift = s.drift ? `${s.drift.entries} entr${s.drift.entries === 1 ? 'y' : 'ies'}${s.drift.healed ? ' (healed)' : ''} at ${s.drift.at}` : 'none';
-      rows.push([s.target, s.address ?? '', s.apiVersion ?? '', s.role ?? '', short(s.appliedCommit), s.lastSync ?? 'never', s.lastOutcome ?? '', drift]);
+      rows.push([s.target, s.address ?? '', s.apiVersion ?? '', s.role ?? '', short(s.appliedCommit), s.lastSync ?? 'never', s.lastOutcome ?? '', s.lastPath ?? '', drift]);
     }
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     for (const r of rows) lines.push(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
