@@ -21,8 +21,8 @@ export interface GenerateOptions {
   flows: number;
   /** Target name and address written into targets/<name>.yaml; `pipeline`: repo-relative P4Info and BMv2 JSON to push. */
   target?: { name: string; address: string; deviceId?: number; pipeline?: { p4info: string; deviceConfig: string } };
-  /** Flow-file index and text to add (the "one-flow change"). */
-  extraFlow?: boolean;
+  /** Add one flow file (the "one-flow change"); a string names the file and its flow (default `extra`). */
+  extraFlow?: boolean | string;
 }
 
 function seedOf(tenant: string): Uint8Array {
@@ -101,8 +101,11 @@ spec:
     }
     flush();
     if (opts.extraFlow && t === 1) {
-      const p = `tenants/${name}/flows/extra.yaml`;
-      const text = flowDoc('extra', name, 0, 1, Array.from({ length: PORTS_PER_FLOW }, (_, k) => 9000 + k), true);
+      const extra = typeof opts.extraFlow === 'string' ? opts.extraFlow : 'extra';
+      const p = `tenants/${name}/flows/${extra}.yaml`;
+      // Named extras get their own ports, so two of them never overlap.
+      const at = extra === 'extra' ? 9000 : 9100 + ([...extra].reduce((s, c) => s + c.charCodeAt(0), 0) % 40) * 20;
+      const text = flowDoc(extra, name, 0, 1, Array.from({ length: PORTS_PER_FLOW }, (_, k) => at + k), true);
       files.set(p, text);
       files.set(p + SIG_SUFFIX, signFile(seed, p, Buffer.from(text)));
     }

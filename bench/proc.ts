@@ -34,6 +34,16 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** Starts a new peak-RSS window for this process (Linux: clear_refs 5 resets VmHWM); false where not possible. */
+export function resetOwnPeakRss(): boolean {
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** This process's peak RSS (VmHWM, or getrusage's maxRSS). */
 export function ownPeakRss(): number {
   return peakRss(process.pid) || process.resourceUsage().maxRSS * 1024;

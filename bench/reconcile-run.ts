@@ -17,7 +17,7 @@ import { p4rtConnector } from '../src/reconcile/p4rt-switch.ts';
 import { createLogger } from '../src/shared/log.ts';
 import type { SyncEvent } from '../src/report/events.ts';
 import { commitFiles } from './git-commit.ts';
-import { cpuSeconds, ownPeakRss } from './proc.ts';
+import { cpuSeconds, mib, ownPeakRss, resetOwnPeakRss } from './proc.ts';
 
 function arg(name: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -94,8 +94,12 @@ async function main() {
       finish: () => {},
     }),
   });
+  // Peak RSS per sync (the window is reset before each) and over the whole run.
+  let overallPeak = 0;
   const sync = async (label: string, fn: () => Promise<SyncEvent | undefined>) => {
     compileMs = 0;
+    overallPeak = Math.max(overallPeak, ownPeakRss());
+    const windowed = resetOwnPeakRss();
     const t0 = performance.now();
     const ev = await fn();
     const ms = performance.now() - t0;
@@ -103,8 +107,10 @@ async function main() {
     if (!sw) throw new Error(`${label}: no sync result`);
     if (!['Converged', 'Unchanged'].includes(sw.outcome)) throw new Error(`${label}: ${sw.outcome}: ${sw.error?.message}`);
     const w = sw.written;
+    overallPeak = Math.max(overallPeak, ownPeakRss());
+    const peak = windowed ? `, peak RSS in it ${mib(ownPeakRss())}` : '';
     const via = sw.path ? `${sw.path.path}: ${sw.path.reason}` : 'unknown';
-    process.stderr.write(`bench: ${label}: ${(ms / 1000).toFixed(2)} s (compile ${(compileMs / 1000).toFixed(2)} s), ${sw.outcome}, path ${via}\n`);
+    process.stderr.write(`bench: ${label}: ${(ms / 1000).toFixed(2)} s (compile ${(compileMs / 1000).toFixed(2)} s), ${sw.outcome}, path ${via}${peak}\n`);
     return { ms, compileMs, written: w.inserted + w.modified + w.deleted, entries: sw.plan.unchanged + w.inserted + w.modified, path: via };
   };
   const first = await sync('first full sync', () => r.sync('bench'));
@@ -136,7 +142,7 @@ async function main() {
     oneFlowWritten: one.written,
     oneFlowCompileMs: one.compileMs,
     oneFlowPath: one.path,
-    peakRss: ownPeakRss(),
+    peakRss: Math.max(overallPeak, ownPeakRss()),
   };
   console.log(JSON.stringify(out));
 }

@@ -14,10 +14,13 @@
 //     up in a Set of the desired bytes
 //     the one-flow change's entities in one Write
 //   compile cold: load + compile of the generated repo in this process, by stage
+//   PR plan (bench/pr-plan.ts, a child process): the PR check of the same
+//   size of repository, cold and then a one-file change with warm caches
 //
 //   npm run bench                       # 100k flows ≈ 1.01M entries
 //   npm run bench -- --flows 10000      # quick run
 //   --raw-in-flight N: the raw client's Writes in flight (default 1)
+//   --no-pr: skip the PR plan phase
 //   BENCH_CHILD_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=prof': profile the reconciler
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +31,7 @@ import { P4InfoIndex } from '../src/p4info/index.ts';
 import { mib, ownPeakRss, ROOT, runChild, startTargetProcess } from './proc.ts';
 import { compileRepo, entityBytes, rawRun, type RawFigures } from './raw.ts';
 import type { ReconcileFigures } from './reconcile-run.ts';
+import type { PrPlanFigures } from './pr-plan.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -84,6 +88,8 @@ async function main() {
       await b.stop();
     }
 
+    const pr = process.argv.includes('--no-pr') ? undefined : await runChild<PrPlanFigures>('bench/pr-plan.ts', ['--flows', String(flows)]);
+
     const rows: string[][] = [['measure', 'flowops', 'raw (same switch)', 'ratio']];
     const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
     rows.push([`first full sync, write phase (${fo.written} updates)`, secs(fo.writeMs), secs(raw.writeMs), ratio(fo.writeMs, raw.writeMs)]);
@@ -93,6 +99,11 @@ async function main() {
     rows.push(['compile cold, in the reconciler (fetch + load + compile)', secs(fo.compileMs), '', '']);
     rows.push([`compile cold, stage alone (load ${secs(stages.load)})`, secs(stages.compile), '', '']);
     rows.push([`one-flow change, commit → converged (${fo.oneFlowWritten} written, ${fo.oneFlowPath})`, secs(fo.oneFlowMs), `${secs(raw.oneMs)} (one Write of ${delta.length})`, ratio(fo.oneFlowMs, raw.oneMs)]);
+    if (pr) {
+      rows.push([`PR plan, cold (${pr.coldChanges} changes; trees read in ${secs(pr.coldReadMs)})`, secs(pr.coldPlanMs), '', '']);
+      rows.push([`PR plan, one-file change, warm caches (${pr.warmChanges} changes; read ${secs(pr.warmReadMs)})`, secs(pr.warmPlanMs), '', '']);
+      rows.push(['peak RSS, PR plan process', mib(pr.peakRss), '', '']);
+    }
     rows.push(['peak RSS, client side', mib(fo.peakRss) + ' (reconciler)', mib(ownPeakRss()) + ' (raw client + compile)', '']);
     rows.push(['peak RSS, target process', mib(targetA), mib(targetB), '']);
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));

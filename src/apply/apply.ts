@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../shared/log.ts';
 import type { Plan } from '../diff/types.ts';
 import { firstFailure, perUpdate, GRPC_OK, GRPC_UNKNOWN, type WriteFailure, type WriteOutcome } from '../shared/write-outcome.ts';
 import type { EntityRpc } from './session.ts';
-import { batches, inverse, planSteps, type BatchLimits, type Step, type StampOptions } from './steps.ts';
+import { batches, inverse, planSteps, wireUpdate, type BatchLimits, type Step, type StampOptions } from './steps.ts';
 import { readBackMatches, type ReadBackOptions } from './read-back.ts';
 import type { Change } from '../diff/types.ts';
 
@@ -178,7 +178,7 @@ export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptio
  * many requests were sent (a prefix of `list`); `answer` gets each request's
  * index and outcome.
  */
-export async function writeInTiers<T extends { update: Step['update']; level: number }>(
+export async function writeInTiers<T extends { update: Step['update']; level: number; stamp?: Buffer }>(
   session: EntityRpc,
   list: readonly T[][],
   max: number,
@@ -191,7 +191,7 @@ export async function writeInTiers<T extends { update: Step['update']; level: nu
     if (i > 0 && list[i][0].level !== list[i - 1][0].level) await Promise.all(inFlight);
     while (inFlight.size >= Math.max(1, max)) await Promise.race(inFlight);
     if (stop()) break;
-    const updates = list[i].map((s) => s.update);
+    const updates = list[i].map(wireUpdate);
     const p: Promise<void> = writeOnce(session, updates).then((o) => answer(i, o)).finally(() => inFlight.delete(p));
     inFlight.add(p);
     sent++;

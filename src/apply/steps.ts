@@ -14,10 +14,30 @@ export interface StampOptions {
   commit: string;
 }
 
-/** The entity to write for an insert or modify: with the provenance record when stamping, as planned otherwise. */
-function written(change: Change, stamp: StampOptions | undefined): Buffer {
-  if (!stamp || change.kind === 'delete' || change.entity !== 'table_entry' || !change.origin) return change.bytes;
-  return withMetadata(change.bytes, encodeProvenance(change.origin, stamp.commit));
+/**
+ * The provenance record an insert or modify is written with, if stamping: one
+ * Buffer per origin (a flow's entries share it), not one per entry.
+ */
+function stamper(stamp: StampOptions | undefined): (change: Change) => Buffer | undefined {
+  if (!stamp) return () => undefined;
+  const records = new Map<string, Buffer>();
+  return (change) => {
+    if (change.kind === 'delete' || change.entity !== 'table_entry' || !change.origin) return undefined;
+    const k = `${change.origin.kind} ${change.origin.name}`;
+    let r = records.get(k);
+    if (!r) records.set(k, (r = encodeProvenance(change.origin, stamp.commit)));
+    return r;
+  };
+}
+
+/**
+ * The update as it goes on the wire: a stamped step's entity gets its
+ * provenance record here, per request, so the stamped copy of each entity
+ * lives only while its request is in flight (10^6 of them held for a whole
+ * first sync were hundreds of MiB).
+ */
+export function wireUpdate(s: { update: Update; stamp?: Buffer }): Update {
+  return s.stamp ? { type: s.update.type, entity: withMetadata(s.update.entity, s.stamp) } : s.update;
 }
 
 /** The live entity as it was, provenance record included, for a rollback. */
@@ -27,7 +47,10 @@ function restored(bytes: Buffer, metadata: Buffer | undefined): Buffer {
 
 export interface Step {
   change: Change;
+  /** The update as planned; `wireUpdate` gives what is sent. */
   update: Update;
+  /** Provenance record (TableEntry.metadata) the entity is written with, if any. */
+  stamp?: Buffer;
   /** Dependency level (phase × rank); requests never span two levels. */
   level: number;
 }
@@ -41,23 +64,28 @@ const TYPE: Record<Change['kind'], UpdateType> = { insert: 'INSERT', modify: 'MO
  */
 export function planSteps(plan: Plan, stamp?: StampOptions): Step[] {
   const changes: Change[] = [];
-  const inserts = new Map(plan.inserts.map((c) => [c.key, c]));
-  for (const d of plan.deletes) {
-    const ins = inserts.get(d.key);
-    if (ins && ins.entity === d.entity) {
-      inserts.delete(d.key);
-      changes.push({ ...ins, kind: 'modify', previous: d.bytes });
-    } else changes.push(d);
-  }
+  // Keyed by the deletes (few; none on a first sync), not by the inserts (up to a million).
+  const deletes = new Map<string, Change>();
+  for (const d of plan.deletes) if (!deletes.has(d.key)) deletes.set(d.key, d);
+  const merged = new Set<Change>();
   // Loops, not push(...spread): a million arguments overflow the stack.
-  for (const c of inserts.values()) changes.push(c);
+  for (const ins of plan.inserts) {
+    const d = deletes.size ? deletes.get(ins.key) : undefined;
+    if (d && d.entity === ins.entity && !merged.has(d)) {
+      merged.add(d);
+      changes.push({ ...ins, kind: 'modify', previous: d.bytes });
+    } else changes.push(ins);
+  }
+  for (const d of plan.deletes) if (!merged.has(d)) changes.push(d);
   for (const c of plan.modifies) changes.push(c);
   changes.sort(compareWrites);
-  return changes.map((change) => ({
-    change,
-    update: { type: TYPE[change.kind], entity: written(change, stamp) },
-    level: (change.kind === 'delete' ? 100 : 0) + writeRank(change.entity, change.table),
-  }));
+  const stampOf = stamper(stamp);
+  return changes.map((change) => {
+    const s: Step = { change, update: { type: TYPE[change.kind], entity: change.bytes }, level: (change.kind === 'delete' ? 100 : 0) + writeRank(change.entity, change.table) };
+    const r = stampOf(change);
+    if (r) s.stamp = r;
+    return s;
+  });
 }
 
 export interface BatchLimits {
@@ -68,12 +96,13 @@ export interface BatchLimits {
 }
 
 /** Consecutive runs of steps: each within the limits and within one dependency level. */
-export function batches<T extends { update: Update; level: number }>(steps: T[], limits: BatchLimits): T[][] {
+export function batches<T extends { update: Update; level: number; stamp?: Buffer }>(steps: T[], limits: BatchLimits): T[][] {
   const out: T[][] = [];
   let cur: T[] = [];
   let bytes = 0;
   for (const s of steps) {
-    const b = s.update.entity.length + 8; // Update framing: type + entity tag/length
+    // Update framing: type + entity tag/length; a stamp adds its field and may widen two lengths.
+    const b = s.update.entity.length + 8 + (s.stamp ? s.stamp.length + 6 : 0);
     if (cur.length && (cur.length >= limits.size || bytes + b > limits.maxBytes || cur[0].level !== s.level)) {
       out.push(cur);
       cur = [];

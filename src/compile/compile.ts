@@ -202,6 +202,7 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   const flowPolicy = exactEmitter(index, emit, TABLES.flowPolicy, TABLES.flowPolicy.actions.allow);
   const fcKey = [0, 0, 0, 0, 0];
   const oneParam = [0];
+  const fpKey = [0];
   const entries = new EntriesBuilder();
   const claims = new Claims(errors);
   const origins = new Map<object, Origin>();
@@ -346,10 +347,11 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
     const meter = f.spec.rateLimit ? meterOf(f.spec.rateLimit) : undefined;
     const qid = qosQueue(f);
     oneParam[0] = qid;
-    const policy = meter
-      ? emit.table(TABLES.flowPolicy, { flow_id: flowId }, { action: TABLES.flowPolicy.actions.allow, params: { qid } }, meter)
-      : flowPolicy([flowId], oneParam);
-    entries.push(entry(policy, forigin));
+    if (meter) entries.push(entry(emit.table(TABLES.flowPolicy, { flow_id: flowId }, { action: TABLES.flowPolicy.actions.allow, params: { qid } }, meter), forigin));
+    else {
+      fpKey[0] = flowId;
+      flowPolicy.into(entries, fpKey, oneParam, forigin);
+    }
     if (f.spec.steer) {
       const fn = f.spec.steer;
       if (!tenant.spec.functions?.[fn]) {
@@ -370,8 +372,12 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
         fcKey[3] = proto;
         fcKey[4] = port;
         oneParam[0] = flowId;
+        if (!claimFlowKeys) {
+          flowClassify.into(entries, fcKey, oneParam, forigin);
+          continue;
+        }
         const e = flowClassify(fcKey, oneParam);
-        if (claimFlowKeys && !claims.claim(e.key, by, () => `flow_classify key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, port ${port})`)) continue;
+        if (!claims.claim(e.key, by, () => `flow_classify key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, port ${port})`)) continue;
         entries.push(entry(e, forigin));
       }
       for (const [lo, hi] of ports.ranges) {

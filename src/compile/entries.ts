@@ -19,7 +19,7 @@ const ownerIds = new Map<string, number>();
 
 let last: { kind: EntityKind; table: string; id: number } = { kind: 'table_entry', table: '', id: -1 };
 
-function ownerId(kind: EntityKind, table: string): number {
+export function ownerId(kind: EntityKind, table: string): number {
   if (last.table === table && last.kind === kind) return last.id;
   const k = `${kind} ${table}`;
   let id = ownerIds.get(k);
@@ -82,13 +82,19 @@ export class EntriesBuilder {
     return this.n;
   }
 
+  private lastOrigin?: Origin;
+  private lastOriginId = -1;
+
   private originId(o: Origin): number {
+    if (o === this.lastOrigin) return this.lastOriginId;
     let id = this.originIds.get(o);
     if (id === undefined) {
       id = this.origins.length;
       this.origins.push(o);
       this.originIds.set(o, id);
     }
+    this.lastOrigin = o;
+    this.lastOriginId = id;
     return id;
   }
 
@@ -113,6 +119,31 @@ export class EntriesBuilder {
     this.koffs[i + 1] = this.keys.len;
     this.owner[i] = ownerId(e.kind, e.table);
     this.org[i] = this.originId(origin);
+  }
+
+  /**
+   * Appends one entry of `n` entity bytes and `k` identity-key bytes, left
+   * for the caller to write at `bytesBuf[bytesAt, bytesAt + n)` and
+   * `keyBuf[keyAt, keyAt + k)` before the next call: the entry costs no
+   * Buffer and no string (compile/exact-emit.ts). `owner` is `ownerId(kind, table)`.
+   */
+  reserve(owner: number, n: number, k: number, origin: Origin): void {
+    const i = this.slot();
+    this.bytesAt = this.bytes.room(n);
+    this.offs[i + 1] = this.bytes.len;
+    this.keyAt = this.keys.room(k);
+    this.koffs[i + 1] = this.keys.len;
+    this.owner[i] = owner;
+    this.org[i] = this.originId(origin);
+  }
+  /** Where `reserve` put the last entry. */
+  bytesAt = 0;
+  keyAt = 0;
+  get bytesBuf(): Buffer {
+    return this.bytes.buf;
+  }
+  get keyBuf(): Buffer {
+    return this.keys.buf;
   }
 
   /** Appends entries [from, to) (emission positions) of `src`, all with `origin` (a cached flow's entries). */

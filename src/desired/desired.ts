@@ -19,12 +19,47 @@ import { checkTrust, isTrustFile, type TrustRoots } from '../specs/trust.ts';
 import { compile, CompileCache } from '../compile/compile.ts';
 import { checkCapacity } from '../compile/count.ts';
 import { pipelineFor } from './pipeline.ts';
-import type { DesiredSet, PipelineFiles, SpecProblem } from './types.ts';
+import type { DesiredSet, FlowSummary, PipelineFiles, SpecProblem } from './types.ts';
+import type { Located, SpecSource } from '../specs/spec-set.ts';
+import type { Flow } from '../specs/schema.ts';
 
 /** Kept across trees (the reconciler's commits, a PR's base and head): only changed files are parsed, only changed flows recompiled. */
 export class DesiredCache {
   readonly specs = new SpecCache();
   readonly compiled = new CompileCache();
+  private readonly sets: { key: string; trust?: TrustRoots; set: DesiredSet }[] = [];
+
+  /**
+   * `keepSets`: also keep the last N whole results by commit, so a commit seen
+   * again (a PR check's base is usually the head of the check before, once
+   * merged) costs nothing. Each kept set holds its switches' entries, so the
+   * reconciler keeps none (it holds what it applied itself).
+   */
+  constructor(private readonly opts: { keepSets?: number } = {}) {}
+
+  /** @internal desiredState's lookup. */
+  setOf(key: string, trust: TrustRoots | undefined, now: Date): DesiredSet | undefined {
+    const hit = this.sets.find((s) => s.key === key && s.trust === trust);
+    // A flow that expired since would be dropped now: compile again.
+    if (!hit || (hit.set.nextExpiry !== undefined && hit.set.nextExpiry <= now.getTime())) return undefined;
+    return hit.set;
+  }
+
+  /** @internal */
+  keep(key: string, trust: TrustRoots | undefined, set: DesiredSet): void {
+    const max = this.opts.keepSets ?? 0;
+    if (max <= 0) return;
+    const at = this.sets.findIndex((s) => s.key === key && s.trust === trust);
+    if (at >= 0) this.sets.splice(at, 1);
+    this.sets.push({ key, trust, set });
+    while (this.sets.length > max) this.sets.shift();
+  }
+}
+
+/** What a whole result depends on besides the tree and `now` (trust roots are compared by identity). */
+function setKey(tree: SpecTree, opts: DesiredOptions): string | undefined {
+  if (!tree.commit) return undefined; // a directory may change under the same name
+  return JSON.stringify([tree.commit, tree.root, opts.p4info, opts.deviceConfig, opts.expired, opts.signatures, !!opts.keepSpecs]);
 }
 
 export interface DesiredOptions {
@@ -69,8 +104,50 @@ function symlinkProblems(tree: SpecTree): SpecProblem[] {
     .map((file) => problem(new SpecError(Codes.symlink, { file, line: 1, col: 1 }, '', `${file} is a symlink; symlinks are not followed (commit the file itself)`)));
 }
 
+/**
+ * A flow for people. The line of `metadata.name` is found when first asked
+ * for: finding it parses the file with positions (the slow YAML reader and
+ * its AST, kept per file), which for every flow of a large repository cost
+ * more than loading and compiling it (and kept every file's AST alive).
+ */
+function flowSummary(f: Located<Flow>): FlowSummary {
+  return new LazyLineFlow(f.metadata.tenant, `${f.metadata.tenant}/${f.metadata.name}`, structuredClone(f.spec), f.source);
+}
+
+// A class, not an object literal with a getter: 10^5 literals with accessors
+// cost ~0.5 s and a GC. JSON and spreads see the plain fields (toJSON).
+class LazyLineFlow implements FlowSummary {
+  readonly file: string;
+  #line?: number;
+  readonly #source: SpecSource;
+  constructor(
+    readonly tenant: string,
+    readonly name: string,
+    readonly spec: Flow['spec'],
+    source: SpecSource,
+  ) {
+    this.file = source.file;
+    this.#source = source;
+  }
+  get line(): number {
+    return (this.#line ??= this.#source.at('metadata.name').line);
+  }
+  toJSON(): FlowSummary {
+    return { tenant: this.tenant, name: this.name, spec: this.spec, file: this.file, line: this.line };
+  }
+}
+
 /** Loads, checks and compiles one tree. Never throws for user mistakes: they come back as problems. */
 export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
+  const key = opts.cache && setKey(tree, opts);
+  const had = key ? opts.cache!.setOf(key, opts.trust, opts.now) : undefined;
+  if (had) return had;
+  const set = compute(tree, opts);
+  if (key) opts.cache!.keep(key, opts.trust, set);
+  return set;
+}
+
+function compute(tree: SpecTree, opts: DesiredOptions): DesiredSet {
   const out: DesiredSet = {
     commit: tree.commit, label: tree.label, root: tree.root, problems: symlinkProblems(tree), warnings: [],
     states: new Map(), targets: [], pipelines: new Map(), specFiles: [...tree.files.keys()].filter(isSpecFile).length, compiledAt: opts.now,
@@ -98,10 +175,7 @@ export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
   // (ASTs) that cost more memory than the compiled entries. Targets are copied out plain.
   out.targets = loaded.specs.targets.map((t) => ({ apiVersion: t.apiVersion, kind: t.kind, metadata: t.metadata, spec: t.spec }));
   out.services = loaded.specs.services.map((v) => ({ tenant: v.metadata.tenant, name: v.metadata.name }));
-  out.flows = loaded.specs.flows.map((f) => {
-    const at = f.source.at('metadata.name');
-    return { tenant: f.metadata.tenant, name: `${f.metadata.tenant}/${f.metadata.name}`, spec: structuredClone(f.spec), file: at.file, line: at.line };
-  });
+  out.flows = loaded.specs.flows.map(flowSummary);
   for (const f of loaded.specs.flows) {
     if (!f.spec.expires) continue;
     const t = Date.parse(f.spec.expires);

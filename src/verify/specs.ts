@@ -11,8 +11,21 @@ export interface VerifyDesiredOptions extends VerifyOptions {
   target?: string;
 }
 
+// Results with default options, per desired set: a set kept across PR checks
+// (desired/ DesiredCache keepSets) is verified once. Weak: gone with the set.
+const verified = new WeakMap<DesiredSet, VerifyResult[]>();
+
 /** One result per switch of `d` (none when `d` has problems: nothing compiled). */
 export function verifyDesired(d: DesiredSet, opts: VerifyDesiredOptions = {}): VerifyResult[] {
+  const plain = Object.keys(opts).length === 0;
+  const had = plain ? verified.get(d) : undefined;
+  if (had) return had;
+  const out = verifyEach(d, opts);
+  if (plain) verified.set(d, out);
+  return out;
+}
+
+function verifyEach(d: DesiredSet, opts: VerifyDesiredOptions): VerifyResult[] {
   if (d.states.size && !d.specs) throw new Error('verifyDesired needs a desired set loaded with keepSpecs');
   const out: VerifyResult[] = [];
   for (const [target, state] of d.states) {

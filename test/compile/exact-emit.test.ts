@@ -10,6 +10,7 @@ import { TABLES } from '../../src/compile/tables.ts';
 import { buildTableEntry, encodeTableEntry, entityKey } from '../../src/p4info/entity.ts';
 import { EncodeError } from '../../src/shared/errors.ts';
 import { v1model } from './fixture.ts';
+import { EntriesBuilder } from '../../src/compile/entries.ts';
 
 const index = v1model();
 const fc = TABLES.flowClassify;
@@ -55,4 +56,24 @@ test('flow_policy: same bytes; out-of-range values take the general lane and its
   }
   assert.throws(() => emit([2 ** 32], [0]), (e: unknown) => e instanceof EncodeError && /flow_id/.test(e.message));
   assert.throws(() => emit([1], [1.5]), (e: unknown) => e instanceof EncodeError && /qid/.test(e.message));
+});
+
+test('into a builder: the same keys and bytes as the returned entries, in place, with the given origin', () => {
+  const emit = exactEmitter(index, createEmitter(index), fc, fc.actions.setFlow);
+  const origin = { kind: 'flow' as const, name: 'a/b', file: 'flows/a.yaml', line: 3 };
+  const b = new EntriesBuilder();
+  const cases = [[1, 2, 3, 6, 80, 7], [0, 0, 0, 0, 0, 0], [0xffff, 0x100, 0xff, 17, 0xffff, 2 ** 32 - 1], [5, 6, 7, 6, 443, 0x10000]];
+  for (const port of edges(16)) for (const flow of edges(32)) cases.push([port, flow & 0xffff, 3, 6, port, flow]);
+  for (const [t, s, d, p, port, flow] of cases) emit.into(b, [t!, s!, d!, p!, port!], [flow!], origin);
+  const got = b.seal(false);
+  assert.equal(got.length, cases.length);
+  cases.forEach(([t, s, d, p, port, flow], i) => {
+    const want = emit([t!, s!, d!, p!, port!], [flow!]);
+    assert.ok(got.bytesOf(i).equals(want.bytes), `bytes of case ${i}`);
+    assert.equal(got.keyOf(i), want.key);
+    assert.equal(got.tableOf(i), fc.name);
+    assert.equal(got.originOf(i), origin);
+  });
+  // Out of range through `into` takes the general lane and its error too.
+  assert.throws(() => emit.into(b, [1, 2, 3, 6, 2 ** 16], [1], origin), (e: unknown) => e instanceof EncodeError && /l4_dst_port/.test(e.message));
 });

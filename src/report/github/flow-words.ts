@@ -43,7 +43,7 @@ export function changeNotes(base: Specs, head: Specs): Map<string, string> {
         notes.set(`${kind}:${k}`, `new: ${describe(x)}`);
         continue;
       }
-      const changes = fieldChanges(old.spec as Record<string, unknown>, x.spec as Record<string, unknown>);
+      const changes = old === x ? [] : fieldChanges(old.spec as Record<string, unknown>, x.spec as Record<string, unknown>);
       notes.set(`${kind}:${k}`, changes.length ? changes.join('; ') : `spec unchanged (${describe(x)})`);
     }
     for (const [k, x] of before) if (!after.has(k)) notes.set(`${kind}:${k}`, `removed (was ${describe(x)})`);

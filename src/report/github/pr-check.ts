@@ -13,6 +13,7 @@ import { PLAN_MARKER, renderPlanComment } from './plan-comment.ts';
 import { findConflicts } from './pr-changes.ts';
 import { fetchPr, type PrFetchOptions } from '../../source/pr-fetch.ts';
 import { planPullRequest, type LiveReader } from './pr-plan.ts';
+import { DesiredCache } from '../../desired/desired.ts';
 import { PLAN_CONTEXT } from './statuses.ts';
 import { planStatus } from './summary.ts';
 import type { TrustRoots } from '../../specs/trust.ts';
@@ -44,6 +45,12 @@ export class PrChecker {
   private touched = new Map<number, string[]>();
   private reports = new Map<number, PrPlanReport>();
   private log: Logger;
+  /**
+   * Parsed files, compiled flows and the last desired sets of earlier checks:
+   * the next PR re-reads only what differs, and a base that was the head of
+   * the check before (merged since) is not compiled again.
+   */
+  private readonly cache = new DesiredCache({ keepSets: 2 });
 
   constructor(private opts: PrCheckerOptions) {
     this.log = opts.logger ?? silentLogger;
@@ -64,7 +71,7 @@ export class PrChecker {
     let report: PrPlanReport;
     try {
       const fetched = await fetchPr(this.opts.git, { number, baseRef: branch });
-      const out = await planPullRequest({ repo, pr: number, baseRef: branch, fetched, now: (this.opts.now ?? (() => new Date()))(), live: this.opts.live, traffic: this.opts.traffic, trust: this.opts.trust });
+      const out = await planPullRequest({ repo, pr: number, baseRef: branch, fetched, now: (this.opts.now ?? (() => new Date()))(), live: this.opts.live, traffic: this.opts.traffic, trust: this.opts.trust, cache: this.cache });
       report = out.report;
       this.touched.set(number, out.touched);
     } catch (e: any) {

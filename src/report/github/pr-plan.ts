@@ -34,6 +34,12 @@ export interface PrPlanInput {
   traffic?: TrafficReader;
   /** Pinned operator keys (docs/trust.md): every file signed through its signer's manifest, serials rising over the base. */
   trust?: TrustRoots;
+  /**
+   * Kept across checks by a long-running checker: only files that changed
+   * since the last check are parsed, only changed flows compiled. Default: a
+   * fresh one (shared by base and head of this check only).
+   */
+  cache?: DesiredCache;
 }
 
 /** Traffic of the flows a plan deletes or changes on one switch (those ever sampled there). */
@@ -51,7 +57,7 @@ function trafficOf(target: string, p: Plan, read?: TrafficReader): PrTargetPlan[
 export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrPlanReport; touched: string[] }> {
   const { fetched: f, now } = input;
   // One parse per file content across both trees (unchanged files are shared).
-  const cache = new DesiredCache();
+  const cache = input.cache ?? new DesiredCache();
   const roots = input.trust;
   const base = desiredState(f.base, { now, cache, keepSpecs: true, trust: roots });
   // A signer whose files changed must raise its serial over the base's: the merge would otherwise be a rollback.
