@@ -21,15 +21,10 @@ import { compileRepo, entityBytes, rawRun } from './raw.ts';
 import type { ReconcileFigures } from './reconcile-run.ts';
 import { startBmv2 } from '../test/helpers/bmv2.ts';
 import { compileV1model, peerTool } from '../test/helpers/peers.ts';
+import { arg, secs, ratio, printTable } from './cli.ts';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
 const flows = Number(arg('flows', '100000'));
 const batch = Number(arg('batch', '1000'));
-const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
-const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
 const P4INFO = 'build/flowops_v1model.p4info.txtpb';
 const JSON_CONFIG = 'build/flowops_v1model.json';
 
@@ -102,9 +97,7 @@ async function main() {
     rows.push([`one-flow change, commit → converged (${fo.oneFlowWritten} written, ${fo.oneFlowPath})`, secs(fo.oneFlowMs), `${secs(raw.oneMs)} (one Write of ${delta.length})`, ratio(fo.oneFlowMs, raw.oneMs)]);
     rows.push(['peak RSS, client side', mib(fo.peakRss) + ' (reconciler)', mib(ownPeakRss()) + ' (raw client + compile)', '']);
     rows.push(['peak RSS, simple_switch_grpc', mib(switchA), mib(switchB), '']);
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-    console.log('');
-    for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
+    printTable(rows);
     console.log(`\n${flows} flows → ${after.entries.length} entries; batch ${batch} updates/Write; raw writes one at a time.`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -11,11 +11,8 @@ import { checkSignatures } from '../src/specs/signature.ts';
 import { compile, CompileCache } from '../src/compile/compile.ts';
 import { P4InfoIndex } from '../src/p4info/index.ts';
 import { P4_DIR } from '../src/desired/pipeline.ts';
+import { arg } from './cli.ts';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
 const flows = Number(arg('flows', '100000'));
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 let peak = 0;

@@ -20,6 +20,7 @@ import { commitDirectory } from '../src/source/commit-dir.ts';
 import { readCommitTree } from '../src/source/spec-tree.ts';
 import { DesiredCache } from '../src/desired/desired.ts';
 import { planPullRequest } from '../src/report/github/pr-plan.ts';
+import { arg, secs } from './cli.ts';
 
 export interface PrPlanFigures {
   flows: number;
@@ -34,12 +35,7 @@ export interface PrPlanFigures {
   warmChanges: number;
 }
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
 
-const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
 async function main() {
   const flows = Number(arg('flows', '100000'));

@@ -32,14 +32,10 @@ import { mib, ownPeakRss, ROOT, runChild, startTargetProcess } from './proc.ts';
 import { compileRepo, entityBytes, rawRun, type RawFigures } from './raw.ts';
 import type { ReconcileFigures } from './reconcile-run.ts';
 import type { PrPlanFigures } from './pr-plan.ts';
+import { arg, secs, ratio, printTable } from './cli.ts';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
 const flows = Number(arg('flows', '100000'));
 const batch = Number(arg('batch', '1000'));
-const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
 async function main() {
   const cpus = os.cpus();
@@ -91,8 +87,7 @@ async function main() {
     const pr = process.argv.includes('--no-pr') ? undefined : await runChild<PrPlanFigures>('bench/pr-plan.ts', ['--flows', String(flows)]);
 
     const rows: string[][] = [['measure', 'flowops', 'raw (same switch)', 'ratio']];
-    const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
-    rows.push([`first full sync, write phase (${fo.written} updates)`, secs(fo.writeMs), secs(raw.writeMs), ratio(fo.writeMs, raw.writeMs)]);
+        rows.push([`first full sync, write phase (${fo.written} updates)`, secs(fo.writeMs), secs(raw.writeMs), ratio(fo.writeMs, raw.writeMs)]);
     rows.push(['  CPU during it: client / target', `${fo.writeCpu.toFixed(2)} s / ${fo.writeTargetCpu.toFixed(2)} s`, `${raw.writeCpu.toFixed(2)} s / ${raw.writeTargetCpu.toFixed(2)} s`, ratio(fo.writeCpu + fo.writeTargetCpu, raw.writeCpu + raw.writeTargetCpu)]);
     rows.push(['  whole first sync (compile + read + diff + write + verify)', secs(fo.firstSyncMs), '', '']);
     rows.push([`no-op sync (read + diff of ${fo.entries})`, secs(fo.noopMs), `${secs(raw.readMs)} (read, split, Set lookup)`, ratio(fo.noopMs, raw.readMs)]);
@@ -106,9 +101,7 @@ async function main() {
     }
     rows.push(['peak RSS, client side', mib(fo.peakRss) + ' (reconciler)', mib(ownPeakRss()) + ' (raw client + compile)', '']);
     rows.push(['peak RSS, target process', mib(targetA), mib(targetB), '']);
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-    console.log('');
-    for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  '));
+    printTable(rows);
     console.log(`\n${flows} flows → ${after.entries.length} entries; batch ${batch} updates/Write; each target a \`flowops target\` process.`);
     console.log(`raw writes: pre-encoded WriteRequests, ${arg('raw-in-flight', '1')} in flight at a time (--raw-in-flight); flowops: up to 4 per dependency level.`);
   } finally {
