@@ -12,5 +12,5 @@ export { encodeTableEntry, encodeMember, encodeGroup } from './entity-encode.ts'
 export { entityKey, entityTableId, entityKind, peekOwner, type EntityOwner, type OwnedEntityKind } from './entity-key.ts';
 export { parseEntity, canonicalizeEntity, parseDirectCounter } from './entity-parse.ts';
 export { decodeEntity, describeEntity } from './entity-describe.ts';
-export { withoutMetadata, metadataBytes } from './entity-metadata.ts';
+export { withoutMetadata, metadataBytes, withMetadataBytes } from './entity-metadata.ts';
 export * from './entity-build.ts';

@@ -16,7 +16,7 @@
 // entries are not rewritten because HEAD moved.
 import { createHash } from 'node:crypto';
 import type { Origin } from '../compile/types.ts';
-import { parseEntity, encodeTableEntry, metadataBytes } from '../p4info/entity.ts';
+import { metadataBytes, withMetadataBytes } from '../p4info/entity.ts';
 
 export const MAGIC = 'fo1';
 export const NAME_MAX = 200;
@@ -67,9 +67,7 @@ export function describeProvenance(metadata: Uint8Array | undefined): string {
 
 /** The entity with `metadata` set (table entries only; members and groups have no metadata field). */
 export function withMetadata(entity: Buffer, metadata: Buffer): Buffer {
-  const p = parseEntity(entity);
-  if (p.kind !== 'table_entry') return entity;
-  return encodeTableEntry({ ...p.entry, metadata });
+  return withMetadataBytes(entity, metadata);
 }
 
 /** The metadata of a table entry's bytes, if any. */

@@ -272,3 +272,37 @@ test('withMeterRequest adds an empty meter_config to a table entry read filter; 
   const member = encodeMember(buildMember(index, { profile: 'nf_selector', memberId: 7, action: { name: 'to_nf', params: { dmac: '02:00:00:00:00:09', port: 4 } } }));
   assert.equal(withMeterRequest(member), member, 'members have no meter: unchanged');
 });
+
+test('withMetadataBytes splices TableEntry.metadata in at wire level: the same bytes as encoding the entry with it', async () => {
+  const { withMetadataBytes, withoutMetadata, metadataBytes } = await import('../../src/p4info/entity.ts');
+  const md = Buffer.from('fo1|0123456789ab|f|shop/web-to-db');
+  const entries: TableEntryValue[] = [
+    buildTableEntry(index, { table: 'flow_policy', match: { flow_id: 9 }, action: { name: 'allow', params: { qid: 3 } } }),
+    buildTableEntry(index, { table: 'flow_policy', match: { flow_id: 9 }, action: { name: 'allow', params: { qid: 3 } }, meterConfig: { cir: 1000, cburst: 100, pir: 2000, pburst: 200 } }),
+    { ...buildTableEntry(index, { table: 'acl', match: { dst_addr: { ternary: ['10.0.0.0', '255.0.0.0'] } }, priority: 7, action: { name: 'forward', params: { port: 5, dmac: '02:00:00:00:00:01' } } }), idleTimeoutNs: 5000n, counterData: { byteCount: 1, packetCount: 2 } },
+    buildTableEntry(index, { table: 'flow_classify', isDefaultAction: true, action: { name: 'drop' } }),
+  ];
+  for (const v of entries) {
+    const plain = encodeTableEntry(v);
+    // a 300-byte value: the TableEntry's length prefix grows from one byte to two
+    for (const m of [md, Buffer.alloc(300, 0x61)]) {
+      const want = encodeTableEntry({ ...v, metadata: m });
+      assert.deepEqual(withMetadataBytes(plain, m), want);
+      // replacing an existing record gives the same bytes as encoding the new one
+      assert.deepEqual(withMetadataBytes(encodeTableEntry({ ...v, metadata: Buffer.from('old') }), m), want);
+      assert.deepEqual(metadataBytes(want), m);
+      assert.deepEqual(withoutMetadata(want), plain);
+    }
+    assert.deepEqual(withMetadataBytes(encodeTableEntry({ ...v, metadata: md }), Buffer.alloc(0)), plain);
+  }
+  // a field numbered after metadata (is_const, 13) stays after it
+  const withConst = Buffer.from(Entity.encode(Entity.fromObject({ table_entry: { table_id: 7, priority: 1, is_const: true } })).finish());
+  const spliced = withMetadataBytes(withConst, md);
+  const te = (Entity.decode(spliced) as any).table_entry;
+  assert.equal(te.is_const, true);
+  assert.deepEqual(Buffer.from(te.metadata), md);
+  assert.deepEqual(Buffer.from(Entity.encode(Entity.decode(spliced)).finish()), spliced);
+  // members and groups have no metadata
+  const member = encodeMember(buildMember(index, { profile: 'nf_selector', memberId: 7, action: { name: 'to_nf', params: { dmac: '02:00:00:00:00:09', port: 4 } } }));
+  assert.equal(withMetadataBytes(member, md), member);
+});
