@@ -47,12 +47,10 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   let unchanged = 0;
   const misses: Buffer[] = [];
   for (const buf of live) {
-    let i = byBytes.find(buf, free);
-    // Provenance metadata (TableEntry.metadata) never takes part in the diff: drop it cheaply and look again.
-    if (i < 0) {
-      const bare = withoutMetadata(buf);
-      if (bare !== buf) i = byBytes.find(bare, free);
-    }
+    // Provenance metadata (TableEntry.metadata) never takes part in the diff,
+    // and every entry flowops wrote carries one: drop it first (one scan, one
+    // copy; the same Buffer when there is none), then one lookup.
+    const i = byBytes.find(withoutMetadata(buf), free);
     if (i >= 0) {
       matched[i] = 1;
       unchanged++;

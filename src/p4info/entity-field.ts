@@ -1,7 +1,7 @@
 // One length-delimited field of an entity's TableEntry at wire level, found or
 // dropped without decoding the rest: the read side's normalisations (an empty
 // meter config, provenance metadata) are each one call of these.
-import { WireReader, WireWriter, WIRE_LEN } from './wire.ts';
+import { WireReader, WIRE_LEN } from './wire.ts';
 
 /** p4.v1.Entity.table_entry. */
 export const ENTITY_TABLE_ENTRY = 2;
@@ -27,10 +27,16 @@ export function withoutTableEntryField(entity: Buffer, field: number, drop: (vs:
       if (inner.fieldNo === field && inner.wireType === WIRE_LEN) {
         const [vs, ve] = inner.lenRange();
         if (!drop(vs, ve)) return entity;
-        const body = Buffer.concat([entity.subarray(s, tag), entity.subarray(ve, e)]);
-        const out = new WireWriter(body.length + 16);
-        out.bytesField(ENTITY_TABLE_ENTRY, body);
-        return Buffer.concat([entity.subarray(0, outerTag), out.finish(), entity.subarray(e)]);
+        // One allocation: the entity with [tag, ve) cut out of its TableEntry and the length prefix redone.
+        const bodyLen = tag - s + (e - ve);
+        const out = Buffer.allocUnsafe(outerTag + 1 + varintLen(bodyLen) + bodyLen + (entity.length - e));
+        let p = entity.copy(out, 0, 0, outerTag);
+        out[p++] = (ENTITY_TABLE_ENTRY << 3) | WIRE_LEN;
+        p = putVarint(out, p, bodyLen);
+        p += entity.copy(out, p, s, tag);
+        p += entity.copy(out, p, ve, e);
+        entity.copy(out, p, e);
+        return out;
       }
       inner.skip();
       tag = inner.pos;
