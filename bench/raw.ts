@@ -13,6 +13,8 @@ import { wildcardGroups, wildcardMembers, wildcardTable, wildcardTableWithMeter,
 import { loadSpecs } from '../src/specs/load.ts';
 import { compile } from '../src/compile/compile.ts';
 import { encodeProvenance, withMetadata } from '../src/provenance/metadata.ts';
+import { peekOwner } from '../src/p4info/entity-key.ts';
+import { writeRank } from '../src/compile/order.ts';
 import { cpuSeconds } from './proc.ts';
 
 export interface RawFigures {
@@ -96,10 +98,21 @@ export async function rawRun(o: RawRun): Promise<RawFigures> {
     if (o.pipeline) await arb.setPipeline(o.pipeline);
     const pipelineMs = o.pipeline ? performance.now() - t : 0;
     const head = { deviceId: BigInt(o.deviceId), electionId };
-    const requests: Buffer[] = [];
-    for (let i = 0; i < o.old.length; i += o.batch) {
-      const ups: Update[] = o.old.slice(i, i + o.batch).map((entity) => ({ type: 'INSERT', entity }));
-      requests.push(encodeWriteRequest(head, ups));
+    // Requests never straddle a dependency level, and with several in flight
+    // each level's requests are all answered before the next level's go out
+    // (members before groups before the entries that name them).
+    const requests: { req: Buffer; level: number }[] = [];
+    const levelOf = (e: Buffer) => {
+      const owner = peekOwner(e)!;
+      return writeRank(owner.kind, owner.kind === 'table_entry' ? o.index.table(owner.id).name : '');
+    };
+    for (let i = 0; i < o.old.length; ) {
+      const level = levelOf(o.old[i]!);
+      let j = i + 1;
+      while (j < o.old.length && j - i < o.batch && levelOf(o.old[j]!) === level) j++;
+      const ups: Update[] = o.old.slice(i, j).map((entity) => ({ type: 'INSERT', entity }));
+      requests.push({ req: encodeWriteRequest(head, ups), level });
+      i = j;
     }
     const oneReq = encodeWriteRequest(head, o.delta.map((entity) => ({ type: 'INSERT', entity })));
     const filters: Buffer[] = [];
@@ -112,7 +125,12 @@ export async function rawRun(o: RawRun): Promise<RawFigures> {
     t = performance.now();
     const c0 = process.cpuUsage();
     const tc0 = cpuSeconds(o.targetPid);
-    for (let i = 0; i < requests.length; i += o.inFlight) await Promise.all(requests.slice(i, i + o.inFlight).map((req) => unary(stub, req)));
+    for (let i = 0; i < requests.length; ) {
+      let j = i + 1;
+      while (j < requests.length && j - i < o.inFlight && requests[j]!.level === requests[i]!.level) j++;
+      await Promise.all(requests.slice(i, j).map((r) => unary(stub, r.req)));
+      i = j;
+    }
     const writeMs = performance.now() - t;
     const c1 = process.cpuUsage(c0);
     const writeTargetCpu = cpuSeconds(o.targetPid) - tc0;
