@@ -9,6 +9,7 @@
 //   3. one-flow change: a new commit adding one flow, commit → converged
 //      (the delta path: the switch is known to hold the previous commit).
 import fs from 'node:fs';
+import inspector from 'node:inspector/promises';
 import path from 'node:path';
 import { generateSpecs } from './generate.ts';
 import { configFromObject } from '../src/reconcile/config.ts';
@@ -117,7 +118,19 @@ async function main() {
   const writeMs = writeEnd - writeStart;
   const writeCpu = cpu1 - cpu0;
   const writeTargetCpu = tcpu1 - tcpu0;
+  // BENCH_PROFILE_NOOP=FILE: a CPU profile of the no-op sync alone (read + diff), for where its time goes.
+  const profile = process.env.BENCH_PROFILE_NOOP ? new inspector.Session() : undefined;
+  if (profile) {
+    profile.connect();
+    await profile.post('Profiler.enable');
+    await profile.post('Profiler.start');
+  }
   const noop = await sync('no-op sync', () => r.sync('bench', { force: true }));
+  if (profile) {
+    const { profile: p } = await profile.post('Profiler.stop');
+    fs.writeFileSync(process.env.BENCH_PROFILE_NOOP!, JSON.stringify(p));
+    profile.disconnect();
+  }
 
   const files = generateSpecs({ flows, target: { name: 'bench', address } });
   const extra = generateSpecs({ flows, target: { name: 'bench', address }, extraFlow: true });

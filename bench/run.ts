@@ -21,6 +21,7 @@
 //   npm run bench -- --flows 10000      # quick run
 //   --raw-in-flight N: the raw client's Writes in flight (default 1)
 //   --no-pr: skip the PR plan phase
+//   BENCH_PROFILE_NOOP=FILE: a CPU profile of the reconciler's no-op sync alone
 //   BENCH_CHILD_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=prof': profile the reconciler
 import fs from 'node:fs';
 import os from 'node:os';
