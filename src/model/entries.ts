@@ -44,35 +44,52 @@ export interface EntryInput {
 export function decodeRows(entries: readonly EntryInput[], index: P4InfoIndex): Row[] {
   const out: Row[] = [];
   entries.forEach((e, at) => {
-    const p = parseEntity(e.bytes);
-    if (p.kind === 'table_entry') {
-      const t = index.table(p.entry.tableId);
-      const match = new Map<string, FieldMatch>();
-      for (const fm of p.entry.match) {
-        const f = index.tableField(t, fm.fieldId);
-        const m = fm.m;
-        const bits = f.bitwidth;
-        if (m.kind === 'exact' || m.kind === 'optional') match.set(f.name, { kind: m.kind, value: bytesToBigInt(m.value), bits });
-        else if (m.kind === 'lpm') match.set(f.name, { kind: 'lpm', value: bytesToBigInt(m.value), prefixLen: m.prefixLen, bits });
-        else if (m.kind === 'ternary') match.set(f.name, { kind: 'ternary', value: bytesToBigInt(m.value), mask: bytesToBigInt(m.mask), bits });
-        else match.set(f.name, { kind: 'range', low: bytesToBigInt(m.low), high: bytesToBigInt(m.high), bits });
-      }
-      const row: Row = { kind: 'table_entry', table: t.name, match, priority: p.entry.priority, at, origin: e.origin };
-      const a = p.entry.action;
-      if (a?.kind === 'action') row.action = actionOf(index, a.actionId, a.params);
-      else if (a?.kind === 'group') row.groupId = a.groupId;
-      else if (a?.kind === 'member') row.memberId = a.memberId;
-      if (p.entry.metadata?.length) row.metadata = Buffer.from(p.entry.metadata);
-      out.push(row);
-    } else if (p.kind === 'action_profile_member') {
-      const prof = index.actionProfile(p.member.profileId);
-      out.push({ kind: p.kind, table: prof.name, match: new Map(), priority: 0, memberId: p.member.memberId, action: actionOf(index, p.member.actionId, p.member.params), at, origin: e.origin });
-    } else if (p.kind === 'action_profile_group') {
-      const prof = index.actionProfile(p.group.profileId);
-      out.push({ kind: p.kind, table: prof.name, match: new Map(), priority: 0, groupId: p.group.groupId, members: p.group.members.map((m) => ({ id: m.memberId, weight: m.weight })), at, origin: e.origin });
-    }
+    const row = decodeRow(e.bytes, index, at, e.origin);
+    if (row) out.push(row);
   });
   return out;
+}
+
+/** One entity's row (undefined for entities other than table entries, members and groups). */
+export function decodeRow(bytes: Uint8Array, index: P4InfoIndex, at: number, origin?: Origin): Row | undefined {
+  const p = parseEntity(bytes);
+  if (p.kind === 'table_entry') {
+    const t = index.table(p.entry.tableId);
+    const match = new Map<string, FieldMatch>();
+    for (const fm of p.entry.match) {
+      const f = index.tableField(t, fm.fieldId);
+      const m = fm.m;
+      const bits = f.bitwidth;
+      if (m.kind === 'exact' || m.kind === 'optional') match.set(f.name, { kind: m.kind, value: bytesToBigInt(m.value), bits });
+      else if (m.kind === 'lpm') match.set(f.name, { kind: 'lpm', value: bytesToBigInt(m.value), prefixLen: m.prefixLen, bits });
+      else if (m.kind === 'ternary') match.set(f.name, { kind: 'ternary', value: bytesToBigInt(m.value), mask: bytesToBigInt(m.mask), bits });
+      else match.set(f.name, { kind: 'range', low: bytesToBigInt(m.low), high: bytesToBigInt(m.high), bits });
+    }
+    const row: Row = { kind: 'table_entry', table: t.name, match, priority: p.entry.priority, at, origin };
+    const a = p.entry.action;
+    if (a?.kind === 'action') row.action = actionOf(index, a.actionId, a.params);
+    else if (a?.kind === 'group') row.groupId = a.groupId;
+    else if (a?.kind === 'member') row.memberId = a.memberId;
+    if (p.entry.metadata?.length) row.metadata = Buffer.from(p.entry.metadata);
+    return row;
+  }
+  if (p.kind === 'action_profile_member') {
+    const prof = index.actionProfile(p.member.profileId);
+    return { kind: p.kind, table: prof.name, match: new Map(), priority: 0, memberId: p.member.memberId, action: actionOf(index, p.member.actionId, p.member.params), at, origin };
+  }
+  if (p.kind === 'action_profile_group') {
+    const prof = index.actionProfile(p.group.profileId);
+    return { kind: p.kind, table: prof.name, match: new Map(), priority: 0, groupId: p.group.groupId, members: p.group.members.map((m) => ({ id: m.memberId, weight: m.weight })), at, origin };
+  }
+  return undefined;
+}
+
+/**
+ * `r` for another entry with the same bytes: the decoded parts (match, action,
+ * members) are shared, never copied — rows are read-only.
+ */
+export function rowAt(r: Row, at: number, origin: Origin | undefined): Row {
+  return { kind: r.kind, table: r.table, match: r.match, priority: r.priority, action: r.action, groupId: r.groupId, memberId: r.memberId, members: r.members, metadata: r.metadata, origin, at };
 }
 
 function actionOf(index: P4InfoIndex, actionId: number, params: { paramId: number; value: Buffer }[]): { name: string; params: Map<string, bigint> } {

@@ -20,6 +20,8 @@ import type { P4InfoIndex } from '../p4info/index.ts';
 import type { Origin } from '../compile/types.ts';
 import { TABLES, PROFILES } from '../compile/tables.ts';
 import { decodeRows, describeRow, type EntryInput, type FieldMatch, type Row } from '../model/entries.ts';
+import { DesiredEntries } from '../compile/entries.ts';
+import { rowsOf } from './rows.ts';
 import { originTenant, type Facts, type TenantFacts } from './facts.ts';
 
 export type Check = 'cross-tenant' | 'duplicate-key' | 'shadowed' | 'capacity' | 'unreachable';
@@ -58,8 +60,12 @@ export interface VerifyResult {
 
 const T = TABLES;
 
-export function verifyEntries(target: string, entries: readonly (EntryInput & { origin?: Origin })[], index: P4InfoIndex, facts: Facts, opts: VerifyOptions = {}): VerifyResult {
-  const rows = decodeRows(entries, index);
+/**
+ * `entries`: a compiled DesiredEntries (rows decoded once per distinct entry
+ * across calls, verify/rows.ts) or a list of entries (decoded each time).
+ */
+export function verifyEntries(target: string, entries: DesiredEntries | readonly (EntryInput & { origin?: Origin; key?: string })[], index: P4InfoIndex, facts: Facts, opts: VerifyOptions = {}): VerifyResult {
+  const rows = entries instanceof DesiredEntries ? rowsOf(entries, index) : decodeRows(entries, index);
   const findings: Finding[] = [];
   const add = (check: Check, r: Row | undefined, table: string, message: string, severity: Finding['severity'] = 'error') =>
     findings.push({ check, severity, target, table, message, origin: r?.origin, entry: r ? describeRow(r) : undefined });
@@ -352,11 +358,13 @@ function shadowing(table: string, list: Row[], add: (c: Check, r: Row, t: string
   }
 }
 
-function duplicates(entries: readonly EntryInput[], rows: Row[], add: (c: Check, r: Row, t: string, m: string) => void): void {
-  const keyOf = entries as readonly (EntryInput & { key?: string })[];
+function duplicates(entries: DesiredEntries | readonly { key?: string }[], rows: Row[], add: (c: Check, r: Row, t: string, m: string) => void): void {
+  // Compiled entries: their keys hashed in place first; strings only when two are equal.
+  if (entries instanceof DesiredEntries && !entries.hasDuplicateKeys()) return;
+  const keyAt = entries instanceof DesiredEntries ? (k: number) => entries.keyOf(entries.order[k]!) : (k: number) => entries[k]!.key;
   const seen = new Map<string, Row>();
   for (const r of rows) {
-    const key = keyOf[r.at]!.key;
+    const key = keyAt(r.at);
     if (key === undefined) continue;
     const first = seen.get(key);
     if (!first) {
