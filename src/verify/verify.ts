@@ -73,7 +73,15 @@ export function verifyEntries(target: string, entries: DesiredEntries | readonly
   const byTable = new Map<string, Row[]>();
   for (const r of rows) (byTable.get(r.table) ?? byTable.set(r.table, []).get(r.table)!).push(r);
   const of = (name: string) => byTable.get(name) ?? [];
-  const tenantOfRow = (r: Row): TenantFacts | undefined => (r.origin ? facts.byName.get(originTenant(r.origin.name)) : undefined);
+  // One origin (a spec line) stands for many entries (a flow's): its tenant is looked up once.
+  const tenantOfOrigin = new Map<Origin, TenantFacts | undefined>();
+  const tenantOfRow = (r: Row): TenantFacts | undefined => {
+    const o = r.origin;
+    if (!o) return undefined;
+    let t = tenantOfOrigin.get(o);
+    if (t === undefined && !tenantOfOrigin.has(o)) tenantOfOrigin.set(o, (t = facts.byName.get(originTenant(o.name))));
+    return t;
+  };
   const num = (v: bigint | undefined) => (v === undefined ? undefined : Number(v));
   const exact = (r: Row, f: string) => {
     const m = r.match.get(f);
@@ -117,9 +125,10 @@ export function verifyEntries(target: string, entries: DesiredEntries | readonly
 
   // ---------------------------------------------------------------- services
   // (tenant id, class id) pairs that exist as source / destination classes.
-  const srcClasses = new Set<string>();
-  const dstClasses = new Set<string>();
-  const dstPrefixes = new Map<string, Row[]>();
+  // Keyed by classKey(tenant id, class id): numbers, not a string per entry.
+  const srcClasses = new Set<number>();
+  const dstClasses = new Set<number>();
+  const dstPrefixes = new Map<number, Row[]>();
   for (const [name, set, param_] of [
     [T.srcServiceV4.name, srcClasses, 'service_id'],
     [T.srcServiceV6.name, srcClasses, 'service_id'],
@@ -138,8 +147,9 @@ export function verifyEntries(target: string, entries: DesiredEntries | readonly
       }
       const cls = param(r, param_);
       if (tid !== undefined && cls !== undefined) {
-        set.add(`${tid}|${cls}`);
-        if (set === dstClasses) (dstPrefixes.get(`${tid}|${cls}`) ?? dstPrefixes.set(`${tid}|${cls}`, []).get(`${tid}|${cls}`)!).push(r);
+        const key = classKey(tid, cls);
+        set.add(key);
+        if (set === dstClasses) (dstPrefixes.get(key) ?? dstPrefixes.set(key, []).get(key)!).push(r);
       }
     }
   }
@@ -157,8 +167,8 @@ export function verifyEntries(target: string, entries: DesiredEntries | readonly
     sameTenant(r, tid, 'tenant id');
     const src = exact(r, 'src_service');
     const dst = exact(r, 'dst_service');
-    if (tid !== undefined && src !== undefined && !srcClasses.has(`${tid}|${src}`)) add('cross-tenant', r, r.table, `src_service ${src} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
-    if (tid !== undefined && dst !== undefined && !dstClasses.has(`${tid}|${dst}`)) add('cross-tenant', r, r.table, `dst_service ${dst} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
+    if (tid !== undefined && src !== undefined && !srcClasses.has(classKey(tid, src))) add('cross-tenant', r, r.table, `src_service ${src} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
+    if (tid !== undefined && dst !== undefined && !dstClasses.has(classKey(tid, dst))) add('cross-tenant', r, r.table, `dst_service ${dst} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
     const flow = param(r, 'flow_id');
     if (flow === undefined) continue;
     (classifyByFlow.get(flow) ?? classifyByFlow.set(flow, []).get(flow)!).push(r);
@@ -219,14 +229,14 @@ export function verifyEntries(target: string, entries: DesiredEntries | readonly
     if (own && !classified.has(own.id)) why.push(`tenant ${own.name} is classified on no port or VNI of ${target}`);
     const paths = cls.filter((r) => {
       const tid = exact(r, 'tenant_id');
-      return srcClasses.has(`${tid}|${exact(r, 'src_service')}`) && dstClasses.has(`${tid}|${exact(r, 'dst_service')}`);
+      return srcClasses.has(classKey(tid, exact(r, 'src_service'))) && dstClasses.has(classKey(tid, exact(r, 'dst_service')));
     });
     if (cls.length && !paths.length) why.push('its source or destination service has no address entry');
     if (!why.length && !steerByFlow.has(flow)) {
       // Not steered: the destination's addresses must have a route of the tenant.
       const routed = paths.some((r) => {
         const tid = exact(r, 'tenant_id')!;
-        const dsts = dstPrefixes.get(`${tid}|${exact(r, 'dst_service')}`) ?? [];
+        const dsts = dstPrefixes.get(classKey(tid, exact(r, 'dst_service'))) ?? [];
         return dsts.some((d) => (routes.get(tid) ?? []).some((rt) => covers(rt, d)));
       });
       if (!routed) why.push('no route of the tenant covers its destination addresses, and it is not steered to an NF');
@@ -263,6 +273,15 @@ export function verifyEntries(target: string, entries: DesiredEntries | readonly
   }
   usage.sort((a, b) => (a.table < b.table ? -1 : 1));
   return { target, findings, usage };
+}
+
+/**
+ * One number for a (tenant id, service class id) pair; NaN (in no set: only
+ * pairs of numbers are added) when either is absent. Exact while tenant ids
+ * are below 2^21 and class ids below 2^32: the program's fields are 16 bits each.
+ */
+function classKey(tid: number | undefined, cls: number | undefined): number {
+  return tid === undefined || cls === undefined ? NaN : tid * 0x100000000 + cls;
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
