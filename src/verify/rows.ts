@@ -5,7 +5,8 @@
 // so the decoded parts of every entry are kept with the last entries
 // verified on the same P4Info, found again by their bytes (compile's
 // BytesIndex over the arena: no string per entry), and only entries not seen
-// there are decoded. Bounded: one generation (the last desired entries
+// there are decoded (an entry is first compared with the one after the last
+// entry found, in place; BytesIndex only when that fails). Bounded: one generation (the last desired entries
 // verified per pipeline), replaced at each call; a row carries nothing of its
 // origin, so a moved spec line or another tenant's origin is taken from the
 // entries at hand, never from the cache.
@@ -16,7 +17,8 @@ import { decodeRow, rowAt, type Row } from '../model/entries.ts';
 
 interface Generation {
   entries: DesiredEntries;
-  index: BytesIndex;
+  /** Built on the first entry not found where it was expected (most calls never need it). */
+  index?: BytesIndex;
   /** Decoded row per emission position (null: an entity verify does not read). */
   rows: (Row | null)[];
 }
@@ -28,6 +30,18 @@ export interface RowStats {
   reused: number;
 }
 
+/** Whether entry i of `a` and entry j of `b` have the same bytes (compared in the arenas). */
+function sameBytes(a: DesiredEntries, i: number, b: DesiredEntries, j: number): boolean {
+  const s = a.offs[i];
+  const n = a.offs[i + 1] - s;
+  const t = b.offs[j];
+  if (n !== b.offs[j + 1] - t) return false;
+  const x = a.arena;
+  const y = b.arena;
+  for (let k = 0; k < n; k++) if (x[s + k] !== y[t + k]) return false;
+  return true;
+}
+
 /** The rows of `entries` in canonical order (`at` = canonical position), reusing the last call's decoded rows. */
 export function rowsOf(entries: DesiredEntries, p4: P4InfoIndex, stats?: RowStats): Row[] {
   const prev = last.get(p4);
@@ -35,22 +49,32 @@ export function rowsOf(entries: DesiredEntries, p4: P4InfoIndex, stats?: RowStat
   const rows: (Row | null)[] = new Array(n);
   const out: Row[] = [];
   const { arena, offs, order } = entries;
+  // Two versions of one repository emit their common entries in the same order: the entry after
+  // the last one found is tried first, the index of the old set only when that fails.
+  let next = -1;
   for (let k = 0; k < n; k++) {
     const i = order[k];
-    // A plain view: a Buffer per entry (subarray) costs more than the lookup.
-    const bytes = new Uint8Array(arena.buffer, arena.byteOffset + offs[i], offs[i + 1] - offs[i]);
     let row: Row | null | undefined;
     if (prev) {
-      const j = prev.entries === entries ? i : prev.index.find(bytes);
-      if (j >= 0) row = prev.rows[j];
+      let j = prev.entries === entries ? i : -1;
+      if (j < 0 && next >= 0 && next < prev.rows.length && sameBytes(entries, i, prev.entries, next)) j = next;
+      if (j < 0) {
+        prev.index ??= BytesIndex.over(prev.entries.arena, prev.entries.offs);
+        // A plain view: a Buffer per entry (subarray) costs more than the lookup.
+        j = prev.index.find(new Uint8Array(arena.buffer, arena.byteOffset + offs[i], offs[i + 1] - offs[i]));
+      }
+      if (j >= 0) {
+        row = prev.rows[j];
+        next = j + 1;
+      }
     }
     if (row === undefined) {
-      row = decodeRow(bytes, p4, k) ?? null;
+      row = decodeRow(new Uint8Array(arena.buffer, arena.byteOffset + offs[i], offs[i + 1] - offs[i]), p4, k) ?? null;
       if (stats) stats.decoded++;
     } else if (stats) stats.reused++;
     rows[i] = row;
     if (row) out.push(rowAt(row, k, entries.originOf(i)));
   }
-  last.set(p4, { entries, index: prev?.entries === entries ? prev.index : BytesIndex.over(arena, offs), rows });
+  last.set(p4, prev?.entries === entries ? prev : { entries, rows });
   return out;
 }

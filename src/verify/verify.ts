@@ -160,7 +160,9 @@ export function verifyEntries(target: string, entries: DesiredEntries | readonly
     const id = exact(r, 'flow_id');
     if (id !== undefined) policyByFlow.set(id, r);
   }
-  const classifyByFlow = new Map<number, Row[]>();
+  /** A classify entry's key numbers, read once (the reachability pass reads them again per flow). */
+  interface Classify { r: Row; tid?: number; src?: number; dst?: number }
+  const classifyByFlow = new Map<number, Classify[]>();
   // Exact ports in flow_classify; ranges as ternary cover in flow_classify_range (same keys, same checks).
   for (const r of [...of(T.flowClassify.name), ...of(T.flowClassifyRange.name)]) {
     const tid = exact(r, 'tenant_id');
@@ -171,7 +173,7 @@ export function verifyEntries(target: string, entries: DesiredEntries | readonly
     if (tid !== undefined && dst !== undefined && !dstClasses.has(classKey(tid, dst))) add('cross-tenant', r, r.table, `dst_service ${dst} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
     const flow = param(r, 'flow_id');
     if (flow === undefined) continue;
-    (classifyByFlow.get(flow) ?? classifyByFlow.set(flow, []).get(flow)!).push(r);
+    (classifyByFlow.get(flow) ?? classifyByFlow.set(flow, []).get(flow)!).push({ r, tid, src, dst });
     const pol = policyByFlow.get(flow);
     const own = tenantOfRow(r);
     const polOwner = pol && tenantOfRow(pol);
@@ -220,6 +222,8 @@ export function verifyEntries(target: string, entries: DesiredEntries | readonly
   }
 
   // ---------------------------------------------------------------- reachability, one flow at a time
+  // Whether a route of the tenant covers a destination class: per class, not per classify entry.
+  const routedClass = new Map<number, boolean>();
   for (const [flow, pol] of policyByFlow) {
     const own = tenantOfRow(pol);
     const why: string[] = [];
@@ -227,17 +231,18 @@ export function verifyEntries(target: string, entries: DesiredEntries | readonly
     const cls = classifyByFlow.get(flow) ?? [];
     if (!cls.length) why.push('no flow_classify or flow_classify_range entry sets it');
     if (own && !classified.has(own.id)) why.push(`tenant ${own.name} is classified on no port or VNI of ${target}`);
-    const paths = cls.filter((r) => {
-      const tid = exact(r, 'tenant_id');
-      return srcClasses.has(classKey(tid, exact(r, 'src_service'))) && dstClasses.has(classKey(tid, exact(r, 'dst_service')));
-    });
+    const paths = cls.filter((c) => srcClasses.has(classKey(c.tid, c.src)) && dstClasses.has(classKey(c.tid, c.dst)));
     if (cls.length && !paths.length) why.push('its source or destination service has no address entry');
     if (!why.length && !steerByFlow.has(flow)) {
       // Not steered: the destination's addresses must have a route of the tenant.
-      const routed = paths.some((r) => {
-        const tid = exact(r, 'tenant_id')!;
-        const dsts = dstPrefixes.get(classKey(tid, exact(r, 'dst_service'))) ?? [];
-        return dsts.some((d) => (routes.get(tid) ?? []).some((rt) => covers(rt, d)));
+      const routed = paths.some((c) => {
+        const key = classKey(c.tid, c.dst);
+        let yes = routedClass.get(key);
+        if (yes === undefined) {
+          const dsts = dstPrefixes.get(key) ?? [];
+          routedClass.set(key, (yes = dsts.some((d) => (routes.get(c.tid!) ?? []).some((rt) => covers(rt, d)))));
+        }
+        return yes;
       });
       if (!routed) why.push('no route of the tenant covers its destination addresses, and it is not steered to an NF');
     }
@@ -328,8 +333,11 @@ function fieldCovers(a: FieldMatch | undefined, b: FieldMatch | undefined): bool
 
 function shadowing(table: string, list: Row[], add: (c: Check, r: Row, t: string, m: string) => void): void {
   const fields = [...list[0]!.match.keys()];
-  const lpmField = fields.find((f) => list.some((r) => r.match.get(f)?.kind === 'lpm'));
   const prioritized = list.some((r) => r.priority > 0);
+  // The first field (in match order) that is an LPM in any entry: one pass over the entries, not one per field.
+  const lpm = new Set<string>();
+  if (!prioritized) for (const r of list) r.match.forEach((m, f) => m.kind === 'lpm' && lpm.add(f));
+  const lpmField = fields.find((f) => lpm.has(f));
   if (prioritized) {
     // A higher-priority entry whose match covers this one hides it completely.
     const sorted = [...list].sort((a, b) => b.priority - a.priority);
