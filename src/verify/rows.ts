@@ -13,7 +13,7 @@
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { BytesIndex } from '../compile/bytes-index.ts';
 import type { DesiredEntries } from '../compile/entries.ts';
-import { decodeRow, rowAt, type Row } from '../model/entries.ts';
+import { decodeRow, rowAt, RowParts, type Row } from '../model/entries.ts';
 
 interface Generation {
   entries: DesiredEntries;
@@ -21,6 +21,8 @@ interface Generation {
   index?: BytesIndex;
   /** Decoded row per emission position (null: an entity verify does not read). */
   rows: (Row | null)[];
+  /** Values shared by the rows; handed on to the next generation while it stays small. */
+  parts: RowParts;
 }
 
 const last = new WeakMap<P4InfoIndex, Generation>();
@@ -52,6 +54,8 @@ export function rowsOf(entries: DesiredEntries, p4: P4InfoIndex, stats?: RowStat
   // Two versions of one repository emit their common entries in the same order: the entry after
   // the last one found is tried first, the index of the old set only when that fails.
   let next = -1;
+  // Distinct values grow with the entries ever seen: started afresh once past twice this set's size.
+  const parts = prev && prev.parts.size <= 2 * n ? prev.parts : new RowParts();
   for (let k = 0; k < n; k++) {
     const i = order[k];
     let row: Row | null | undefined;
@@ -69,12 +73,12 @@ export function rowsOf(entries: DesiredEntries, p4: P4InfoIndex, stats?: RowStat
       }
     }
     if (row === undefined) {
-      row = decodeRow(new Uint8Array(arena.buffer, arena.byteOffset + offs[i], offs[i + 1] - offs[i]), p4, k) ?? null;
+      row = decodeRow(new Uint8Array(arena.buffer, arena.byteOffset + offs[i], offs[i + 1] - offs[i]), p4, k, undefined, parts) ?? null;
       if (stats) stats.decoded++;
     } else if (stats) stats.reused++;
     rows[i] = row;
     if (row) out.push(rowAt(row, k, entries.originOf(i)));
   }
-  last.set(p4, prev?.entries === entries ? prev : { entries, rows });
+  last.set(p4, prev?.entries === entries ? prev : { entries, rows, parts });
   return out;
 }
