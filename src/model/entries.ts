@@ -44,38 +44,97 @@ export interface EntryInput {
 export function decodeRows(entries: readonly EntryInput[], index: P4InfoIndex): Row[] {
   const out: Row[] = [];
   entries.forEach((e, at) => {
-    const p = parseEntity(e.bytes);
-    if (p.kind === 'table_entry') {
-      const t = index.table(p.entry.tableId);
-      const match = new Map<string, FieldMatch>();
-      for (const fm of p.entry.match) {
-        const f = index.tableField(t, fm.fieldId);
-        const m = fm.m;
-        const bits = f.bitwidth;
-        if (m.kind === 'exact' || m.kind === 'optional') match.set(f.name, { kind: m.kind, value: bytesToBigInt(m.value), bits });
-        else if (m.kind === 'lpm') match.set(f.name, { kind: 'lpm', value: bytesToBigInt(m.value), prefixLen: m.prefixLen, bits });
-        else if (m.kind === 'ternary') match.set(f.name, { kind: 'ternary', value: bytesToBigInt(m.value), mask: bytesToBigInt(m.mask), bits });
-        else match.set(f.name, { kind: 'range', low: bytesToBigInt(m.low), high: bytesToBigInt(m.high), bits });
-      }
-      const row: Row = { kind: 'table_entry', table: t.name, match, priority: p.entry.priority, at, origin: e.origin };
-      const a = p.entry.action;
-      if (a?.kind === 'action') row.action = actionOf(index, a.actionId, a.params);
-      else if (a?.kind === 'group') row.groupId = a.groupId;
-      else if (a?.kind === 'member') row.memberId = a.memberId;
-      if (p.entry.metadata?.length) row.metadata = Buffer.from(p.entry.metadata);
-      out.push(row);
-    } else if (p.kind === 'action_profile_member') {
-      const prof = index.actionProfile(p.member.profileId);
-      out.push({ kind: p.kind, table: prof.name, match: new Map(), priority: 0, memberId: p.member.memberId, action: actionOf(index, p.member.actionId, p.member.params), at, origin: e.origin });
-    } else if (p.kind === 'action_profile_group') {
-      const prof = index.actionProfile(p.group.profileId);
-      out.push({ kind: p.kind, table: prof.name, match: new Map(), priority: 0, groupId: p.group.groupId, members: p.group.members.map((m) => ({ id: m.memberId, weight: m.weight })), at, origin: e.origin });
-    }
+    const row = decodeRow(e.bytes, index, at, e.origin);
+    if (row) out.push(row);
   });
   return out;
 }
 
-function actionOf(index: P4InfoIndex, actionId: number, params: { paramId: number; value: Buffer }[]): { name: string; params: Map<string, bigint> } {
+/**
+ * Decoded parts shared by many rows (rows are read-only): one FieldMatch per
+ * (field, exact value) and one action per (action, params) of up to 48 bits,
+ * so a million rows of a few thousand distinct values hold a few thousand
+ * objects and bigints, not ten million (verify/rows.ts keeps one).
+ */
+export class RowParts {
+  private readonly exact = new Map<object, Map<number, FieldMatch>>();
+  private readonly actions = new Map<string, { name: string; params: Map<string, bigint> }>();
+  size = 0;
+
+  field(f: { bitwidth: number }, kind: 'exact' | 'optional', value: Uint8Array): FieldMatch {
+    if (value.length > 6 || kind !== 'exact') return { kind, value: bytesToBigInt(value), bits: f.bitwidth };
+    let n = 0;
+    for (let i = 0; i < value.length; i++) n = n * 256 + value[i];
+    let byValue = this.exact.get(f);
+    if (!byValue) this.exact.set(f, (byValue = new Map()));
+    let m = byValue.get(n);
+    if (!m) {
+      byValue.set(n, (m = { kind, value: BigInt(n), bits: f.bitwidth }));
+      this.size++;
+    }
+    return m;
+  }
+
+  action(index: P4InfoIndex, actionId: number, params: { paramId: number; value: Uint8Array }[]): { name: string; params: Map<string, bigint> } {
+    let key = String(actionId);
+    for (const p of params) {
+      if (p.value.length > 6) return actionOf(index, actionId, params);
+      let n = 0;
+      for (let i = 0; i < p.value.length; i++) n = n * 256 + p.value[i];
+      key += `:${p.paramId}=${n}`;
+    }
+    let a = this.actions.get(key);
+    if (!a) {
+      this.actions.set(key, (a = actionOf(index, actionId, params)));
+      this.size++;
+    }
+    return a;
+  }
+}
+
+/** One entity's row (undefined for entities other than table entries, members and groups); `parts` shares decoded values between rows. */
+export function decodeRow(bytes: Uint8Array, index: P4InfoIndex, at: number, origin?: Origin, parts?: RowParts): Row | undefined {
+  const p = parseEntity(bytes);
+  if (p.kind === 'table_entry') {
+    const t = index.table(p.entry.tableId);
+    const match = new Map<string, FieldMatch>();
+    for (const fm of p.entry.match) {
+      const f = index.tableField(t, fm.fieldId);
+      const m = fm.m;
+      const bits = f.bitwidth;
+      if (m.kind === 'exact' || m.kind === 'optional') match.set(f.name, parts ? parts.field(f, m.kind, m.value) : { kind: m.kind, value: bytesToBigInt(m.value), bits });
+      else if (m.kind === 'lpm') match.set(f.name, { kind: 'lpm', value: bytesToBigInt(m.value), prefixLen: m.prefixLen, bits });
+      else if (m.kind === 'ternary') match.set(f.name, { kind: 'ternary', value: bytesToBigInt(m.value), mask: bytesToBigInt(m.mask), bits });
+      else match.set(f.name, { kind: 'range', low: bytesToBigInt(m.low), high: bytesToBigInt(m.high), bits });
+    }
+    const row: Row = { kind: 'table_entry', table: t.name, match, priority: p.entry.priority, at, origin };
+    const a = p.entry.action;
+    if (a?.kind === 'action') row.action = parts ? parts.action(index, a.actionId, a.params) : actionOf(index, a.actionId, a.params);
+    else if (a?.kind === 'group') row.groupId = a.groupId;
+    else if (a?.kind === 'member') row.memberId = a.memberId;
+    if (p.entry.metadata?.length) row.metadata = Buffer.from(p.entry.metadata);
+    return row;
+  }
+  if (p.kind === 'action_profile_member') {
+    const prof = index.actionProfile(p.member.profileId);
+    return { kind: p.kind, table: prof.name, match: new Map(), priority: 0, memberId: p.member.memberId, action: actionOf(index, p.member.actionId, p.member.params), at, origin };
+  }
+  if (p.kind === 'action_profile_group') {
+    const prof = index.actionProfile(p.group.profileId);
+    return { kind: p.kind, table: prof.name, match: new Map(), priority: 0, groupId: p.group.groupId, members: p.group.members.map((m) => ({ id: m.memberId, weight: m.weight })), at, origin };
+  }
+  return undefined;
+}
+
+/**
+ * `r` for another entry with the same bytes: the decoded parts (match, action,
+ * members) are shared, never copied — rows are read-only.
+ */
+export function rowAt(r: Row, at: number, origin: Origin | undefined): Row {
+  return { kind: r.kind, table: r.table, match: r.match, priority: r.priority, action: r.action, groupId: r.groupId, memberId: r.memberId, members: r.members, metadata: r.metadata, origin, at };
+}
+
+function actionOf(index: P4InfoIndex, actionId: number, params: { paramId: number; value: Uint8Array }[]): { name: string; params: Map<string, bigint> } {
   const a = index.action(actionId);
   return { name: a.name, params: new Map(params.map((p) => [index.actionParam(a, p.paramId).name, bytesToBigInt(p.value)])) };
 }

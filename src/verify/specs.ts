@@ -30,7 +30,7 @@ function verifyEach(d: DesiredSet, opts: VerifyDesiredOptions): VerifyResult[] {
   const out: VerifyResult[] = [];
   for (const [target, state] of d.states) {
     if (opts.target !== undefined && target !== opts.target) continue;
-    out.push(verifyEntries(target, [...state.entries], d.pipelines.get(target)!.index, factsFor(d.specs!, target), opts));
+    out.push(verifyEntries(target, state.entries, d.pipelines.get(target)!.index, factsFor(d.specs!, target), opts));
   }
   return out;
 }

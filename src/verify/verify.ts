@@ -20,6 +20,8 @@ import type { P4InfoIndex } from '../p4info/index.ts';
 import type { Origin } from '../compile/types.ts';
 import { TABLES, PROFILES } from '../compile/tables.ts';
 import { decodeRows, describeRow, type EntryInput, type FieldMatch, type Row } from '../model/entries.ts';
+import { DesiredEntries } from '../compile/entries.ts';
+import { rowsOf } from './rows.ts';
 import { originTenant, type Facts, type TenantFacts } from './facts.ts';
 
 export type Check = 'cross-tenant' | 'duplicate-key' | 'shadowed' | 'capacity' | 'unreachable';
@@ -58,8 +60,12 @@ export interface VerifyResult {
 
 const T = TABLES;
 
-export function verifyEntries(target: string, entries: readonly (EntryInput & { origin?: Origin })[], index: P4InfoIndex, facts: Facts, opts: VerifyOptions = {}): VerifyResult {
-  const rows = decodeRows(entries, index);
+/**
+ * `entries`: a compiled DesiredEntries (rows decoded once per distinct entry
+ * across calls, verify/rows.ts) or a list of entries (decoded each time).
+ */
+export function verifyEntries(target: string, entries: DesiredEntries | readonly (EntryInput & { origin?: Origin; key?: string })[], index: P4InfoIndex, facts: Facts, opts: VerifyOptions = {}): VerifyResult {
+  const rows = entries instanceof DesiredEntries ? rowsOf(entries, index) : decodeRows(entries, index);
   const findings: Finding[] = [];
   const add = (check: Check, r: Row | undefined, table: string, message: string, severity: Finding['severity'] = 'error') =>
     findings.push({ check, severity, target, table, message, origin: r?.origin, entry: r ? describeRow(r) : undefined });
@@ -67,7 +73,15 @@ export function verifyEntries(target: string, entries: readonly (EntryInput & { 
   const byTable = new Map<string, Row[]>();
   for (const r of rows) (byTable.get(r.table) ?? byTable.set(r.table, []).get(r.table)!).push(r);
   const of = (name: string) => byTable.get(name) ?? [];
-  const tenantOfRow = (r: Row): TenantFacts | undefined => (r.origin ? facts.byName.get(originTenant(r.origin.name)) : undefined);
+  // One origin (a spec line) stands for many entries (a flow's): its tenant is looked up once.
+  const tenantOfOrigin = new Map<Origin, TenantFacts | undefined>();
+  const tenantOfRow = (r: Row): TenantFacts | undefined => {
+    const o = r.origin;
+    if (!o) return undefined;
+    let t = tenantOfOrigin.get(o);
+    if (t === undefined && !tenantOfOrigin.has(o)) tenantOfOrigin.set(o, (t = facts.byName.get(originTenant(o.name))));
+    return t;
+  };
   const num = (v: bigint | undefined) => (v === undefined ? undefined : Number(v));
   const exact = (r: Row, f: string) => {
     const m = r.match.get(f);
@@ -111,9 +125,10 @@ export function verifyEntries(target: string, entries: readonly (EntryInput & { 
 
   // ---------------------------------------------------------------- services
   // (tenant id, class id) pairs that exist as source / destination classes.
-  const srcClasses = new Set<string>();
-  const dstClasses = new Set<string>();
-  const dstPrefixes = new Map<string, Row[]>();
+  // Keyed by classKey(tenant id, class id): numbers, not a string per entry.
+  const srcClasses = new Set<number>();
+  const dstClasses = new Set<number>();
+  const dstPrefixes = new Map<number, Row[]>();
   for (const [name, set, param_] of [
     [T.srcServiceV4.name, srcClasses, 'service_id'],
     [T.srcServiceV6.name, srcClasses, 'service_id'],
@@ -132,8 +147,9 @@ export function verifyEntries(target: string, entries: readonly (EntryInput & { 
       }
       const cls = param(r, param_);
       if (tid !== undefined && cls !== undefined) {
-        set.add(`${tid}|${cls}`);
-        if (set === dstClasses) (dstPrefixes.get(`${tid}|${cls}`) ?? dstPrefixes.set(`${tid}|${cls}`, []).get(`${tid}|${cls}`)!).push(r);
+        const key = classKey(tid, cls);
+        set.add(key);
+        if (set === dstClasses) (dstPrefixes.get(key) ?? dstPrefixes.set(key, []).get(key)!).push(r);
       }
     }
   }
@@ -144,18 +160,20 @@ export function verifyEntries(target: string, entries: readonly (EntryInput & { 
     const id = exact(r, 'flow_id');
     if (id !== undefined) policyByFlow.set(id, r);
   }
-  const classifyByFlow = new Map<number, Row[]>();
+  /** A classify entry's key numbers, read once (the reachability pass reads them again per flow). */
+  interface Classify { r: Row; tid?: number; src?: number; dst?: number }
+  const classifyByFlow = new Map<number, Classify[]>();
   // Exact ports in flow_classify; ranges as ternary cover in flow_classify_range (same keys, same checks).
   for (const r of [...of(T.flowClassify.name), ...of(T.flowClassifyRange.name)]) {
     const tid = exact(r, 'tenant_id');
     sameTenant(r, tid, 'tenant id');
     const src = exact(r, 'src_service');
     const dst = exact(r, 'dst_service');
-    if (tid !== undefined && src !== undefined && !srcClasses.has(`${tid}|${src}`)) add('cross-tenant', r, r.table, `src_service ${src} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
-    if (tid !== undefined && dst !== undefined && !dstClasses.has(`${tid}|${dst}`)) add('cross-tenant', r, r.table, `dst_service ${dst} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
+    if (tid !== undefined && src !== undefined && !srcClasses.has(classKey(tid, src))) add('cross-tenant', r, r.table, `src_service ${src} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
+    if (tid !== undefined && dst !== undefined && !dstClasses.has(classKey(tid, dst))) add('cross-tenant', r, r.table, `dst_service ${dst} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
     const flow = param(r, 'flow_id');
     if (flow === undefined) continue;
-    (classifyByFlow.get(flow) ?? classifyByFlow.set(flow, []).get(flow)!).push(r);
+    (classifyByFlow.get(flow) ?? classifyByFlow.set(flow, []).get(flow)!).push({ r, tid, src, dst });
     const pol = policyByFlow.get(flow);
     const own = tenantOfRow(r);
     const polOwner = pol && tenantOfRow(pol);
@@ -204,6 +222,8 @@ export function verifyEntries(target: string, entries: readonly (EntryInput & { 
   }
 
   // ---------------------------------------------------------------- reachability, one flow at a time
+  // Whether a route of the tenant covers a destination class: per class, not per classify entry.
+  const routedClass = new Map<number, boolean>();
   for (const [flow, pol] of policyByFlow) {
     const own = tenantOfRow(pol);
     const why: string[] = [];
@@ -211,17 +231,18 @@ export function verifyEntries(target: string, entries: readonly (EntryInput & { 
     const cls = classifyByFlow.get(flow) ?? [];
     if (!cls.length) why.push('no flow_classify or flow_classify_range entry sets it');
     if (own && !classified.has(own.id)) why.push(`tenant ${own.name} is classified on no port or VNI of ${target}`);
-    const paths = cls.filter((r) => {
-      const tid = exact(r, 'tenant_id');
-      return srcClasses.has(`${tid}|${exact(r, 'src_service')}`) && dstClasses.has(`${tid}|${exact(r, 'dst_service')}`);
-    });
+    const paths = cls.filter((c) => srcClasses.has(classKey(c.tid, c.src)) && dstClasses.has(classKey(c.tid, c.dst)));
     if (cls.length && !paths.length) why.push('its source or destination service has no address entry');
     if (!why.length && !steerByFlow.has(flow)) {
       // Not steered: the destination's addresses must have a route of the tenant.
-      const routed = paths.some((r) => {
-        const tid = exact(r, 'tenant_id')!;
-        const dsts = dstPrefixes.get(`${tid}|${exact(r, 'dst_service')}`) ?? [];
-        return dsts.some((d) => (routes.get(tid) ?? []).some((rt) => covers(rt, d)));
+      const routed = paths.some((c) => {
+        const key = classKey(c.tid, c.dst);
+        let yes = routedClass.get(key);
+        if (yes === undefined) {
+          const dsts = dstPrefixes.get(key) ?? [];
+          routedClass.set(key, (yes = dsts.some((d) => (routes.get(c.tid!) ?? []).some((rt) => covers(rt, d)))));
+        }
+        return yes;
       });
       if (!routed) why.push('no route of the tenant covers its destination addresses, and it is not steered to an NF');
     }
@@ -257,6 +278,15 @@ export function verifyEntries(target: string, entries: readonly (EntryInput & { 
   }
   usage.sort((a, b) => (a.table < b.table ? -1 : 1));
   return { target, findings, usage };
+}
+
+/**
+ * One number for a (tenant id, service class id) pair; NaN (in no set: only
+ * pairs of numbers are added) when either is absent. Exact while tenant ids
+ * are below 2^21 and class ids below 2^32: the program's fields are 16 bits each.
+ */
+function classKey(tid: number | undefined, cls: number | undefined): number {
+  return tid === undefined || cls === undefined ? NaN : tid * 0x100000000 + cls;
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
@@ -303,8 +333,11 @@ function fieldCovers(a: FieldMatch | undefined, b: FieldMatch | undefined): bool
 
 function shadowing(table: string, list: Row[], add: (c: Check, r: Row, t: string, m: string) => void): void {
   const fields = [...list[0]!.match.keys()];
-  const lpmField = fields.find((f) => list.some((r) => r.match.get(f)?.kind === 'lpm'));
   const prioritized = list.some((r) => r.priority > 0);
+  // The first field (in match order) that is an LPM in any entry: one pass over the entries, not one per field.
+  const lpm = new Set<string>();
+  if (!prioritized) for (const r of list) r.match.forEach((m, f) => m.kind === 'lpm' && lpm.add(f));
+  const lpmField = fields.find((f) => lpm.has(f));
   if (prioritized) {
     // A higher-priority entry whose match covers this one hides it completely.
     const sorted = [...list].sort((a, b) => b.priority - a.priority);
@@ -352,11 +385,13 @@ function shadowing(table: string, list: Row[], add: (c: Check, r: Row, t: string
   }
 }
 
-function duplicates(entries: readonly EntryInput[], rows: Row[], add: (c: Check, r: Row, t: string, m: string) => void): void {
-  const keyOf = entries as readonly (EntryInput & { key?: string })[];
+function duplicates(entries: DesiredEntries | readonly { key?: string }[], rows: Row[], add: (c: Check, r: Row, t: string, m: string) => void): void {
+  // Compiled entries: their keys hashed in place first; strings only when two are equal.
+  if (entries instanceof DesiredEntries && !entries.hasDuplicateKeys()) return;
+  const keyAt = entries instanceof DesiredEntries ? (k: number) => entries.keyOf(entries.order[k]!) : (k: number) => entries[k]!.key;
   const seen = new Map<string, Row>();
   for (const r of rows) {
-    const key = keyOf[r.at]!.key;
+    const key = keyAt(r.at);
     if (key === undefined) continue;
     const first = seen.get(key);
     if (!first) {
