@@ -87,20 +87,41 @@ export function assignFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: F
 
 const remembered = new WeakMap<object, { tenants: object; ids: FlowIds }>();
 
+/**
+ * Candidate ids already hashed, by (public key, `tenant/name`, counter): the
+ * exact inputs of the hash, so a hit is the same number a new hash would give.
+ * A commit that changes one flow file hashes only that file's flows again.
+ * Bounded: cleared when it outgrows a few commits of the largest repository.
+ */
+const candidates = new Map<string, number>();
+const MAX_CANDIDATES = 1 << 20;
+
+function cachedCandidate(publicKeyB64: string, key: Uint8Array, name: string, counter: number, opts: FlowIdOptions): number {
+  if (opts.bits !== undefined || opts.hash !== undefined) return flowIdCandidate(key, name, counter, opts);
+  const k = `${publicKeyB64}\0${name}\0${counter}`;
+  let id = candidates.get(k);
+  if (id === undefined) {
+    id = flowIdCandidate(key, name, counter, opts);
+    if (candidates.size >= MAX_CANDIDATES) candidates.clear();
+    candidates.set(k, id);
+  }
+  return id;
+}
+
 function computeFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: FlowIdOptions): FlowIds {
-  const keys = new Map<string, Uint8Array>();
-  for (const t of specs.tenants as Tenant[]) keys.set(t.metadata.name, Buffer.from(t.spec.publicKey, 'base64'));
-  const flows = [...specs.flows].sort((a, b) => (specKey(a) < specKey(b) ? -1 : specKey(a) > specKey(b) ? 1 : 0));
+  const keys = new Map<string, { b64: string; bytes: Uint8Array }>();
+  for (const t of specs.tenants as Tenant[]) keys.set(t.metadata.name, { b64: t.spec.publicKey, bytes: Buffer.from(t.spec.publicKey, 'base64') });
+  // Names made once per flow, not twice per comparison.
+  const flows = specs.flows.map((flow) => ({ flow, name: specKey(flow) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const owner = new Map<number, string>();
   const out = new FlowIds();
-  for (const flow of flows) {
+  for (const { flow, name } of flows) {
     const key = keys.get(flow.metadata.tenant);
     if (!key) continue;
-    const name = specKey(flow);
     const lostTo: string[] = [];
     let assigned: FlowId | undefined;
     for (let counter = 0; counter <= MAX_COUNTER && !assigned; counter++) {
-      const id = flowIdCandidate(key, name, counter, opts);
+      const id = cachedCandidate(key.b64, key.bytes, name, counter, opts);
       if (id === 0) continue;
       const holder = owner.get(id);
       if (holder !== undefined) {
