@@ -203,7 +203,8 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   const fcKey = [0, 0, 0, 0, 0];
   const oneParam = [0];
   const fpKey = [0];
-  const entries = new EntriesBuilder();
+  // A recompile starts with arenas the size of the last result of this target.
+  const entries = new EntriesBuilder(claimFlowKeys ? undefined : opts.cache?.flowsOf(targetName, index).values().next().value?.src);
   const claims = new Claims(errors);
   const origins = new Map<object, Origin>();
   const originOf = (doc: Located<Tenant | Service | Flow | Target>, kind: Origin['kind'], name: string): Origin => {
@@ -311,7 +312,7 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
     const forigin = originOf(f, 'flow', fkey);
     const tenant = tenantsByName.get(tname)!;
     const tid = tenant.spec.id;
-    const flowId = flowIds.idOf(f);
+    const flowId = flowIds.idOfKey(fkey);
     const tenantServices = servicesByTenant.get(tname) ?? [];
     const ids = classIds.get(tname) ?? new Map<string, number>();
 

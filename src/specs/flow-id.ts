@@ -61,8 +61,13 @@ export class FlowIds extends Map<string, FlowId> {
 
   /** The id of a flow; throws if the flow had none (unknown tenant: the specs were invalid). */
   idOf(flow: Flow): number {
-    const got = this.get(specKey(flow));
-    if (!got) throw new FlowopsError('FLOW_ID_MISSING', `no flow id for ${specKey(flow)}`, { flow: specKey(flow) });
+    return this.idOfKey(specKey(flow));
+  }
+
+  /** The id of the flow `tenant/name` (its specKey). */
+  idOfKey(key: string): number {
+    const got = this.get(key);
+    if (!got) throw new FlowopsError('FLOW_ID_MISSING', `no flow id for ${key}`, { flow: key });
     return got.id;
   }
 }
