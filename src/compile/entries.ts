@@ -58,6 +58,13 @@ class Grow {
   }
 }
 
+/** The bytes written, in a buffer of their own size (one native copy; Buffer.from(view) copies byte by byte). */
+function trimmed(g: Grow): Buffer {
+  const out = Buffer.allocUnsafeSlow(g.len);
+  g.buf.copy(out, 0, 0, g.len);
+  return out;
+}
+
 function growU32(a: Uint32Array, need: number): Uint32Array {
   // (typed as the base Uint32Array so grown and sliced arrays mix)
   if (need <= a.length) return a;
@@ -192,8 +199,8 @@ export class EntriesBuilder {
     }
     this.pending.length = 0;
     const n = this.n;
-    const arena = Buffer.from(this.bytes.buf.subarray(0, this.bytes.len));
-    const keyArena = Buffer.from(this.keys.buf.subarray(0, this.keys.len));
+    const arena = trimmed(this.bytes);
+    const keyArena = trimmed(this.keys);
     const d = new DesiredEntries(arena, this.offs.slice(0, n + 1), keyArena, this.koffs.slice(0, n + 1), this.owner.slice(0, n), this.org.slice(0, n), this.origins);
     if (sorted) d.sortCanonical();
     return d;

@@ -93,29 +93,60 @@ export function assignFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: F
 const remembered = new WeakMap<object, { tenants: object; ids: FlowIds }>();
 
 /**
- * Candidate ids already hashed, by (public key, `tenant/name`, counter): the
- * exact inputs of the hash, so a hit is the same number a new hash would give.
+ * Counter-0 ids already hashed, by public key (base64 text) then `tenant/name`:
+ * the exact inputs of the hash, so a hit is the number a new hash would give.
  * A commit that changes one flow file hashes only that file's flows again.
- * Bounded: cleared when it outgrows a few commits of the largest repository.
+ * Bounded: dropped when it outgrows a few commits of the largest repository.
  */
-const candidates = new Map<string, number>();
-const MAX_CANDIDATES = 1 << 20;
+let firstIds = new Map<string, Map<string, number>>();
+let firstIdCount = 0;
+const MAX_FIRST_IDS = 1 << 20;
 
-function cachedCandidate(publicKeyB64: string, key: Uint8Array, name: string, counter: number, opts: FlowIdOptions): number {
-  if (opts.bits !== undefined || opts.hash !== undefined) return flowIdCandidate(key, name, counter, opts);
-  const k = `${publicKeyB64}\0${name}\0${counter}`;
-  let id = candidates.get(k);
+function candidate(key: { b64: string; bytes: Uint8Array }, name: string, counter: number, opts: FlowIdOptions): number {
+  if (counter !== 0 || opts.bits !== undefined || opts.hash !== undefined) return flowIdCandidate(key.bytes, name, counter, opts);
+  let byName = firstIds.get(key.b64);
+  let id = byName?.get(name);
   if (id === undefined) {
-    id = flowIdCandidate(key, name, counter, opts);
-    if (candidates.size >= MAX_CANDIDATES) candidates.clear();
-    candidates.set(k, id);
+    id = flowIdCandidate(key.bytes, name, 0, opts);
+    if (firstIdCount >= MAX_FIRST_IDS) {
+      firstIds = new Map();
+      firstIdCount = 0;
+      byName = undefined;
+    }
+    if (!byName) firstIds.set(key.b64, (byName = new Map()));
+    byName.set(name, id);
+    firstIdCount++;
   }
   return id;
 }
 
+type TenantKeys = Map<string, { b64: string; bytes: Uint8Array }>;
+
+/**
+ * When every flow's counter-0 id is non-zero and no two are equal, each flow
+ * keeps counter 0 whatever the order they are taken in: the sorted walk below
+ * would give the same ids and no warnings. Undefined as soon as one contends.
+ */
+function uncontested(flows: readonly Flow[], keys: TenantKeys, opts: FlowIdOptions): FlowIds | undefined {
+  const out = new FlowIds();
+  const taken = new Set<number>();
+  for (const flow of flows) {
+    const key = keys.get(flow.metadata.tenant);
+    if (!key) continue;
+    const name = specKey(flow);
+    const id = candidate(key, name, 0, opts);
+    if (id === 0 || taken.has(id)) return undefined;
+    taken.add(id);
+    out.set(name, { id, counter: 0 });
+  }
+  return out;
+}
+
 function computeFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: FlowIdOptions): FlowIds {
-  const keys = new Map<string, { b64: string; bytes: Uint8Array }>();
+  const keys: TenantKeys = new Map();
   for (const t of specs.tenants as Tenant[]) keys.set(t.metadata.name, { b64: t.spec.publicKey, bytes: Buffer.from(t.spec.publicKey, 'base64') });
+  const fast = uncontested(specs.flows, keys, opts);
+  if (fast) return fast;
   // Names made once per flow, not twice per comparison.
   const flows = specs.flows.map((flow) => ({ flow, name: specKey(flow) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const owner = new Map<number, string>();
@@ -126,7 +157,7 @@ function computeFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: FlowIdO
     const lostTo: string[] = [];
     let assigned: FlowId | undefined;
     for (let counter = 0; counter <= MAX_COUNTER && !assigned; counter++) {
-      const id = cachedCandidate(key.b64, key.bytes, name, counter, opts);
+      const id = candidate(key, name, counter, opts);
       if (id === 0) continue;
       const holder = owner.get(id);
       if (holder !== undefined) {
