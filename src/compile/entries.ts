@@ -58,8 +58,12 @@ class Grow {
   }
 }
 
-/** The bytes written, in a buffer of their own size (one native copy; Buffer.from(view) copies byte by byte). */
+/**
+ * The bytes written, in a buffer about their size: the builder's own when it
+ * wastes little (a presized recompile), else one native copy.
+ */
 function trimmed(g: Grow): Buffer {
+  if (g.buf.length - g.len <= (g.len >> 4) + (1 << 16)) return g.buf.subarray(0, g.len);
   const out = Buffer.allocUnsafeSlow(g.len);
   g.buf.copy(out, 0, 0, g.len);
   return out;
