@@ -21,9 +21,11 @@ const now = new Date('2026-01-01T00:00:00Z');
 const cache = new DesiredCache();
 const run = (label: string, tree: SpecTree) => {
   const t = performance.now();
+  const c = process.cpuUsage();
   const set = desiredState(tree, { now, cache });
+  const cpu = process.cpuUsage(c);
   if (set.problems.length) throw new Error(`${label}: ${set.problems[0]!.message}`);
-  console.log(`${label.padEnd(28)} ${secs(performance.now() - t)}  ${set.states.get('bench')!.entries.length} entries`);
+  console.log(`${label.padEnd(28)} ${secs(performance.now() - t)} (cpu ${secs((cpu.user + cpu.system) / 1000)})  ${set.states.get('bench')!.entries.length} entries`);
 };
 run('cold', base);
 run('one file added (warm)', head);
