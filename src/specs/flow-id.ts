@@ -120,6 +120,17 @@ function candidate(key: { b64: string; bytes: Uint8Array }, name: string, counte
   return id;
 }
 
+/** `{ id, counter: 0 }`, frozen and shared: 10^5 flows make no new objects when their ids are the same as before. */
+const firstIdObjects = new Map<number, FlowId>();
+function firstId(id: number): FlowId {
+  let v = firstIdObjects.get(id);
+  if (!v) {
+    if (firstIdObjects.size >= MAX_FIRST_IDS) firstIdObjects.clear();
+    firstIdObjects.set(id, (v = Object.freeze({ id, counter: 0 })));
+  }
+  return v;
+}
+
 type TenantKeys = Map<string, { b64: string; bytes: Uint8Array }>;
 
 /**
@@ -137,7 +148,7 @@ function uncontested(flows: readonly Flow[], keys: TenantKeys, opts: FlowIdOptio
     const id = candidate(key, name, 0, opts);
     if (id === 0 || taken.has(id)) return undefined;
     taken.add(id);
-    out.set(name, { id, counter: 0 });
+    out.set(name, firstId(id));
   }
   return out;
 }
