@@ -69,7 +69,13 @@ export class CompileCache {
 }
 
 interface CachedFlow {
-  sig: string;
+  /** The numbers the entries were made from: tenant id, flow id, destination class, steering group, source classes. */
+  tid: number;
+  flowId: number;
+  dstId: number;
+  steer: number | undefined;
+  srcIds: number[];
+  origin: Origin;
   /** The flow's entries: emission positions [from, to) of `src` (the compile that made or last reused them). */
   src?: DesiredEntries;
   from: number;
@@ -203,7 +209,8 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   const fcKey = [0, 0, 0, 0, 0];
   const oneParam = [0];
   const fpKey = [0];
-  const entries = new EntriesBuilder();
+  // A recompile starts with arenas the size of the last result of this target.
+  const entries = new EntriesBuilder(claimFlowKeys ? undefined : opts.cache?.flowsOf(targetName, index).values().next().value?.src);
   const claims = new Claims(errors);
   const origins = new Map<object, Origin>();
   const originOf = (doc: Located<Tenant | Service | Flow | Target>, kind: Origin['kind'], name: string): Origin => {
@@ -308,10 +315,12 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
     if (!servedNames.has(tname)) continue;
     if (isExpired(f, opts.now)) continue;
     const fkey = `${tname}/${f.metadata.name}`;
-    const forigin = originOf(f, 'flow', fkey);
+    const hit = cached?.get(f);
+    // Each flow document is visited once: its origin needs no lookup, and a cached flow's is the same.
+    const forigin: Origin = hit?.origin ?? { kind: 'flow', name: fkey, file: f.source.file, line: f.source.line };
     const tenant = tenantsByName.get(tname)!;
     const tid = tenant.spec.id;
-    const flowId = flowIds.idOf(f);
+    const flowId = flowIds.idOfKey(fkey);
     const tenantServices = servicesByTenant.get(tname) ?? [];
     const ids = classIds.get(tname) ?? new Map<string, number>();
 
@@ -329,12 +338,10 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
       continue;
     }
     const steerGroup = f.spec.steer && tenant.spec.functions?.[f.spec.steer] ? groupIds.get(groupName(tname, f.spec.steer)) : undefined;
-    const sig = cache ? `${tid}|${flowId}|${dstId}|${srcs.map((x) => x.id).join(',')}|${steerGroup ?? ''}` : '';
-    const hit = cached?.get(f);
-    if (cache && hit && hit.sig === sig && errors.length === 0) {
+    if (cache && hit && errors.length === 0 && hit.tid === tid && hit.flowId === flowId && hit.dstId === dstId && hit.steer === steerGroup && sameIds(hit.srcIds, srcs)) {
       const from = entries.length;
       entries.pushRange(hit.src!, hit.from, hit.to, forigin);
-      nextCached.set(f, { sig, from, to: entries.length });
+      nextCached.set(f, { ...hit, from, to: entries.length });
       cache.hits++;
       continue;
     }
@@ -397,7 +404,7 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
       }
     }
     if (cache && errors.length === errorsBefore) {
-      nextCached.set(f, { sig, from: firstEntry, to: entries.length });
+      nextCached.set(f, { tid, flowId, dstId, steer: steerGroup, srcIds: srcs.map((x) => x.id), origin: forigin, from: firstEntry, to: entries.length });
       cache.misses++;
     }
   }
@@ -407,6 +414,12 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   for (const c of nextCached.values()) c.src = sealed;
   cache?.replace(targetName, index, nextCached);
   return { ...emptyState(targetName, index), entries: sealed };
+}
+
+function sameIds(ids: readonly number[], srcs: readonly { id: number }[]): boolean {
+  if (ids.length !== srcs.length) return false;
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== srcs[i]!.id) return false;
+  return true;
 }
 
 /**

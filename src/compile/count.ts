@@ -10,7 +10,7 @@
 // as the Target-wide default): entries in total and, optionally, per table.
 import { SpecError } from '../shared/errors.ts';
 import type { SpecSet } from '../specs/spec-set.ts';
-import { FUNCTION_KINDS } from '../specs/schema.ts';
+import { FUNCTION_KINDS, type Flow } from '../specs/schema.ts';
 import { toPrefix } from '../specs/ip.ts';
 import { isExpired } from '../specs/expiry.ts';
 import { Codes } from '../specs/codes.ts';
@@ -64,12 +64,31 @@ export function countEntries(specs: SpecSet, targetName: string, now: Date): Ent
     const from = f.spec.from;
     const srcs = 'service' in from ? (names.has(`${tn}/${from.service}`) ? 1 : 0) : (services.get(tn) ?? []).filter((s) => s.roles.includes(from.role)).length;
     if (!srcs) continue;
-    const ports = splitPorts(portRanges(f));
-    add(tn, TABLES.flowClassify.name, srcs * ports.singles.length);
-    add(tn, TABLES.flowClassifyRange.name, srcs * ports.ranges.reduce((n, [lo, hi]) => n + prefixCover(lo, hi).length, 0));
+    const ports = portCounts(f);
+    add(tn, TABLES.flowClassify.name, srcs * ports.singles);
+    add(tn, TABLES.flowClassifyRange.name, srcs * ports.covers);
   }
   return out;
 }
+
+/**
+ * Per source service, how many exact and how many range (TCAM cover) entries
+ * a flow's ports make. Kept by the ports' own text (what the counts are made
+ * from), so 10^5 flows of a few port lists are split and covered once.
+ */
+function portCounts(f: Flow): { singles: number; covers: number } {
+  const key = JSON.stringify(f.spec.ports ?? null);
+  let c = portCountsOf.get(key);
+  if (!c) {
+    const ports = splitPorts(portRanges(f));
+    c = { singles: ports.singles.length, covers: ports.ranges.reduce((n, [lo, hi]) => n + prefixCover(lo, hi).length, 0) };
+    if (portCountsOf.size >= 1 << 16) portCountsOf.clear();
+    portCountsOf.set(key, c);
+  }
+  return c;
+}
+
+const portCountsOf = new Map<string, { singles: number; covers: number }>();
 
 const short = (table: string) => table.slice(table.lastIndexOf('.') + 1);
 

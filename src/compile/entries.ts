@@ -58,6 +58,17 @@ class Grow {
   }
 }
 
+/**
+ * The bytes written, in a buffer about their size: the builder's own when it
+ * wastes little (a presized recompile), else one native copy.
+ */
+function trimmed(g: Grow): Buffer {
+  if (g.buf.length - g.len <= (g.len >> 4) + (1 << 16)) return g.buf.subarray(0, g.len);
+  const out = Buffer.allocUnsafeSlow(g.len);
+  g.buf.copy(out, 0, 0, g.len);
+  return out;
+}
+
 function growU32(a: Uint32Array, need: number): Uint32Array {
   // (typed as the base Uint32Array so grown and sliced arrays mix)
   if (need <= a.length) return a;
@@ -68,15 +79,28 @@ function growU32(a: Uint32Array, need: number): Uint32Array {
 
 /** Collects entries (compile, a live snapshot, a read-back) and seals them into `DesiredEntries`. */
 export class EntriesBuilder {
-  private bytes = new Grow(1 << 16);
-  private keys = new Grow(1 << 16);
-  private offs: Uint32Array = new Uint32Array(1024);
-  private koffs: Uint32Array = new Uint32Array(1024);
-  private owner: Uint32Array = new Uint32Array(1024);
-  private org: Uint32Array = new Uint32Array(1024);
+  private bytes: Grow;
+  private keys: Grow;
+  private offs: Uint32Array;
+  private koffs: Uint32Array;
+  private owner: Uint32Array;
+  private org: Uint32Array;
   private readonly origins: Origin[] = [];
   private readonly originIds = new Map<Origin, number>();
   private n = 0;
+  /** pushRange's arena copies not made yet: runs of adjacent ranges become one copy each (at seal). */
+  private readonly pending: { src: DesiredEntries; b0: number; b1: number; at: number; k0: number; k1: number; kat: number }[] = [];
+
+  /** `like`: a previous result about this size (a recompile), so the arenas are not grown by doubling. */
+  constructor(like?: DesiredEntries) {
+    const cap = like ? like.length + 1024 : 1024;
+    this.bytes = new Grow(like ? like.arena.length + (1 << 16) : 1 << 16);
+    this.keys = new Grow(like ? like.keyArena.length + (1 << 16) : 1 << 16);
+    this.offs = new Uint32Array(cap);
+    this.koffs = new Uint32Array(cap);
+    this.owner = new Uint32Array(cap);
+    this.org = new Uint32Array(cap);
+  }
 
   get length(): number {
     return this.n;
@@ -153,9 +177,12 @@ export class EntriesBuilder {
     const b0 = src.offs[from];
     const k0 = src.koffs[from];
     const at = this.bytes.room(src.offs[to] - b0);
-    src.arena.copy(this.bytes.buf, at, b0, src.offs[to]);
     const kat = this.keys.room(src.koffs[to] - k0);
-    src.keyArena.copy(this.keys.buf, kat, k0, src.koffs[to]);
+    const run = this.pending[this.pending.length - 1];
+    if (run && run.src === src && run.b1 === b0 && run.k1 === k0 && run.at + (run.b1 - run.b0) === at && run.kat + (run.k1 - run.k0) === kat) {
+      run.b1 = src.offs[to];
+      run.k1 = src.koffs[to];
+    } else this.pending.push({ src, b0, b1: src.offs[to], at, k0, k1: src.koffs[to], kat });
     for (let i = from; i < to; i++) {
       const j = this.slot();
       this.offs[j + 1] = at + src.offs[i + 1] - b0;
@@ -170,9 +197,14 @@ export class EntriesBuilder {
    * order; without it iteration follows emission order.
    */
   seal(sorted = true): DesiredEntries {
+    for (const r of this.pending) {
+      r.src.arena.copy(this.bytes.buf, r.at, r.b0, r.b1);
+      r.src.keyArena.copy(this.keys.buf, r.kat, r.k0, r.k1);
+    }
+    this.pending.length = 0;
     const n = this.n;
-    const arena = Buffer.from(this.bytes.buf.subarray(0, this.bytes.len));
-    const keyArena = Buffer.from(this.keys.buf.subarray(0, this.keys.len));
+    const arena = trimmed(this.bytes);
+    const keyArena = trimmed(this.keys);
     const d = new DesiredEntries(arena, this.offs.slice(0, n + 1), keyArena, this.koffs.slice(0, n + 1), this.owner.slice(0, n), this.org.slice(0, n), this.origins);
     if (sorted) d.sortCanonical();
     return d;

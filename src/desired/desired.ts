@@ -111,7 +111,25 @@ function symlinkProblems(tree: SpecTree): SpecProblem[] {
  * more than loading and compiling it (and kept every file's AST alive).
  */
 function flowSummary(f: Located<Flow>): FlowSummary {
-  return new LazyLineFlow(f.metadata.tenant, `${f.metadata.tenant}/${f.metadata.name}`, structuredClone(f.spec), f.source);
+  // One per document: SpecCache hands out the same document for a file of the
+  // same path and sha-256, so a commit that changed one file makes only its
+  // flows' summaries. Frozen, as they are shared by every set made since.
+  let s = summaries.get(f);
+  if (!s) {
+    s = Object.freeze(new LazyLineFlow(f.metadata.tenant, `${f.metadata.tenant}/${f.metadata.name}`, deepFreeze(structuredClone(f.spec)), f.source));
+    summaries.set(f, s);
+  }
+  return s;
+}
+
+const summaries = new WeakMap<object, FlowSummary>();
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object') {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
 }
 
 // A class, not an object literal with a getter: 10^5 literals with accessors

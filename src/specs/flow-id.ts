@@ -61,8 +61,13 @@ export class FlowIds extends Map<string, FlowId> {
 
   /** The id of a flow; throws if the flow had none (unknown tenant: the specs were invalid). */
   idOf(flow: Flow): number {
-    const got = this.get(specKey(flow));
-    if (!got) throw new FlowopsError('FLOW_ID_MISSING', `no flow id for ${specKey(flow)}`, { flow: specKey(flow) });
+    return this.idOfKey(specKey(flow));
+  }
+
+  /** The id of the flow `tenant/name` (its specKey). */
+  idOfKey(key: string): number {
+    const got = this.get(key);
+    if (!got) throw new FlowopsError('FLOW_ID_MISSING', `no flow id for ${key}`, { flow: key });
     return got.id;
   }
 }
@@ -87,20 +92,83 @@ export function assignFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: F
 
 const remembered = new WeakMap<object, { tenants: object; ids: FlowIds }>();
 
-function computeFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: FlowIdOptions): FlowIds {
-  const keys = new Map<string, Uint8Array>();
-  for (const t of specs.tenants as Tenant[]) keys.set(t.metadata.name, Buffer.from(t.spec.publicKey, 'base64'));
-  const flows = [...specs.flows].sort((a, b) => (specKey(a) < specKey(b) ? -1 : specKey(a) > specKey(b) ? 1 : 0));
-  const owner = new Map<number, string>();
+/**
+ * Counter-0 ids already hashed, by public key (base64 text) then `tenant/name`:
+ * the exact inputs of the hash, so a hit is the number a new hash would give.
+ * A commit that changes one flow file hashes only that file's flows again.
+ * Bounded: dropped when it outgrows a few commits of the largest repository.
+ */
+let firstIds = new Map<string, Map<string, number>>();
+let firstIdCount = 0;
+const MAX_FIRST_IDS = 1 << 20;
+
+function candidate(key: { b64: string; bytes: Uint8Array }, name: string, counter: number, opts: FlowIdOptions): number {
+  if (counter !== 0 || opts.bits !== undefined || opts.hash !== undefined) return flowIdCandidate(key.bytes, name, counter, opts);
+  let byName = firstIds.get(key.b64);
+  let id = byName?.get(name);
+  if (id === undefined) {
+    id = flowIdCandidate(key.bytes, name, 0, opts);
+    if (firstIdCount >= MAX_FIRST_IDS) {
+      firstIds = new Map();
+      firstIdCount = 0;
+      byName = undefined;
+    }
+    if (!byName) firstIds.set(key.b64, (byName = new Map()));
+    byName.set(name, id);
+    firstIdCount++;
+  }
+  return id;
+}
+
+/** `{ id, counter: 0 }`, frozen and shared: 10^5 flows make no new objects when their ids are the same as before. */
+const firstIdObjects = new Map<number, FlowId>();
+function firstId(id: number): FlowId {
+  let v = firstIdObjects.get(id);
+  if (!v) {
+    if (firstIdObjects.size >= MAX_FIRST_IDS) firstIdObjects.clear();
+    firstIdObjects.set(id, (v = Object.freeze({ id, counter: 0 })));
+  }
+  return v;
+}
+
+type TenantKeys = Map<string, { b64: string; bytes: Uint8Array }>;
+
+/**
+ * When every flow's counter-0 id is non-zero and no two are equal, each flow
+ * keeps counter 0 whatever the order they are taken in: the sorted walk below
+ * would give the same ids and no warnings. Undefined as soon as one contends.
+ */
+function uncontested(flows: readonly Flow[], keys: TenantKeys, opts: FlowIdOptions): FlowIds | undefined {
   const out = new FlowIds();
+  const taken = new Set<number>();
   for (const flow of flows) {
     const key = keys.get(flow.metadata.tenant);
     if (!key) continue;
     const name = specKey(flow);
+    const id = candidate(key, name, 0, opts);
+    if (id === 0 || taken.has(id)) return undefined;
+    taken.add(id);
+    out.set(name, firstId(id));
+  }
+  return out;
+}
+
+function computeFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: FlowIdOptions): FlowIds {
+  const keys: TenantKeys = new Map();
+  for (const t of specs.tenants as Tenant[]) keys.set(t.metadata.name, { b64: t.spec.publicKey, bytes: Buffer.from(t.spec.publicKey, 'base64') });
+  const fast = uncontested(specs.flows, keys, opts);
+  if (fast) return fast;
+  // Names made once per flow, not twice per comparison.
+  const flows = specs.flows.map((flow) => ({ flow, name: specKey(flow) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const owner = new Map<number, string>();
+  const out = new FlowIds();
+  for (const { flow, name } of flows) {
+    const key = keys.get(flow.metadata.tenant);
+    if (!key) continue;
     const lostTo: string[] = [];
     let assigned: FlowId | undefined;
     for (let counter = 0; counter <= MAX_COUNTER && !assigned; counter++) {
-      const id = flowIdCandidate(key, name, counter, opts);
+      const id = candidate(key, name, counter, opts);
       if (id === 0) continue;
       const holder = owner.get(id);
       if (holder !== undefined) {

@@ -83,12 +83,17 @@ export type SignedDoc = Located<Flow> | Located<Contract>;
  * path order. Flows generated from contracts are left out: their contract is.
  */
 export function flowFiles(specs: Pick<SpecSet, 'flows' | 'contracts'>): Map<string, SignedDoc[]> {
+  // Grouped by file first, then each file's few documents sorted by line: the
+  // same lists as sorting all 10^5 documents by line, in a fraction of the time.
   const out = new Map<string, SignedDoc[]>();
-  const docs: SignedDoc[] = [...specs.flows.filter((f) => !contractOf(f)), ...(specs.contracts ?? [])];
-  for (const f of docs.sort((a, b) => a.source.line - b.source.line)) {
-    if (!out.has(f.source.file)) out.set(f.source.file, []);
-    out.get(f.source.file)!.push(f);
-  }
+  const add = (f: SignedDoc) => {
+    const list = out.get(f.source.file);
+    if (list) list.push(f);
+    else out.set(f.source.file, [f]);
+  };
+  for (const f of specs.flows) if (!contractOf(f)) add(f);
+  for (const c of specs.contracts ?? []) add(c);
+  for (const list of out.values()) list.sort((a, b) => a.source.line - b.source.line);
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 

@@ -117,3 +117,19 @@ test('collisions with a tiny id width: ids stay unique and non-zero, each move i
   assert.ok(moved > 0, '26 flows in 63 ids must collide');
   assert.equal(ids.warnings.length, moved);
 });
+
+test('kept ids follow the key: the same flow names under a rotated tenant key get the new key\'s ids', () => {
+  // assignFlowIds keeps counter-0 ids by (key, name) across calls; a new key must never be served an old id.
+  const specsWith = (key: string) => ({
+    tenants: [{ metadata: { name: 'acme' }, spec: { publicKey: key } }],
+    flows: ['acme/a', 'acme/b'].map((n) => ({ metadata: { tenant: 'acme', name: n.slice(5) } })),
+  }) as unknown as Parameters<typeof assignFlowIds>[0];
+  const betaKey = Buffer.from(pub(seeds.beta), 'base64');
+  const before = assignFlowIds(specsWith(acmeKey.toString('base64')));
+  const after = assignFlowIds(specsWith(betaKey.toString('base64')));
+  for (const name of ['acme/a', 'acme/b']) {
+    assert.equal(before.get(name)!.id, reference(acmeKey, name, 0));
+    assert.equal(after.get(name)!.id, reference(betaKey, name, 0));
+    assert.notEqual(after.get(name)!.id, before.get(name)!.id);
+  }
+});
