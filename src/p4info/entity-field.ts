@@ -7,11 +7,23 @@ import { WireReader, WIRE_LEN } from './wire.ts';
 export const ENTITY_TABLE_ENTRY = 2;
 
 /**
- * The entity without TableEntry field `field` when `drop(valueStart, valueEnd)`
- * says so for its first occurrence; the same Buffer otherwise (a copy only for
- * the entities that change).
+ * Where TableEntry field `field` (length-delimited, first occurrence) sits in
+ * an encoded Entity: the TableEntry's value [s, e) and the outer tag before it,
+ * and the span [cut, resume) a new value replaces — the old field when
+ * present, else an empty span before the first higher-numbered field.
+ * Undefined when the entity is not a table entry.
  */
-export function withoutTableEntryField(entity: Buffer, field: number, drop: (vs: number, ve: number) => boolean = () => true): Buffer {
+interface FieldSite {
+  outerTag: number;
+  s: number;
+  e: number;
+  cut: number;
+  resume: number;
+  /** The present field's value, when `found`. */
+  value?: [number, number];
+}
+
+function siteOf(entity: Uint8Array, field: number): FieldSite | undefined {
   const r = new WireReader(entity);
   let outerTag = r.pos;
   while (r.next()) {
@@ -23,44 +35,17 @@ export function withoutTableEntryField(entity: Buffer, field: number, drop: (vs:
     const [s, e] = r.lenRange();
     const inner = new WireReader(entity, s, e);
     let tag = inner.pos;
+    let insertAt = e;
     while (inner.next()) {
       if (inner.fieldNo === field && inner.wireType === WIRE_LEN) {
-        const [vs, ve] = inner.lenRange();
-        if (!drop(vs, ve)) return entity;
-        // One allocation: the entity with [tag, ve) cut out of its TableEntry and the length prefix redone.
-        const bodyLen = tag - s + (e - ve);
-        const out = Buffer.allocUnsafe(outerTag + 1 + varintLen(bodyLen) + bodyLen + (entity.length - e));
-        let p = entity.copy(out, 0, 0, outerTag);
-        out[p++] = (ENTITY_TABLE_ENTRY << 3) | WIRE_LEN;
-        p = putVarint(out, p, bodyLen);
-        p += entity.copy(out, p, s, tag);
-        p += entity.copy(out, p, ve, e);
-        entity.copy(out, p, e);
-        return out;
+        const value = inner.lenRange();
+        return { outerTag, s, e, cut: tag, resume: value[1], value };
       }
+      if (inner.fieldNo > field && insertAt === e) insertAt = tag;
       inner.skip();
       tag = inner.pos;
     }
-    return entity;
-  }
-  return entity;
-}
-
-/** Where the value of TableEntry field `field` (length-delimited, first occurrence) sits in `entity`; undefined when absent. */
-export function tableEntryField(entity: Uint8Array, field: number): [number, number] | undefined {
-  const r = new WireReader(entity);
-  while (r.next()) {
-    if (r.fieldNo !== ENTITY_TABLE_ENTRY || r.wireType !== WIRE_LEN) {
-      r.skip();
-      continue;
-    }
-    const [s, e] = r.lenRange();
-    const inner = new WireReader(entity, s, e);
-    while (inner.next()) {
-      if (inner.fieldNo === field && inner.wireType === WIRE_LEN) return inner.lenRange();
-      inner.skip();
-    }
-    return undefined;
+    return { outerTag, s, e, cut: insertAt, resume: insertAt };
   }
   return undefined;
 }
@@ -75,6 +60,44 @@ function putVarint(buf: Buffer, p: number, n: number): number {
   return p;
 }
 
+/** The entity with the site's span replaced by field `field` = `value` (or by nothing), in one allocation. */
+function splice(entity: Buffer, site: FieldSite, field: number, value?: Uint8Array): Buffer {
+  const { outerTag, s, e, cut, resume } = site;
+  const fieldTag = (field << 3) | WIRE_LEN;
+  const fieldLen = value ? varintLen(fieldTag) + varintLen(value.length) + value.length : 0;
+  const bodyLen = cut - s + fieldLen + (e - resume);
+  const out = Buffer.allocUnsafe(outerTag + 1 + varintLen(bodyLen) + bodyLen + (entity.length - e));
+  let p = entity.copy(out, 0, 0, outerTag);
+  out[p++] = (ENTITY_TABLE_ENTRY << 3) | WIRE_LEN;
+  p = putVarint(out, p, bodyLen);
+  p += entity.copy(out, p, s, cut);
+  if (value) {
+    p = putVarint(out, p, fieldTag);
+    p = putVarint(out, p, value.length);
+    out.set(value, p);
+    p += value.length;
+  }
+  p += entity.copy(out, p, resume, e);
+  entity.copy(out, p, e);
+  return out;
+}
+
+/**
+ * The entity without TableEntry field `field` when `drop(valueStart, valueEnd)`
+ * says so for its first occurrence; the same Buffer otherwise (a copy only for
+ * the entities that change).
+ */
+export function withoutTableEntryField(entity: Buffer, field: number, drop: (vs: number, ve: number) => boolean = () => true): Buffer {
+  const site = siteOf(entity, field);
+  if (!site?.value || !drop(site.value[0], site.value[1])) return entity;
+  return splice(entity, site, field);
+}
+
+/** Where the value of TableEntry field `field` (length-delimited, first occurrence) sits in `entity`; undefined when absent. */
+export function tableEntryField(entity: Uint8Array, field: number): [number, number] | undefined {
+  return siteOf(entity, field)?.value;
+}
+
 /**
  * The entity with TableEntry field `field` (length-delimited) set to `value`:
  * replaced where present, otherwise inserted before the first higher-numbered
@@ -84,47 +107,6 @@ function putVarint(buf: Buffer, p: number, n: number): number {
  */
 export function withTableEntryField(entity: Buffer, field: number, value: Uint8Array): Buffer {
   if (!value.length) return withoutTableEntryField(entity, field);
-  const r = new WireReader(entity);
-  let outerTag = r.pos;
-  while (r.next()) {
-    if (r.fieldNo !== ENTITY_TABLE_ENTRY || r.wireType !== WIRE_LEN) {
-      r.skip();
-      outerTag = r.pos;
-      continue;
-    }
-    const [s, e] = r.lenRange();
-    const inner = new WireReader(entity, s, e);
-    let tag = inner.pos;
-    let cut = e;
-    let resume = e;
-    while (inner.next()) {
-      if (inner.fieldNo === field && inner.wireType === WIRE_LEN) {
-        cut = tag;
-        resume = inner.lenRange()[1];
-        break;
-      }
-      if (inner.fieldNo > field) {
-        cut = resume = tag;
-        break;
-      }
-      inner.skip();
-      tag = inner.pos;
-    }
-    const fieldTag = (field << 3) | WIRE_LEN;
-    const fieldLen = varintLen(fieldTag) + varintLen(value.length) + value.length;
-    const bodyLen = cut - s + fieldLen + (e - resume);
-    const out = Buffer.allocUnsafe(outerTag + 1 + varintLen(bodyLen) + bodyLen + (entity.length - e));
-    let p = entity.copy(out, 0, 0, outerTag);
-    out[p++] = (ENTITY_TABLE_ENTRY << 3) | WIRE_LEN;
-    p = putVarint(out, p, bodyLen);
-    p += entity.copy(out, p, s, cut);
-    p = putVarint(out, p, fieldTag);
-    p = putVarint(out, p, value.length);
-    out.set(value, p);
-    p += value.length;
-    p += entity.copy(out, p, resume, e);
-    entity.copy(out, p, e);
-    return out;
-  }
-  return entity;
+  const site = siteOf(entity, field);
+  return site ? splice(entity, site, field, value) : entity;
 }
