@@ -153,8 +153,13 @@ export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptio
   const rb = await rollback(session, applied, opts.limits, opts.inFlight ?? DEFAULT_IN_FLIGHT, log);
   result.rolledBack = rb.written;
   if (rb.lost) result.connectionLost = true;
-  if (rb.complete) {
+  // Complete means every certain undo landed; an update nobody knows landed
+  // whose undo failed leaves the switch unknown (the checker below may still
+  // prove it is at the old state).
+  if (rb.complete && applied.every((st, i) => !st.uncertain || rb.undone[i])) {
     result.leftAt = 'old';
+  } else if (rb.complete) {
+    result.leftAt = 'unknown';
   } else {
     result.leftAt = 'unknown';
     count(result, applied.filter((_, i) => !rb.undone[i]));
@@ -298,6 +303,7 @@ async function rollback(session: EntityRpc, applied: (Step & { uncertain?: boole
     run = [];
     if (!complete) break;
     for (const s of batch) {
+      if (lost) break; // nothing more reaches a switch whose connection is gone
       // A failure is no news: the original may never have landed; the read-back decides.
       const o = await writeOnce(session, [s.update]);
       if (o.ok) {

@@ -283,7 +283,12 @@ export class P4RuntimeClient extends EventEmitter {
     if (to <= from) return Promise.resolve({ ok: true });
     const req = encodeWriteRequest({ deviceId: this.deviceId, electionId: this.electionId, role: this.role }, updates, opts.atomicity, from, to);
     return new Promise<WriteOutcome>((resolve) => {
-      this.stub.Write(req, new grpc.Metadata(), this.deadline(), (err) => resolve(err ? writeOutcomeOf(err, to - from) : { ok: true }));
+      try {
+        this.stub.Write(req, new grpc.Metadata(), this.deadline(), (err) => resolve(err ? writeOutcomeOf(err, to - from) : { ok: true }));
+      } catch (err) {
+        // grpc-js throws synchronously on a channel already closed: the connection is gone.
+        resolve({ ok: false, kind: 'lost', code: Code.UNAVAILABLE, message: (err as Error).message });
+      }
     });
   }
 

@@ -8,6 +8,7 @@
 // known-state.ts); make-before-break order means no flow lost its entries in
 // between. Only this module reads or writes the file.
 import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 export type JournalPhase = 'writing' | 'verifying' | 'done';
@@ -106,7 +107,8 @@ export function readJournal(file: string): Record<string, JournalEntry> {
 function writeDurably(file: string, text: string): void {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  // Unique per write: replicas sharing the folder may both run as pid 1 in containers.
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, text);

@@ -3,6 +3,7 @@
 // replica taking over the same state directory — still refuses an old
 // manifest. Written atomically (temp file + rename).
 import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { SerialRecord } from '../specs/trust.ts';
 
@@ -30,7 +31,8 @@ export function rememberSerials(file: string, seen: SerialRecord, applied: Seria
   }
   if (rose) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}`;
+    // Unique per write: replicas sharing the folder may both run as pid 1 in containers.
+    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n');
     fs.renameSync(tmp, file);
   }

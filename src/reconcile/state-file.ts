@@ -2,6 +2,7 @@
 // process, maybe after a restart) can say what each switch runs. Written
 // atomically (temp file + rename): a reader never sees half a file.
 import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { SyncOutcome } from '../report/events.ts';
 
@@ -49,7 +50,8 @@ export function readStatus(file: string): StatusFile | undefined {
 
 export function writeStatus(file: string, status: StatusFile): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  // Unique per write: replicas sharing the folder may both run as pid 1 in containers.
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(status, null, 2) + '\n');
   fs.renameSync(tmp, file);
 }

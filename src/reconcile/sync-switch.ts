@@ -195,8 +195,14 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
       const progress = ctx.progress ?? noProgress;
       const journal = ctx.journal;
       let r: ApplyResult;
-      // From: the commit last converged, by this process or (status file) the one before it.
-      journal.begin(s.name, { from: s.appliedCommit ?? s.status.appliedCommit, to: d.commit, path: path.path });
+      // From: on the delta path the commit the switch is known to hold; else the
+      // commit last converged, by this process or (status file) the one before it.
+      const from = path.path === 'delta' ? path.from.commit : (s.appliedCommit ?? s.status.appliedCommit);
+      try {
+        journal.begin(s.name, { from, to: d.commit, path: path.path });
+      } catch (err) {
+        throw new StepFailed('WriteFailed', `journal: ${(err as Error).message}; nothing written`, { leftAt: 'old' });
+      }
       try {
         r = await applyPlan(readsMarkVerifying(ctx.outcomes.timedWrites(h, s.name), () => journal.verifying(s.name)), res.plan, {
           limits: config.batch,
@@ -237,11 +243,13 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
     }
     if (res.outcome === 'Converged' || res.outcome === 'Unchanged') {
       // The switch now holds `desired` exactly — unless entries Git does not ask for were kept.
-      if (res.plan.extraneous?.length) distrust(s.trust, 'extraneous');
-      else {
-        trust(s.trust, { commit: d.commit, desired, epoch: s.epoch, pipeline: s.pipelineChecked, prune: config.prune });
-        if (path.path === 'full') ctx.journal.confirmed(s.name);
-      }
+      // A full read that ended here settles an unfinished journal record either way.
+      if (path.path === 'full') ctx.journal.confirmed(s.name);
+      if (res.plan.extraneous?.length) {
+        // Read and settled just now: extraneous entries, not the journal, are the doubt from here on.
+        s.trust.known = undefined;
+        s.trust.doubt = 'extraneous';
+      } else trust(s.trust, { commit: d.commit, desired, epoch: s.epoch, pipeline: s.pipelineChecked, prune: config.prune });
     }
   } catch (err) {
     if (!(err instanceof StepFailed)) throw err;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { applyPlan } from '../../src/apply/apply.ts';
 import { planSteps } from '../../src/apply/steps.ts';
 import type { EntityRpc, Update } from '../../src/apply/session.ts';
-import { peekOwner } from '../../src/p4info/entity.ts';
+import { entityKey, peekOwner } from '../../src/p4info/entity.ts';
 import { plan } from '../../src/diff/plan.ts';
 import { desiredState } from '../../src/desired/desired.ts';
 import type { DesiredSet } from '../../src/desired/types.ts';
@@ -214,5 +214,31 @@ describe('applyPlan', () => {
     assert.ok(r.attempted >= 2);
     assert.equal(r.leftAt, 'old');
     assert.deepEqual(target.state.snapshot(), old);
+  });
+
+  test('a request nobody answered whose undo is refused too: left at unknown, never claimed old', async () => {
+    const old = target.state.snapshot();
+    const { p } = await planFor(flowsA);
+    let requests = 0;
+    const unanswered = new Set<string>();
+    const session: EntityRpc = {
+      write: async (u, o) => {
+        // The second request reaches the switch, but no answer comes back.
+        if (++requests === 2) {
+          for (const x of u) unanswered.add(entityKey(x.entity));
+          await sw.write(u, o);
+          return { ok: false, kind: 'rpc', code: 4, message: 'deadline exceeded' };
+        }
+        // Undoing those updates is refused.
+        if (u.length === 1 && unanswered.has(entityKey(u[0]!.entity))) return { ok: false, kind: 'rpc', code: 14, message: 'refused' };
+        return sw.write(u, o);
+      },
+      read: (f) => sw.read(f),
+    };
+    const r = await applyPlan(session, p, { limits: { size: 2, maxBytes: 1 << 20 }, inFlight: 1 });
+    assert.equal(r.ok, false);
+    assert.ok(unanswered.size > 0);
+    assert.equal(r.leftAt, 'unknown', 'the unanswered updates landed and were not undone');
+    assert.notDeepEqual(target.state.snapshot(), old);
   });
 });

@@ -50,17 +50,27 @@ test('SIGKILL mid-apply: make-before-break held, the journal shows the unfinishe
   const ev = (await first.sync('test'))!;
   assert.equal(ev.switches[0].outcome, 'Converged', ev.switches[0].error?.message);
   await first.stop();
-  const atOld = holds(target);
   const c2 = await bench.commit(newFlows);
 
   const { child, output, exited } = runFlowops(bench, 'repo:\n  path: repo\nbatch:\n  size: 5\nelectionId: 500\n');
-  // Generous: on a loaded machine starting the CLI alone can take tens of seconds (a deadline, not a measurement).
+  // The kill lands mid-apply by construction, not by timing: inside the
+  // target's handling of the child's 20th Write (of ~200), before that Write
+  // is even answered.
+  const write = target.state.write.bind(target.state);
+  let writes = 0;
+  target.state.write = (req) => {
+    const out = write(req);
+    if (++writes === 20) child.kill('SIGKILL');
+    return out;
+  };
   try {
-    await until(() => holds(target).join() !== atOld.join(), 120_000, 'the child\'s first writes');
+    // Generous: on a loaded machine starting the CLI alone can take tens of seconds (a deadline, not a measurement).
+    await until(() => writes >= 20, 120_000, 'the child\'s 20th Write');
   } finally {
     child.kill('SIGKILL');
+    await exited;
+    target.state.write = write;
   }
-  await exited;
 
   // (i) At the kill: every flow in both commits has all its old entries or all its new ones.
   const on = new Set<string>();
