@@ -96,8 +96,9 @@ export function chooseSyncPath(t: SwitchTrust, now: SyncNow): SyncPath {
   return { path: 'delta', reason: 'known', from: k };
 }
 
+/** The same ids as sets (order and repeats aside). */
 function sameIds(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  const s = new Set(a);
-  return b.every((x) => s.has(x));
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sb].every((x) => sa.has(x));
 }

@@ -158,6 +158,8 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
 
     // read (or not), plan
     const seen = ctx.seen && ctx.seen.against === desired && !pushed ? ctx.seen : undefined;
+    // The connection this sync reads and writes through: trust is recorded only for it.
+    const epoch = s.epoch;
     let path: SyncPath = chooseSyncPath(s.trust, {
       epoch: s.epoch, desired, pipeline: s.pipelineChecked, prune: config.prune, mode: config.mode, forced: !!ctx.forced, pushed, seen: !!seen,
     });
@@ -249,7 +251,9 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
         // Read and settled just now: extraneous entries, not the journal, are the doubt from here on.
         s.trust.known = undefined;
         s.trust.doubt = 'extraneous';
-      } else trust(s.trust, { commit: d.commit, desired, epoch: s.epoch, pipeline: s.pipelineChecked, prune: config.prune });
+      } else if (s.epoch === epoch) trust(s.trust, { commit: d.commit, desired, epoch, pipeline: s.pipelineChecked, prune: config.prune });
+      // else: a reconnect or failover happened during this sync; the next one reads in full (reconnect).
+      else distrust(s.trust, 'reconnect');
     }
   } catch (err) {
     if (!(err instanceof StepFailed)) throw err;
