@@ -112,7 +112,10 @@ export async function bmv2Bench(opts: { drift?: 'heal' | 'alert' } = {}): Promis
       logs,
       commit: (files) => commitFiles(repo, files),
       async readTables() {
-        const cl = await bench.otherController(1n);
+        // A Read needs no arbitration (P4Runtime: any client may read), so the
+        // reader opens no stream: back-to-back reads never race BMv2 over an
+        // election id the previous reader's stream still holds.
+        const cl = new P4RuntimeClient({ address: sw.p4rtAddr, deviceId: sw.deviceId, electionId: 1n });
         try {
           const all = await cl.read([wildcardAllTables()]);
           const by = new Map<string, Buffer[]>();
