@@ -1,6 +1,9 @@
 // The intent journal: per switch, the apply in progress — from which commit
-// to which, and how far it got — in journal.json beside the status file. It
-// is written (temp file, fsync, rename, fsync of the folder) before the first
+// to which, and how far it got — one file per switch in the folder `journal/`
+// beside the status file. One file per switch: replicas sharing a state
+// folder each write only the switches they are primary for, and no write
+// reads another switch's record (no read-modify-write to interleave). A
+// record is written (temp file, fsync, rename, fsync of the folder) before the first
 // Write of an apply and again when the apply ends, so a process killed
 // mid-apply (SIGKILL, power loss: nothing runs to roll back) leaves a record
 // saying so. At the next start such a switch is in doubt: it is read in full
@@ -25,8 +28,14 @@ export interface JournalEntry {
   leftAt?: 'old' | 'new' | 'unknown';
 }
 
-export function journalFileBeside(statusFile: string): string {
-  return path.join(path.dirname(statusFile), 'journal.json');
+/** The journal's folder beside the status file. */
+export function journalDirBeside(statusFile: string): string {
+  return path.join(path.dirname(statusFile), 'journal');
+}
+
+/** A switch's record file: the name percent-encoded, so no name leaves the folder or clashes with another. */
+function recordFile(dir: string, target: string): string {
+  return path.join(dir, `${encodeURIComponent(target).replace(/\./g, '%2E')}.json`);
 }
 
 export class IntentJournal {
@@ -35,10 +44,10 @@ export class IntentJournal {
   readonly unfinishedAtStart: ReadonlyMap<string, JournalEntry>;
 
   constructor(
-    readonly file: string,
+    readonly dir: string,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.entries = readJournal(file);
+    this.entries = readJournal(dir);
     this.unfinishedAtStart = new Map(Object.entries(this.entries).filter(([, e]) => !ended(e)));
   }
 
@@ -79,12 +88,12 @@ export class IntentJournal {
     this.save(target);
   }
 
-  /** Rewrites `target`'s record only: replicas sharing a state folder each keep their own switches' records. */
+  /** Writes `target`'s own file, and nothing else: replicas sharing a state folder never touch each other's records. */
   private save(target: string): void {
-    const all = readJournal(this.file);
-    if (this.entries[target]) all[target] = this.entries[target];
-    else delete all[target];
-    writeDurably(this.file, JSON.stringify(all, null, 2) + '\n');
+    const file = recordFile(this.dir, target);
+    const e = this.entries[target];
+    if (e) writeDurably(file, JSON.stringify({ target, ...e }, null, 2) + '\n');
+    else removeDurably(file);
   }
 }
 
@@ -93,14 +102,32 @@ export function ended(e: JournalEntry): boolean {
   return e.phase === 'done' && e.leftAt !== 'unknown';
 }
 
-export function readJournal(file: string): Record<string, JournalEntry> {
+/** Every switch's record in the folder, by switch name. */
+export function readJournal(dir: string): Record<string, JournalEntry> {
+  let names: string[];
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, JournalEntry>;
+    names = fs.readdirSync(dir);
   } catch (err) {
-    // Unreadable (only a hand edit can do that: it is replaced atomically): every switch is read in full at start anyway.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) return {};
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw err;
   }
+  const out: Record<string, JournalEntry> = Object.create(null) as Record<string, JournalEntry>;
+  for (const name of names.sort()) {
+    if (!name.endsWith('.json')) continue; // temp files of a write cut short
+    let rec: JournalEntry & { target?: unknown };
+    try {
+      rec = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as JournalEntry & { target?: unknown };
+    } catch (err) {
+      // Unreadable (only a hand edit can do that: records are replaced atomically): every switch is read in full at start anyway.
+      if (err instanceof SyntaxError) continue;
+      throw err;
+    }
+    // The name inside is what counts; a file whose name does not match it was not written here.
+    if (typeof rec?.target !== 'string' || recordFile(dir, rec.target) !== path.join(dir, name)) continue;
+    const { target, ...e } = rec;
+    out[target as string] = e;
+  }
+  return out;
 }
 
 /** Temp file, fsync, rename over, fsync the folder: after a crash the file is the old or the new one, on disk. */
@@ -117,6 +144,20 @@ function writeDurably(file: string, text: string): void {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+  syncDir(dir);
+}
+
+function removeDurably(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  syncDir(path.dirname(file));
+}
+
+function syncDir(dir: string): void {
   const dfd = fs.openSync(dir, 'r');
   try {
     fs.fsyncSync(dfd);

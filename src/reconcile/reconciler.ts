@@ -44,7 +44,7 @@ import { viewRoutes } from '../view/handler.ts';
 import { Coalescer } from './coalesce.ts';
 import { SYNC_TOKEN_ENV } from './http-guard.ts';
 import { rejectedDetail, type RejectedHead } from './rejected-head.ts';
-import { IntentJournal, ended, journalFileBeside } from './journal.ts';
+import { IntentJournal, ended, journalDirBeside } from './journal.ts';
 import { distrust, trust } from './known-state.ts';
 
 export interface ReconcilerOptions {
@@ -137,7 +137,7 @@ export class Reconciler {
     });
     this.outcomes.status.repo = redact(repo.url ?? repo.path ?? '');
     this.outcomes.status.branch = repo.branch;
-    this.journal = new IntentJournal(journalFileBeside(resolvePath(opts.loaded, this.config.stateFile)), this.now);
+    this.journal = new IntentJournal(journalDirBeside(resolvePath(opts.loaded, this.config.stateFile)), this.now);
     for (const [name, e] of this.journal.unfinishedAtStart) {
       this.log.warn('journal: an apply did not end; the switch will be read in full and converged to the head first', { target: name, ...e });
     }

@@ -12,7 +12,7 @@ import { Bench, desiredHex, runFlowops, switchHolds as holds, until } from '../h
 import { specRepo, type FlowDef, treeOf } from '../helpers/spec-repo.ts';
 import { desiredState } from '../../src/desired/desired.ts';
 import { entityKey } from '../../src/p4info/entity.ts';
-import { readJournal, journalFileBeside } from '../../src/reconcile/journal.ts';
+import { readJournal, journalDirBeside } from '../../src/reconcile/journal.ts';
 import type { RunningTarget } from '../../src/target/server.ts';
 
 const bench = new Bench();
@@ -90,7 +90,7 @@ test('SIGKILL mid-apply: make-before-break held, the journal shows the unfinishe
   assert.notDeepEqual(mid, desiredHex(target, newFlows), `killed after the apply had finished: nothing interrupted\n${output().slice(-2000)}`);
 
   // (ii) The journal says the apply from c1 to c2 did not end.
-  const journal = readJournal(journalFileBeside(stateFile));
+  const journal = readJournal(journalDirBeside(stateFile));
   assert.equal(journal.leaf1?.from, c1);
   assert.equal(journal.leaf1?.to, c2);
   assert.match(journal.leaf1?.phase ?? '', /^(writing|verifying)$/, JSON.stringify(journal));
@@ -101,7 +101,7 @@ test('SIGKILL mid-apply: make-before-break held, the journal shows the unfinishe
   assert.deepEqual(res.path, { path: 'full', reason: 'journal' });
   assert.equal(res.outcome, 'Converged', res.error?.message);
   assert.deepEqual(holds(target), desiredHex(target, newFlows));
-  const settled = readJournal(journalFileBeside(stateFile)).leaf1;
+  const settled = readJournal(journalDirBeside(stateFile)).leaf1;
   assert.deepEqual([settled?.phase, settled?.leftAt, settled?.to], ['done', 'new', c2]);
   assert.ok(bench.logs.some((l) => l.includes('journal: an apply did not end')));
   await again.stop();
