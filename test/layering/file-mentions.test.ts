@@ -55,14 +55,16 @@ function comments(file: string, text: string): string[] {
 test('every file a comment or README names exists', () => {
   const files = walk(ROOT);
   const all = new Set(files);
-  const basenames = new Set(files.map((f) => path.posix.basename(f)));
+  const byBasename = new Map<string, number>();
+  for (const f of files) byBasename.set(path.posix.basename(f), (byBasename.get(path.posix.basename(f)) ?? 0) + 1);
   // A mention is read as the mentioning file's readers would: from the repository root, from the
-  // mentioning file's folder, from src/ or test/, or (a bare name) as a file anywhere in the repository.
+  // mentioning file's folder, from src/ or test/, as the tail of exactly one path, or (a bare name)
+  // as the one file of that name in the repository — a name two files share must say which.
   const resolves = (mention: string, from: string): boolean => {
     if (ELSEWHERE.has(mention)) return true;
     const candidates = [mention, path.posix.join(path.posix.dirname(from), mention), `src/${mention}`, `test/${mention}`];
     if (candidates.some((c) => all.has(path.posix.normalize(c)))) return true;
-    return mention.includes('/') ? files.some((f) => f.endsWith(`/${mention}`)) : basenames.has(mention);
+    return mention.includes('/') ? files.filter((f) => f.endsWith(`/${mention}`)).length === 1 : byBasename.get(mention) === 1;
   };
 
   const missing: string[] = [];

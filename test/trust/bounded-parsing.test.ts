@@ -1,7 +1,7 @@
 // Hostile YAML never escapes the loader as an exception: each file becomes a
 // SpecError with a stable code at file:line, the other files still load, and
 // `validate` prints them. Both readers are covered: fast-yaml.ts on its own
-// (it used to overflow its stack) and load.ts (the `yaml` package path).
+// (it used to overflow its stack) and src/specs/load.ts (the `yaml` package path).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
