@@ -40,6 +40,10 @@ export interface EntryInput {
   bytes: Uint8Array;
 }
 
+/** Arena bytes per entry assumed for an `expected` count: flow_classify's entity and identity key, rounded up. */
+const EXPECTED_ENTITY_BYTES = 80;
+const EXPECTED_KEY_BYTES = 56;
+
 /** Arenas past this size grow 4× at a time and are sealed without a copy. */
 const BIG = 1 << 20;
 
@@ -87,6 +91,11 @@ function growU32(a: Uint32Array, need: number): Uint32Array {
   return b;
 }
 
+/** The first `n` values: a view when the column is big (its unwritten tail costs no memory), else a fitted copy. */
+function fitted(a: Uint32Array, n: number): Uint32Array {
+  return a.byteLength >= BIG ? a.subarray(0, n) : a.slice(0, n);
+}
+
 /** Collects entries (compile, a live snapshot, a read-back) and seals them into `DesiredEntries`. */
 export class EntriesBuilder {
   private bytes: Grow;
@@ -101,11 +110,18 @@ export class EntriesBuilder {
   /** pushRange's arena copies not made yet: runs of adjacent ranges become one copy each (at seal). */
   private readonly pending: { src: DesiredEntries; b0: number; b1: number; at: number; k0: number; k1: number; kat: number }[] = [];
 
-  /** `like`: a previous result about this size (a recompile), so the arenas are not grown by doubling. */
-  constructor(like?: DesiredEntries) {
-    const cap = like ? like.length + 1024 : 1024;
-    this.bytes = new Grow(like ? like.arena.length + (1 << 16) : 1 << 16);
-    this.keys = new Grow(like ? like.keyArena.length + (1 << 16) : 1 << 16);
+  /**
+   * `like`: a previous result about this size (a recompile), so the arenas
+   * are not grown by doubling; else `expected`, an estimate of the number of
+   * entries (a cold compile): every arena and column starts at its likely
+   * size, as growing a 100 MB arena from 64 KiB writes each byte into fresh
+   * memory several times. Too high an estimate costs address space that is
+   * never written (no RSS), too low one a growth.
+   */
+  constructor(like?: DesiredEntries, expected = 0) {
+    const cap = like ? like.length + 1024 : Math.max(1024, expected + 1);
+    this.bytes = new Grow(like ? like.arena.length + (1 << 16) : Math.max(1 << 16, expected * EXPECTED_ENTITY_BYTES));
+    this.keys = new Grow(like ? like.keyArena.length + (1 << 16) : Math.max(1 << 16, expected * EXPECTED_KEY_BYTES));
     this.offs = new Uint32Array(cap);
     this.koffs = new Uint32Array(cap);
     this.owner = new Uint32Array(cap);
@@ -215,7 +231,7 @@ export class EntriesBuilder {
     const n = this.n;
     const arena = this.bytes.trimmed();
     const keyArena = this.keys.trimmed();
-    const d = new DesiredEntries(arena, this.offs.slice(0, n + 1), keyArena, this.koffs.slice(0, n + 1), this.owner.slice(0, n), this.org.slice(0, n), this.origins);
+    const d = new DesiredEntries(arena, fitted(this.offs, n + 1), keyArena, fitted(this.koffs, n + 1), fitted(this.owner, n), fitted(this.org, n), this.origins);
     if (sorted) d.sortCanonical();
     return d;
   }
