@@ -57,11 +57,11 @@ export interface TargetChild {
   stop(): Promise<void>;
 }
 
-/** Starts `flowops target` with the bundled v1model P4Info on a free port. */
-export function startTargetProcess(): Promise<TargetChild> {
+/** Starts `flowops target` with the bundled v1model P4Info on a free port (`nodeOptions`: e.g. --cpu-prof). */
+export function startTargetProcess(nodeOptions: readonly string[] = []): Promise<TargetChild> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'target', '--listen', '127.0.0.1:0', '--p4info', path.join(ROOT, 'p4/flowops_v1model.p4info.txtpb')],
+    [...nodeOptions, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'target', '--listen', '127.0.0.1:0', '--p4info', path.join(ROOT, 'p4/flowops_v1model.p4info.txtpb')],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] },
   );
   return new Promise((resolve, reject) => {

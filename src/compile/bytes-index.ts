@@ -75,10 +75,43 @@ export class BytesIndex {
     }
   }
 
-  /** Whether two items are equal (compile: two entries with one identity key). One pass: each item is checked as it goes in. */
+  /**
+   * Whether two items are equal (compile: two entries with one identity key).
+   * Each item's hash and position are packed into one float (hash bits above,
+   * position below: exact while they fit 53 bits), the floats sorted natively,
+   * and only neighbours with equal hashes compared byte by byte: sequential
+   * passes over 8 bytes per item instead of a 16 MB open-addressing table
+   * probed at random (cache misses were most of its 0.4 s at 10^6 keys).
+   */
   static hasDuplicate(arena: Buffer, offs: Uint32Array): boolean {
-    const idx = new BytesIndex([], arena, offs, true);
-    return idx.duplicate;
+    const n = offs.length - 1;
+    if (n < 2) return false;
+    let posBits = 1;
+    while (2 ** posBits < n) posBits++;
+    const hashBits = 53 - posBits;
+    if (hashBits < 16) return new BytesIndex([], arena, offs, true).duplicate;
+    const scale = 2 ** posBits;
+    const drop = 32 - Math.min(32, hashBits);
+    const packed = new Float64Array(n);
+    for (let i = 0; i < n; i++) packed[i] = (hashBytes(arena, offs[i], offs[i + 1]) >>> drop) * scale + i;
+    packed.sort();
+    const same = (i: number, j: number): boolean => {
+      const s = offs[i];
+      const t = offs[j];
+      const len = offs[i + 1] - s;
+      if (len !== offs[j + 1] - t) return false;
+      for (let k = 0; k < len; k++) if (arena[s + k] !== arena[t + k]) return false;
+      return true;
+    };
+    for (let a = 0; a < n; ) {
+      const h = Math.floor(packed[a] / scale);
+      let b = a + 1;
+      while (b < n && Math.floor(packed[b] / scale) === h) b++;
+      // Items with one hash: almost always a single pair at most.
+      for (let x = a; x < b; x++) for (let y = x + 1; y < b; y++) if (same(packed[x] % scale, packed[y] % scale)) return true;
+      a = b;
+    }
+    return false;
   }
 
   private sameItems(i: number, j: number): boolean {

@@ -210,7 +210,7 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   const oneParam = [0];
   const fpKey = [0];
   // A recompile starts with arenas the size of the last result of this target.
-  const entries = new EntriesBuilder(claimFlowKeys ? undefined : opts.cache?.flowsOf(targetName, index).values().next().value?.src);
+  const entries = new EntriesBuilder(claimFlowKeys ? undefined : opts.cache?.flowsOf(targetName, index).values().next().value?.src, specs.flows.length * 10);
   const claims = new Claims(errors);
   const origins = new Map<object, Origin>();
   const originOf = (doc: Located<Tenant | Service | Flow | Target>, kind: Origin['kind'], name: string): Origin => {

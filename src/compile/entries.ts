@@ -40,6 +40,23 @@ export interface EntryInput {
   bytes: Uint8Array;
 }
 
+/** Arena bytes per entry assumed for an `expected` count: flow_classify's entity and identity key, rounded up. */
+const EXPECTED_ENTITY_BYTES = 80;
+const EXPECTED_KEY_BYTES = 56;
+
+/** Arenas past this size grow 4× at a time and are sealed without a copy. */
+const BIG = 1 << 20;
+
+/**
+ * An append-only byte arena. A million entries make ~120 MB of bytes and
+ * keys; doubling from 64 KiB and then copying the result into a fitted
+ * buffer cost a cold compile ~0.8 s of memcpy and fresh pages, and every
+ * new 10–100 MB buffer counted as external memory, on which V8 runs a full
+ * mark-compact of the heap every 64 MB (~0.9 s more). So a big arena grows
+ * 4× at a time and is sealed as a view of its buffer: the unused tail is
+ * address space never written, which the OS does not back with memory
+ * (it costs no RSS; only `process.memoryUsage().arrayBuffers` counts it).
+ */
 class Grow {
   buf: Buffer;
   len = 0;
@@ -48,7 +65,8 @@ class Grow {
   }
   room(n: number): number {
     if (this.len + n > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+      const size = this.buf.length;
+      const next = Buffer.allocUnsafe(Math.max(size >= BIG ? size * 4 : size * 2, this.len + n));
       this.buf.copy(next, 0, 0, this.len);
       this.buf = next;
     }
@@ -56,17 +74,13 @@ class Grow {
     this.len += n;
     return at;
   }
-}
-
-/**
- * The bytes written, in a buffer about their size: the builder's own when it
- * wastes little (a presized recompile), else one native copy.
- */
-function trimmed(g: Grow): Buffer {
-  if (g.buf.length - g.len <= (g.len >> 4) + (1 << 16)) return g.buf.subarray(0, g.len);
-  const out = Buffer.allocUnsafeSlow(g.len);
-  g.buf.copy(out, 0, 0, g.len);
-  return out;
+  /** The bytes written: the builder's own buffer when it is big or wastes little (a presized recompile), else a fitted copy. */
+  trimmed(): Buffer {
+    if (this.buf.length >= BIG || this.buf.length - this.len <= (this.len >> 4) + (1 << 16)) return this.buf.subarray(0, this.len);
+    const out = Buffer.allocUnsafeSlow(this.len);
+    this.buf.copy(out, 0, 0, this.len);
+    return out;
+  }
 }
 
 function growU32(a: Uint32Array, need: number): Uint32Array {
@@ -75,6 +89,11 @@ function growU32(a: Uint32Array, need: number): Uint32Array {
   const b = new Uint32Array(Math.max(a.length * 2, need));
   b.set(a);
   return b;
+}
+
+/** The first `n` values: a view when the column is big (its unwritten tail costs no memory), else a fitted copy. */
+function fitted(a: Uint32Array, n: number): Uint32Array {
+  return a.byteLength >= BIG ? a.subarray(0, n) : a.slice(0, n);
 }
 
 /** Collects entries (compile, a live snapshot, a read-back) and seals them into `DesiredEntries`. */
@@ -91,11 +110,18 @@ export class EntriesBuilder {
   /** pushRange's arena copies not made yet: runs of adjacent ranges become one copy each (at seal). */
   private readonly pending: { src: DesiredEntries; b0: number; b1: number; at: number; k0: number; k1: number; kat: number }[] = [];
 
-  /** `like`: a previous result about this size (a recompile), so the arenas are not grown by doubling. */
-  constructor(like?: DesiredEntries) {
-    const cap = like ? like.length + 1024 : 1024;
-    this.bytes = new Grow(like ? like.arena.length + (1 << 16) : 1 << 16);
-    this.keys = new Grow(like ? like.keyArena.length + (1 << 16) : 1 << 16);
+  /**
+   * `like`: a previous result about this size (a recompile), so the arenas
+   * are not grown by doubling; else `expected`, an estimate of the number of
+   * entries (a cold compile): every arena and column starts at its likely
+   * size, as growing a 100 MB arena from 64 KiB writes each byte into fresh
+   * memory several times. Too high an estimate costs address space that is
+   * never written (no RSS), too low one a growth.
+   */
+  constructor(like?: DesiredEntries, expected = 0) {
+    const cap = like ? like.length + 1024 : Math.max(1024, expected + 1);
+    this.bytes = new Grow(like ? like.arena.length + (1 << 16) : Math.max(1 << 16, expected * EXPECTED_ENTITY_BYTES));
+    this.keys = new Grow(like ? like.keyArena.length + (1 << 16) : Math.max(1 << 16, expected * EXPECTED_KEY_BYTES));
     this.offs = new Uint32Array(cap);
     this.koffs = new Uint32Array(cap);
     this.owner = new Uint32Array(cap);
@@ -203,9 +229,9 @@ export class EntriesBuilder {
     }
     this.pending.length = 0;
     const n = this.n;
-    const arena = trimmed(this.bytes);
-    const keyArena = trimmed(this.keys);
-    const d = new DesiredEntries(arena, this.offs.slice(0, n + 1), keyArena, this.koffs.slice(0, n + 1), this.owner.slice(0, n), this.org.slice(0, n), this.origins);
+    const arena = this.bytes.trimmed();
+    const keyArena = this.keys.trimmed();
+    const d = new DesiredEntries(arena, fitted(this.offs, n + 1), keyArena, fitted(this.koffs, n + 1), fitted(this.owner, n), fitted(this.org, n), this.origins);
     if (sorted) d.sortCanonical();
     return d;
   }

@@ -11,9 +11,15 @@ export interface Ternary {
   len: number;
 }
 
+// Comparators at module level: this runs once per flow (10^5 times in a cold
+// compile), and closures made per call cost more than the work (tsx also
+// names each one with a defineProperty).
+const byRange = (a: readonly [number, number], b: readonly [number, number]) => a[0] - b[0] || a[1] - b[1];
+const ascending = (x: number, y: number) => x - y;
+
 /** Merges overlapping and adjacent inclusive ranges; sorted, disjoint. */
 export function mergeRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const sorted = [...ranges].sort(byRange);
   const out: [number, number][] = [];
   for (const [lo, hi] of sorted) {
     const last = out[out.length - 1];
@@ -46,8 +52,21 @@ export function prefixCover(lo: number, hi: number, bits = 16): Ternary[] {
  * port inside a range is left to the range.
  */
 export function splitPorts(items: readonly (readonly [number, number])[]): { singles: number[]; ranges: [number, number][] } {
-  const ranges = mergeRanges(items.filter(([lo, hi]) => lo < hi));
-  const inRange = (p: number) => ranges.some(([lo, hi]) => p >= lo && p <= hi);
-  const singles = [...new Set(items.filter(([lo, hi]) => lo === hi).map(([p]) => p))].filter((p) => !inRange(p)).sort((x, y) => x - y);
+  const wide: (readonly [number, number])[] = [];
+  for (const it of items) if (it[0] < it[1]) wide.push(it);
+  const ranges = wide.length ? mergeRanges(wide) : [];
+  const singles: number[] = [];
+  for (const [p, hi] of items) {
+    if (p !== hi) continue;
+    let inRange = false;
+    for (const r of ranges) if (p >= r[0] && p <= r[1]) inRange = true;
+    if (!inRange) singles.push(p);
+  }
+  if (singles.length < 2) return { singles, ranges };
+  singles.sort(ascending);
+  // Sorted: duplicates are adjacent.
+  let n = 1;
+  for (let i = 1; i < singles.length; i++) if (singles[i] !== singles[n - 1]) singles[n++] = singles[i]!;
+  singles.length = n;
   return { singles, ranges };
 }

@@ -55,20 +55,27 @@ const decoder = (name: string) => {
 };
 const raw = (b: Buffer) => b;
 
-function method(name: string, req: string, requestStream: boolean, responseStream: boolean) {
+function method(name: string, req: string | null, requestStream: boolean, responseStream: boolean) {
   return {
     path: `/p4.v1.P4Runtime/${name}`,
     requestStream,
     responseStream,
     requestSerialize: raw,
-    requestDeserialize: decoder(req),
+    requestDeserialize: req ? decoder(req) : raw,
     responseSerialize: raw,
     responseDeserialize: raw,
   };
 }
 
+// A WriteRequest arrives as bytes and is decoded by the handler, just before
+// it is applied: grpc-js decodes a request when its last frame arrives, and
+// with several Writes in flight their decoded updates (~20 objects each)
+// would wait side by side through young-generation collections, which then
+// copy and promote them — a third more CPU for the same updates.
+const decodeWriteRequest = decoder('p4.v1.WriteRequest');
+
 const p4runtimeService: grpc.ServiceDefinition = {
-  Write: method('Write', 'p4.v1.WriteRequest', false, false),
+  Write: method('Write', null, false, false),
   Read: method('Read', 'p4.v1.ReadRequest', false, true),
   SetForwardingPipelineConfig: method('SetForwardingPipelineConfig', 'p4.v1.SetForwardingPipelineConfigRequest', false, false),
   GetForwardingPipelineConfig: method('GetForwardingPipelineConfig', 'p4.v1.GetForwardingPipelineConfigRequest', false, false),
@@ -116,9 +123,16 @@ export async function startTarget(opts: TargetOptions = {}): Promise<RunningTarg
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   const streams = new Set<grpc.ServerDuplexStream<any, Buffer>>();
   server.addService(p4runtimeService, {
-    Write(call: grpc.ServerUnaryCall<any, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
+    Write(call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
+      let req: unknown;
       try {
-        const out = state.write(call.request);
+        req = decodeWriteRequest(call.request);
+      } catch {
+        // What grpc-js answers for a request its deserializer refuses.
+        return cb({ code: Code.INTERNAL, details: 'Error deserializing request' } as grpc.ServiceError);
+      }
+      try {
+        const out = state.write(req);
         if (!out.failed) return cb(null, Buffer.alloc(0));
         const { message, details } = writeErrorStatus(out);
         const md = new grpc.Metadata();

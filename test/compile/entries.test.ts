@@ -47,3 +47,14 @@ test('two entries with one identity key are found', () => {
   many.push(e(TABLES.flowClassify.name, 'key-4321', [0], o1));
   assert.equal(DesiredEntries.from(many).hasDuplicateKeys(), true);
 });
+
+test('duplicate keys are found wherever they sit; a key that is a prefix of another is not one', () => {
+  const keys = (list: string[]) => DesiredEntries.from(list.map((k) => e(TABLES.flowClassify.name, k, [1], o1)));
+  assert.equal(keys(['ab', 'abc', 'a', 'abcd', 'b']).hasDuplicateKeys(), false);
+  const n = 200_000;
+  const many = Array.from({ length: n }, (_, i) => `k${i}`);
+  assert.equal(keys(many).hasDuplicateKeys(), false);
+  assert.equal(keys([...many, 'k0']).hasDuplicateKeys(), true, 'first and last');
+  assert.equal(keys(['z', ...many, 'z']).hasDuplicateKeys(), true);
+  assert.equal(keys(['same', 'same', 'same']).hasDuplicateKeys(), true);
+});

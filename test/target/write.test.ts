@@ -3,7 +3,8 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTarget, type RunningTarget } from '../../src/target/server.ts';
-import { Code } from '../../src/proto/load.ts';
+import grpc from '@grpc/grpc-js';
+import { Code, protoType } from '../../src/proto/load.ts';
 import {
   A_DEFONLY, A_DROP, A_FWD, A_NOACTION, A_SET, PROFILE, T_CONST, T_EXACT, T_IND, T_LPM, T_TERN,
   TestClient, action, b, decodeEntity, encodeEntity, exact, exactEntry, group, lpm, member, optional, p4infoBytes, range, tableEntry, ternary,
@@ -228,4 +229,18 @@ test('direct meter entries are modified in place; unsupported entities are UNIMP
   assert.equal(await code(['MODIFY', { direct_meter_entry: { table_entry: { ...key, match: [exact(1, b(2)), exact(2, b(2))] }, config: { cir: 1 } } }]), Code.NOT_FOUND);
   assert.equal(await code(['INSERT', { register_entry: { register_id: 1 } }]), Code.UNIMPLEMENTED);
   assert.equal(await code(['INSERT', {}]), Code.INVALID_ARGUMENT, 'no entity');
+});
+
+test('a WriteRequest that does not decode is INTERNAL for the whole RPC and changes nothing', async () => {
+  const T = protoType('p4.v1.WriteRequest');
+  const full = Buffer.from(T.encode(T.fromObject({
+    device_id: 1, election_id: { high: 0, low: 1 }, atomicity: 'CONTINUE_ON_ERROR',
+    updates: [{ type: 'INSERT', entity: exactEntry(1, 1) }, { type: 'INSERT', entity: exactEntry(2, 2) }],
+  })).finish());
+  const truncated = full.subarray(0, full.length - 3);
+  const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+    c.client.makeUnaryRequest('/p4.v1.P4Runtime/Write', (b: Buffer) => b, (b: Buffer) => b, truncated, (e) => resolve(e)),
+  );
+  assert.equal(err?.code, Code.INTERNAL);
+  assert.deepEqual(entries('ingress.t_exact'), [], 'the update before the broken one was not applied');
 });
