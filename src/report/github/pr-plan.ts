@@ -40,6 +40,8 @@ export interface PrPlanInput {
    * fresh one (shared by base and head of this check only).
    */
   cache?: DesiredCache;
+  /** Filled with milliseconds per stage (benches). */
+  stages?: Record<string, number>;
 }
 
 /** Traffic of the flows a plan deletes or changes on one switch (those ever sampled there). */
@@ -59,10 +61,19 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
   // One parse per file content across both trees (unchanged files are shared).
   const cache = input.cache ?? new DesiredCache();
   const roots = input.trust;
+  let t = performance.now();
+  const lap = (name: string) => {
+    const n = performance.now();
+    if (input.stages) input.stages[name] = (input.stages[name] ?? 0) + (n - t);
+    t = n;
+  };
   const base = desiredState(f.base, { now, cache, keepSpecs: true, trust: roots });
+  lap('desired base');
   // A signer whose files changed must raise its serial over the base's: the merge would otherwise be a rollback.
   const head = desiredState(f.head, { now, cache, keepSpecs: true, trust: roots && { ...roots, previous: base.manifests } });
+  lap('desired head');
   const touched = touchedObjects(base.specs, head.specs);
+  lap('touched');
 
   const report: PrPlanReport = {
     repo: input.repo, pr: input.pr, headSha: f.head.commit, baseRef: input.baseRef, baseSha: f.base.commit, root: f.head.root, problems: head.problems, switches: [], conflicts: [],
@@ -70,6 +81,7 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
     trust: trustChanges(base.specs, head.specs!, { base: base.manifests, head: head.manifests }),
     contracts: contractChanges(base.specs, head.specs!),
   };
+  lap('words');
   if (head.problems.length) return { report, touched };
 
   for (const v of planVersions(base, head)) {
@@ -84,8 +96,13 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
     }
     report.switches.push(s);
   }
+  lap('planVersions');
   // Proof before merge over head's compiled entries: what the PR adds to the findings (errors) fails the check.
-  for (const finding of newFindings(verifyDesired(base), verifyDesired(head)).flatMap((r) => r.findings)) {
+  const vb = verifyDesired(base);
+  lap('verify base');
+  const vh = verifyDesired(head);
+  lap('verify head');
+  for (const finding of newFindings(vb, vh).flatMap((r) => r.findings)) {
     const p = finding.severity === 'error' ? findingProblem(finding) : undefined;
     if (p) (report.verify ??= []).push(p);
   }
