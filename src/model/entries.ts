@@ -75,6 +75,32 @@ export class RowParts {
     return m;
   }
 
+  /** `field` for an exact value already read as a number (of at most 6 bytes). */
+  exactNumber(f: { bitwidth: number }, n: number): FieldMatch {
+    let byValue = this.exact.get(f);
+    if (!byValue) this.exact.set(f, (byValue = new Map()));
+    let m = byValue.get(n);
+    if (!m) {
+      byValue.set(n, (m = { kind: 'exact', value: BigInt(n), bits: f.bitwidth }));
+      this.size++;
+    }
+    return m;
+  }
+
+  /** `action` for params already read as numbers (of at most 6 bytes each). */
+  actionNumbers(index: P4InfoIndex, actionId: number, ids: readonly number[], values: readonly number[]): { name: string; params: Map<string, bigint> } {
+    let key = String(actionId);
+    for (let i = 0; i < ids.length; i++) key += `:${ids[i]}=${values[i]}`;
+    let a = this.actions.get(key);
+    if (!a) {
+      const info = index.action(actionId);
+      a = { name: info.name, params: new Map(ids.map((id, i) => [index.actionParam(info, id).name, BigInt(values[i]!)])) };
+      this.actions.set(key, a);
+      this.size++;
+    }
+    return a;
+  }
+
   action(index: P4InfoIndex, actionId: number, params: { paramId: number; value: Uint8Array }[]): { name: string; params: Map<string, bigint> } {
     let key = String(actionId);
     for (const p of params) {

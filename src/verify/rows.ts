@@ -14,6 +14,7 @@ import type { P4InfoIndex } from '../p4info/index.ts';
 import { BytesIndex } from '../compile/bytes-index.ts';
 import type { DesiredEntries } from '../compile/entries.ts';
 import { decodeRow, rowAt, RowParts, type Row } from '../model/entries.ts';
+import { lightRow } from './light-row.ts';
 
 interface Generation {
   entries: DesiredEntries;
@@ -73,7 +74,7 @@ export function rowsOf(entries: DesiredEntries, p4: P4InfoIndex, stats?: RowStat
       }
     }
     if (row === undefined) {
-      row = decodeRow(new Uint8Array(arena.buffer, arena.byteOffset + offs[i], offs[i + 1] - offs[i]), p4, k, undefined, parts) ?? null;
+      row = lightRow(arena, offs[i], offs[i + 1], p4, k, parts) ?? decodeRow(new Uint8Array(arena.buffer, arena.byteOffset + offs[i], offs[i + 1] - offs[i]), p4, k, undefined, parts) ?? null;
       if (stats) stats.decoded++;
     } else if (stats) stats.reused++;
     rows[i] = row;

@@ -24,6 +24,7 @@ import type { DesiredEntries } from '../compile/entries.ts';
 import type { Origin } from '../compile/types.ts';
 import { decodeRow, RowParts, type Row } from '../model/entries.ts';
 import { rowsOf } from './rows.ts';
+import { lightRow } from './light-row.ts';
 import type { Facts } from './facts.ts';
 import {
   Judge, judgeTables, judgeFlow, addToFlow, flowOf, shadowing, canShadow, capacity, countRow, findingOrder, FLOW_TABLES,
@@ -253,7 +254,9 @@ function step(prev: State, entries: DesiredEntries, index: P4InfoIndex, facts: F
   for (const k of d.added) {
     const i = entries.order[k]!;
     const o = entries.offs[i]!;
-    const r = decodeRow(new Uint8Array(entries.arena.buffer, entries.arena.byteOffset + o, entries.offs[i + 1]! - o), index, k, entries.originOf(i), parts) ?? null;
+    const light = lightRow(entries.arena, o, entries.offs[i + 1]!, index, k, parts);
+    if (light) light.origin = entries.originOf(i);
+    const r = light ?? decodeRow(new Uint8Array(entries.arena.buffer, entries.arena.byteOffset + o, entries.offs[i + 1]! - o), index, k, entries.originOf(i), parts) ?? null;
     byPos[k] = r;
     if (r) addedRows.push(r);
   }
