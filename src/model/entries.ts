@@ -59,6 +59,7 @@ export function decodeRows(entries: readonly EntryInput[], index: P4InfoIndex): 
 export class RowParts {
   private readonly exact = new Map<object, Map<number, FieldMatch>>();
   private readonly actions = new Map<string, { name: string; params: Map<string, bigint> }>();
+  private readonly single = new Map<number, Map<number, Map<number, { name: string; params: Map<string, bigint> }>>>();
   size = 0;
 
   field(f: { bitwidth: number }, kind: 'exact' | 'optional', value: Uint8Array): FieldMatch {
@@ -89,6 +90,20 @@ export class RowParts {
 
   /** `action` for params already read as numbers (of at most 6 bytes each). */
   actionNumbers(index: P4InfoIndex, actionId: number, ids: readonly number[], values: readonly number[]): { name: string; params: Map<string, bigint> } {
+    if (ids.length === 1) {
+      // One parameter (set_flow, set_tenant, …): by numbers, no key string per row.
+      let byParam = this.single.get(actionId);
+      if (!byParam) this.single.set(actionId, (byParam = new Map()));
+      let byValue = byParam.get(ids[0]!);
+      if (!byValue) byParam.set(ids[0]!, (byValue = new Map()));
+      let a = byValue.get(values[0]!);
+      if (!a) byValue.set(values[0]!, (a = this.actionByKey(index, actionId, ids, values)));
+      return a;
+    }
+    return this.actionByKey(index, actionId, ids, values);
+  }
+
+  private actionByKey(index: P4InfoIndex, actionId: number, ids: readonly number[], values: readonly number[]): { name: string; params: Map<string, bigint> } {
     let key = String(actionId);
     for (let i = 0; i < ids.length; i++) key += `:${ids[i]}=${values[i]}`;
     let a = this.actions.get(key);

@@ -5,31 +5,56 @@
 // a value wider than 6 bytes, a field this reader does not expect — is left
 // to model/entries.ts decodeRow, which this must equal wherever it answers
 // (test/verify/light-row.test.ts compares the two over every entry).
-import type { P4InfoIndex, TableInfo } from '../p4info/index.ts';
+import type { ActionInfo, MatchFieldInfo, P4InfoIndex, TableInfo } from '../p4info/index.ts';
 import type { FieldMatch, Row, RowParts } from '../model/entries.ts';
 
 const TAG_ENTITY_TABLE_ENTRY = (2 << 3) | 2;
 
+// The reader's cursor: module state, not a closure per row (10^6 rows).
+let buf: Uint8Array = new Uint8Array(0);
+let p = 0;
+
+/** A varint as a number; -1 when it runs past `end` or past 2^35 (ids and lengths never do). */
+function varint(end: number): number {
+  let x = 0;
+  let mul = 1;
+  for (let i = 0; i < 5; i++) {
+    if (p >= end) return -1;
+    const b = buf[p++]!;
+    x += (b & 0x7f) * mul;
+    if (b < 0x80) return x;
+    mul *= 128;
+  }
+  return -1;
+}
+
+interface TableShape {
+  /** Exact fields only, direct actions: rows this reader may answer for. */
+  simple: boolean;
+  fields: Map<number, MatchFieldInfo>;
+}
+const shapes = new WeakMap<TableInfo, TableShape>();
+function shapeOf(t: TableInfo): TableShape {
+  let s = shapes.get(t);
+  if (!s) shapes.set(t, (s = { simple: t.implementationId === 0 && t.fields.every((f) => f.matchType === 'exact'), fields: new Map(t.fields.map((f) => [f.id, f])) }));
+  return s;
+}
+const paramIds = new WeakMap<ActionInfo, Set<number>>();
+function paramsOf(a: ActionInfo): Set<number> {
+  let s = paramIds.get(a);
+  if (!s) paramIds.set(a, (s = new Set(a.params.map((x) => x.id))));
+  return s;
+}
+
 /** A row from entity bytes `buf[s, e)`, or undefined when the entity is not of the simple kind. */
-export function lightRow(buf: Uint8Array, s: number, e: number, index: P4InfoIndex, at: number, parts: RowParts): Row | undefined {
-  let p = s;
-  // A varint as a number; -1 when it runs past `end` or past 2^35 (ids and lengths never do).
-  const varint = (end: number): number => {
-    let x = 0;
-    let mul = 1;
-    for (let i = 0; i < 5; i++) {
-      if (p >= end) return -1;
-      const b = buf[p++]!;
-      x += (b & 0x7f) * mul;
-      if (b < 0x80) return x;
-      mul *= 128;
-    }
-    return -1;
-  };
+export function lightRow(bytes: Uint8Array, s: number, e: number, index: P4InfoIndex, at: number, parts: RowParts): Row | undefined {
+  buf = bytes;
+  p = s;
   if (varint(e) !== TAG_ENTITY_TABLE_ENTRY) return undefined;
   const len = varint(e);
   if (len < 0 || p + len !== e) return undefined;
   let t: TableInfo | undefined;
+  let shape: TableShape | undefined;
   const match = new Map<string, FieldMatch>();
   let priority = 0;
   let action: Row['action'];
@@ -45,9 +70,11 @@ export function lightRow(buf: Uint8Array, s: number, e: number, index: P4InfoInd
       const id = varint(e);
       if (id < 0 || !index.hasTable(id)) return undefined;
       t = index.table(id);
+      shape = shapeOf(t);
+      if (!shape.simple) return undefined;
     } else if (fn === 2 && wt === 2) {
       // FieldMatch { field_id = 1; exact = 2 { value = 1 } }
-      if (!t) return undefined;
+      if (!shape) return undefined;
       const l = varint(e);
       const fe = p + l;
       if (l < 0 || fe > e) return undefined;
@@ -73,7 +100,7 @@ export function lightRow(buf: Uint8Array, s: number, e: number, index: P4InfoInd
         } else return undefined;
       }
       if (fieldId < 0 || !exact) return undefined;
-      const f = t.fields.find((x) => x.id === fieldId);
+      const f = shape.fields.get(fieldId);
       if (!f) return undefined;
       match.set(f.name, parts.exactNumber(f, n));
     } else if (fn === 3 && wt === 2) {
@@ -112,7 +139,8 @@ export function lightRow(buf: Uint8Array, s: number, e: number, index: P4InfoInd
       }
       if (actionId < 0 || !index.hasAction(actionId)) return undefined;
       const info = index.action(actionId);
-      if (ids.some((id) => !info.params.some((x) => x.id === id))) return undefined;
+      const known = paramsOf(info);
+      for (const id of ids) if (!known.has(id)) return undefined;
       action = parts.actionNumbers(index, actionId, ids, values);
     } else if (fn === 4 && wt === 0) {
       const v = varint(e);
@@ -121,7 +149,7 @@ export function lightRow(buf: Uint8Array, s: number, e: number, index: P4InfoInd
     } else if (fn === 11 && wt === 2) {
       const l = varint(e);
       if (l < 0 || p + l > e) return undefined;
-      metadata = l ? Buffer.from(buf.subarray(p, p + l)) : undefined;
+      metadata = l ? Buffer.from(bytes.subarray(p, p + l)) : undefined;
       p += l;
     } else if ((fn === 6 || fn === 7) && wt === 2) {
       // Meter config, counter data: not part of a row.
@@ -130,7 +158,7 @@ export function lightRow(buf: Uint8Array, s: number, e: number, index: P4InfoInd
       p += l;
     } else return undefined;
   }
-  if (!t || t.implementationId !== 0 || t.fields.some((f) => f.matchType !== 'exact')) return undefined;
+  if (!t) return undefined;
   const row: Row = { kind: 'table_entry', table: t.name, match, priority, at, origin: undefined };
   if (action) row.action = action;
   if (metadata) row.metadata = metadata;
