@@ -171,6 +171,19 @@ function sameBytes(a: DesiredEntries, i: number, b: DesiredEntries, j: number): 
   return true;
 }
 
+/** Entries compared at once when they are adjacent in both arenas. */
+const CHUNK = 1024;
+
+/** Whether entries i..i+n of `a` and j..j+n of `b` are the same entries (boundaries and bytes). */
+function sameRun(a: DesiredEntries, i: number, b: DesiredEntries, j: number, n: number): boolean {
+  const ao = a.offs;
+  const bo = b.offs;
+  const s = ao[i]!;
+  const t = bo[j]!;
+  for (let x = 1; x <= n; x++) if (ao[i + x]! - s !== bo[j + x]! - t) return false;
+  return a.arena.compare(b.arena, t, bo[j + n]!, s, ao[i + n]!) === 0;
+}
+
 /** How far ahead each side is searched for the other's next entry before an index of the old set is built. */
 const WINDOW = 256;
 
@@ -189,8 +202,30 @@ export function matchEntries(base: DesiredEntries, head: DesiredEntries, max: nu
   let index: BytesIndex | undefined;
   let canonOf: Uint32Array | undefined;
   let m = 0;
+  let perEntryUntil = 0;
   for (let k = 0; k < nh; k++) {
     const i = ho[k]!;
+    // Runs of entries adjacent in both arenas: compared a chunk at a time (native memcmp).
+    if (m < nb && k >= perEntryUntil) {
+      const j = bo[m]!;
+      let n = 0;
+      while (n < CHUNK && k + n < nh && m + n < nb && ho[k + n] === i + n && bo[m + n] === j + n) n++;
+      if (n > 1 && sameRun(head, i, base, j, n)) {
+        for (let x = 0; x < n; x++) {
+          if (sameOrigin(head.originOf(i + x), base.originOf(j + x))) match[k + x] = m + x;
+          else {
+            removed.push(m + x);
+            added.push(k + x);
+          }
+        }
+        k += n - 1;
+        m += n;
+        if (added.length + removed.length > max) return undefined;
+        continue;
+      }
+      // A difference inside: entry by entry across this span.
+      perEntryUntil = k + n;
+    }
     let f = -1;
     if (m < nb && sameBytes(head, i, base, bo[m]!)) f = m;
     else {
