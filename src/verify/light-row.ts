@@ -28,6 +28,15 @@ function varint(end: number): number {
   return -1;
 }
 
+/** A length-delimited value of at most 6 bytes as a number; -1 when longer or past `end`. */
+function smallValue(end: number): number {
+  const vl = varint(end);
+  if (vl < 0 || vl > 6 || p + vl > end) return -1;
+  let n = 0;
+  for (let k = 0; k < vl; k++) n = n * 256 + buf[p++]!;
+  return n;
+}
+
 interface TableShape {
   /** Exact fields only, direct actions: rows this reader may answer for. */
   simple: boolean;
@@ -91,11 +100,7 @@ export function lightRow(bytes: Uint8Array, s: number, e: number, index: P4InfoI
           exact = true;
           n = 0;
           while (p < ee) {
-            if (varint(ee) !== ((1 << 3) | 2)) return undefined;
-            const vl = varint(ee);
-            if (vl < 0 || vl > 6 || p + vl > ee) return undefined;
-            n = 0;
-            for (let k = 0; k < vl; k++) n = n * 256 + buf[p++]!;
+            if (varint(ee) !== ((1 << 3) | 2) || (n = smallValue(ee)) < 0) return undefined;
           }
         } else return undefined;
       }
@@ -126,10 +131,7 @@ export function lightRow(bytes: Uint8Array, s: number, e: number, index: P4InfoI
             const t3 = varint(pe);
             if (t3 === (2 << 3)) pid = varint(pe);
             else if (t3 === ((3 << 3) | 2)) {
-              const vl = varint(pe);
-              if (vl < 0 || vl > 6 || p + vl > pe) return undefined;
-              n = 0;
-              for (let k = 0; k < vl; k++) n = n * 256 + buf[p++]!;
+              if ((n = smallValue(pe)) < 0) return undefined;
             } else return undefined;
           }
           if (pid < 0) return undefined;
