@@ -42,7 +42,7 @@ export interface PrPlanInput {
    * fresh one (shared by base and head of this check only).
    */
   cache?: DesiredCache;
-  /** Filled with milliseconds per stage (benches). */
+  /** Filled with milliseconds per stage, wall and (`<stage> cpu`) CPU (benches). */
   stages?: Record<string, number>;
 }
 
@@ -107,10 +107,16 @@ export async function planPullRequest(input: PrPlanInput): Promise<{ report: PrP
   const cache = input.cache ?? new DesiredCache();
   const roots = input.trust;
   let t = performance.now();
+  let cpu = process.cpuUsage();
   const lap = (name: string) => {
     const n = performance.now();
-    if (input.stages) input.stages[name] = (input.stages[name] ?? 0) + (n - t);
+    const c = process.cpuUsage();
+    if (input.stages) {
+      input.stages[name] = (input.stages[name] ?? 0) + (n - t);
+      input.stages[`${name} cpu`] = (input.stages[`${name} cpu`] ?? 0) + (c.user + c.system - cpu.user - cpu.system) / 1000;
+    }
     t = n;
+    cpu = c;
   };
   const base = desiredState(f.base, { now, cache, keepSpecs: true, trust: roots });
   lap('desired base');
