@@ -68,8 +68,12 @@ async function main() {
       };
       const readMs = performance.now() - t;
       t = performance.now();
-      const { report } = await planPullRequest({ repo: { owner: 'bench', repo: 'bench' }, pr, baseRef: 'main', fetched, now: new Date(), cache });
+      const cpu = process.cpuUsage();
+      const stages: Record<string, number> = {};
+      const { report } = await planPullRequest({ repo: { owner: 'bench', repo: 'bench' }, pr, baseRef: 'main', fetched, now: new Date(), cache, stages });
       const planMs = performance.now() - t;
+      const used = process.cpuUsage(cpu);
+      process.stderr.write(`bench: ${label}: cpu ${secs((used.user + used.system) / 1000)}, load ${os.loadavg()[0]!.toFixed(2)}; ${Object.entries(stages).map(([k, v]) => `${k} ${secs(v)}`).join(', ')}\n`);
       if (report.problems.length) throw new Error(`${label}: ${report.problems[0]!.message}`);
       const p = report.switches[0]!.plan;
       const changes = p.inserts.length + p.modifies.length + p.deletes.length;

@@ -11,6 +11,8 @@ import { P4InfoIndex } from '../src/p4info/index.ts';
 import { P4_DIR } from '../src/desired/pipeline.ts';
 import { factsFor } from '../src/verify/facts.ts';
 import { verifyEntries } from '../src/verify/verify.ts';
+import { lastStats } from '../src/verify/state.ts';
+import os from 'node:os';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,7 +37,7 @@ const stage = (label: string, x: ReturnType<typeof build>) => {
   const c = process.cpuUsage();
   const r = verifyEntries("bench", x.state.entries, index, factsFor(x.specs, 'bench'));
   const cpu = process.cpuUsage(c);
-  console.log(`${label.padEnd(16)} ${((performance.now() - t) / 1000).toFixed(2)} s (cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s)  ${x.state.entries.length} entries, ${r.findings.length} findings`);
+  console.log(`${label.padEnd(16)} ${((performance.now() - t) / 1000).toFixed(2)} s (cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s)  ${x.state.entries.length} entries, ${r.findings.length} findings, ${JSON.stringify(lastStats.get('bench'))}, load ${os.loadavg()[0]!.toFixed(2)}`);
 };
 stage('base (cold)', base);
 stage('head (+1 file)', head);

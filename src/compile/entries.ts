@@ -336,8 +336,10 @@ export class DesiredEntries implements Iterable<DesiredEntry> {
     for (let i = 0; i < n; i++) this.order[starts[ranks[i]]++] = i;
   }
 
-  /** Whether two entries share an identity key (hashed in the key arena; no strings). */
+  private dupKeys?: boolean;
+
+  /** Whether two entries share an identity key (hashed in the key arena; no strings). Kept: keys never change once sealed. */
   hasDuplicateKeys(): boolean {
-    return BytesIndex.hasDuplicate(this.keyArena, this.koffs);
+    return (this.dupKeys ??= BytesIndex.hasDuplicate(this.keyArena, this.koffs));
   }
 }

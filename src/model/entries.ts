@@ -59,6 +59,7 @@ export function decodeRows(entries: readonly EntryInput[], index: P4InfoIndex): 
 export class RowParts {
   private readonly exact = new Map<object, Map<number, FieldMatch>>();
   private readonly actions = new Map<string, { name: string; params: Map<string, bigint> }>();
+  private readonly single = new Map<number, Map<number, Map<number, { name: string; params: Map<string, bigint> }>>>();
   size = 0;
 
   field(f: { bitwidth: number }, kind: 'exact' | 'optional', value: Uint8Array): FieldMatch {
@@ -73,6 +74,46 @@ export class RowParts {
       this.size++;
     }
     return m;
+  }
+
+  /** `field` for an exact value already read as a number (of at most 6 bytes). */
+  exactNumber(f: { bitwidth: number }, n: number): FieldMatch {
+    let byValue = this.exact.get(f);
+    if (!byValue) this.exact.set(f, (byValue = new Map()));
+    let m = byValue.get(n);
+    if (!m) {
+      byValue.set(n, (m = { kind: 'exact', value: BigInt(n), bits: f.bitwidth }));
+      this.size++;
+    }
+    return m;
+  }
+
+  /** `action` for params already read as numbers (of at most 6 bytes each). */
+  actionNumbers(index: P4InfoIndex, actionId: number, ids: readonly number[], values: readonly number[]): { name: string; params: Map<string, bigint> } {
+    if (ids.length === 1) {
+      // One parameter (set_flow, set_tenant, …): by numbers, no key string per row.
+      let byParam = this.single.get(actionId);
+      if (!byParam) this.single.set(actionId, (byParam = new Map()));
+      let byValue = byParam.get(ids[0]!);
+      if (!byValue) byParam.set(ids[0]!, (byValue = new Map()));
+      let a = byValue.get(values[0]!);
+      if (!a) byValue.set(values[0]!, (a = this.actionByKey(index, actionId, ids, values)));
+      return a;
+    }
+    return this.actionByKey(index, actionId, ids, values);
+  }
+
+  private actionByKey(index: P4InfoIndex, actionId: number, ids: readonly number[], values: readonly number[]): { name: string; params: Map<string, bigint> } {
+    let key = String(actionId);
+    for (let i = 0; i < ids.length; i++) key += `:${ids[i]}=${values[i]}`;
+    let a = this.actions.get(key);
+    if (!a) {
+      const info = index.action(actionId);
+      a = { name: info.name, params: new Map(ids.map((id, i) => [index.actionParam(info, id).name, BigInt(values[i]!)])) };
+      this.actions.set(key, a);
+      this.size++;
+    }
+    return a;
   }
 
   action(index: P4InfoIndex, actionId: number, params: { paramId: number; value: Uint8Array }[]): { name: string; params: Map<string, bigint> } {

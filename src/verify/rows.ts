@@ -7,13 +7,14 @@
 // BytesIndex over the arena: no string per entry), and only entries not seen
 // there are decoded (an entry is first compared with the one after the last
 // entry found, in place; BytesIndex only when that fails). Bounded: one generation (the last desired entries
-// verified per pipeline), replaced at each call; a row carries nothing of its
-// origin, so a moved spec line or another tenant's origin is taken from the
-// entries at hand, never from the cache.
+// verified per pipeline), replaced at each call; a row found again is copied
+// with the origin of the entries at hand (rowAt), so a moved spec line or
+// another tenant's origin never comes from the cache.
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { BytesIndex } from '../compile/bytes-index.ts';
 import type { DesiredEntries } from '../compile/entries.ts';
 import { decodeRow, rowAt, RowParts, type Row } from '../model/entries.ts';
+import { lightRow } from './light-row.ts';
 
 interface Generation {
   entries: DesiredEntries;
@@ -72,12 +73,18 @@ export function rowsOf(entries: DesiredEntries, p4: P4InfoIndex, stats?: RowStat
         next = j + 1;
       }
     }
+    const decodedNow = row === undefined;
     if (row === undefined) {
-      row = decodeRow(new Uint8Array(arena.buffer, arena.byteOffset + offs[i], offs[i + 1] - offs[i]), p4, k, undefined, parts) ?? null;
+      row = lightRow(arena, offs[i], offs[i + 1], p4, k, parts) ?? decodeRow(new Uint8Array(arena.buffer, arena.byteOffset + offs[i], offs[i + 1] - offs[i]), p4, k, undefined, parts) ?? null;
       if (stats) stats.decoded++;
     } else if (stats) stats.reused++;
     rows[i] = row;
-    if (row) out.push(rowAt(row, k, entries.originOf(i)));
+    if (!row) continue;
+    if (decodedNow) {
+      // Decoded for this call: the row itself, with this entry's origin (a later call copies it with its own).
+      row.origin = entries.originOf(i);
+      out.push(row);
+    } else out.push(rowAt(row, k, entries.originOf(i)));
   }
   last.set(p4, prev?.entries === entries ? prev : { entries, rows, parts });
   return out;

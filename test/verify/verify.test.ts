@@ -99,9 +99,9 @@ test('capacity: a table over its P4Info size is an error, one nearly full a warn
   const { findings, usage } = verifyEntries('leaf1', [...state.entries], small, facts);
   const cap = findings.filter((f) => f.check === 'capacity').map((f) => `${f.severity} ${f.table}: ${f.message}`);
   assert.deepEqual(cap, [
-    'error ingress.tenant_classify: 2 entries exceed the table size 1 by 1',
     'warning ingress.flow_policy: 3 of 3 entries used (headroom 0, below 10%)',
-  ]);
+    'error ingress.tenant_classify: 2 entries exceed the table size 1 by 1',
+  ]); // by table (verify/checks.ts findingOrder)
   assert.deepEqual(usage.find((u) => u.table === TABLES.tenantClassify.name), { table: TABLES.tenantClassify.name, entries: 2, size: 1, headroom: -1 });
 });
 

@@ -6,7 +6,7 @@
 // object out, keyed like an entry's Origin (`flow:acme/web`).
 import type { Flow, Tenant } from '../../specs/schema.ts';
 import type { SpecSet } from '../../specs/spec-set.ts';
-import { specKey } from '../../specs/spec-set.ts';
+import { findByKey, pairChanged } from './pr-changes.ts';
 import { flowInWords } from '../plan-words.ts';
 
 type Specs = Pick<SpecSet, 'flows' | 'tenants'> | undefined;
@@ -28,27 +28,37 @@ function fieldChanges(a: Record<string, unknown>, b: Record<string, unknown>): s
 }
 
 /**
- * A note for every flow and tenant in either version. Objects whose spec did
- * not change still get one ("entries change, spec unchanged: …"): their
- * entries can move when a service they name gains an address.
+ * A note for every flow and tenant added, removed or edited, and for each of
+ * `also` (`kind:name` keys: the objects a plan changes entries of) even when
+ * its spec did not change ("spec unchanged: …"): its entries can move when a
+ * service it names gains an address. Objects both versions share unchanged
+ * are not visited (report/github/pr-changes.ts pairChanged): a one-file change
+ * costs its file, not every flow.
  */
-export function changeNotes(base: Specs, head: Specs): Map<string, string> {
+export function changeNotes(base: Specs, head: Specs, also: Iterable<string> = []): Map<string, string> {
   const notes = new Map<string, string>();
-  const pairs = <T extends Flow | Tenant>(kind: string, b: readonly T[], h: readonly T[], describe: (x: T) => string) => {
-    const before = new Map(b.map((x) => [specKey(x), x]));
-    const after = new Map(h.map((x) => [specKey(x), x]));
-    for (const [k, x] of after) {
-      const old = before.get(k);
-      if (!old) {
-        notes.set(`${kind}:${k}`, `new: ${describe(x)}`);
-        continue;
-      }
-      const changes = old === x ? [] : fieldChanges(old.spec as Record<string, unknown>, x.spec as Record<string, unknown>);
-      notes.set(`${kind}:${k}`, changes.length ? changes.join('; ') : `spec unchanged (${describe(x)})`);
+  const note = <T extends Flow | Tenant>(kind: string, k: string, old: T | undefined, x: T | undefined, describe: (x: T) => string) => {
+    if (!x) {
+      if (old) notes.set(`${kind}:${k}`, `removed (was ${describe(old)})`);
+      return;
     }
-    for (const [k, x] of before) if (!after.has(k)) notes.set(`${kind}:${k}`, `removed (was ${describe(x)})`);
+    if (!old) {
+      notes.set(`${kind}:${k}`, `new: ${describe(x)}`);
+      return;
+    }
+    const changes = old === x ? [] : fieldChanges(old.spec as Record<string, unknown>, x.spec as Record<string, unknown>);
+    notes.set(`${kind}:${k}`, changes.length ? changes.join('; ') : `spec unchanged (${describe(x)})`);
   };
-  pairs('flow', base?.flows ?? [], head?.flows ?? [], flowInWords);
-  pairs('tenant', base?.tenants ?? [], head?.tenants ?? [], (t) => `tenant id ${t.spec.id}`);
+  const tenantWords = (t: Tenant) => `tenant id ${t.spec.id}`;
+  pairChanged(base?.flows ?? [], head?.flows ?? [], (k, o, x) => note('flow', k, o, x, flowInWords));
+  pairChanged(base?.tenants ?? [], head?.tenants ?? [], (k, o, x) => note('tenant', k, o, x, tenantWords));
+  for (const key of also) {
+    if (notes.has(key)) continue;
+    const colon = key.indexOf(':');
+    const kind = key.slice(0, colon);
+    const k = key.slice(colon + 1);
+    if (kind === 'flow') note('flow', k, findByKey(base?.flows ?? [], k), findByKey(head?.flows ?? [], k), flowInWords);
+    else if (kind === 'tenant') note('tenant', k, findByKey(base?.tenants ?? [], k), findByKey(head?.tenants ?? [], k), tenantWords);
+  }
   return notes;
 }
