@@ -22,6 +22,8 @@ import { FlowopsError } from '../shared/errors.ts';
 import { peekOwner } from '../p4info/entity-key.ts';
 import { BytesIndex } from '../compile/bytes-index.ts';
 import { compareWrites } from '../compile/order.ts';
+import { insertList } from './insert-list.ts';
+import { insertOrder } from './write-order.ts';
 
 export interface PlanOptions {
   /** Delete live entries Git does not ask for (default true). With false they are listed in `extraneous` only. */
@@ -91,7 +93,6 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   const byKey = new Map<string, number>();
   if (pending.length) for (let i = 0; i < n; i++) if (matched[i] === 0) byKey.set(entries.keyOf(i), i);
 
-  const inserts: Change[] = [];
   const modifies: Change[] = [];
   const deletes: Change[] = [];
   const extraneous: Change[] = [];
@@ -118,11 +119,15 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
       else extraneous.push(change);
     }
   }
-  for (let k = 0; k < n; k++) {
+  // Inserts: the unmatched positions, in write order, no object each (insert-list.ts).
+  let left = 0;
+  for (let i = 0; i < n; i++) left += 1 - matched[i];
+  const at = new Uint32Array(left);
+  for (let k = 0, j = 0; k < n; k++) {
     const i = entries.order[k];
-    if (matched[i] === 0) inserts.push({ kind: 'insert', entity: entries.kindOf(i), table: entries.tableOf(i), key: entries.keyOf(i), bytes: entries.bytesOf(i), origin: entries.originOf(i) });
+    if (matched[i] === 0) at[j++] = i;
   }
-  inserts.sort(compareWrites);
+  const inserts = insertList(entries, insertOrder(entries, at));
   modifies.sort(compareWrites);
   deletes.sort(compareWrites);
   extraneous.sort(compareWrites);
