@@ -8,6 +8,7 @@
 // (`insertRun`) and builds each Write request's updates when it is sent.
 import type { DesiredEntries } from '../compile/entries.ts';
 import type { Change } from './types.ts';
+import { arenaOf, lazyArray } from '../shared/lazy-array.ts';
 
 /** Inserts as positions (emission order indexes) of `entries`, in write order (compile/order.ts compareWrites). */
 export interface InsertRun {
@@ -15,63 +16,24 @@ export interface InsertRun {
   readonly at: Uint32Array;
 }
 
-const runs = new WeakMap<object, InsertRun>();
-
-function indexOf(prop: string | symbol): number {
-  if (typeof prop !== 'string') return -1;
-  const c = prop.charCodeAt(0);
-  if (c < 48 || c > 57) return -1;
-  const k = Number(prop);
-  return Number.isInteger(k) && String(k) === prop ? k : -1;
-}
-
-function readOnly(): never {
-  throw new TypeError('a plan\'s inserts are read-only');
+class Run implements InsertRun {
+  constructor(readonly entries: DesiredEntries, readonly at: Uint32Array) {}
 }
 
 /**
- * `Change[]`-shaped view of the inserts at `at` (Array.isArray holds, so
- * JSON, spreads and array methods work); each element is a fresh Change.
+ * `Change[]`-shaped view of the inserts at `at` (shared/lazy-array.ts: JSON,
+ * spreads and array methods work); each element is a fresh Change.
  */
 export function insertList(entries: DesiredEntries, at: Uint32Array): readonly Change[] {
-  const n = at.length;
-  const make = (k: number): Change => {
+  return lazyArray(at.length, (k): Change => {
     const i = at[k];
     return { kind: 'insert', entity: entries.kindOf(i), table: entries.tableOf(i), key: entries.keyOf(i), bytes: entries.bytesOf(i), origin: entries.originOf(i) };
-  };
-  // A holey array of the right length as the target: `length` and the
-  // prototype (map, filter, the iterator…) come from it, elements from `make`.
-  const view = new Proxy(new Array<Change>(n), {
-    get(t, prop, recv) {
-      const k = indexOf(prop);
-      if (k >= 0) return k < n ? make(k) : undefined;
-      return Reflect.get(t, prop, recv);
-    },
-    has(t, prop) {
-      const k = indexOf(prop);
-      return k >= 0 ? k < n : Reflect.has(t, prop);
-    },
-    getOwnPropertyDescriptor(t, prop) {
-      const k = indexOf(prop);
-      if (k >= 0) return k < n ? { value: make(k), writable: false, enumerable: true, configurable: true } : undefined;
-      return Reflect.getOwnPropertyDescriptor(t, prop);
-    },
-    ownKeys(t) {
-      const keys: (string | symbol)[] = [];
-      for (let k = 0; k < n; k++) keys.push(String(k));
-      return [...keys, ...Reflect.ownKeys(t)];
-    },
-    set: readOnly,
-    defineProperty: readOnly,
-    deleteProperty: readOnly,
-  });
-  runs.set(view, { entries, at });
-  return view;
+  }, new Run(entries, at));
 }
 
 /** The positions behind a list made by `insertList`; undefined for a plain array (a plan assembled by hand). */
 export function insertRun(list: readonly Change[]): InsertRun | undefined {
-  return runs.get(list);
+  return arenaOf(list, (s): s is Run => s instanceof Run);
 }
 
 /** How many of `list` there are per table, without making a Change per entry when it is an insert run. */

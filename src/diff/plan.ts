@@ -4,7 +4,8 @@
 // common path: every desired entry's canonical bytes go in an exact-bytes
 // index (bytes-index.ts: a Map keyed by latin1 strings, minus the strings),
 // and a live entity whose bytes are identical is unchanged — one hash lookup,
-// no parsing. Only live entities that miss are looked at more closely:
+// no parsing (a wildcard Read comes as one arena, p4info/entity-list.ts: not
+// even a Buffer per entity). Only live entities that miss are looked at more closely:
 //   1. skipped when their table/profile is not managed by flowops (peek);
 //   2. canonicalized (a switch may pad values or order fields differently) and
 //      looked up again — a hit is unchanged too;
@@ -21,6 +22,7 @@ import type { Change, Plan } from './types.ts';
 import { FlowopsError } from '../shared/errors.ts';
 import { peekOwner } from '../p4info/entity-key.ts';
 import { BytesIndex } from '../compile/bytes-index.ts';
+import { entityListOf } from '../p4info/entity-list.ts';
 import { compareWrites } from '../compile/order.ts';
 import { insertList } from './insert-list.ts';
 import { insertOrder } from './write-order.ts';
@@ -48,16 +50,35 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
 
   let unchanged = 0;
   const misses: Buffer[] = [];
-  for (const buf of live) {
-    // Provenance metadata (TableEntry.metadata) never takes part in the diff,
-    // and every entry flowops wrote carries one: drop it first (one scan, one
-    // copy; the same Buffer when there is none), then one lookup.
-    const i = byBytes.find(withoutMetadata(buf), free);
-    if (i >= 0) {
-      matched[i] = 1;
-      unchanged++;
-    } else {
-      misses.push(buf);
+  // Provenance metadata (TableEntry.metadata) never takes part in the diff,
+  // and every entry flowops wrote carries one: drop it first, then one lookup.
+  const arena = entityListOf(live);
+  if (arena) {
+    // A wildcard Read's arena (p4info/entity-list.ts): each entity is copied
+    // without its record into one scratch buffer and looked up through a
+    // view of it kept per length, so a hit makes no object at all.
+    let scratch = Buffer.allocUnsafe(1024);
+    let views: Buffer[] = [];
+    for (let k = 0; k < arena.length; k++) {
+      if (arena.lengthOf(k) > scratch.length) {
+        scratch = Buffer.allocUnsafe(2 * arena.lengthOf(k));
+        views = [];
+      }
+      const len = arena.strippedInto(k, scratch);
+      const i = byBytes.find((views[len] ??= scratch.subarray(0, len)), free);
+      if (i >= 0) {
+        matched[i] = 1;
+        unchanged++;
+      } else misses.push(arena.bytesOf(k));
+    }
+  } else {
+    for (const buf of live) {
+      // One scan, one copy (the same Buffer when there is no record).
+      const i = byBytes.find(withoutMetadata(buf), free);
+      if (i >= 0) {
+        matched[i] = 1;
+        unchanged++;
+      } else misses.push(buf);
     }
   }
 
