@@ -8,7 +8,7 @@ import type { Change, Plan } from '../diff/types.ts';
 import type { Origin } from '../compile/types.ts';
 import type { DesiredEntries } from '../compile/entries.ts';
 import { compareWrites, writeRank } from '../compile/order.ts';
-import { insertRun } from '../diff/insert-list.ts';
+import { insertOf, insertRun } from '../diff/insert-list.ts';
 import { rankOf } from '../diff/write-order.ts';
 import type { Update, UpdateType } from './session.ts';
 import { encodeProvenance, withMetadata } from '../provenance/metadata.ts';
@@ -103,9 +103,7 @@ export class StepList {
 
   change(k: number): Change {
     const r = this.refs[k];
-    if (r & OBJ) return this.objs[r & ~OBJ];
-    const e = this.entries!;
-    return { kind: 'insert', entity: e.kindOf(r), table: e.tableOf(r), key: e.keyOf(r), bytes: e.bytesOf(r), origin: e.originOf(r) };
+    return r & OBJ ? this.objs[r & ~OBJ] : insertOf(this.entries!, r);
   }
 
   /** Step k as an object. */

@@ -25,10 +25,12 @@ class Run implements InsertRun {
  * spreads and array methods work); each element is a fresh Change.
  */
 export function insertList(entries: DesiredEntries, at: Uint32Array): readonly Change[] {
-  return lazyArray(at.length, (k): Change => {
-    const i = at[k];
-    return { kind: 'insert', entity: entries.kindOf(i), table: entries.tableOf(i), key: entries.keyOf(i), bytes: entries.bytesOf(i), origin: entries.originOf(i) };
-  }, new Run(entries, at));
+  return lazyArray(at.length, (k) => insertOf(entries, at[k]), new Run(entries, at));
+}
+
+/** The insert of entry i (emission position) as a Change. */
+export function insertOf(entries: DesiredEntries, i: number): Change {
+  return { kind: 'insert', entity: entries.kindOf(i), table: entries.tableOf(i), key: entries.keyOf(i), bytes: entries.bytesOf(i), origin: entries.originOf(i) };
 }
 
 /** The positions behind a list made by `insertList`; undefined for a plain array (a plan assembled by hand). */

@@ -87,8 +87,8 @@ interface Site {
 /**
  * The first occurrence of TableEntry field `field` (length-delimited) in the
  * first table_entry of the entity at b[s, e) (entity-field.ts siteOf's rule);
- * undefined when absent or not a table entry. The table entry is scanned to
- * its end either way, so malformed bytes throw WireError.
+ * undefined when absent or not a table entry. The whole entity is scanned
+ * either way, so malformed bytes throw WireError.
  */
 function fieldSite(r: WireReader, s: number, e: number, field: number): Site | undefined {
   r.pos = s;
@@ -112,6 +112,9 @@ function fieldSite(r: WireReader, s: number, e: number, field: number): Site | u
       } else skip(r);
       tag = r.pos;
     }
+    r.pos = te;
+    r.end = e;
+    while (r.next()) skip(r);
     return site;
   }
   return undefined;
