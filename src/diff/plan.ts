@@ -41,7 +41,8 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
 
   // Desired canonical bytes → emission position (the entries' own arena, no
   // copy). `matched[i]` marks entries a live entity accounts for.
-  const byBytes = BytesIndex.over(entries.arena, entries.offs);
+  // (None when nothing was read: a first sync's plan is all inserts, no lookup.)
+  const byBytes = live.length ? BytesIndex.over(entries.arena, entries.offs) : undefined;
   const matched = new Uint8Array(n);
   const free = (i: number) => matched[i] === 0;
 
@@ -65,7 +66,7 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
         views = [];
       }
       const len = arena.strippedInto(k, scratch);
-      const i = byBytes.find((views[len] ??= scratch.subarray(0, len)), free);
+      const i = byBytes!.find((views[len] ??= scratch.subarray(0, len)), free);
       if (i >= 0) {
         matched[i] = 1;
         unchanged++;
@@ -74,7 +75,7 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   } else {
     for (const buf of live) {
       // One scan, one copy (the same Buffer when there is no record).
-      const i = byBytes.find(withoutMetadata(buf), free);
+      const i = byBytes!.find(withoutMetadata(buf), free);
       if (i >= 0) {
         matched[i] = 1;
         unchanged++;
@@ -99,7 +100,7 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
       if (!(err instanceof FlowopsError)) throw err;
       canon = buf;
     }
-    const i = byBytes.find(canon, free);
+    const i = byBytes!.find(canon, free);
     if (i >= 0) {
       matched[i] = 1;
       unchanged++;

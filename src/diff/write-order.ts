@@ -33,7 +33,8 @@ export function insertOrder(entries: DesiredEntries, pos: Uint32Array): Uint32Ar
   const out = new Uint32Array(n);
   for (let k = 0; k < n; k++) out[starts[ranks[k]]++] = pos[k];
   const tmp = new Uint32Array(n);
-  for (let r = 0; r < 256; r++) if (bounds[r + 1] - bounds[r] > 1) sortByKey(entries.keyArena, entries.koffs, out, tmp, bounds[r], bounds[r + 1], 0);
+  const counts: Uint32Array[] = [];
+  for (let r = 0; r < 256; r++) if (bounds[r + 1] - bounds[r] > 1) sortByKey(entries.keyArena, entries.koffs, out, tmp, counts, bounds[r], bounds[r + 1], 0);
   return out;
 }
 
@@ -55,8 +56,12 @@ function compareFrom(keys: Buffer, koffs: Uint32Array, i: number, j: number, d: 
 
 const SMALL = 24;
 
-/** Stable MSD radix sort of a[lo, hi) by key, the first `d` bytes known equal; `tmp` is scratch of a's size. */
-function sortByKey(keys: Buffer, koffs: Uint32Array, a: Uint32Array, tmp: Uint32Array, lo: number, hi: number, d: number): void {
+/**
+ * Stable MSD radix sort of a[lo, hi) by key, the first `d` bytes known equal;
+ * `tmp` is scratch of a's size, `counts[d]` the bucket counts of depth d
+ * (made once per depth: a call per bucket would make thousands).
+ */
+function sortByKey(keys: Buffer, koffs: Uint32Array, a: Uint32Array, tmp: Uint32Array, counts: Uint32Array[], lo: number, hi: number, d: number): void {
   for (;;) {
     if (hi - lo <= SMALL) {
       // Insertion sort (stable): few items left.
@@ -71,7 +76,19 @@ function sortByKey(keys: Buffer, koffs: Uint32Array, a: Uint32Array, tmp: Uint32
       }
       return;
     }
-    const count = new Uint32Array(258);
+    // Skip the bytes every key of the range shares (table id, field ids, a
+    // tenant…) in one pass, rather than a counting pass per shared byte.
+    const f = koffs[a[lo]] + d;
+    let shared = koffs[a[lo] + 1] - f;
+    for (let k = lo + 1; k < hi && shared > 0; k++) {
+      const s0 = koffs[a[k]] + d;
+      const m = Math.min(shared, koffs[a[k] + 1] - s0);
+      let j = 0;
+      while (j < m && keys[s0 + j] === keys[f + j]) j++;
+      shared = j;
+    }
+    d += shared;
+    const count = (counts[d] ??= new Uint32Array(2 * 258)).fill(0);
     for (let k = lo; k < hi; k++) count[byteAt(keys, koffs, a[k], d) + 1]++;
     // All in one bucket (a shared prefix: table id, field ids): next byte, no move.
     const first = byteAt(keys, koffs, a[lo], d);
@@ -81,14 +98,15 @@ function sortByKey(keys: Buffer, koffs: Uint32Array, a: Uint32Array, tmp: Uint32
       continue;
     }
     for (let c = 1; c < 258; c++) count[c] += count[c - 1];
-    const at = count.slice();
-    for (let k = lo; k < hi; k++) tmp[lo + at[byteAt(keys, koffs, a[k], d)]++] = a[k];
-    a.set(tmp.subarray(lo, hi), lo);
+    // count[0, 258): bucket starts (kept for the recursion); count[258, 516): the fill cursors.
+    count.copyWithin(258, 0, 258);
+    for (let k = lo; k < hi; k++) tmp[lo + count[258 + byteAt(keys, koffs, a[k], d)]++] = a[k];
+    for (let k = lo; k < hi; k++) a[k] = tmp[k];
     // Bucket 0 (keys that ended here) is equal throughout; the others go one byte deeper.
     for (let c = 1; c < 257; c++) {
       const s = lo + count[c];
       const e = lo + count[c + 1];
-      if (e - s > 1) sortByKey(keys, koffs, a, tmp, s, e, d + 1);
+      if (e - s > 1) sortByKey(keys, koffs, a, tmp, counts, s, e, d + 1);
     }
     return;
   }

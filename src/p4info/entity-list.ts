@@ -8,7 +8,7 @@
 // every entity is scanned, so malformed bytes from a switch throw WireError
 // before anything is planned. The diff reads each entity without its
 // provenance record straight into a scratch buffer (`strippedInto`).
-import { WireReader, WIRE_LEN, WIRE_VARINT } from './wire.ts';
+import { WireReader, WIRE_LEN } from './wire.ts';
 import { ENTITY_TABLE_ENTRY } from './entity-field.ts';
 import { arenaOf, lazyArray } from '../shared/lazy-array.ts';
 
@@ -96,7 +96,7 @@ function fieldSite(r: WireReader, s: number, e: number, field: number): Site | u
   let outerTag = s;
   while (r.next()) {
     if (r.fieldNo !== ENTITY_TABLE_ENTRY || r.wireType !== WIRE_LEN) {
-      skip(r);
+      r.skip();
       outerTag = r.pos;
       continue;
     }
@@ -109,12 +109,12 @@ function fieldSite(r: WireReader, s: number, e: number, field: number): Site | u
       if (!site && r.fieldNo === field && r.wireType === WIRE_LEN) {
         const [vs, ve] = r.lenRange();
         site = { outerTag, ts, te, cut: tag, resume: ve, vs };
-      } else skip(r);
+      } else r.skip();
       tag = r.pos;
     }
     r.pos = te;
     r.end = e;
-    while (r.next()) skip(r);
+    while (r.next()) r.skip();
     return site;
   }
   return undefined;
@@ -135,11 +135,6 @@ function writeWithout(b: Uint8Array, s: number, e: number, site: Site, out: Uint
   for (let i = ts; i < cut; i++) out[p++] = b[i];
   for (let i = resume; i < e; i++) out[p++] = b[i];
   return p;
-}
-
-function skip(r: WireReader): void {
-  if (r.wireType === WIRE_VARINT) r.varint();
-  else r.skip();
 }
 
 /** Collects the entities of ReadResponse messages (or single entities) into an `EntityList`. */
@@ -187,7 +182,7 @@ export class EntityListBuilder {
     const outer = new WireReader(msg);
     while (outer.next()) {
       if (outer.fieldNo !== 1 || outer.wireType !== WIRE_LEN) {
-        skip(outer);
+        outer.skip();
         continue;
       }
       const [s, e] = outer.lenRange();

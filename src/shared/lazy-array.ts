@@ -21,12 +21,15 @@ function readOnly(): never {
 
 /** An array of `n` elements, element k being `make(k)` (a fresh value on every read); `source` is what `arenaOf` gives back. */
 export function lazyArray<T>(n: number, make: (k: number) => T, source: object): readonly T[] {
-  // A holey array of the right length as the target: `length` and the
-  // prototype (map, filter, the iterator…) come from it, elements from `make`.
-  const view = new Proxy(new Array<T>(n), {
+  // An empty array as the target (a holey one of length n costs 8 bytes an
+  // element): Array.isArray and the prototype (map, filter, the iterator…)
+  // come from it; `length` and the elements from here. The target's length is
+  // writable, so reporting another one keeps the Proxy invariants.
+  const view = new Proxy<T[]>([], {
     get(t, prop, recv) {
       const k = indexOf(prop);
       if (k >= 0) return k < n ? make(k) : undefined;
+      if (prop === 'length') return n;
       return Reflect.get(t, prop, recv);
     },
     has(t, prop) {
@@ -36,6 +39,7 @@ export function lazyArray<T>(n: number, make: (k: number) => T, source: object):
     getOwnPropertyDescriptor(t, prop) {
       const k = indexOf(prop);
       if (k >= 0) return k < n ? { value: make(k), writable: false, enumerable: true, configurable: true } : undefined;
+      if (prop === 'length') return { value: n, writable: true, enumerable: false, configurable: false };
       return Reflect.getOwnPropertyDescriptor(t, prop);
     },
     ownKeys(t) {
