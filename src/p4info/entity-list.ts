@@ -8,7 +8,7 @@
 // every entity is scanned, so malformed bytes from a switch throw WireError
 // before anything is planned. The diff reads each entity without its
 // provenance record straight into a scratch buffer (`strippedInto`).
-import { WireReader, WIRE_LEN } from './wire.ts';
+import { WireError, WireReader, WIRE_LEN } from './wire.ts';
 import { ENTITY_TABLE_ENTRY } from './entity-field.ts';
 import { arenaOf, lazyArray } from '../shared/lazy-array.ts';
 
@@ -35,6 +35,7 @@ export class EntityList {
   }
 
   private rd?: WireReader;
+  private readonly site = newSite();
 
   /** Encoded length of entity k. */
   lengthOf(k: number): number {
@@ -52,8 +53,7 @@ export class EntityList {
     const s = w[3 * k + 1];
     const e = w[3 * k + 2];
     this.rd = reader(this.rd, b);
-    const site = fieldSite(this.rd, s, e, METADATA);
-    if (site) return writeWithout(b, s, e, site, out, 0);
+    if (fieldSite(this.rd, s, e, METADATA, this.site)) return writeWithout(b, s, e, this.site, out, 0);
     for (let i = s; i < e; i++) out[i - s] = b[i];
     return e - s;
   }
@@ -83,14 +83,23 @@ interface Site {
   resume: number;
   vs: number;
 }
+const newSite = (): Site => ({ outerTag: 0, ts: 0, te: 0, cut: 0, resume: 0, vs: 0 });
+
+/** The length-delimited value at the reader's cursor: its start in r.pos, its end returned (no tuple per field). */
+function valueEnd(r: WireReader): number {
+  const len = r.varint();
+  const end = r.pos + len;
+  if (end > r.end) throw new WireError('length-delimited field runs past the end', { at: r.pos, len });
+  return end;
+}
 
 /**
  * The first occurrence of TableEntry field `field` (length-delimited) in the
- * first table_entry of the entity at b[s, e) (entity-field.ts siteOf's rule);
- * undefined when absent or not a table entry. The whole entity is scanned
- * either way, so malformed bytes throw WireError.
+ * first table_entry of the entity at b[s, e) (entity-field.ts siteOf's rule),
+ * into `site`; false when absent or not a table entry. The whole entity is
+ * scanned either way, so malformed bytes throw WireError. Nothing allocated.
  */
-function fieldSite(r: WireReader, s: number, e: number, field: number): Site | undefined {
+function fieldSite(r: WireReader, s: number, e: number, field: number, site: Site): boolean {
   r.pos = s;
   r.end = e;
   let outerTag = s;
@@ -100,24 +109,31 @@ function fieldSite(r: WireReader, s: number, e: number, field: number): Site | u
       outerTag = r.pos;
       continue;
     }
-    const [ts, te] = r.lenRange();
-    r.pos = ts;
+    const te = valueEnd(r);
+    const ts = r.pos;
     r.end = te;
     let tag = ts;
-    let site: Site | undefined;
+    let found = false;
     while (r.next()) {
-      if (!site && r.fieldNo === field && r.wireType === WIRE_LEN) {
-        const [vs, ve] = r.lenRange();
-        site = { outerTag, ts, te, cut: tag, resume: ve, vs };
+      if (!found && r.fieldNo === field && r.wireType === WIRE_LEN) {
+        const ve = valueEnd(r);
+        found = true;
+        site.outerTag = outerTag;
+        site.ts = ts;
+        site.te = te;
+        site.cut = tag;
+        site.vs = r.pos;
+        site.resume = ve;
+        r.pos = ve;
       } else r.skip();
       tag = r.pos;
     }
     r.pos = te;
     r.end = e;
     while (r.next()) r.skip();
-    return site;
+    return found;
   }
-  return undefined;
+  return false;
 }
 
 /** The entity at b[s, e) without the site's field, written at out[p..); returns the end. */
@@ -146,6 +162,7 @@ export class EntityListBuilder {
   private where = new Uint32Array(3 * 1024);
   private n = 0;
   private rd?: WireReader;
+  private readonly site = newSite();
 
   private push(buf: number, s: number, e: number): void {
     if (3 * this.n + 3 > this.where.length) {
@@ -162,8 +179,8 @@ export class EntityListBuilder {
 
   private addAt(buf: number, b: Buffer, s: number, e: number): void {
     this.rd = reader(this.rd, b);
-    const site = fieldSite(this.rd, s, e, METER_CONFIG);
-    if (!site || site.vs !== site.resume) return this.push(buf, s, e);
+    const site = this.site;
+    if (!fieldSite(this.rd, s, e, METER_CONFIG, site) || site.vs !== site.resume) return this.push(buf, s, e);
     // An empty meter_config: the entity without it, into the side arena (metered tables only).
     if (this.sideLen + (e - s) > this.side.length) {
       const next = Buffer.allocUnsafe(Math.max(2 * this.side.length, this.sideLen + (e - s), 1 << 12));
@@ -202,6 +219,8 @@ export class EntityListBuilder {
 
   seal(): EntityList {
     this.bufs[0] = this.side.subarray(0, this.sideLen);
-    return new EntityList(this.bufs, this.where.slice(0, 3 * this.n));
+    const list = new EntityList(this.bufs, this.where.slice(0, 3 * this.n));
+    this.where = new Uint32Array(0); // the grown array is garbage now, even if the builder is not
+    return list;
   }
 }
