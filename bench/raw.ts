@@ -8,6 +8,7 @@ import type { DesiredState } from '../src/compile/types.ts';
 import type { P4InfoIndex } from '../src/p4info/index.ts';
 import { P4RuntimeClient, type PipelineConfig } from '../src/p4rt/client.ts';
 import { P4RuntimeGrpcClient, type P4RuntimeStub } from '../src/p4rt/service.ts';
+import { splitRepeated } from '../src/p4info/wire.ts';
 import { encodeReadRequest, encodeWriteRequest, type Update } from '../src/p4rt/messages.ts';
 import { wildcardGroups, wildcardMembers, wildcardTable, wildcardTableWithMeter, withoutEmptyMeter } from '../src/p4rt/filters.ts';
 import { loadSpecs } from '../src/specs/load.ts';
@@ -56,7 +57,8 @@ function unary(stub: P4RuntimeStub, req: Buffer): Promise<void> {
 
 async function readAll(stub: P4RuntimeStub, req: Buffer, each: (e: Buffer) => void): Promise<void> {
   const call = stub.Read(req);
-  for await (const chunk of call as AsyncIterable<Buffer[]>) for (const e of chunk) each(e);
+  // Each ReadResponse arrives encoded (p4rt/service.ts): cut into entity views, as the client's read() does.
+  for await (const msg of call as AsyncIterable<Buffer>) for (const e of splitRepeated(msg, 1)) each(e);
 }
 
 const key = (b: Buffer) => b.toString('latin1');

@@ -9,8 +9,8 @@
 import { silentLogger, type Logger } from '../shared/log.ts';
 import type { Plan } from '../diff/types.ts';
 import { firstFailure, perUpdate, GRPC_OK, GRPC_UNKNOWN, type WriteFailure, type WriteOutcome } from '../shared/write-outcome.ts';
-import type { EntityRpc } from './session.ts';
-import { batches, inverse, planSteps, wireUpdate, type BatchLimits, type Step, type StampOptions } from './steps.ts';
+import type { EntityRpc, Update } from './session.ts';
+import { batchBounds, batches, inverse, orderSteps, wireUpdate, type BatchLimits, type Step, type StampOptions } from './steps.ts';
 import { readBackMatches, type ReadBackOptions } from './read-back.ts';
 import type { Change } from '../diff/types.ts';
 
@@ -70,40 +70,64 @@ export interface ApplyResult {
 
 export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   const log = opts.logger ?? silentLogger;
-  const steps = planSteps(plan, opts.provenance);
-  const applied: (Step & { uncertain?: boolean })[] = [];
+  // Steps and requests as positions (steps.ts): a request's updates are made when it is sent.
+  const steps = orderSteps(plan, opts.provenance);
   const result: ApplyResult = {
     ok: true, written: { inserted: 0, modified: 0, deleted: 0 }, attempted: 0, requests: 0,
     aborted: false, rolledBack: 0, leftAt: 'new',
   };
   if (steps.length === 0) return result;
 
-  const list = batches(steps, opts.limits);
+  const bounds = batchBounds(steps.length, (k) => steps.levels[k], (k) => steps.size(k), opts.limits);
+  const nReq = bounds.length - 1;
+  const stepsOf = (i: number): Step[] => {
+    const out: Step[] = [];
+    for (let k = bounds[i]; k < bounds[i + 1]; k++) out.push(steps.at(k));
+    return out;
+  };
   // (0, total) once, just before the first Write: a progress line's rate and
   // the bench's write phase start here, not when the sync started.
   opts.onProgress?.(0, steps.length);
   const failures: { at: number; o: WriteFailure }[] = [];
-  const answered = new Uint8Array(list.length);
+  const answered = new Uint8Array(nReq);
   let done = 0;
-  const sent = await writeInTiers(session, list, opts.inFlight ?? DEFAULT_IN_FLIGHT, () => failures.length > 0 || !!opts.signal?.aborted, (i, o) => {
+  const sent = await writeInTiers(session, nReq, (i) => steps.levels[bounds[i]], (i) => {
+    const updates: Update[] = [];
+    for (let k = bounds[i]; k < bounds[i + 1]; k++) updates.push(steps.wire(k));
+    return updates;
+  }, opts.inFlight ?? DEFAULT_IN_FLIGHT, () => failures.length > 0 || !!opts.signal?.aborted, (i, o) => {
     if (!o.ok) {
       if (o.kind === 'lost') result.connectionLost = true;
       return void failures.push({ at: i, o });
     }
     answered[i] = 1;
-    done += list[i].length;
+    done += bounds[i + 1] - bounds[i];
     opts.onProgress?.(done, steps.length);
   });
   result.requests = sent;
 
+  if (!failures.length && sent === nReq) {
+    // Everything landed: counted and proven from the step list, no step objects.
+    result.attempted = steps.length;
+    for (let k = 0; k < steps.length; k++) tally(result, steps.kindAt(k));
+    const check = checker(session, opts, steps.length, () => steps.toArray(), switchSize(plan), log);
+    if (check && !(await check('new'))) {
+      result.ok = false;
+      result.leftAt = 'unknown';
+      result.error = 'read-back after apply does not match the desired state';
+    }
+    return result;
+  }
+
   // Applied updates in plan order: whole answered requests, and the
   // successful updates of failed ones (all of them uncertain when the switch
-  // did not say which landed).
+  // did not say which landed). Made as objects: a rollback undoes them.
+  const applied: (Step & { uncertain?: boolean })[] = [];
   const failedBatches: Step[][] = [];
   failures.sort((a, b) => a.at - b.at);
-  let base = 0;
   for (let i = 0; i < sent; i++) {
-    const batch = list[i];
+    const batch = stepsOf(i);
+    const base = bounds[i];
     if (answered[i]) {
       for (const st of batch) applied.push(st);
     } else {
@@ -130,25 +154,13 @@ export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptio
         for (const st of batch) applied.push({ ...st, uncertain: true });
       }
     }
-    base += batch.length;
   }
-  if (!result.failed && sent < list.length) {
+  if (!result.failed && sent < nReq) {
     result.aborted = true;
     result.error = `stopped (${String(opts.signal?.reason ?? 'abort')}) after ${applied.length} of ${steps.length} updates`;
   }
 
   result.attempted = applied.length;
-  if (!result.failed && !result.aborted) {
-    count(result, applied);
-    const check = checker(session, opts, applied, switchSize(plan), log);
-    if (check && !(await check('new'))) {
-      result.ok = false;
-      result.leftAt = 'unknown';
-      result.error = 'read-back after apply does not match the desired state';
-    }
-    return result;
-  }
-
   result.ok = false;
   const rb = await rollback(session, applied, opts.limits, opts.inFlight ?? DEFAULT_IN_FLIGHT, log);
   result.rolledBack = rb.written;
@@ -162,10 +174,11 @@ export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptio
     result.leftAt = 'unknown';
   } else {
     result.leftAt = 'unknown';
-    count(result, applied.filter((_, i) => !rb.undone[i]));
+    for (let i = 0; i < applied.length; i++) if (!rb.undone[i]) tally(result, applied[i].change.kind);
   }
   // Everything the failing request held is checked too: its failed updates must not have landed.
-  const check = checker(session, opts, [...applied, ...failedBatches.flat()], switchSize(plan), log);
+  const touched = [...applied, ...failedBatches.flat()];
+  const check = checker(session, opts, touched.length, () => touched, switchSize(plan), log);
   if (check) {
     const atOld = await check('old');
     result.leftAt = atOld ? 'old' : 'unknown';
@@ -175,29 +188,31 @@ export async function applyPlan(session: EntityRpc, plan: Plan, opts: ApplyOptio
 }
 
 /**
- * Sends `list` in order with up to `max` requests in flight, never two of
- * different dependency levels: P4Runtime lets a switch apply the updates of
- * one request in any order, and concurrent requests likewise, so only a
- * level boundary needs every earlier answer. Before each request, `stop()`
- * may end the sending; requests in flight are always waited for. Returns how
- * many requests were sent (a prefix of `list`); `answer` gets each request's
- * index and outcome.
+ * Sends requests 0..count-1 in order with up to `max` in flight, never two of
+ * different dependency levels (`levelOf`): P4Runtime lets a switch apply the
+ * updates of one request in any order, and concurrent requests likewise, so
+ * only a level boundary needs every earlier answer. A request's updates are
+ * made (`updatesOf`) just before it is sent and dropped once it is answered.
+ * Before each request, `stop()` may end the sending; requests in flight are
+ * always waited for. Returns how many requests were sent (a prefix); `answer`
+ * gets each request's index and outcome.
  */
-export async function writeInTiers<T extends { update: Step['update']; level: number; stamp?: Buffer }>(
+export async function writeInTiers(
   session: EntityRpc,
-  list: readonly T[][],
+  count: number,
+  levelOf: (i: number) => number,
+  updatesOf: (i: number) => Update[],
   max: number,
   stop: () => boolean,
   answer: (i: number, o: WriteOutcome) => void,
 ): Promise<number> {
   const inFlight = new Set<Promise<void>>();
   let sent = 0;
-  for (let i = 0; i < list.length; i++) {
-    if (i > 0 && list[i][0].level !== list[i - 1][0].level) await Promise.all(inFlight);
+  for (let i = 0; i < count; i++) {
+    if (i > 0 && levelOf(i) !== levelOf(i - 1)) await Promise.all(inFlight);
     while (inFlight.size >= Math.max(1, max)) await Promise.race(inFlight);
     if (stop()) break;
-    const updates = list[i].map(wireUpdate);
-    const p: Promise<void> = writeOnce(session, updates).then((o) => answer(i, o)).finally(() => inFlight.delete(p));
+    const p: Promise<void> = writeOnce(session, updatesOf(i)).then((o) => answer(i, o)).finally(() => inFlight.delete(p));
     inFlight.add(p);
     sent++;
   }
@@ -212,12 +227,10 @@ function writeOnce(session: EntityRpc, updates: Step['update'][]): Promise<Write
   }));
 }
 
-function count(result: ApplyResult, steps: Step[]): void {
-  for (const s of steps) {
-    if (s.change.kind === 'insert') result.written.inserted++;
-    else if (s.change.kind === 'modify') result.written.modified++;
-    else result.written.deleted++;
-  }
+function tally(result: ApplyResult, kind: Change['kind']): void {
+  if (kind === 'insert') result.written.inserted++;
+  else if (kind === 'modify') result.written.modified++;
+  else result.written.deleted++;
 }
 
 /** Entries on the switch before or after the plan, whichever is more. */
@@ -230,11 +243,11 @@ function switchSize(p: Plan): number {
  * fallback, or `verify` alone — also when so much was touched that reading it
  * entity by entity would cost more than the full re-read (see ReadBackOptions.maxShare).
  */
-function checker(session: EntityRpc, opts: ApplyOptions, touched: Step[], size: number, log: Logger): ((e: 'old' | 'new') => Promise<boolean>) | undefined {
+function checker(session: EntityRpc, opts: ApplyOptions, touchedCount: number, touched: () => Step[], size: number, log: Logger): ((e: 'old' | 'new') => Promise<boolean>) | undefined {
   const rb = opts.readBack;
   const v = opts.verify;
-  if (!rb || (v && touched.length > (rb.maxShare ?? 0.2) * size)) return v ? (e) => safeVerify(v, e, log) : undefined;
-  const changes: Change[] = touched.map((s) => s.change);
+  if (!rb || (v && touchedCount > (rb.maxShare ?? 0.2) * size)) return v ? (e) => safeVerify(v, e, log) : undefined;
+  const changes: Change[] = touched().map((s) => s.change);
   return async (expect) => {
     try {
       return await readBackMatches(session, changes, expect, rb);
@@ -278,7 +291,7 @@ async function rollback(session: EntityRpc, applied: (Step & { uncertain?: boole
   // Runs of requests whose originals are known to have landed go out
   // pipelined, like the apply; the first failure stops the rollback.
   const runCertain = async (run: Inverse[][]) => {
-    await writeInTiers(session, run, inFlight, () => !complete, (i, o) => {
+    await writeInTiers(session, run.length, (i) => run[i][0].level, (i) => run[i].map(wireUpdate), inFlight, () => !complete, (i, o) => {
       const outcomes = perUpdate(o);
       run[i].forEach((s, k) => {
         if (o.ok || outcomes?.[k].code === GRPC_OK) {

@@ -19,6 +19,8 @@ import type { DesiredEntries } from '../compile/entries.ts';
 import { BytesIndex } from '../compile/bytes-index.ts';
 import { compareWrites } from '../compile/order.ts';
 import type { Change, Plan } from './types.ts';
+import { insertList } from './insert-list.ts';
+import { insertOrder } from './write-order.ts';
 
 export interface DeltaOptions {
   /**
@@ -55,23 +57,20 @@ export function planDelta(from: DesiredState, to: DesiredState, opts: DeltaOptio
   const gone = new Map<string, number>();
   for (let k = 0; k < kept.length; k++) if (kept[k] === 0) gone.set(a.keyOf(head + k), head + k);
 
-  const inserts: Change[] = [];
+  const added: number[] = [];
   const modifies: Change[] = [];
   for (const i of missed) {
-    const key = b.keyOf(i);
+    const key = gone.size ? b.keyOf(i) : '';
     const j = gone.get(key);
-    const c: Change = { kind: 'insert', entity: b.kindOf(i), table: b.tableOf(i), key, bytes: b.bytesOf(i), origin: b.originOf(i) };
-    if (j === undefined) inserts.push(c);
+    if (j === undefined) added.push(i);
     else {
       gone.delete(key);
-      c.kind = 'modify';
-      c.previous = a.bytesOf(j);
-      modifies.push(c);
+      modifies.push({ kind: 'modify', entity: b.kindOf(i), table: b.tableOf(i), key, bytes: b.bytesOf(i), previous: a.bytesOf(j), origin: b.originOf(i) });
     }
   }
+  const inserts = insertList(b, insertOrder(b, Uint32Array.from(added)));
   const deletes: Change[] = [];
   for (const [key, j] of gone) deletes.push({ kind: 'delete', entity: a.kindOf(j), table: a.tableOf(j), key, bytes: a.bytesOf(j), origin: a.originOf(j) });
-  inserts.sort(compareWrites);
   modifies.sort(compareWrites);
   deletes.sort(compareWrites);
   if (prune) return { inserts, modifies, deletes, unchanged, extraneous: [] };

@@ -4,7 +4,8 @@
 // common path: every desired entry's canonical bytes go in an exact-bytes
 // index (bytes-index.ts: a Map keyed by latin1 strings, minus the strings),
 // and a live entity whose bytes are identical is unchanged — one hash lookup,
-// no parsing. Only live entities that miss are looked at more closely:
+// no parsing (a wildcard Read comes as one arena, p4info/entity-list.ts: not
+// even a Buffer per entity). Only live entities that miss are looked at more closely:
 //   1. skipped when their table/profile is not managed by flowops (peek);
 //   2. canonicalized (a switch may pad values or order fields differently) and
 //      looked up again — a hit is unchanged too;
@@ -21,7 +22,10 @@ import type { Change, Plan } from './types.ts';
 import { FlowopsError } from '../shared/errors.ts';
 import { peekOwner } from '../p4info/entity-key.ts';
 import { BytesIndex } from '../compile/bytes-index.ts';
+import { entityListOf } from '../p4info/entity-list.ts';
 import { compareWrites } from '../compile/order.ts';
+import { insertList } from './insert-list.ts';
+import { insertOrder } from './write-order.ts';
 
 export interface PlanOptions {
   /** Delete live entries Git does not ask for (default true). With false they are listed in `extraneous` only. */
@@ -37,7 +41,8 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
 
   // Desired canonical bytes → emission position (the entries' own arena, no
   // copy). `matched[i]` marks entries a live entity accounts for.
-  const byBytes = BytesIndex.over(entries.arena, entries.offs);
+  // (None when nothing was read: a first sync's plan is all inserts, no lookup.)
+  const byBytes = live.length ? BytesIndex.over(entries.arena, entries.offs) : undefined;
   const matched = new Uint8Array(n);
   const free = (i: number) => matched[i] === 0;
 
@@ -46,16 +51,35 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
 
   let unchanged = 0;
   const misses: Buffer[] = [];
-  for (const buf of live) {
-    // Provenance metadata (TableEntry.metadata) never takes part in the diff,
-    // and every entry flowops wrote carries one: drop it first (one scan, one
-    // copy; the same Buffer when there is none), then one lookup.
-    const i = byBytes.find(withoutMetadata(buf), free);
-    if (i >= 0) {
-      matched[i] = 1;
-      unchanged++;
-    } else {
-      misses.push(buf);
+  // Provenance metadata (TableEntry.metadata) never takes part in the diff,
+  // and every entry flowops wrote carries one: drop it first, then one lookup.
+  const arena = entityListOf(live);
+  if (arena) {
+    // A wildcard Read's arena (p4info/entity-list.ts): each entity is copied
+    // without its record into one scratch buffer and looked up through a
+    // view of it kept per length, so a hit makes no object at all.
+    let scratch = Buffer.allocUnsafe(1024);
+    let views: Buffer[] = [];
+    for (let k = 0; k < arena.length; k++) {
+      if (arena.lengthOf(k) > scratch.length) {
+        scratch = Buffer.allocUnsafe(2 * arena.lengthOf(k));
+        views = [];
+      }
+      const len = arena.strippedInto(k, scratch);
+      const i = byBytes!.find((views[len] ??= scratch.subarray(0, len)), free);
+      if (i >= 0) {
+        matched[i] = 1;
+        unchanged++;
+      } else misses.push(arena.bytesOf(k));
+    }
+  } else {
+    for (const buf of live) {
+      // One scan, one copy (the same Buffer when there is no record).
+      const i = byBytes!.find(withoutMetadata(buf), free);
+      if (i >= 0) {
+        matched[i] = 1;
+        unchanged++;
+      } else misses.push(buf);
     }
   }
 
@@ -76,7 +100,7 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
       if (!(err instanceof FlowopsError)) throw err;
       canon = buf;
     }
-    const i = byBytes.find(canon, free);
+    const i = byBytes!.find(canon, free);
     if (i >= 0) {
       matched[i] = 1;
       unchanged++;
@@ -91,7 +115,6 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
   const byKey = new Map<string, number>();
   if (pending.length) for (let i = 0; i < n; i++) if (matched[i] === 0) byKey.set(entries.keyOf(i), i);
 
-  const inserts: Change[] = [];
   const modifies: Change[] = [];
   const deletes: Change[] = [];
   const extraneous: Change[] = [];
@@ -118,11 +141,15 @@ export function plan(desired: DesiredState, live: readonly Buffer[], opts: PlanO
       else extraneous.push(change);
     }
   }
-  for (let k = 0; k < n; k++) {
+  // Inserts: the unmatched positions, in write order, no object each (insert-list.ts).
+  let left = 0;
+  for (let i = 0; i < n; i++) left += 1 - matched[i];
+  const at = new Uint32Array(left);
+  for (let k = 0, j = 0; k < n; k++) {
     const i = entries.order[k];
-    if (matched[i] === 0) inserts.push({ kind: 'insert', entity: entries.kindOf(i), table: entries.tableOf(i), key: entries.keyOf(i), bytes: entries.bytesOf(i), origin: entries.originOf(i) });
+    if (matched[i] === 0) at[j++] = i;
   }
-  inserts.sort(compareWrites);
+  const inserts = insertList(entries, insertOrder(entries, at));
   modifies.sort(compareWrites);
   deletes.sort(compareWrites);
   extraneous.sort(compareWrites);

@@ -20,7 +20,11 @@ export interface Change {
 }
 
 export interface Plan {
-  inserts: Change[];
+  /**
+   * In write order. From plan() and planDelta() a read-only view over the
+   * desired arena whose elements are made when read (insert-list.ts).
+   */
+  inserts: readonly Change[];
   modifies: Change[];
   deletes: Change[];
   unchanged: number;

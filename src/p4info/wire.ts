@@ -294,9 +294,19 @@ export class WireReader {
 
   skip(): void {
     switch (this.wireType) {
-      case WIRE_VARINT:
-        this.varint64();
-        return;
+      case WIRE_VARINT: {
+        // Past the bytes with the high bit set: no value (varint64 made a BigInt per skipped field).
+        const b = this.buf;
+        let p = this.pos;
+        for (let i = 0; i < 10; i++) {
+          if (p >= this.end) throw new WireError('truncated varint', { at: p });
+          if (b[p++] < 0x80) {
+            this.pos = p;
+            return;
+          }
+        }
+        throw new WireError('varint longer than 10 bytes', { at: p });
+      }
       case WIRE_I64:
         this.pos += 8;
         break;

@@ -13,6 +13,8 @@ import type { WriteOutcome } from '../shared/write-outcome.ts';
 import { encodeReadRequest, encodeWriteRequest, type Atomicity, type Update } from './messages.ts';
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_UPDATES, splitBatches } from './batches.ts';
 import { P4RuntimeGrpcClient, type P4RuntimeStub } from './service.ts';
+import { splitRepeated } from '../p4info/wire.ts';
+import { EntityListBuilder, type EntityList } from '../p4info/entity-list.ts';
 
 export interface P4RuntimeClientOptions {
   /** `host:port` of the switch's P4Runtime server. */
@@ -331,9 +333,26 @@ export class P4RuntimeClient extends EventEmitter {
 
   /** The same, one ReadResponse at a time (the switch decides the chunking). */
   async *readStream(filters: readonly Uint8Array[]): AsyncGenerator<Buffer[]> {
+    for await (const msg of this.readResponses(filters)) yield splitRepeated(msg, 1);
+  }
+
+  /**
+   * Entities matching `filters` as one arena over the responses
+   * (p4info/entity-list.ts): no object per entity, empty meter configs
+   * dropped, every entity scanned (malformed bytes throw WireError). What a
+   * wildcard Read of 10^6 entities is read into.
+   */
+  async readEntities(filters: readonly Uint8Array[]): Promise<EntityList> {
+    const b = new EntityListBuilder();
+    for await (const msg of this.readResponses(filters)) b.addResponse(msg);
+    return b.seal();
+  }
+
+  /** The encoded ReadResponse messages. */
+  private async *readResponses(filters: readonly Uint8Array[]): AsyncGenerator<Buffer> {
     const call = this.stub.Read(encodeReadRequest(this.deviceId, filters, this.role));
     try {
-      for await (const chunk of call as AsyncIterable<Buffer[]>) yield chunk;
+      for await (const msg of call as AsyncIterable<Buffer>) yield msg;
     } catch (err) {
       throw fromGrpcError('Read', err);
     } finally {

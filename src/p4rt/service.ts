@@ -4,7 +4,6 @@
 // Read responses (cut into entity slices, never decoded).
 import grpc from '@grpc/grpc-js';
 import { protoType } from '../proto/load.ts';
-import { splitRepeated } from '../p4info/wire.ts';
 
 function pb(name: string) {
   const t = protoType(name);
@@ -31,8 +30,8 @@ function method(name: string, req: { serialize: (v: any) => Buffer }, res: { des
 
 export const p4runtimeClientService = {
   Write: method('Write', { serialize: raw }, { deserialize: raw }),
-  // One ReadResponse → the entity byte strings in it (views into the message).
-  Read: method('Read', { serialize: raw }, { deserialize: (b: Buffer) => splitRepeated(b, 1) }, false, true),
+  // One ReadResponse, encoded as it arrived: the client cuts it (client.ts read, readEntities).
+  Read: method('Read', { serialize: raw }, { deserialize: raw }, false, true),
   SetForwardingPipelineConfig: method('SetForwardingPipelineConfig', pb('p4.v1.SetForwardingPipelineConfigRequest'), pb('p4.v1.SetForwardingPipelineConfigResponse')),
   GetForwardingPipelineConfig: method('GetForwardingPipelineConfig', pb('p4.v1.GetForwardingPipelineConfigRequest'), pb('p4.v1.GetForwardingPipelineConfigResponse')),
   StreamChannel: method('StreamChannel', pb('p4.v1.StreamMessageRequest'), pb('p4.v1.StreamMessageResponse'), true, true),
@@ -45,7 +44,7 @@ export const P4RuntimeGrpcClient = grpc.makeGenericClientConstructor(p4runtimeCl
 /** What the generated class's instances offer (grpc-js types them loosely). */
 export interface P4RuntimeStub extends grpc.Client {
   Write(req: Buffer, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Buffer) => void): grpc.ClientUnaryCall;
-  Read(req: Buffer, md?: grpc.Metadata, opts?: grpc.CallOptions): grpc.ClientReadableStream<Buffer[]>;
+  Read(req: Buffer, md?: grpc.Metadata, opts?: grpc.CallOptions): grpc.ClientReadableStream<Buffer>;
   SetForwardingPipelineConfig(req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: any) => void): grpc.ClientUnaryCall;
   GetForwardingPipelineConfig(req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: any) => void): grpc.ClientUnaryCall;
   StreamChannel(md?: grpc.Metadata, opts?: grpc.CallOptions): grpc.ClientDuplexStream<object, any>;

@@ -44,7 +44,11 @@ export function driftEntries(p: Plan, index: P4InfoIndex, limit = 1000): DriftEn
     const d = describe(bytes, index);
     out.push({ kind, table, description: prev ? `${d} (switch has: ${describe(prev, index)}${provenance})` : provenance ? `${d} (${provenance.slice(2)})` : d });
   };
-  for (const c of p.inserts) push('missing', c.table, c.bytes);
+  // Indexed, stopping at the limit: a plan's inserts are made when read (diff/insert-list.ts).
+  for (let k = 0; k < p.inserts.length && out.length < limit; k++) {
+    const c = p.inserts[k];
+    push('missing', c.table, c.bytes);
+  }
   for (const c of p.modifies) push('modified', c.table, c.bytes, c.previous, whose(c));
   for (const c of p.deletes) push('extraneous', c.table, c.bytes, undefined, whose(c));
   return out;

@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import { currentTraceId, type Logger } from '../shared/log.ts';
 import { formatPos, withField } from '../shared/errors.ts';
 import { planSize, type Plan } from '../diff/types.ts';
+import { countByTable } from '../diff/insert-list.ts';
 import type { PipelineFiles } from '../desired/types.ts';
 import type { DriftClearedEvent, DriftEvent, Reporter, SyncResult, SyncEvent, SyncStartedEvent } from '../report/events.ts';
 import { formatCookie } from '../pipeline/cookie.ts';
@@ -184,12 +185,13 @@ function stageOf(reason: NonNullable<SyncResult['error']>['reason']): string {
 /** `flow_classify +12 -3, flow_policy +4` — what a sync changed, per table, for people. */
 function byTable(p: Plan): string {
   const m = new Map<string, { '+': number; '~': number; '-': number }>();
-  const add = (table: string, k: '+' | '~' | '-') => {
+  const add = (table: string, k: '+' | '~' | '-', n = 1) => {
     const short = table.replace(/^ingress\./, '');
     const c = m.get(short) ?? m.set(short, { '+': 0, '~': 0, '-': 0 }).get(short)!;
-    c[k]++;
+    c[k] += n;
   };
-  for (const c of p.inserts) add(c.table, '+');
+  // Counted over the inserts' arena: a first sync makes no Change per entry for this line.
+  for (const [t, n] of countByTable(p.inserts)) add(t, '+', n);
   for (const c of p.modifies) add(c.table, '~');
   for (const c of p.deletes) add(c.table, '-');
   return [...m]

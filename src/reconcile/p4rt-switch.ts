@@ -15,7 +15,7 @@ import { P4RuntimeClient } from '../p4rt/client.ts';
 import { P4RuntimeError } from '../p4rt/errors.ts';
 import { Code } from '../proto/load.ts';
 import { credentialsForTarget, explainTlsFailure } from '../p4rt/credentials.ts';
-import { wildcardGroups, wildcardMembers, wildcardTable, wildcardTableWithMeter, withoutEmptyMeter } from '../p4rt/filters.ts';
+import { wildcardGroups, wildcardMembers, wildcardTable, wildcardTableWithMeter } from '../p4rt/filters.ts';
 import { modifyFallbackSession, type WritableSession } from '../p4rt/modify-fallback.ts';
 import { selfDisagreementSession } from '../p4rt/self-disagreement.ts';
 import { assertRoleSupported, probeCapabilities } from '../p4rt/capabilities.ts';
@@ -109,7 +109,7 @@ class P4rtSwitch implements SwitchConnection {
     }
   }
 
-  async readManaged(desired: DesiredState, index: P4InfoIndex): Promise<Buffer[]> {
+  async readManaged(desired: DesiredState, index: P4InfoIndex): Promise<readonly Buffer[]> {
     const filters: Buffer[] = [];
     for (const id of desired.managedProfileIds) filters.push(wildcardMembers(id), wildcardGroups(id));
     for (const id of desired.managedTableIds) {
@@ -117,9 +117,8 @@ class P4rtSwitch implements SwitchConnection {
       filters.push(meter ? wildcardTableWithMeter(id) : wildcardTable(id));
     }
     if (!filters.length) return [];
-    const live = await this.client.read(filters);
-    for (let i = 0; i < live.length; i++) live[i] = withoutEmptyMeter(live[i]);
-    return live;
+    // One arena over the responses, handed on as a Buffer[] view: plan() takes the arena back (p4info/entity-list.ts).
+    return (await this.client.readEntities(filters)).asArray();
   }
 
   write(updates: Update[], opts?: { atomicity?: Atomicity }): Promise<WriteOutcome> {

@@ -414,7 +414,7 @@ export class Reconciler {
       if (!s.conn?.primary || !s.applied || s.appliedCommit !== d.commit) continue;
       const pipe = d.pipelines.get(s.name);
       if (!pipe) continue;
-      let live: Buffer[];
+      let live: readonly Buffer[];
       try {
         live = await s.conn.readManaged(s.applied, pipe.index);
       } catch (err) {
@@ -508,7 +508,7 @@ export class Reconciler {
   // ------------------------------------------------------------------ for others
 
   /** Live entries of a switch's managed tables (PR plans diff against them). Works on a backup too. */
-  async readLive(target: string, desired: DesiredState): Promise<Buffer[]> {
+  async readLive(target: string, desired: DesiredState): Promise<readonly Buffer[]> {
     const s = this.pool.get(target);
     const pipe = this.desired?.pipelines.get(target);
     if (!s?.conn || !pipe) throw new FlowopsError('SWITCH_NOT_CONNECTED', `switch ${target} is not connected`, { target });

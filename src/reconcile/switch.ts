@@ -53,8 +53,12 @@ export interface SwitchConnection extends EntityRpc {
    * verify: reads the switch's P4Info and throws PipelineMismatchError listing every difference.
    */
   ensurePipeline(pipe: PipelineFiles, mode: 'push' | 'verify'): Promise<PipelineOutcome>;
-  /** Wildcard read of exactly the tables and profiles `desired` manages (with meter configs of tables that have a direct meter). */
-  readManaged(desired: DesiredState, index: P4InfoIndex): Promise<Buffer[]>;
+  /**
+   * Wildcard read of exactly the tables and profiles `desired` manages (with
+   * meter configs of tables that have a direct meter; empty ones dropped). A
+   * P4Runtime connection returns an arena-backed view (p4info/entity-list.ts).
+   */
+  readManaged(desired: DesiredState, index: P4InfoIndex): Promise<readonly Buffer[]>;
   close(): Promise<void>;
 }
 

@@ -46,7 +46,7 @@ export interface SyncSwitchContext {
    * under the same lock (the drift scan's), reused instead of reading the
    * whole switch again — unless a pipeline push has since emptied the tables.
    */
-  seen?: { against: DesiredState; live: Buffer[]; plan: Plan };
+  seen?: { against: DesiredState; live: readonly Buffer[]; plan: Plan };
 }
 
 export interface SyncAttempt {
@@ -163,7 +163,7 @@ export async function syncSwitch(s: PooledSwitch, d: DesiredSet, ctx: SyncSwitch
     let path: SyncPath = chooseSyncPath(s.trust, {
       epoch: s.epoch, desired, pipeline: s.pipelineChecked, prune: config.prune, mode: config.mode, forced: !!ctx.forced, pushed, seen: !!seen,
     });
-    let live: Buffer[] | undefined;
+    let live: readonly Buffer[] | undefined;
     if (path.path === 'delta') {
       res.plan = planDelta(path.from.desired, desired, { prune: config.prune });
       try {

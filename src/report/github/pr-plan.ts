@@ -23,7 +23,7 @@ import type { PrPlanReport, RepoRef, PrTargetPlan } from './types.ts';
 import type { TrafficReader } from '../traffic.ts';
 
 /** Reads a switch's live entities (managed tables only) for the "against live" plan. */
-export type LiveReader = (target: string, desired: DesiredState) => Promise<Buffer[]>;
+export type LiveReader = (target: string, desired: DesiredState) => Promise<readonly Buffer[]>;
 
 export interface PrPlanInput {
   repo: RepoRef;
