@@ -16,7 +16,7 @@
 //   tenant_route_v4|6    (tenant, prefix) → forward(port, mac)
 // Flows whose `expires` is at or before `now` are left out.
 import { SpecError, SpecErrors, FlowopsError, formatPos, type SourcePos } from '../shared/errors.ts';
-import type { SpecSet, Located, FieldPath } from '../specs/spec-set.ts';
+import { specKey, type SpecSet, type Located, type FieldPath } from '../specs/spec-set.ts';
 import type { Flow, Service, Tenant, Target, FunctionKind, RateLimit } from '../specs/schema.ts';
 import { FUNCTION_KINDS } from '../specs/schema.ts';
 import { toPrefix, prefixBytes, prefixKey, type Prefix } from '../specs/ip.ts';
@@ -33,6 +33,7 @@ import { createEmitter, lpmMatch, type Emitted, type MeterConfig } from './emit.
 import { prefixCover, splitPorts } from './port-cover.ts';
 import { exactEmitter } from './exact-emit.ts';
 import { BytesIndex } from './bytes-index.ts';
+import type { KeyIndex } from './key-index.ts';
 import type { MatchInput } from '../p4info/entity.ts';
 
 export interface CompileOptions {
@@ -389,6 +390,87 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   for (const c of nextCached.values()) c.src = sealed;
   cache?.replace(targetName, index, nextCached);
   return { ...emptyState(targetName, index), entries: sealed };
+}
+
+/** Flows of a new spec set that were not in the one a state was compiled from, and the flows that were but are no more. */
+export interface FlowChange {
+  removed: readonly Located<Flow>[];
+  /** Sorted by specKey. */
+  added: readonly Located<Flow>[];
+}
+
+/**
+ * The state a full compile of `specs` gives, made from `prev` — a compile of
+ * the same target over specs that differ from `specs` only by `change`'s
+ * flows, whose identity keys `keys` holds — by taking the removed flows'
+ * entries out and compiling the added ones in, where a full compile emits
+ * them: after every tenant and service entry, flows in specKey order. Same
+ * bytes, same emission order, same origins. Undefined when that cannot be
+ * shown here (an added flow with an error, a key taken twice): then compile in
+ * full, which names the problem; `keys` is spoiled then.
+ */
+export function patchFlows(prev: DesiredState, specs: SpecSet, index: P4InfoIndex, targetName: string, change: FlowChange, flowIds: FlowIds, keys: KeyIndex, now: Date): DesiredState | undefined {
+  const old = prev.entries;
+  if (keys.entries !== old) return undefined;
+  const errors: SpecError[] = [];
+  const entries = new EntriesBuilder(old);
+  const cx = flowContext(specs, index, targetOf(specs, targetName), entries, errors, false, now, flowIds);
+  if (errors.length) return undefined;
+  const served = (f: Located<Flow>) => cx.servedNames.has(f.metadata.tenant) && !isExpired(f, now);
+  const n = old.length;
+  // Emission positions [lo, hi) of each flow's entries, found by its origin name (flows come last, in name order).
+  let first = n;
+  for (let lo = 0, hi = n; lo < hi; ) {
+    const mid = (lo + hi) >>> 1;
+    if (old.originOf(mid).kind === 'flow') hi = first = mid;
+    else lo = mid + 1;
+  }
+  const bound = (name: string, upper: boolean): number => {
+    let lo = first;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = old.originOf(mid).name;
+      if (m < name || (upper && m === name)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const cuts = change.removed
+    .filter(served)
+    .map((f) => {
+      const name = specKey(f);
+      return [bound(name, false), bound(name, true)] as const;
+    })
+    .sort((a, b) => a[0] - b[0]);
+  const puts = change.added.filter(served).map((f) => ({ f, at: bound(specKey(f), false) }));
+  // Added flows go in before a cut at the same place: they sort at or before the flow cut there.
+  const addedRuns: [number, number][] = [];
+  let cursor = 0;
+  let c = 0;
+  for (let p = 0; p <= puts.length; p++) {
+    const at = p < puts.length ? puts[p]!.at : n;
+    while (c < cuts.length && cuts[c]![0] < at) {
+      entries.pushSpan(old, cursor, cuts[c]![0]);
+      cursor = Math.max(cursor, cuts[c]![1]);
+      c++;
+    }
+    entries.pushSpan(old, cursor, at);
+    cursor = Math.max(cursor, at);
+    if (p === puts.length) break;
+    const f = puts[p]!.f;
+    const r = resolveFlow(cx, f);
+    if (!r || errors.length) return undefined;
+    const from = entries.length;
+    emitFlow(cx, f, r, { kind: 'flow', name: r.fkey, file: f.source.file, line: f.source.line });
+    if (errors.length) return undefined;
+    addedRuns.push([from, entries.length]);
+  }
+  const sealed = entries.seal();
+  for (const [lo, hi] of cuts) for (let i = lo; i < hi; i++) if (!keys.remove(old.keyArena.subarray(old.koffs[i], old.koffs[i + 1]))) return undefined;
+  for (const [lo, hi] of addedRuns) for (let i = lo; i < hi; i++) if (!keys.add(sealed.keyArena.subarray(sealed.koffs[i], sealed.koffs[i + 1]))) return undefined;
+  keys.entries = sealed;
+  return { ...prev, entries: sealed };
 }
 
 /** The numbers a flow's entries are made from; undefined (with an error) when its destination is unknown. */

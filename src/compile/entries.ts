@@ -193,6 +193,33 @@ export class EntriesBuilder {
   }
 
   /**
+   * Appends entries [from, to) (emission positions) of `src`, each with its
+   * own origin: a stretch of a previous compile kept as it was (compile.ts patchFlows).
+   */
+  pushSpan(src: DesiredEntries, from: number, to: number): void {
+    if (to <= from) return;
+    const b0 = src.offs[from];
+    const k0 = src.koffs[from];
+    const at = this.bytes.room(src.offs[to] - b0);
+    const kat = this.keys.room(src.koffs[to] - k0);
+    this.pending.push({ src, b0, b1: src.offs[to], at, k0, k1: src.koffs[to], kat });
+    let last: Origin | undefined;
+    let oid = -1;
+    for (let i = from; i < to; i++) {
+      const j = this.slot();
+      this.offs[j + 1] = at + src.offs[i + 1] - b0;
+      this.koffs[j + 1] = kat + src.koffs[i + 1] - k0;
+      this.owner[j] = src.owner[i];
+      const o = src.originOf(i);
+      if (o !== last) {
+        last = o;
+        oid = this.originId(o);
+      }
+      this.org[j] = oid;
+    }
+  }
+
+  /**
    * The entries so far, sealed. `sorted` (default true) puts them in canonical
    * order; without it iteration follows emission order.
    */

@@ -58,6 +58,8 @@ export function verifyFlowId(publicKey: Uint8Array, name: string, id: number, op
 /** Flow ids keyed by `tenant/name`, plus the collisions that moved some of them. */
 export class FlowIds extends Map<string, FlowId> {
   readonly warnings: SpecError[] = [];
+  /** @internal Every id, when every flow has counter 0: kept for patchFlowIds, handed on to the patched ids. */
+  taken?: Set<number>;
 
   /** The id of a flow; throws if the flow had none (unknown tenant: the specs were invalid). */
   idOf(flow: Flow): number {
@@ -91,6 +93,48 @@ export function assignFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: F
 }
 
 const remembered = new WeakMap<object, { tenants: object; ids: FlowIds }>();
+
+/**
+ * The ids of `specs` from those of a spec set with the same tenants whose
+ * flows differ by `removed` and `added`, when every flow before had counter 0
+ * and every added flow's counter-0 id is non-zero and free: then no flow
+ * contends and each keeps counter 0, as assignFlowIds would give (map order
+ * aside). Undefined otherwise: assign them afresh. Remembered for `specs`.
+ */
+export function patchFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, prev: FlowIds, removed: readonly Flow[], added: readonly Flow[]): FlowIds | undefined {
+  if (prev.warnings.length) return undefined;
+  let taken = prev.taken;
+  if (!taken) {
+    taken = new Set();
+    for (const v of prev.values()) {
+      if (v.counter !== 0) return undefined;
+      taken.add(v.id);
+    }
+  }
+  prev.taken = undefined; // changed below: prev's no more
+  const out = new FlowIds(prev);
+  for (const f of removed) {
+    const name = specKey(f);
+    const had = out.get(name);
+    if (!had) continue;
+    taken.delete(had.id);
+    out.delete(name);
+  }
+  const keys: TenantKeys = new Map();
+  for (const t of specs.tenants as Tenant[]) keys.set(t.metadata.name, { b64: t.spec.publicKey, bytes: Buffer.from(t.spec.publicKey, 'base64') });
+  for (const f of added) {
+    const key = keys.get(f.metadata.tenant);
+    if (!key) continue;
+    const name = specKey(f);
+    const id = candidate(key, name, 0, {});
+    if (id === 0 || taken.has(id)) return undefined;
+    taken.add(id);
+    out.set(name, firstId(id));
+  }
+  out.taken = taken;
+  remembered.set(specs.flows, { tenants: specs.tenants, ids: out });
+  return out;
+}
 
 /**
  * Counter-0 ids already hashed, by public key (base64 text) then `tenant/name`:
@@ -150,6 +194,7 @@ function uncontested(flows: readonly Flow[], keys: TenantKeys, opts: FlowIdOptio
     taken.add(id);
     out.set(name, firstId(id));
   }
+  out.taken = taken;
   return out;
 }
 
