@@ -413,7 +413,7 @@ export function patchFlows(prev: DesiredState, specs: SpecSet, index: P4InfoInde
   const old = prev.entries;
   if (keys.entries !== old) return undefined;
   const errors: SpecError[] = [];
-  const entries = new EntriesBuilder(old);
+  const entries = EntriesBuilder.patching(old);
   const cx = flowContext(specs, index, targetOf(specs, targetName), entries, errors, false, now, flowIds);
   if (errors.length) return undefined;
   const served = (f: Located<Flow>) => cx.servedNames.has(f.metadata.tenant) && !isExpired(f, now);
@@ -451,11 +451,11 @@ export function patchFlows(prev: DesiredState, specs: SpecSet, index: P4InfoInde
   for (let p = 0; p <= puts.length; p++) {
     const at = p < puts.length ? puts[p]!.at : n;
     while (c < cuts.length && cuts[c]![0] < at) {
-      entries.pushSpan(old, cursor, cuts[c]![0]);
+      entries.pushSpan(cursor, cuts[c]![0]);
       cursor = Math.max(cursor, cuts[c]![1]);
       c++;
     }
-    entries.pushSpan(old, cursor, at);
+    entries.pushSpan(cursor, at);
     cursor = Math.max(cursor, at);
     if (p === puts.length) break;
     const f = puts[p]!.f;

@@ -193,30 +193,48 @@ export class EntriesBuilder {
   }
 
   /**
-   * Appends entries [from, to) (emission positions) of `src`, each with its
-   * own origin: a stretch of a previous compile kept as it was (compile.ts patchFlows).
+   * A builder for a patch of `src` (compile.ts patchFlows): sized like it, and
+   * holding its origins under the same ids, so stretches of it are appended
+   * with pushSpan as plain copies of its columns.
    */
-  pushSpan(src: DesiredEntries, from: number, to: number): void {
+  static patching(src: DesiredEntries): EntriesBuilder {
+    const b = new EntriesBuilder(src);
+    b.base = src;
+    for (const o of src.originList) b.origins.push(o);
+    return b;
+  }
+  private base?: DesiredEntries;
+
+  /** Appends entries [from, to) (emission positions) of the builder's `patching` source, each with its own origin. */
+  pushSpan(from: number, to: number): void {
+    const src = this.base!;
     if (to <= from) return;
     const b0 = src.offs[from];
     const k0 = src.koffs[from];
     const at = this.bytes.room(src.offs[to] - b0);
     const kat = this.keys.room(src.koffs[to] - k0);
     this.pending.push({ src, b0, b1: src.offs[to], at, k0, k1: src.koffs[to], kat });
-    let last: Origin | undefined;
-    let oid = -1;
-    for (let i = from; i < to; i++) {
-      const j = this.slot();
-      this.offs[j + 1] = at + src.offs[i + 1] - b0;
-      this.koffs[j + 1] = kat + src.koffs[i + 1] - k0;
-      this.owner[j] = src.owner[i];
-      const o = src.originOf(i);
-      if (o !== last) {
-        last = o;
-        oid = this.originId(o);
-      }
-      this.org[j] = oid;
+    const j0 = this.n;
+    const count = to - from;
+    this.n += count;
+    if (this.n + 1 > this.offs.length) {
+      this.offs = growU32(this.offs, this.n + 1);
+      this.koffs = growU32(this.koffs, this.n + 1);
+      this.owner = growU32(this.owner, this.n + 1);
+      this.org = growU32(this.org, this.n + 1);
     }
+    const db = at - b0;
+    const dk = kat - k0;
+    const offs = this.offs;
+    const koffs = this.koffs;
+    const so = src.offs;
+    const sk = src.koffs;
+    for (let i = from, j = j0; i < to; i++, j++) {
+      offs[j + 1] = so[i + 1] + db;
+      koffs[j + 1] = sk[i + 1] + dk;
+    }
+    this.owner.set(src.owner.subarray(from, to), j0);
+    this.org.set(src.org.subarray(from, to), j0);
   }
 
   /**
@@ -273,6 +291,11 @@ export class DesiredEntries implements Iterable<DesiredEntry> {
 
   get length(): number {
     return this.owner.length;
+  }
+
+  /** @internal The origins by id (EntriesBuilder.patching). */
+  get originList(): readonly Origin[] {
+    return this.origins;
   }
 
   // ---- by emission position (what the diff's bytes index uses)

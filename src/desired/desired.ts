@@ -219,7 +219,7 @@ function baseOf(tree: SpecTree, opts: DesiredOptions, out: DesiredSet, specs: Sp
     if (!index) return undefined;
     keys.set(name, new KeyIndex(index, state.entries.length, state.entries));
   }
-  return { key: baseKey(tree, opts), files: tree.files, links: tree.links, specs, flowIds, counts, keys, set: out };
+  return { key: baseKey(tree, opts), files: tree.files, links: tree.links, specs, counts, keys, set: out };
 }
 
 function finish(out: DesiredSet): DesiredSet {

@@ -19,7 +19,7 @@ import { Codes } from '../specs/codes.ts';
 import { isSpecFile, type FileOutcome, type SpecCache } from '../specs/load.ts';
 import { checkSignatures, SIG_SUFFIX } from '../specs/signature.ts';
 import { checkFlowsOf } from '../specs/checks.ts';
-import { patchFlowIds, type FlowIds } from '../specs/flow-id.ts';
+import { patchFlowIds } from '../specs/flow-id.ts';
 import { isExpired } from '../specs/expiry.ts';
 import { specKey, type Located, type SpecSet } from '../specs/spec-set.ts';
 import type { Flow } from '../specs/schema.ts';
@@ -40,7 +40,6 @@ export interface Base {
   links: readonly string[];
   /** The loaded documents (flows sorted by specKey; no contracts). */
   specs: SpecSet;
-  flowIds: FlowIds;
   /** Per target: entries per tenant and table (compile/count.ts). */
   counts: Map<string, EntryCounts>;
   /** Per target: the identity keys of its entries. */
@@ -161,7 +160,7 @@ export function patchDesired(base: Base, tree: SpecTree, opts: PatchOptions, spe
   const toVerify = signed.size ? flows.filter((f) => signed.has(f.source.file)) : [];
   const sigs = checkSignatures({ tenants: specs.tenants, flows: toVerify, contracts: [] }, tree.files);
   if (sigs.some((e) => opts.signatures !== 'warn' || e.code !== Codes.sigMissing)) return 'a signature problem';
-  const flowIds = patchFlowIds(specs, base.flowIds, [...removed], sortedAdded);
+  const flowIds = patchFlowIds(specs, base.specs, [...removed], sortedAdded);
   if (!flowIds) return 'flow ids contend';
 
   // ---- per target: same pipeline, counts by difference, entries patched
@@ -171,16 +170,20 @@ export function patchDesired(base: Base, tree: SpecTree, opts: PatchOptions, spe
   const sources = { files: tree.files, links: tree.links, p4info: opts.p4info, deviceConfig: opts.deviceConfig };
   for (const t of specs.targets) {
     const name = t.metadata.name;
-    const pipeKey = JSON.stringify(t.spec.pipeline ?? null);
-    let pipe: PipelineFiles;
-    try {
-      pipe = pipes.get(pipeKey) ?? pipelineFor(t, sources);
-    } catch {
-      return 'a pipeline problem';
-    }
-    pipes.set(pipeKey, pipe);
     const had = base.set.pipelines.get(name);
-    if (!had || had.index !== pipe.index || had.cookie !== pipe.cookie) return 'another pipeline';
+    if (!had) return 'no kept pipeline';
+    // No pipeline file changed; only a config-level device config (a file on disk) is read again.
+    let pipe = had;
+    if (opts.deviceConfig) {
+      const pipeKey = JSON.stringify(t.spec.pipeline ?? null);
+      try {
+        pipe = pipes.get(pipeKey) ?? pipelineFor(t, sources);
+      } catch {
+        return 'a pipeline problem';
+      }
+      pipes.set(pipeKey, pipe);
+      if (had.index !== pipe.index || had.cookie !== pipe.cookie) return 'another pipeline';
+    }
     pipelines.set(name, pipe);
     const c: EntryCounts = new Map([...(base.counts.get(name) ?? [])].map(([tn, m]) => [tn, new Map(m)]));
     const counter = new FlowCounter(specs, name, now);
@@ -217,7 +220,7 @@ export function patchDesired(base: Base, tree: SpecTree, opts: PatchOptions, spe
   };
   if (nextExpiry !== undefined) set.nextExpiry = nextExpiry;
   if (opts.keepSpecs) set.specs = specs;
-  return { set, base: { key: base.key, files: tree.files, links: tree.links, specs, flowIds, counts, keys, set } };
+  return { set, base: { key: base.key, files: tree.files, links: tree.links, specs, counts, keys, set } };
 }
 
 /** First position in `flows` (sorted by specKey) whose key is not below `key`. */

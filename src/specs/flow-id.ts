@@ -95,30 +95,34 @@ export function assignFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: F
 const remembered = new WeakMap<object, { tenants: object; ids: FlowIds }>();
 
 /**
- * The ids of `specs` from those of a spec set with the same tenants whose
- * flows differ by `removed` and `added`, when every flow before had counter 0
- * and every added flow's counter-0 id is non-zero and free: then no flow
- * contends and each keeps counter 0, as assignFlowIds would give (map order
- * aside). Undefined otherwise: assign them afresh. Remembered for `specs`.
+ * The ids of `specs` from those of `prev`, a spec set with the same tenants
+ * whose flows differ by `removed` and `added`, when every flow of `prev` has
+ * counter 0 and every added flow's counter-0 id is non-zero and free: then no
+ * flow contends and each keeps counter 0, as assignFlowIds would give (map
+ * order aside). The ids of `prev` are moved, not copied (10^5 of them): they
+ * are `prev`'s no more, and assignFlowIds computes them afresh if asked.
+ * Undefined when some flow would contend: assign them afresh.
  */
-export function patchFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, prev: FlowIds, removed: readonly Flow[], added: readonly Flow[]): FlowIds | undefined {
-  if (prev.warnings.length) return undefined;
-  let taken = prev.taken;
+export function patchFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, prev: Pick<SpecSet, 'flows'>, removed: readonly Flow[], added: readonly Flow[]): FlowIds | undefined {
+  const had = remembered.get(prev.flows);
+  remembered.delete(prev.flows);
+  const ids = had?.tenants === specs.tenants ? had.ids : undefined;
+  if (!ids || ids.warnings.length) return undefined;
+  let taken = ids.taken;
   if (!taken) {
     taken = new Set();
-    for (const v of prev.values()) {
+    for (const v of ids.values()) {
       if (v.counter !== 0) return undefined;
       taken.add(v.id);
     }
+    ids.taken = taken;
   }
-  prev.taken = undefined; // changed below: prev's no more
-  const out = new FlowIds(prev);
   for (const f of removed) {
     const name = specKey(f);
-    const had = out.get(name);
-    if (!had) continue;
-    taken.delete(had.id);
-    out.delete(name);
+    const was = ids.get(name);
+    if (!was) continue;
+    taken.delete(was.id);
+    ids.delete(name);
   }
   const keys: TenantKeys = new Map();
   for (const t of specs.tenants as Tenant[]) keys.set(t.metadata.name, { b64: t.spec.publicKey, bytes: Buffer.from(t.spec.publicKey, 'base64') });
@@ -129,11 +133,10 @@ export function patchFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, prev: Fl
     const id = candidate(key, name, 0, {});
     if (id === 0 || taken.has(id)) return undefined;
     taken.add(id);
-    out.set(name, firstId(id));
+    ids.set(name, firstId(id));
   }
-  out.taken = taken;
-  remembered.set(specs.flows, { tenants: specs.tenants, ids: out });
-  return out;
+  remembered.set(specs.flows, { tenants: specs.tenants, ids });
+  return ids;
 }
 
 /**
