@@ -181,8 +181,8 @@ const ROWS: Row[] = [
     expect: { valid: false, codes: ['SPEC_DUPLICATE_NAME'], changes: 0 },
   },
   {
-    name: "a flow in another file claiming a flow's switch key (same services, protocol and port)",
-    head: () => signed(MORE, flowsText([{ name: 'again', from: 'web', to: 'api', ports: [400, 443] }])),
+    name: "a flow in another file whose port range covers a flow's port (same services and protocol)",
+    head: () => signed(MORE, flowsText([{ name: 'again', from: 'web', to: 'api', ports: ['440-450'] }])),
     expect: { valid: false, codes: ['SPEC_FLOW_OVERLAP'], changes: 0 },
   },
 ];
