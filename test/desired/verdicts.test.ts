@@ -26,7 +26,7 @@ import { ACME_PUBLIC_KEY, flowYaml, signAcme, specRepo, type FlowDef } from '../
 import { createHash } from 'node:crypto';
 import { publicKeyOf, signFile } from '../../src/specs/signature.ts';
 import { DesiredCache, desiredState } from '../../src/desired/desired.ts';
-import type { DesiredSet } from '../../src/desired/types.ts';
+import { exactly } from '../helpers/desired-exact.ts';
 import { readCommitTree } from '../../src/source/spec-tree.ts';
 
 const work = tempDir('verdicts');
@@ -200,29 +200,6 @@ async function cli(cwd: string, ...argv: string[]): Promise<{ code: number; out:
 
 /** Problem codes named in text output (`… SIG_BAD …` or a JSON `code`). */
 const codesIn = (text: string) => [...new Set([...text.matchAll(/\b(SIG_[A-Z_]+|SPEC_[A-Z_]+|PIPELINE_[A-Z_]+|CAPACITY_[A-Z_]+)\b/g)].map((m) => m[1]))].sort();
-
-/** Everything of a desired set, entries byte for byte in emission order with each entry's origin. */
-const exactly = (s: DesiredSet) => ({
-  problems: s.problems,
-  warnings: s.warnings,
-  flows: s.flows.map((f) => JSON.stringify(f)),
-  services: s.services,
-  targets: s.targets,
-  specFiles: s.specFiles,
-  nextExpiry: s.nextExpiry,
-  pipelines: [...s.pipelines].map(([n, p]) => [n, p.p4infoFile, p.cookie]),
-  states: [...s.states].map(([n, st]) => {
-    const e = st.entries;
-    return {
-      n,
-      arena: e.arena.toString('hex'),
-      keys: e.keyArena.toString('hex'),
-      columns: [[...e.offs], [...e.koffs], [...e.owner], [...e.order]],
-      origins: Array.from({ length: e.length }, (_, i) => e.originOf(i)),
-      managed: [st.managedTableIds, st.managedProfileIds],
-    };
-  }),
-});
 
 async function reconcilerVerdict(dir: string, caseDir: string, root: string, branch: string, mode: 'auto' | 'plan-only') {
   const loaded = configFromObject(
