@@ -54,7 +54,7 @@ test('a change to more than flow files goes the full way, and the next flow chan
   const b = base();
   step(cache, 'c0', b);
   const services = b['tenants/acme/services.yaml'] + '---\napiVersion: flowops.dev/v1\nkind: Service\nmetadata:\n  name: queue\n  tenant: acme\nspec:\n  addresses: [10.7.9.0/24]\n';
-  const c1 = { ...b, 'tenants/acme/services.yaml': services };
+  const c1: Record<string, string> = { ...b, 'tenants/acme/services.yaml': services };
   assert.match(step(cache, 'c1', c1), /^full: tenants\/acme\/services\.yaml held more than valid flows/);
   assert.equal(step(cache, 'c2', { ...c1, ...signed(MORE, [{ name: 'web-to-queue', from: 'web', to: 'queue', ports: [5672] }]) }), 'patched');
   // The Target changed: full.
