@@ -31,6 +31,7 @@ import type { DesiredState } from '../compile/types.ts';
 import { pipelineFor } from './pipeline.ts';
 import { flowSummary } from './summary.ts';
 import type { DesiredSet, FlowSummary, PipelineFiles } from './types.ts';
+import type { DesiredOptions } from './desired.ts';
 
 /** A valid result with no warnings, and what it was made of: what the next tree is patched from. */
 export interface Base {
@@ -56,14 +57,8 @@ export function baseKey(tree: SpecTree, opts: { p4info?: string; deviceConfig?: 
 
 const flowsOnly = (o: FileOutcome) => o.errors.length === 0 && o.warnings.length === 0 && o.docs.every((d) => d.kind === 'Flow');
 
-export interface PatchOptions {
-  now: Date;
-  p4info?: string;
-  deviceConfig?: string;
-  expired?: 'drop' | 'error';
-  signatures?: 'require' | 'warn';
-  keepSpecs?: boolean;
-}
+/** desiredState's options; trust roots are never patched (their manifests speak for every file). */
+export type PatchOptions = Omit<DesiredOptions, 'cache' | 'trust'>;
 
 /** The desired set of `tree` made from `base`, and the base for the next tree; or why it cannot be (then run in full; `base` may be spoiled). */
 export function patchDesired(base: Base, tree: SpecTree, opts: PatchOptions, specCache: SpecCache): { set: DesiredSet; base: Base } | string {
