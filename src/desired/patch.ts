@@ -152,7 +152,9 @@ export function patchDesired(base: Base, tree: SpecTree, opts: PatchOptions, spe
     for (let i = lowerBound(flows, `${t}/`); i < flows.length && specKey(flows[i]!).startsWith(`${t}/`); i++) if (flows[i]!.metadata.tenant === t) ofTouched.push(flows[i]!);
   }
   if (checkFlowsOf(specs, ofTouched).length) return 'a flow check failed';
-  const toVerify = signed.size ? flows.filter((f) => signed.has(f.source.file)) : [];
+  // Every flow of each file to verify: a changed file's are the added ones; a file whose .sig alone changed is looked for.
+  for (const p of yaml) signed.delete(p);
+  const toVerify = signed.size ? [...added, ...kept.filter((f) => signed.has(f.source.file))] : added;
   const sigs = checkSignatures({ tenants: specs.tenants, flows: toVerify, contracts: [] }, tree.files);
   if (sigs.some((e) => opts.signatures !== 'warn' || e.code !== Codes.sigMissing)) return 'a signature problem';
   const flowIds = patchFlowIds(specs, base.specs, [...removed], sortedAdded);
