@@ -25,7 +25,7 @@ const run = (label: string, tree: SpecTree) => {
   const set = desiredState(tree, { now, cache });
   const cpu = process.cpuUsage(c);
   if (set.problems.length) throw new Error(`${label}: ${set.problems[0]!.message}`);
-  console.log(`${label.padEnd(28)} ${secs(performance.now() - t)} (cpu ${secs((cpu.user + cpu.system) / 1000)})  ${set.states.get('bench')!.entries.length} entries`);
+  console.log(`${label.padEnd(28)} ${secs(performance.now() - t)} (cpu ${secs((cpu.user + cpu.system) / 1000)})  ${set.states.get('bench')!.entries.length} entries, ${cache.lastPath}`);
 };
 run('cold', base);
 run('one file added (warm)', head);

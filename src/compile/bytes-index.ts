@@ -114,6 +114,12 @@ export class BytesIndex {
     return false;
   }
 
+  /** The index over items already back to back, or undefined when two are equal (what hasDuplicate checks, kept for lookups). */
+  static uniqueOver(arena: Buffer, offs: Uint32Array): BytesIndex | undefined {
+    const idx = new BytesIndex([], arena, offs, true);
+    return idx.duplicate ? undefined : idx;
+  }
+
   private sameItems(i: number, j: number): boolean {
     const a = this.arena;
     const s = this.offs[i];

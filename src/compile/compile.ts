@@ -16,11 +16,11 @@
 //   tenant_route_v4|6    (tenant, prefix) → forward(port, mac)
 // Flows whose `expires` is at or before `now` are left out.
 import { SpecError, SpecErrors, FlowopsError, formatPos, type SourcePos } from '../shared/errors.ts';
-import type { SpecSet, Located, FieldPath } from '../specs/spec-set.ts';
+import { specKey, type SpecSet, type Located, type FieldPath } from '../specs/spec-set.ts';
 import type { Flow, Service, Tenant, Target, FunctionKind, RateLimit } from '../specs/schema.ts';
 import { FUNCTION_KINDS } from '../specs/schema.ts';
 import { toPrefix, prefixBytes, prefixKey, type Prefix } from '../specs/ip.ts';
-import { assignFlowIds } from '../specs/flow-id.ts';
+import { assignFlowIds, type FlowIds } from '../specs/flow-id.ts';
 import { Codes } from '../specs/codes.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import type { DesiredEntry, DesiredState, Origin } from './types.ts';
@@ -32,6 +32,8 @@ import { isExpired } from '../specs/expiry.ts';
 import { createEmitter, lpmMatch, type Emitted, type MeterConfig } from './emit.ts';
 import { prefixCover, splitPorts } from './port-cover.ts';
 import { exactEmitter } from './exact-emit.ts';
+import { BytesIndex } from './bytes-index.ts';
+import type { KeyIndex } from './key-index.ts';
 import type { MatchInput } from '../p4info/entity.ts';
 
 export interface CompileOptions {
@@ -65,6 +67,20 @@ export class CompileCache {
   /** @internal */
   replace(target: string, index: P4InfoIndex, flows: Map<object, CachedFlow>): void {
     this.targets.set(target, { index, flows });
+  }
+
+  private readonly keys = new Map<string, { entries: DesiredEntries; index: BytesIndex }>();
+
+  /** @internal compile's duplicate-key check over `entries` found none: its index, for a later patch (desired/patch.ts). */
+  keepKeys(target: string, entries: DesiredEntries, index: BytesIndex): void {
+    this.keys.set(target, { entries, index });
+  }
+
+  /** The identity-key index of `entries` if the last compile of `target` made them (and handed it over once). */
+  takeKeys(target: string, entries: DesiredEntries): BytesIndex | undefined {
+    const k = this.keys.get(target);
+    this.keys.delete(target);
+    return k && k.entries === entries ? k.index : undefined;
   }
 }
 
@@ -190,11 +206,13 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
     if (err instanceof SpecErrors) return compileTarget(specs, index, targetName, opts, true);
     throw err;
   }
-  if (quick.entries.hasDuplicateKeys()) return compileTarget(specs, index, targetName, opts, true);
+  const keys = BytesIndex.uniqueOver(quick.entries.keyArena, quick.entries.koffs);
+  if (!keys) return compileTarget(specs, index, targetName, opts, true);
+  opts.cache?.keepKeys(targetName, quick.entries, keys);
   return quick;
 }
 
-function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, opts: CompileOptions, claimFlowKeys: boolean): DesiredState {
+function targetOf(specs: SpecSet, targetName: string): Located<Target> {
   const target = specs.targets.find((t) => t.metadata.name === targetName);
   if (!target) {
     throw new FlowopsError('TARGET_NOT_FOUND', `no Target named '${targetName}' in the specs`, {
@@ -202,16 +220,69 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
       known: specs.targets.map((t) => t.metadata.name),
     });
   }
-  const errors: SpecError[] = [];
+  return target;
+}
+
+/**
+ * What compiling a flow needs besides the flow, made once per target: the
+ * emitters, the builder written into, and the numbers flows refer to (tenant
+ * ids, service class ids, steering groups, flow ids). Used by a full compile
+ * and by a patch (patchFlows), so both compile a flow the same way.
+ */
+interface FlowContext {
+  emit: ReturnType<typeof createEmitter>;
+  flowClassify: ReturnType<typeof exactEmitter>;
+  flowPolicy: ReturnType<typeof exactEmitter>;
+  entries: EntriesBuilder;
+  errors: SpecError[];
+  claims: Claims;
+  claimFlowKeys: boolean;
+  now: Date;
+  tenantsByName: Map<string, Located<Tenant>>;
+  served: { tenant: Located<Tenant>; ports: number[]; i: number }[];
+  servedNames: Set<string>;
+  /** Services of the served tenants (spec order). */
+  services: Located<Service>[];
+  classIds: Map<string, Map<string, number>>;
+  servicesByTenant: Map<string, Located<Service>[]>;
+  memberIds: Map<string, number>;
+  groupIds: Map<string, number>;
+  flowIds: FlowIds;
+}
+
+function flowContext(specs: SpecSet, index: P4InfoIndex, target: Located<Target>, entries: EntriesBuilder, errors: SpecError[], claimFlowKeys: boolean, now: Date, flowIds: FlowIds): FlowContext {
   const emit = createEmitter(index);
-  const flowClassify = exactEmitter(index, emit, TABLES.flowClassify, TABLES.flowClassify.actions.setFlow);
-  const flowPolicy = exactEmitter(index, emit, TABLES.flowPolicy, TABLES.flowPolicy.actions.allow);
-  const fcKey = [0, 0, 0, 0, 0];
-  const oneParam = [0];
-  const fpKey = [0];
+  const tenantsByName = new Map(specs.tenants.map((t) => [t.metadata.name, t]));
+  const { memberIds, groupIds } = nfIds(specs.tenants);
+  const served: FlowContext['served'] = [];
+  target.spec.tenants.forEach((tt, i) => {
+    const tenant = tenantsByName.get(tt.tenant);
+    if (!tenant) {
+      errors.push(new SpecError(Codes.unknownTenant, target.source.at(['spec', 'tenants', i, 'tenant']), `spec.tenants[${i}].tenant`, `no Tenant named '${tt.tenant}'`));
+      return;
+    }
+    served.push({ tenant, ports: tt.ports, i });
+  });
+  const servedNames = new Set(served.map((s) => s.tenant.metadata.name));
+  const services = specs.services.filter((s) => servedNames.has(s.metadata.tenant));
+  const servicesByTenant = new Map<string, Located<Service>[]>();
+  for (const s of services) (servicesByTenant.get(s.metadata.tenant) ?? servicesByTenant.set(s.metadata.tenant, []).get(s.metadata.tenant)!).push(s);
+  return {
+    emit,
+    flowClassify: exactEmitter(index, emit, TABLES.flowClassify, TABLES.flowClassify.actions.setFlow),
+    flowPolicy: exactEmitter(index, emit, TABLES.flowPolicy, TABLES.flowPolicy.actions.allow),
+    entries, errors, claims: new Claims(errors), claimFlowKeys, now,
+    tenantsByName, served, servedNames, services, classIds: serviceClassIds(services), servicesByTenant, memberIds, groupIds, flowIds,
+  };
+}
+
+function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, opts: CompileOptions, claimFlowKeys: boolean): DesiredState {
+  const target = targetOf(specs, targetName);
+  const errors: SpecError[] = [];
   // A recompile starts with arenas the size of the last result of this target.
   const entries = new EntriesBuilder(claimFlowKeys ? undefined : opts.cache?.flowsOf(targetName, index).values().next().value?.src, specs.flows.length * 10);
-  const claims = new Claims(errors);
+  const cx = flowContext(specs, index, target, entries, errors, claimFlowKeys, opts.now, assignFlowIds(specs));
+  const { emit, claims, tenantsByName, served, memberIds, groupIds, classIds } = cx;
   const origins = new Map<object, Origin>();
   const originOf = (doc: Located<Tenant | Service | Flow | Target>, kind: Origin['kind'], name: string): Origin => {
     let o = origins.get(doc);
@@ -223,20 +294,7 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   };
   const at = (doc: Located<unknown>, path: FieldPath | string): SourcePos => doc.source.at(path);
 
-  const tenantsByName = new Map(specs.tenants.map((t) => [t.metadata.name, t]));
-  const { memberIds, groupIds } = nfIds(specs.tenants);
   // ---------------------------------------------------------------- tenants served here
-  const served: { tenant: Located<Tenant>; ports: number[]; i: number }[] = [];
-  target.spec.tenants.forEach((tt, i) => {
-    const tenant = tenantsByName.get(tt.tenant);
-    if (!tenant) {
-      errors.push(new SpecError(Codes.unknownTenant, at(target, ['spec', 'tenants', i, 'tenant']), `spec.tenants[${i}].tenant`, `no Tenant named '${tt.tenant}'`));
-      return;
-    }
-    served.push({ tenant, ports: tt.ports, i });
-  });
-  const servedNames = new Set(served.map((s) => s.tenant.metadata.name));
-
   for (const { tenant, ports, i } of served) {
     const tname = tenant.metadata.name;
     const tid = tenant.spec.id;
@@ -284,16 +342,11 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   }
 
   // ---------------------------------------------------------------- services
-  const services = specs.services.filter((s) => servedNames.has(s.metadata.tenant));
-  const classIds = serviceClassIds(services);
-  const servicesByTenant = new Map<string, Located<Service>[]>();
-  for (const s of services) {
+  for (const s of cx.services) {
     const tname = s.metadata.tenant;
-    const tenant = tenantsByName.get(tname)!;
-    const tid = tenant.spec.id;
+    const tid = tenantsByName.get(tname)!.spec.id;
     const classId = classIds.get(tname)!.get(s.metadata.name)!;
     const sorigin = originOf(s, 'service', `${tname}/${s.metadata.name}`);
-    (servicesByTenant.get(tname) ?? servicesByTenant.set(tname, []).get(tname)!).push(s);
     s.spec.addresses.forEach((addr, j) => {
       const p = toPrefix(addr);
       const by = claimant(`service ${tname}/${s.metadata.name}`, `spec.addresses[${j}]`, () => at(s, ['spec', 'addresses', j]));
@@ -305,40 +358,18 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   }
 
   // ---------------------------------------------------------------- flows
-  const flowIds = assignFlowIds(specs);
   // Never in the claiming pass: a cached flow would claim nothing.
   const cache = claimFlowKeys ? undefined : opts.cache;
   const cached = cache?.flowsOf(targetName, index);
   const nextCached = new Map<object, CachedFlow>();
   for (const f of specs.flows) {
-    const tname = f.metadata.tenant;
-    if (!servedNames.has(tname)) continue;
-    if (isExpired(f, opts.now)) continue;
-    const fkey = `${tname}/${f.metadata.name}`;
+    if (!cx.servedNames.has(f.metadata.tenant) || isExpired(f, opts.now)) continue;
     const hit = cached?.get(f);
+    const r = resolveFlow(cx, f);
+    if (!r) continue;
     // Each flow document is visited once: its origin needs no lookup, and a cached flow's is the same.
-    const forigin: Origin = hit?.origin ?? { kind: 'flow', name: fkey, file: f.source.file, line: f.source.line };
-    const tenant = tenantsByName.get(tname)!;
-    const tid = tenant.spec.id;
-    const flowId = flowIds.idOfKey(fkey);
-    const tenantServices = servicesByTenant.get(tname) ?? [];
-    const ids = classIds.get(tname) ?? new Map<string, number>();
-
-    const from = 'service' in f.spec.from ? [f.spec.from.service] : tenantServices.filter((s) => s.spec.roles?.includes((f.spec.from as { role: string }).role)).map((s) => s.metadata.name);
-    const fromPath = 'service' in f.spec.from ? ['spec', 'from', 'service'] : ['spec', 'from', 'role'];
-    const srcs: { name: string; id: number }[] = [];
-    for (const name of from) {
-      const id = ids.get(name);
-      if (id === undefined) errors.push(new SpecError(Codes.unknownService, at(f, fromPath), fromPath.join('.'), `no Service '${name}' in tenant ${tname}`));
-      else srcs.push({ name, id });
-    }
-    const dstId = ids.get(f.spec.to.service);
-    if (dstId === undefined) {
-      errors.push(new SpecError(Codes.unknownService, at(f, ['spec', 'to', 'service']), 'spec.to.service', `no Service '${f.spec.to.service}' in tenant ${tname}`));
-      continue;
-    }
-    const steerGroup = f.spec.steer && tenant.spec.functions?.[f.spec.steer] ? groupIds.get(groupName(tname, f.spec.steer)) : undefined;
-    if (cache && hit && errors.length === 0 && hit.tid === tid && hit.flowId === flowId && hit.dstId === dstId && hit.steer === steerGroup && sameIds(hit.srcIds, srcs)) {
+    const forigin: Origin = hit?.origin ?? { kind: 'flow', name: r.fkey, file: f.source.file, line: f.source.line };
+    if (cache && hit && errors.length === 0 && hit.tid === r.tid && hit.flowId === r.flowId && hit.dstId === r.dstId && hit.steer === r.steerGroup && sameIds(hit.srcIds, r.srcs)) {
       const from = entries.length;
       entries.pushRange(hit.src!, hit.from, hit.to, forigin);
       nextCached.set(f, { ...hit, from, to: entries.length });
@@ -347,64 +378,9 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
     }
     const firstEntry = entries.length;
     const errorsBefore = errors.length;
-    const proto = protocolNumber(f);
-    const ports = splitPorts(portRanges(f));
-
-    // The flow's policy and steering (written before its classification, see order.ts).
-    const meter = f.spec.rateLimit ? meterOf(f.spec.rateLimit) : undefined;
-    const qid = qosQueue(f);
-    oneParam[0] = qid;
-    if (meter) entries.push(entry(emit.table(TABLES.flowPolicy, { flow_id: flowId }, { action: TABLES.flowPolicy.actions.allow, params: { qid } }, meter), forigin));
-    else {
-      fpKey[0] = flowId;
-      flowPolicy.into(entries, fpKey, oneParam, forigin);
-    }
-    if (f.spec.steer) {
-      const fn = f.spec.steer;
-      if (!tenant.spec.functions?.[fn]) {
-        errors.push(new SpecError(Codes.noSuchFunction, at(f, ['spec', 'steer']), 'spec.steer', `tenant ${tname} defines no '${fn}' function`));
-      } else {
-        entries.push(entry(emit.table(TABLES.nfSteer, { flow_id: flowId }, { groupId: groupIds.get(groupName(tname, fn))! }), forigin));
-      }
-    }
-    const keyPath = f.spec.ports ? ['spec', 'ports'] : ['spec', 'protocol'];
-    const by = claimant(`flow ${fkey}`, keyPath.join('.'), () => at(f, keyPath));
-    for (const src of srcs) {
-      for (const port of ports.singles) {
-        // Claimed by the entry's own switch key (already computed), not a second string per entry.
-        // In TABLES.flowClassify.keys order: tenant_id, src_service, dst_service, ip_proto, l4_dst_port.
-        fcKey[0] = tid;
-        fcKey[1] = src.id;
-        fcKey[2] = dstId;
-        fcKey[3] = proto;
-        fcKey[4] = port;
-        oneParam[0] = flowId;
-        if (!claimFlowKeys) {
-          flowClassify.into(entries, fcKey, oneParam, forigin);
-          continue;
-        }
-        const e = flowClassify(fcKey, oneParam);
-        if (!claims.claim(e.key, by, () => `flow_classify key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, port ${port})`)) continue;
-        entries.push(entry(e, forigin));
-      }
-      for (const [lo, hi] of ports.ranges) {
-        for (const t of prefixCover(lo, hi)) {
-          const r = TABLES.flowClassifyRange;
-          const e = emit.table(
-            r,
-            { tenant_id: tid, src_service: src.id, dst_service: dstId, ip_proto: proto, l4_dst_port: { ternary: [t.value, t.mask] } },
-            { action: r.actions.setFlow, params: { flow_id: flowId } },
-            undefined,
-            // Flows never overlap (checks.ts), so priority only has to be valid and deterministic.
-            t.len + 1,
-          );
-          if (claimFlowKeys && !claims.claim(e.key, by, () => `flow_classify_range key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, ports ${lo}-${hi})`)) continue;
-          entries.push(entry(e, forigin));
-        }
-      }
-    }
+    emitFlow(cx, f, r, forigin);
     if (cache && errors.length === errorsBefore) {
-      nextCached.set(f, { tid, flowId, dstId, steer: steerGroup, srcIds: srcs.map((x) => x.id), origin: forigin, from: firstEntry, to: entries.length });
+      nextCached.set(f, { tid: r.tid, flowId: r.flowId, dstId: r.dstId, steer: r.steerGroup, srcIds: r.srcs.map((x) => x.id), origin: forigin, from: firstEntry, to: entries.length });
       cache.misses++;
     }
   }
@@ -414,6 +390,189 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   for (const c of nextCached.values()) c.src = sealed;
   cache?.replace(targetName, index, nextCached);
   return { ...emptyState(targetName, index), entries: sealed };
+}
+
+/** Flows of a new spec set that were not in the one a state was compiled from, and the flows that were but are no more. */
+export interface FlowChange {
+  removed: readonly Located<Flow>[];
+  /** Sorted by specKey. */
+  added: readonly Located<Flow>[];
+}
+
+/**
+ * The state a full compile of `specs` gives, made from `prev` — a compile of
+ * the same target over specs that differ from `specs` only by `change`'s
+ * flows, whose identity keys `keys` holds — by taking the removed flows'
+ * entries out and compiling the added ones in, where a full compile emits
+ * them: after every tenant and service entry, flows in specKey order. Same
+ * bytes, same emission order, same origins. Undefined when that cannot be
+ * shown here (an added flow with an error, a key taken twice): then compile in
+ * full, which names the problem; `keys` is spoiled then.
+ */
+export function patchFlows(prev: DesiredState, specs: SpecSet, index: P4InfoIndex, targetName: string, change: FlowChange, flowIds: FlowIds, keys: KeyIndex, now: Date): DesiredState | undefined {
+  const old = prev.entries;
+  if (keys.entries !== old) return undefined;
+  const errors: SpecError[] = [];
+  const entries = EntriesBuilder.patching(old);
+  const cx = flowContext(specs, index, targetOf(specs, targetName), entries, errors, false, now, flowIds);
+  if (errors.length) return undefined;
+  const served = (f: Located<Flow>) => cx.servedNames.has(f.metadata.tenant) && !isExpired(f, now);
+  const n = old.length;
+  // Emission positions [lo, hi) of each flow's entries, found by its origin name (flows come last, in name order).
+  let first = n;
+  for (let lo = 0, hi = n; lo < hi; ) {
+    const mid = (lo + hi) >>> 1;
+    if (old.originOf(mid).kind === 'flow') hi = first = mid;
+    else lo = mid + 1;
+  }
+  const bound = (name: string, upper: boolean): number => {
+    let lo = first;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = old.originOf(mid).name;
+      if (m < name || (upper && m === name)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const cuts = change.removed
+    .filter(served)
+    .map((f) => {
+      const name = specKey(f);
+      return [bound(name, false), bound(name, true)] as const;
+    })
+    .sort((a, b) => a[0] - b[0]);
+  const puts = change.added.filter(served).map((f) => ({ f, at: bound(specKey(f), false) }));
+  // Added flows go in before a cut at the same place: they sort at or before the flow cut there.
+  const addedRuns: [number, number][] = [];
+  let cursor = 0;
+  let c = 0;
+  for (let p = 0; p <= puts.length; p++) {
+    const at = p < puts.length ? puts[p]!.at : n;
+    while (c < cuts.length && cuts[c]![0] < at) {
+      entries.pushSpan(cursor, cuts[c]![0]);
+      cursor = Math.max(cursor, cuts[c]![1]);
+      c++;
+    }
+    entries.pushSpan(cursor, at);
+    cursor = Math.max(cursor, at);
+    if (p === puts.length) break;
+    const f = puts[p]!.f;
+    const r = resolveFlow(cx, f);
+    if (!r || errors.length) return undefined;
+    const from = entries.length;
+    emitFlow(cx, f, r, { kind: 'flow', name: r.fkey, file: f.source.file, line: f.source.line });
+    if (errors.length) return undefined;
+    addedRuns.push([from, entries.length]);
+  }
+  const sealed = entries.seal();
+  for (const [lo, hi] of cuts) for (let i = lo; i < hi; i++) if (!keys.remove(old.keyArena.subarray(old.koffs[i], old.koffs[i + 1]))) return undefined;
+  for (const [lo, hi] of addedRuns) for (let i = lo; i < hi; i++) if (!keys.add(sealed.keyArena.subarray(sealed.koffs[i], sealed.koffs[i + 1]))) return undefined;
+  keys.entries = sealed;
+  return { ...prev, entries: sealed };
+}
+
+/** The numbers a flow's entries are made from; undefined (with an error) when its destination is unknown. */
+interface ResolvedFlow {
+  tname: string;
+  fkey: string;
+  tenant: Located<Tenant>;
+  tid: number;
+  flowId: number;
+  srcs: { name: string; id: number }[];
+  dstId: number;
+  steerGroup: number | undefined;
+}
+
+function resolveFlow(cx: FlowContext, f: Located<Flow>): ResolvedFlow | undefined {
+  const tname = f.metadata.tenant;
+  const fkey = `${tname}/${f.metadata.name}`;
+  const tenant = cx.tenantsByName.get(tname)!;
+  const flowId = cx.flowIds.idOfKey(fkey);
+  const tenantServices = cx.servicesByTenant.get(tname) ?? [];
+  const ids = cx.classIds.get(tname) ?? new Map<string, number>();
+  const from = 'service' in f.spec.from ? [f.spec.from.service] : tenantServices.filter((s) => s.spec.roles?.includes((f.spec.from as { role: string }).role)).map((s) => s.metadata.name);
+  const fromPath = 'service' in f.spec.from ? ['spec', 'from', 'service'] : ['spec', 'from', 'role'];
+  const srcs: { name: string; id: number }[] = [];
+  for (const name of from) {
+    const id = ids.get(name);
+    if (id === undefined) cx.errors.push(new SpecError(Codes.unknownService, f.source.at(fromPath), fromPath.join('.'), `no Service '${name}' in tenant ${tname}`));
+    else srcs.push({ name, id });
+  }
+  const dstId = ids.get(f.spec.to.service);
+  if (dstId === undefined) {
+    cx.errors.push(new SpecError(Codes.unknownService, f.source.at(['spec', 'to', 'service']), 'spec.to.service', `no Service '${f.spec.to.service}' in tenant ${tname}`));
+    return undefined;
+  }
+  const steerGroup = f.spec.steer && tenant.spec.functions?.[f.spec.steer] ? cx.groupIds.get(groupName(tname, f.spec.steer)) : undefined;
+  return { tname, fkey, tenant, tid: tenant.spec.id, flowId, srcs, dstId, steerGroup };
+}
+
+const fcKey = [0, 0, 0, 0, 0];
+const oneParam = [0];
+const fpKey = [0];
+
+/** A flow's entries, appended to the context's builder: its policy and steering, then its classification (see order.ts). */
+function emitFlow(cx: FlowContext, f: Located<Flow>, r: ResolvedFlow, forigin: Origin): void {
+  const { emit, entries, errors, claims, claimFlowKeys } = cx;
+  const { tname, fkey, tenant, tid, flowId, srcs, dstId } = r;
+  const proto = protocolNumber(f);
+  const ports = splitPorts(portRanges(f));
+
+  // The flow's policy and steering (written before its classification, see order.ts).
+  const meter = f.spec.rateLimit ? meterOf(f.spec.rateLimit) : undefined;
+  const qid = qosQueue(f);
+  oneParam[0] = qid;
+  if (meter) entries.push(entry(emit.table(TABLES.flowPolicy, { flow_id: flowId }, { action: TABLES.flowPolicy.actions.allow, params: { qid } }, meter), forigin));
+  else {
+    fpKey[0] = flowId;
+    cx.flowPolicy.into(entries, fpKey, oneParam, forigin);
+  }
+  if (f.spec.steer) {
+    const fn = f.spec.steer;
+    if (!tenant.spec.functions?.[fn]) {
+      errors.push(new SpecError(Codes.noSuchFunction, f.source.at(['spec', 'steer']), 'spec.steer', `tenant ${tname} defines no '${fn}' function`));
+    } else {
+      entries.push(entry(emit.table(TABLES.nfSteer, { flow_id: flowId }, { groupId: cx.groupIds.get(groupName(tname, fn))! }), forigin));
+    }
+  }
+  const keyPath = f.spec.ports ? ['spec', 'ports'] : ['spec', 'protocol'];
+  const by = claimant(`flow ${fkey}`, keyPath.join('.'), () => f.source.at(keyPath));
+  for (const src of srcs) {
+    for (const port of ports.singles) {
+      // Claimed by the entry's own switch key (already computed), not a second string per entry.
+      // In TABLES.flowClassify.keys order: tenant_id, src_service, dst_service, ip_proto, l4_dst_port.
+      fcKey[0] = tid;
+      fcKey[1] = src.id;
+      fcKey[2] = dstId;
+      fcKey[3] = proto;
+      fcKey[4] = port;
+      oneParam[0] = flowId;
+      if (!claimFlowKeys) {
+        cx.flowClassify.into(entries, fcKey, oneParam, forigin);
+        continue;
+      }
+      const e = cx.flowClassify(fcKey, oneParam);
+      if (!claims.claim(e.key, by, () => `flow_classify key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, port ${port})`)) continue;
+      entries.push(entry(e, forigin));
+    }
+    for (const [lo, hi] of ports.ranges) {
+      for (const t of prefixCover(lo, hi)) {
+        const rt = TABLES.flowClassifyRange;
+        const e = emit.table(
+          rt,
+          { tenant_id: tid, src_service: src.id, dst_service: dstId, ip_proto: proto, l4_dst_port: { ternary: [t.value, t.mask] } },
+          { action: rt.actions.setFlow, params: { flow_id: flowId } },
+          undefined,
+          // Flows never overlap (checks.ts), so priority only has to be valid and deterministic.
+          t.len + 1,
+        );
+        if (claimFlowKeys && !claims.claim(e.key, by, () => `flow_classify_range key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, ports ${lo}-${hi})`)) continue;
+        entries.push(entry(e, forigin));
+      }
+    }
+  }
 }
 
 function sameIds(ids: readonly number[], srcs: readonly { id: number }[]): boolean {

@@ -9,8 +9,8 @@
 // tenant must stay within its quota on the Target (`quota`, per tenant entry or
 // as the Target-wide default): entries in total and, optionally, per table.
 import { SpecError } from '../shared/errors.ts';
-import type { SpecSet } from '../specs/spec-set.ts';
-import { FUNCTION_KINDS, type Flow } from '../specs/schema.ts';
+import type { Located, SpecSet } from '../specs/spec-set.ts';
+import { FUNCTION_KINDS, type Flow, type Target } from '../specs/schema.ts';
 import { toPrefix } from '../specs/ip.ts';
 import { isExpired } from '../specs/expiry.ts';
 import { Codes } from '../specs/codes.ts';
@@ -26,49 +26,75 @@ export function countEntries(specs: SpecSet, targetName: string, now: Date): Ent
   const out: EntryCounts = new Map();
   const target = specs.targets.find((t) => t.metadata.name === targetName);
   if (!target) return out;
-  const add = (tenant: string, table: string, n: number) => {
-    if (!n) return;
-    const m = out.get(tenant) ?? out.set(tenant, new Map()).get(tenant)!;
-    m.set(table, (m.get(table) ?? 0) + n);
-  };
   const tenants = new Map(specs.tenants.map((t) => [t.metadata.name, t]));
   const served = new Set<string>();
   for (const tt of target.spec.tenants) {
     const t = tenants.get(tt.tenant);
     if (!t) continue;
     served.add(tt.tenant);
-    add(tt.tenant, TABLES.tenantClassify.name, new Set(tt.ports).size);
-    if (t.spec.vni !== undefined) add(tt.tenant, TABLES.tenantClassifyVni.name, new Set(target.spec.underlay?.ports ?? []).size);
-    if (t.spec.rateLimit) add(tt.tenant, TABLES.tenantRate.name, 1);
-    for (const r of t.spec.routes ?? []) add(tt.tenant, (toPrefix(r.prefix).family === 4 ? TABLES.tenantRouteV4 : TABLES.tenantRouteV6).name, 1);
-    for (const fn of FUNCTION_KINDS) if (t.spec.functions?.[fn]) add(tt.tenant, PROFILES.nfSelector.name, t.spec.functions[fn]!.instances.length + 1);
+    add(out, tt.tenant, TABLES.tenantClassify.name, new Set(tt.ports).size);
+    if (t.spec.vni !== undefined) add(out, tt.tenant, TABLES.tenantClassifyVni.name, new Set(target.spec.underlay?.ports ?? []).size);
+    if (t.spec.rateLimit) add(out, tt.tenant, TABLES.tenantRate.name, 1);
+    for (const r of t.spec.routes ?? []) add(out, tt.tenant, (toPrefix(r.prefix).family === 4 ? TABLES.tenantRouteV4 : TABLES.tenantRouteV6).name, 1);
+    for (const fn of FUNCTION_KINDS) if (t.spec.functions?.[fn]) add(out, tt.tenant, PROFILES.nfSelector.name, t.spec.functions[fn]!.instances.length + 1);
   }
-  const services = new Map<string, { roles: string[] }[]>();
-  const names = new Set<string>();
   for (const s of specs.services) {
     const tn = s.metadata.tenant;
     if (!served.has(tn)) continue;
-    (services.get(tn) ?? services.set(tn, []).get(tn)!).push({ roles: s.spec.roles ?? [] });
-    names.add(`${tn}/${s.metadata.name}`);
     for (const a of s.spec.addresses) {
       const v4 = toPrefix(a).family === 4;
-      add(tn, (v4 ? TABLES.srcServiceV4 : TABLES.srcServiceV6).name, 1);
-      add(tn, (v4 ? TABLES.dstServiceV4 : TABLES.dstServiceV6).name, 1);
+      add(out, tn, (v4 ? TABLES.srcServiceV4 : TABLES.srcServiceV6).name, 1);
+      add(out, tn, (v4 ? TABLES.dstServiceV4 : TABLES.dstServiceV6).name, 1);
     }
   }
-  for (const f of specs.flows) {
-    const tn = f.metadata.tenant;
-    if (!served.has(tn) || isExpired(f, now)) continue;
-    add(tn, TABLES.flowPolicy.name, 1);
-    if (f.spec.steer && tenants.get(tn)?.spec.functions?.[f.spec.steer]) add(tn, TABLES.nfSteer.name, 1);
-    const from = f.spec.from;
-    const srcs = 'service' in from ? (names.has(`${tn}/${from.service}`) ? 1 : 0) : (services.get(tn) ?? []).filter((s) => s.roles.includes(from.role)).length;
-    if (!srcs) continue;
-    const ports = portCounts(f);
-    add(tn, TABLES.flowClassify.name, srcs * ports.singles);
-    add(tn, TABLES.flowClassifyRange.name, srcs * ports.covers);
-  }
+  const flows = new FlowCounter(specs, targetName, now);
+  for (const f of specs.flows) flows.count(out, f, 1);
   return out;
+}
+
+function add(out: EntryCounts, tenant: string, table: string, n: number): void {
+  if (!n) return;
+  const m = out.get(tenant) ?? out.set(tenant, new Map()).get(tenant)!;
+  m.set(table, (m.get(table) ?? 0) + n);
+}
+
+/**
+ * What one flow adds to a target's counts. Its count depends on the flow and
+ * on the tenants and services (which are served, names, roles, functions), so
+ * a commit that changes only flows is counted by difference: the old counts,
+ * minus the removed flows, plus the added ones (desired/patch.ts).
+ */
+export class FlowCounter {
+  private readonly served = new Set<string>();
+  private readonly roles = new Map<string, string[][]>();
+  private readonly names = new Set<string>();
+  private readonly tenants: Map<string, SpecSet['tenants'][number]>;
+
+  constructor(specs: SpecSet, targetName: string, private readonly now: Date) {
+    this.tenants = new Map(specs.tenants.map((t) => [t.metadata.name, t]));
+    const target = specs.targets.find((t) => t.metadata.name === targetName);
+    for (const tt of target?.spec.tenants ?? []) if (this.tenants.has(tt.tenant)) this.served.add(tt.tenant);
+    for (const s of specs.services) {
+      const tn = s.metadata.tenant;
+      if (!this.served.has(tn)) continue;
+      (this.roles.get(tn) ?? this.roles.set(tn, []).get(tn)!).push(s.spec.roles ?? []);
+      this.names.add(`${tn}/${s.metadata.name}`);
+    }
+  }
+
+  /** Adds `sign` times the flow's entries to `out` (nothing for a flow not served here or expired). */
+  count(out: EntryCounts, f: Flow, sign: 1 | -1): void {
+    const tn = f.metadata.tenant;
+    if (!this.served.has(tn) || isExpired(f, this.now)) return;
+    add(out, tn, TABLES.flowPolicy.name, sign);
+    if (f.spec.steer && this.tenants.get(tn)?.spec.functions?.[f.spec.steer]) add(out, tn, TABLES.nfSteer.name, sign);
+    const from = f.spec.from;
+    const srcs = 'service' in from ? (this.names.has(`${tn}/${from.service}`) ? 1 : 0) : (this.roles.get(tn) ?? []).filter((roles) => roles.includes(from.role)).length;
+    if (!srcs) return;
+    const ports = portCounts(f);
+    add(out, tn, TABLES.flowClassify.name, sign * srcs * ports.singles);
+    add(out, tn, TABLES.flowClassifyRange.name, sign * srcs * ports.covers);
+  }
 }
 
 /**
@@ -96,7 +122,12 @@ const short = (table: string) => table.slice(table.lastIndexOf('.') + 1);
 export function checkCapacity(specs: SpecSet, index: P4InfoIndex, targetName: string, now: Date): SpecError[] {
   const target = specs.targets.find((t) => t.metadata.name === targetName);
   if (!target) return [];
-  const counts = countEntries(specs, targetName, now);
+  return capacityErrors(countEntries(specs, targetName, now), target, index);
+}
+
+/** Every table overflow and quota breach of `counts` (one target's, see countEntries), at the Target's lines. */
+export function capacityErrors(counts: EntryCounts, target: Located<Target>, index: P4InfoIndex): SpecError[] {
+  const targetName = target.metadata.name;
   const errors: SpecError[] = [];
   const totals = new Map<string, number>();
   for (const m of counts.values()) for (const [table, n] of m) totals.set(table, (totals.get(table) ?? 0) + n);

@@ -219,6 +219,51 @@ export class EntriesBuilder {
   }
 
   /**
+   * A builder for a patch of `src` (compile.ts patchFlows): sized like it, and
+   * holding its origins under the same ids, so stretches of it are appended
+   * with pushSpan as plain copies of its columns.
+   */
+  static patching(src: DesiredEntries): EntriesBuilder {
+    const b = new EntriesBuilder(src);
+    b.base = src;
+    for (const o of src.originList) b.origins.push(o);
+    return b;
+  }
+  private base?: DesiredEntries;
+
+  /** Appends entries [from, to) (emission positions) of the builder's `patching` source, each with its own origin. */
+  pushSpan(from: number, to: number): void {
+    const src = this.base!;
+    if (to <= from) return;
+    const b0 = src.offs[from];
+    const k0 = src.koffs[from];
+    const at = this.bytes.room(src.offs[to] - b0);
+    const kat = this.keys.room(src.koffs[to] - k0);
+    this.pending.push({ src, b0, b1: src.offs[to], at, k0, k1: src.koffs[to], kat });
+    const j0 = this.n;
+    const count = to - from;
+    this.n += count;
+    if (this.n + 1 > this.offs.length) {
+      this.offs = growU32(this.offs, this.n + 1);
+      this.koffs = growU32(this.koffs, this.n + 1);
+      this.owner = growU32(this.owner, this.n + 1);
+      this.org = growU32(this.org, this.n + 1);
+    }
+    const db = at - b0;
+    const dk = kat - k0;
+    const offs = this.offs;
+    const koffs = this.koffs;
+    const so = src.offs;
+    const sk = src.koffs;
+    for (let i = from, j = j0; i < to; i++, j++) {
+      offs[j + 1] = so[i + 1] + db;
+      koffs[j + 1] = sk[i + 1] + dk;
+    }
+    this.owner.set(src.owner.subarray(from, to), j0);
+    this.org.set(src.org.subarray(from, to), j0);
+  }
+
+  /**
    * The entries so far, sealed. `sorted` (default true) puts them in canonical
    * order; without it iteration follows emission order.
    */
@@ -272,6 +317,11 @@ export class DesiredEntries implements Iterable<DesiredEntry> {
 
   get length(): number {
     return this.owner.length;
+  }
+
+  /** @internal The origins by id (EntriesBuilder.patching). */
+  get originList(): readonly Origin[] {
+    return this.origins;
   }
 
   // ---- by emission position (what the diff's bytes index uses)

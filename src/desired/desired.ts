@@ -17,17 +17,27 @@ import { checkSignatures } from '../specs/signature.ts';
 import { Codes } from '../specs/codes.ts';
 import { checkTrust, isTrustFile, type TrustRoots } from '../specs/trust.ts';
 import { compile, CompileCache } from '../compile/compile.ts';
-import { checkCapacity } from '../compile/count.ts';
+import { capacityErrors, countEntries, type EntryCounts } from '../compile/count.ts';
+import { KeyIndex } from '../compile/key-index.ts';
+import { assignFlowIds } from '../specs/flow-id.ts';
+import type { SpecSet } from '../specs/spec-set.ts';
+import { baseKey, patchDesired, type Base } from './patch.ts';
 import { pipelineFor } from './pipeline.ts';
-import type { DesiredSet, FlowSummary, PipelineFiles, SpecProblem } from './types.ts';
-import type { Located, SpecSource } from '../specs/spec-set.ts';
-import type { Flow } from '../specs/schema.ts';
+import type { DesiredSet, PipelineFiles, SpecProblem } from './types.ts';
+import { flowSummary } from './summary.ts';
 
 /** Kept across trees (the reconciler's commits, a PR's base and head): only changed files are parsed, only changed flows recompiled. */
 export class DesiredCache {
   readonly specs = new SpecCache();
   readonly compiled = new CompileCache();
   private readonly sets: { key: string; trust?: TrustRoots; set: DesiredSet }[] = [];
+  /** @internal The last result computed, valid and without warnings, with what the next tree is patched from (patch.ts). */
+  base?: Base;
+  /** How the last tree not served from kept sets was made: 'patched', or 'full' and why it could not be patched. */
+  lastPath = '';
+  /** Trees made by patching the last result, and in full. */
+  patched = 0;
+  full = 0;
 
   /**
    * `keepSets`: also keep the last N whole results by commit, so a commit seen
@@ -104,64 +114,28 @@ function symlinkProblems(tree: SpecTree): SpecProblem[] {
     .map((file) => problem(new SpecError(Codes.symlink, { file, line: 1, col: 1 }, '', `${file} is a symlink; symlinks are not followed (commit the file itself)`)));
 }
 
-/**
- * A flow for people. The line of `metadata.name` is found when first asked
- * for: finding it parses the file with positions (the slow YAML reader and
- * its AST, kept per file), which for every flow of a large repository cost
- * more than loading and compiling it (and kept every file's AST alive).
- */
-function flowSummary(f: Located<Flow>): FlowSummary {
-  // One per document: SpecCache hands out the same document for a file of the
-  // same path and sha-256, so a commit that changed one file makes only its
-  // flows' summaries. Frozen, as they are shared by every set made since.
-  let s = summaries.get(f);
-  if (!s) {
-    s = Object.freeze(new LazyLineFlow(f.metadata.tenant, `${f.metadata.tenant}/${f.metadata.name}`, deepFreeze(structuredClone(f.spec)), f.source));
-    summaries.set(f, s);
-  }
-  return s;
-}
-
-const summaries = new WeakMap<object, FlowSummary>();
-
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === 'object') {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
-}
-
-// A class, not an object literal with a getter: 10^5 literals with accessors
-// cost ~0.5 s and a GC. JSON and spreads see the plain fields (toJSON).
-class LazyLineFlow implements FlowSummary {
-  readonly file: string;
-  #line?: number;
-  readonly #source: SpecSource;
-  constructor(
-    readonly tenant: string,
-    readonly name: string,
-    readonly spec: Flow['spec'],
-    source: SpecSource,
-  ) {
-    this.file = source.file;
-    this.#source = source;
-  }
-  get line(): number {
-    return (this.#line ??= this.#source.at('metadata.name').line);
-  }
-  toJSON(): FlowSummary {
-    return { tenant: this.tenant, name: this.name, spec: this.spec, file: this.file, line: this.line };
-  }
-}
-
 /** Loads, checks and compiles one tree. Never throws for user mistakes: they come back as problems. */
 export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
   const key = opts.cache && setKey(tree, opts);
   const had = key ? opts.cache!.setOf(key, opts.trust, opts.now) : undefined;
   if (had) return had;
-  const set = compute(tree, opts);
-  if (key) opts.cache!.keep(key, opts.trust, set);
+  const cache = opts.cache;
+  let set: DesiredSet | undefined;
+  if (cache) {
+    const p = cache.base && !opts.trust ? patchDesired(cache.base, tree, opts, cache.specs) : 'nothing kept to patch';
+    cache.base = undefined;
+    if (typeof p === 'string') cache.lastPath = `full: ${p}`;
+    else {
+      ({ set, base: cache.base } = p);
+      cache.lastPath = 'patched';
+      cache.patched++;
+    }
+  }
+  if (!set) {
+    set = compute(tree, opts);
+    if (cache) cache.full++;
+  }
+  if (key) cache!.keep(key, opts.trust, set);
   return set;
 }
 
@@ -202,6 +176,7 @@ function compute(tree: SpecTree, opts: DesiredOptions): DesiredSet {
   // Targets with the same pipeline spec share one reading, unpacking and cookie.
   const pipes = new Map<string, PipelineFiles>();
   const sources = { files, links: tree.links, p4info: opts.p4info, deviceConfig: opts.deviceConfig };
+  const counts = new Map<string, EntryCounts>();
   for (const t of loaded.specs.targets) {
     try {
       const pipeKey = JSON.stringify(t.spec.pipeline ?? null);
@@ -209,7 +184,9 @@ function compute(tree: SpecTree, opts: DesiredOptions): DesiredSet {
       pipes.set(pipeKey, pipe);
       out.pipelines.set(t.metadata.name, pipe);
       // Counted before compiling: an overflowing commit is refused before it costs seconds and gigabytes.
-      const full = checkCapacity(loaded.specs, pipe.index, t.metadata.name, opts.now);
+      const c = countEntries(loaded.specs, t.metadata.name, opts.now);
+      counts.set(t.metadata.name, c);
+      const full = capacityErrors(c, t, pipe.index);
       if (full.length) {
         out.problems.push(...full.map(problem));
         continue;
@@ -226,7 +203,23 @@ function compute(tree: SpecTree, opts: DesiredOptions): DesiredSet {
       } else throw err;
     }
   }
-  return finish(out);
+  finish(out);
+  if (opts.cache && !opts.trust) opts.cache.base = baseOf(tree, opts, out, loaded.specs, counts, opts.cache);
+  return out;
+}
+
+/** What the next tree can be patched from, if `out` qualifies: valid, no warnings, no contracts, every flow on counter 0 of its id. */
+function baseOf(tree: SpecTree, opts: DesiredOptions, out: DesiredSet, specs: SpecSet, counts: Map<string, EntryCounts>, cache: DesiredCache): Base | undefined {
+  if (out.problems.length || out.warnings.length || specs.contracts?.length) return undefined;
+  const flowIds = assignFlowIds(specs);
+  if (flowIds.warnings.length) return undefined;
+  const keys = new Map<string, KeyIndex>();
+  for (const [name, state] of out.states) {
+    const index = cache.compiled.takeKeys(name, state.entries);
+    if (!index) return undefined;
+    keys.set(name, new KeyIndex(index, state.entries.length, state.entries));
+  }
+  return { key: baseKey(tree, opts), files: tree.files, links: tree.links, specs, counts, keys, set: out };
 }
 
 function finish(out: DesiredSet): DesiredSet {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { silentLogger, type Logger } from '../shared/log.ts';
-import { GitSourceError, resolveCommit } from './tree.ts';
+import { BlobCache, GitSourceError, resolveCommit } from './tree.ts';
 import { readCommitTree, type SpecTree } from './spec-tree.ts';
 
 export interface GitSourceOptions {
@@ -44,6 +44,8 @@ export class GitSource {
   readonly opts: GitSourceOptions;
   private readonly log: Logger;
   private readonly cache = {};
+  /** Blobs of the last reads: a new commit inflates only the files it changed. */
+  readonly blobs = new BlobCache();
   private gitdir: string;
   private cloned = false;
   private last?: string;
@@ -83,7 +85,7 @@ export class GitSource {
   /** The spec tree of a commit (default: the current one), read from the object store; `under` is its root. */
   async read(commit = this.last): Promise<SpecTree> {
     if (!commit) throw new GitSourceError('GIT_NO_COMMIT', 'no commit fetched yet', { repo: redact(this.opts.repo) });
-    return readCommitTree({ fs, gitdir: this.gitdir, ref: commit, root: this.opts.under, cache: this.cache });
+    return readCommitTree({ fs, gitdir: this.gitdir, ref: commit, root: this.opts.under, cache: this.cache, blobs: this.blobs });
   }
 
   private trackingRef(): string {

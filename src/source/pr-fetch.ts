@@ -7,6 +7,7 @@ import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { FlowopsError } from '../shared/errors.ts';
 import { readCommitTree, type SpecTree } from './spec-tree.ts';
+import { BlobCache } from './tree.ts';
 
 export class PrFetchError extends FlowopsError {}
 
@@ -53,6 +54,8 @@ export async function fetchPr(o: PrFetchOptions, pr: { number: number; baseRef: 
   await git.setConfig({ fs, gitdir: o.gitdir, path: 'remote.origin.url', value: o.url });
   const baseCommit = await fetchRef(o, `refs/heads/${pr.baseRef}`);
   const headCommit = await fetchRef(o, `refs/pull/${pr.number}/head`);
-  const read = (ref: string) => readCommitTree({ fs, gitdir: o.gitdir, ref, root: o.under, cache });
+  // The head's unchanged files come back as the base's very Buffers (and are inflated once).
+  const blobs = new BlobCache();
+  const read = (ref: string) => readCommitTree({ fs, gitdir: o.gitdir, ref, root: o.under, cache, blobs });
   return { base: await read(baseCommit), head: await read(headCommit) };
 }

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { ConfigError } from '../shared/errors.ts';
-import { readFilesAtRef, type GitFs } from './tree.ts';
+import { readFilesAtRef, type BlobCache, type GitFs } from './tree.ts';
 import { resolveRevision } from './rev-parse.ts';
 
 export interface SpecTree {
@@ -66,13 +66,15 @@ export interface CommitTreeOptions {
   /** The spec root inside the repository (`repo.dir`); '' or undefined = repository root. */
   root?: string;
   cache?: object;
+  /** Blobs of earlier reads (tree.ts BlobCache). */
+  blobs?: BlobCache;
 }
 
 /** One commit's spec tree, read from the object store. */
 export async function readCommitTree(o: CommitTreeOptions): Promise<SpecTree> {
   const root = (o.root ?? '').replace(/^\.?\/+/, '').replace(/\/+$/, '');
   const rel = (p: string) => (root ? p.slice(root.length + 1) : p);
-  const read = await readFilesAtRef({ fs: o.fs, dir: o.dir, gitdir: o.gitdir, ref: o.ref, under: root || undefined, include: (p) => counts(rel(p)), cache: o.cache });
+  const read = await readFilesAtRef({ fs: o.fs, dir: o.dir, gitdir: o.gitdir, ref: o.ref, under: root || undefined, include: (p) => counts(rel(p)), cache: o.cache, blobs: o.blobs });
   const files = new Map<string, Buffer>();
   for (const [p, b] of read.files) files.set(rel(p), b);
   return { commit: read.commit, label: read.commit.slice(0, 7), root, files, links: read.links.map(rel) };

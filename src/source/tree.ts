@@ -24,6 +24,33 @@ export interface ReadAtRefOptions {
   include?: (filepath: string) => boolean;
   /** isomorphic-git object cache shared across calls. */
   cache?: object;
+  /** Blobs of earlier reads by object id (a repository's reader keeps one). */
+  blobs?: BlobCache;
+}
+
+/**
+ * Blob bytes by object id, kept between reads of one repository: a commit that
+ * changed a few files inflates only those, and every unchanged file comes
+ * back as the very Buffer of the read before (so desired/ sees at once that it
+ * did not change). Holds the blobs of the last two reads.
+ */
+export class BlobCache {
+  private last = new Map<string, Buffer>();
+  private before = new Map<string, Buffer>();
+  hits = 0;
+
+  /** @internal */
+  get(oid: string): Buffer | undefined {
+    const b = this.last.get(oid) ?? this.before.get(oid);
+    if (b) this.hits++;
+    return b;
+  }
+
+  /** @internal A read is over: `read` (its blobs) becomes the last, the last the one before. */
+  turn(read: Map<string, Buffer>): void {
+    this.before = this.last;
+    this.last = read;
+  }
 }
 
 export interface TreeFiles {
@@ -93,12 +120,19 @@ export async function readFilesAtRef(opts: ReadAtRefOptions): Promise<TreeFiles>
           links.push(p);
           continue;
         }
-        const { blob } = await git.readBlob({ fs, gitdir, oid: e.oid, cache });
-        files.set(p, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength));
+        let bytes = opts.blobs?.get(e.oid);
+        if (!bytes) {
+          const { blob } = await git.readBlob({ fs, gitdir, oid: e.oid, cache });
+          bytes = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+        }
+        read.set(e.oid, bytes);
+        files.set(p, bytes);
       }
       // 'commit' entries are submodules: not ours to follow.
     }
   };
+  const read = new Map<string, Buffer>();
   await walk(rootOid, under);
+  opts.blobs?.turn(read);
   return { commit, files, links };
 }

@@ -28,6 +28,21 @@ export function checkSpecs(specs: SpecSet): SpecError[] {
   return errors;
 }
 
+/**
+ * checkSpecs' flow rules for some of the flows of `specs` (whose tenants,
+ * services and targets are already known to pass): a commit that only adds
+ * or changes flows checks the flows of the tenants it touched (flows of
+ * different tenants never clash). Pass all of a tenant's flows, not a part.
+ */
+export function checkFlowsOf(specs: Pick<SpecSet, 'tenants' | 'services'>, flows: Located<Flow>[]): SpecError[] {
+  const errors: SpecError[] = [];
+  const tenants = new Map(specs.tenants.map((t) => [t.metadata.name, t]));
+  const touched = new Set(flows.map((f) => f.metadata.tenant));
+  const own = specs.services.filter((s) => touched.has(s.metadata.tenant));
+  checkFlows(flows, tenants, checkServices(own, tenants, []), specs.services, errors);
+  return errors;
+}
+
 function checkTenants(list: Located<Tenant>[], errors: SpecError[]): void {
   const ids = new Map<number, Located<Tenant>>();
   const vlans = new Map<number, Located<Tenant>>();

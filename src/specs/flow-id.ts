@@ -58,6 +58,8 @@ export function verifyFlowId(publicKey: Uint8Array, name: string, id: number, op
 /** Flow ids keyed by `tenant/name`, plus the collisions that moved some of them. */
 export class FlowIds extends Map<string, FlowId> {
   readonly warnings: SpecError[] = [];
+  /** @internal Every id, when every flow has counter 0: kept for patchFlowIds, handed on to the patched ids. */
+  taken?: Set<number>;
 
   /** The id of a flow; throws if the flow had none (unknown tenant: the specs were invalid). */
   idOf(flow: Flow): number {
@@ -91,6 +93,51 @@ export function assignFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: F
 }
 
 const remembered = new WeakMap<object, { tenants: object; ids: FlowIds }>();
+
+/**
+ * The ids of `specs` from those of `prev`, a spec set with the same tenants
+ * whose flows differ by `removed` and `added`, when every flow of `prev` has
+ * counter 0 and every added flow's counter-0 id is non-zero and free: then no
+ * flow contends and each keeps counter 0, as assignFlowIds would give (map
+ * order aside). The ids of `prev` are moved, not copied (10^5 of them): they
+ * are `prev`'s no more, and assignFlowIds computes them afresh if asked.
+ * Undefined when some flow would contend: assign them afresh.
+ */
+export function patchFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, prev: Pick<SpecSet, 'flows'>, removed: readonly Flow[], added: readonly Flow[]): FlowIds | undefined {
+  const had = remembered.get(prev.flows);
+  remembered.delete(prev.flows);
+  const ids = had?.tenants === specs.tenants ? had.ids : undefined;
+  if (!ids || ids.warnings.length) return undefined;
+  let taken = ids.taken;
+  if (!taken) {
+    taken = new Set();
+    for (const v of ids.values()) {
+      if (v.counter !== 0) return undefined;
+      taken.add(v.id);
+    }
+    ids.taken = taken;
+  }
+  for (const f of removed) {
+    const name = specKey(f);
+    const was = ids.get(name);
+    if (!was) continue;
+    taken.delete(was.id);
+    ids.delete(name);
+  }
+  const keys: TenantKeys = new Map();
+  for (const t of specs.tenants as Tenant[]) keys.set(t.metadata.name, { b64: t.spec.publicKey, bytes: Buffer.from(t.spec.publicKey, 'base64') });
+  for (const f of added) {
+    const key = keys.get(f.metadata.tenant);
+    if (!key) continue;
+    const name = specKey(f);
+    const id = candidate(key, name, 0, {});
+    if (id === 0 || taken.has(id)) return undefined;
+    taken.add(id);
+    ids.set(name, firstId(id));
+  }
+  remembered.set(specs.flows, { tenants: specs.tenants, ids });
+  return ids;
+}
 
 /**
  * Counter-0 ids already hashed, by public key (base64 text) then `tenant/name`:
@@ -150,6 +197,7 @@ function uncontested(flows: readonly Flow[], keys: TenantKeys, opts: FlowIdOptio
     taken.add(id);
     out.set(name, firstId(id));
   }
+  out.taken = taken;
   return out;
 }
 

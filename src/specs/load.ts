@@ -163,6 +163,12 @@ export class SpecCache {
     return outcome;
   }
 
+  /** What the cache holds for `file` now, if it was loaded from exactly `raw`. */
+  peek(file: string, raw: string | Uint8Array): FileOutcome | undefined {
+    const had = this.files.get(file);
+    return had && had.hash === createHash('sha256').update(raw).digest('base64') ? had.outcome : undefined;
+  }
+
   /** Forgets files not in `paths` (deleted or renamed since). */
   retain(paths: readonly string[]): void {
     const keep = new Set(paths);

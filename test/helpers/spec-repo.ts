@@ -12,7 +12,7 @@ export interface FlowDef {
   name: string;
   from: string;
   to: string;
-  ports?: number[];
+  ports?: (number | string)[];
   protocol?: 'tcp' | 'udp' | 'icmp';
   steer?: boolean;
   expires?: string;

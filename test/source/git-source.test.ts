@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { GitSource } from '../../src/source/git-source.ts';
-import { readFilesAtRef } from '../../src/source/tree.ts';
+import { BlobCache, readFilesAtRef } from '../../src/source/tree.ts';
 import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.ts';
 import { commitFiles, initRepo, tempDir } from '../helpers/git-repo.ts';
 
@@ -24,6 +24,23 @@ function tmp(p: string) {
 }
 
 describe('readFilesAtRef', () => {
+
+  test('a BlobCache inflates only what changed: unchanged files come back as the same Buffers, changed ones with their new bytes', async () => {
+    const dir = path.join(tmp('blobs'), 'repo');
+    const c1 = await initRepo(dir, { 'a.yaml': 'one', 'flows/b.yaml': 'two', 'flows/c.yaml': 'three' });
+    const c2 = await commitFiles(dir, { 'a.yaml': 'one-v2', 'flows/c.yaml': null, 'flows/d.yaml': 'two' });
+    const blobs = new BlobCache();
+    const at1 = await readFilesAtRef({ fs, dir, ref: c1, blobs });
+    assert.equal(blobs.hits, 0);
+    const at2 = await readFilesAtRef({ fs, dir, ref: c2, blobs });
+    assert.deepEqual([...at2.files].map(([k, v]) => [k, v.toString()]), [['a.yaml', 'one-v2'], ['flows/b.yaml', 'two'], ['flows/d.yaml', 'two']]);
+    assert.equal(at2.files.get('flows/b.yaml'), at1.files.get('flows/b.yaml'), 'the same Buffer');
+    assert.equal(blobs.hits, 2, 'b.yaml and d.yaml (the same blob) from the cache');
+    // The read before the last is kept too: back to c1, nothing inflated.
+    const again = await readFilesAtRef({ fs, dir, ref: c1, blobs });
+    assert.deepEqual([...again.files].map(([k, v]) => [k, v.toString()]), [['a.yaml', 'one'], ['flows/b.yaml', 'two'], ['flows/c.yaml', 'three']]);
+    assert.equal(blobs.hits, 5);
+  });
   test('reads blobs of the commit, not the work tree', async () => {
     const dir = path.join(tmp('tree'), 'repo');
     const c1 = await initRepo(dir, { 'a.yaml': 'one', 'flows/t1/b.yaml': 'two' });
