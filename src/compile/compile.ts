@@ -565,7 +565,7 @@ function emitFlow(cx: FlowContext, f: Located<Flow>, r: ResolvedFlow, forigin: O
           { tenant_id: tid, src_service: src.id, dst_service: dstId, ip_proto: proto, l4_dst_port: { ternary: [t.value, t.mask] } },
           { action: rt.actions.setFlow, params: { flow_id: flowId } },
           undefined,
-          // Flows never overlap (checks.ts), so priority only has to be valid and deterministic.
+          // Flows never overlap (specs/checks.ts), so priority only has to be valid and deterministic.
           t.len + 1,
         );
         if (claimFlowKeys && !claims.claim(e.key, by, () => `flow_classify_range key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, ports ${lo}-${hi})`)) continue;

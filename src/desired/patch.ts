@@ -7,7 +7,7 @@
 // (names by binary search, overlaps within the touched tenants, flow ids
 // against the set of ids, identity keys against the kept key index); and each
 // target's entries are the old arena's stretches around the removed flows with
-// the added flows compiled in between (compile.ts patchFlows).
+// the added flows compiled in between (compile/compile.ts patchFlows).
 //
 // The result is the one a full run gives, byte for byte (entries in the same
 // emission order, same origins). It only ever says "valid, and here it is":
