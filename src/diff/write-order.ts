@@ -1,7 +1,9 @@
 // compile/order.ts `compareWrites` over positions of a DesiredEntries arena,
 // for inserts (one phase, one kind): write rank ascending, then identity key
 // (bytes compared as latin1 strings compare: byte by byte, a prefix first),
-// equal keys keeping their order. Sorting a million Change objects with the
+// then, for equal keys (only possible across tables: a key embeds its table
+// or profile id), table name and entity kind as compareWrites does; entries
+// equal in all three keep their order. Sorting a million Change objects with the
 // comparator made a key string per entry and ~20 comparisons each (seconds
 // at 10^6); here the ranks are one counting pass and the keys an MSD radix
 // sort over the key arena, no strings. test/diff/write-order.test.ts checks it
@@ -20,6 +22,12 @@ export function rankOf(entries: DesiredEntries): (i: number) => number {
   };
 }
 
+/** Equal keys: table name, then entity kind (compareWrites' tie-break). */
+function tieOf(entries: DesiredEntries): (i: number, j: number) => number {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return (i, j) => (entries.owner[i] === entries.owner[j] ? 0 : cmp(entries.tableOf(i), entries.tableOf(j)) || cmp(entries.kindOf(i), entries.kindOf(j)));
+}
+
 /** `pos` (emission positions of `entries`) in insert write order; a new array. */
 export function insertOrder(entries: DesiredEntries, pos: Uint32Array): Uint32Array {
   const n = pos.length;
@@ -34,7 +42,8 @@ export function insertOrder(entries: DesiredEntries, pos: Uint32Array): Uint32Ar
   for (let k = 0; k < n; k++) out[starts[ranks[k]]++] = pos[k];
   const tmp = new Uint32Array(n);
   const counts: Uint32Array[] = [];
-  for (let r = 0; r < 256; r++) if (bounds[r + 1] - bounds[r] > 1) sortByKey(entries.keyArena, entries.koffs, out, tmp, counts, bounds[r], bounds[r + 1], 0);
+  const tie = tieOf(entries);
+  for (let r = 0; r < 256; r++) if (bounds[r + 1] - bounds[r] > 1) sortByKey(entries.keyArena, entries.koffs, tie, out, tmp, counts, bounds[r], bounds[r + 1], 0);
   return out;
 }
 
@@ -61,14 +70,14 @@ const SMALL = 24;
  * `tmp` is scratch of a's size, `counts[d]` the bucket counts of depth d
  * (made once per depth: a call per bucket would make thousands).
  */
-function sortByKey(keys: Buffer, koffs: Uint32Array, a: Uint32Array, tmp: Uint32Array, counts: Uint32Array[], lo: number, hi: number, d: number): void {
+function sortByKey(keys: Buffer, koffs: Uint32Array, tie: (i: number, j: number) => number, a: Uint32Array, tmp: Uint32Array, counts: Uint32Array[], lo: number, hi: number, d: number): void {
   for (;;) {
     if (hi - lo <= SMALL) {
       // Insertion sort (stable): few items left.
       for (let k = lo + 1; k < hi; k++) {
         const v = a[k];
         let j = k - 1;
-        while (j >= lo && compareFrom(keys, koffs, a[j], v, d) > 0) {
+        while (j >= lo && (compareFrom(keys, koffs, a[j], v, d) || tie(a[j], v)) > 0) {
           a[j + 1] = a[j];
           j--;
         }
@@ -93,7 +102,7 @@ function sortByKey(keys: Buffer, koffs: Uint32Array, a: Uint32Array, tmp: Uint32
     // All in one bucket (a shared prefix: table id, field ids): next byte, no move.
     const first = byteAt(keys, koffs, a[lo], d);
     if (count[first + 1] === hi - lo) {
-      if (first === 0) return; // every key ended: equal, already in order
+      if (first === 0) return sortTies(tie, a, lo, hi); // every key ended: equal
       d++;
       continue;
     }
@@ -103,11 +112,21 @@ function sortByKey(keys: Buffer, koffs: Uint32Array, a: Uint32Array, tmp: Uint32
     for (let k = lo; k < hi; k++) tmp[lo + count[258 + byteAt(keys, koffs, a[k], d)]++] = a[k];
     for (let k = lo; k < hi; k++) a[k] = tmp[k];
     // Bucket 0 (keys that ended here) is equal throughout; the others go one byte deeper.
+    if (count[1] > 1) sortTies(tie, a, lo, lo + count[1]);
     for (let c = 1; c < 257; c++) {
       const s = lo + count[c];
       const e = lo + count[c + 1];
-      if (e - s > 1) sortByKey(keys, koffs, a, tmp, counts, s, e, d + 1);
+      if (e - s > 1) sortByKey(keys, koffs, tie, a, tmp, counts, s, e, d + 1);
     }
     return;
   }
+}
+
+/** a[lo, hi) hold equal keys: stable by the tie-break (a no-op, one pass, when they share a table). */
+function sortTies(tie: (i: number, j: number) => number, a: Uint32Array, lo: number, hi: number): void {
+  let sorted = true;
+  for (let k = lo + 1; k < hi && sorted; k++) if (tie(a[k - 1], a[k]) > 0) sorted = false;
+  if (sorted) return;
+  const run = Array.from(a.subarray(lo, hi)).sort(tie); // Array.prototype.sort is stable
+  a.set(run, lo);
 }

@@ -1,7 +1,7 @@
 // insertOrder (diff/write-order.ts) against compile/order.ts's compareWrites,
 // the one comparator it stands in for: random keys with long shared
 // prefixes, prefixes of each other, equal keys, bytes above 0x7f, across
-// tables of several ranks, in runs large and small.
+// tables of several ranks and tables sharing a rank, in runs large and small.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EntriesBuilder } from '../../src/compile/entries.ts';
@@ -16,6 +16,9 @@ const owners: [EntityKind, string][] = [
   ['action_profile_member', 'ingress.nf_selector'],
   ['table_entry', 'ingress.tenant_classify'],
   ['table_entry', 'some.unknown_table'],
+  // Same ranks as others above: equal keys across tables are ordered by table name, as compareWrites does.
+  ['table_entry', 'ingress.nf_steer'],
+  ['table_entry', 'another.unknown_table'],
 ];
 
 function rng(seed: number): () => number {
