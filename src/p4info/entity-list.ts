@@ -8,8 +8,8 @@
 // every entity is scanned, so malformed bytes from a switch throw WireError
 // before anything is planned. The diff reads each entity without its
 // provenance record straight into a scratch buffer (`strippedInto`).
-import { WireError, WireReader, WIRE_LEN } from './wire.ts';
-import { ENTITY_TABLE_ENTRY } from './entity-field.ts';
+import { WireReader, WIRE_LEN } from './wire.ts';
+import { FOUND, findTableEntryField, newFieldSite, writeSpliced } from './entity-field.ts';
 import { arenaOf, lazyArray } from '../shared/lazy-array.ts';
 
 const METER_CONFIG = 6;
@@ -35,7 +35,7 @@ export class EntityList {
   }
 
   private rd?: WireReader;
-  private readonly site = newSite();
+  private readonly site = newFieldSite();
 
   /** Encoded length of entity k. */
   lengthOf(k: number): number {
@@ -53,7 +53,7 @@ export class EntityList {
     const s = w[3 * k + 1];
     const e = w[3 * k + 2];
     this.rd = reader(this.rd, b);
-    if (fieldSite(this.rd, s, e, METADATA, this.site)) return writeWithout(b, s, e, this.site, out, 0);
+    if (findTableEntryField(this.rd, s, e, METADATA, this.site) === FOUND) return writeSpliced(b, s, e, this.site, METADATA, undefined, out, 0);
     for (let i = s; i < e; i++) out[i - s] = b[i];
     return e - s;
   }
@@ -74,85 +74,6 @@ function reader(last: WireReader | undefined, b: Uint8Array): WireReader {
   return last?.buf === b ? last : new WireReader(b);
 }
 
-/** Where a TableEntry field sits: as entity-field.ts's site, plus where its value starts. */
-interface Site {
-  outerTag: number;
-  ts: number;
-  te: number;
-  cut: number;
-  resume: number;
-  vs: number;
-}
-const newSite = (): Site => ({ outerTag: 0, ts: 0, te: 0, cut: 0, resume: 0, vs: 0 });
-
-/** The length-delimited value at the reader's cursor: its start in r.pos, its end returned (no tuple per field). */
-function valueEnd(r: WireReader): number {
-  const len = r.varint();
-  const end = r.pos + len;
-  if (end > r.end) throw new WireError('length-delimited field runs past the end', { at: r.pos, len });
-  return end;
-}
-
-/**
- * The first occurrence of TableEntry field `field` (length-delimited) in the
- * first table_entry of the entity at b[s, e) (entity-field.ts siteOf's rule),
- * into `site`; false when absent or not a table entry. The whole entity is
- * scanned either way, so malformed bytes throw WireError. Nothing allocated.
- */
-function fieldSite(r: WireReader, s: number, e: number, field: number, site: Site): boolean {
-  r.pos = s;
-  r.end = e;
-  let outerTag = s;
-  while (r.next()) {
-    if (r.fieldNo !== ENTITY_TABLE_ENTRY || r.wireType !== WIRE_LEN) {
-      r.skip();
-      outerTag = r.pos;
-      continue;
-    }
-    const te = valueEnd(r);
-    const ts = r.pos;
-    r.end = te;
-    let tag = ts;
-    let found = false;
-    while (r.next()) {
-      if (!found && r.fieldNo === field && r.wireType === WIRE_LEN) {
-        const ve = valueEnd(r);
-        found = true;
-        site.outerTag = outerTag;
-        site.ts = ts;
-        site.te = te;
-        site.cut = tag;
-        site.vs = r.pos;
-        site.resume = ve;
-        r.pos = ve;
-      } else r.skip();
-      tag = r.pos;
-    }
-    r.pos = te;
-    r.end = e;
-    while (r.next()) r.skip();
-    return found;
-  }
-  return false;
-}
-
-/** The entity at b[s, e) without the site's field, written at out[p..); returns the end. */
-function writeWithout(b: Uint8Array, s: number, e: number, site: Site, out: Uint8Array, p: number): number {
-  // [s, outerTag) tag(table_entry) len [ts, cut) [resume, e)
-  const { outerTag, ts, te, cut, resume } = site;
-  for (let i = s; i < outerTag; i++) out[p++] = b[i];
-  out[p++] = (ENTITY_TABLE_ENTRY << 3) | WIRE_LEN;
-  let len = te - ts - (resume - cut);
-  while (len >= 0x80) {
-    out[p++] = (len & 0x7f) | 0x80;
-    len >>>= 7;
-  }
-  out[p++] = len;
-  for (let i = ts; i < cut; i++) out[p++] = b[i];
-  for (let i = resume; i < e; i++) out[p++] = b[i];
-  return p;
-}
-
 /** Collects the entities of ReadResponse messages (or single entities) into an `EntityList`. */
 export class EntityListBuilder {
   /** bufs[0] is the side arena of normalised copies, filled in at seal. */
@@ -162,7 +83,7 @@ export class EntityListBuilder {
   private where = new Uint32Array(3 * 1024);
   private n = 0;
   private rd?: WireReader;
-  private readonly site = newSite();
+  private readonly site = newFieldSite();
 
   private push(buf: number, s: number, e: number): void {
     if (3 * this.n + 3 > this.where.length) {
@@ -180,7 +101,7 @@ export class EntityListBuilder {
   private addAt(buf: number, b: Buffer, s: number, e: number): void {
     this.rd = reader(this.rd, b);
     const site = this.site;
-    if (!fieldSite(this.rd, s, e, METER_CONFIG, site) || site.vs !== site.resume) return this.push(buf, s, e);
+    if (findTableEntryField(this.rd, s, e, METER_CONFIG, site) !== FOUND || site.vs !== site.resume) return this.push(buf, s, e);
     // An empty meter_config: the entity without it, into the side arena (metered tables only).
     if (this.sideLen + (e - s) > this.side.length) {
       const next = Buffer.allocUnsafe(Math.max(2 * this.side.length, this.sideLen + (e - s), 1 << 12));
@@ -188,7 +109,7 @@ export class EntityListBuilder {
       this.side = next;
     }
     const at = this.sideLen;
-    this.sideLen = writeWithout(b, s, e, site, this.side, at);
+    this.sideLen = writeSpliced(b, s, e, site, METER_CONFIG, undefined, this.side, at);
     this.push(0, at, this.sideLen);
   }
 
