@@ -253,7 +253,7 @@ interface FlowContext {
 function flowContext(specs: SpecSet, index: P4InfoIndex, target: Located<Target>, entries: EntriesBuilder, errors: SpecError[], claimFlowKeys: boolean, now: Date, flowIds: FlowIds): FlowContext {
   const emit = createEmitter(index);
   const tenantsByName = new Map(specs.tenants.map((t) => [t.metadata.name, t]));
-  const { memberIds, groupIds } = nfIds(specs.tenants);
+  const { memberIds, groupIds } = once(nfIdsOf, specs.tenants, nfIds);
   const served: FlowContext['served'] = [];
   target.spec.tenants.forEach((tt, i) => {
     const tenant = tenantsByName.get(tt.tenant);
@@ -272,8 +272,32 @@ function flowContext(specs: SpecSet, index: P4InfoIndex, target: Located<Target>
     flowClassify: exactEmitter(index, emit, TABLES.flowClassify, TABLES.flowClassify.actions.setFlow),
     flowPolicy: exactEmitter(index, emit, TABLES.flowPolicy, TABLES.flowPolicy.actions.allow),
     entries, errors, claims: new Claims(errors), claimFlowKeys, now,
-    tenantsByName, served, servedNames, services, classIds: serviceClassIds(services), servicesByTenant, memberIds, groupIds, flowIds,
+    tenantsByName, served, servedNames, services, classIds: servedClassIds(specs.services, servedNames), servicesByTenant, memberIds, groupIds, flowIds,
   };
+}
+
+// Hashed ids by the very list they are made from: a patch (patchFlows) shares
+// the tenant and service lists of the compile before it, so the ~2,000 hashes
+// of a large repository are made once, not for every commit. The lists are
+// never changed in place once loaded.
+const nfIdsOf = new WeakMap<readonly Tenant[], ReturnType<typeof nfIds>>();
+const classIdsOf = new WeakMap<readonly Service[], Map<string, Map<string, number>>>();
+
+function once<K extends object, V>(memo: WeakMap<K, V>, key: K, make: (key: K) => V): V {
+  let v = memo.get(key);
+  if (v === undefined) memo.set(key, (v = make(key)));
+  return v;
+}
+
+/** Service class ids of the served tenants (each tenant's ids depend on its own services only). */
+function servedClassIds(all: readonly Service[], served: ReadonlySet<string>): Map<string, Map<string, number>> {
+  const ids = once(classIdsOf, all, serviceClassIds);
+  const out = new Map<string, Map<string, number>>();
+  for (const t of served) {
+    const m = ids.get(t);
+    if (m) out.set(t, m);
+  }
+  return out;
 }
 
 function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, opts: CompileOptions, claimFlowKeys: boolean): DesiredState {

@@ -110,38 +110,39 @@ export function patchDesired(base: Base, tree: SpecTree, opts: PatchOptions, spe
   if (gone) specCache.retain([...tree.files.keys()].filter(isSpecFile));
   for (const f of added) if (isExpired(f, now)) return 'an added flow is expired';
 
+  // One pass over the kept list: the removed flows skipped, the added ones merged in by specKey.
   const old = base.specs.flows;
   const oldSums = base.set.flows;
-  const kept: Located<Flow>[] = [];
-  const keptSums: FlowSummary[] = [];
-  for (let i = 0; i < old.length; i++) {
-    if (removed.has(old[i]!)) continue;
-    kept.push(old[i]!);
-    keptSums.push(oldSums[i]!);
-  }
-  if (old.length - kept.length !== removed.size) return 'removed flows not in the last result';
   const put = added.map((f) => ({ f, k: specKey(f), at: 0 })).sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   for (let i = 0; i < put.length; i++) {
     const x = put[i]!;
     if (i > 0 && put[i - 1]!.k === x.k) return `duplicate flow ${x.k}`;
-    x.at = lowerBound(kept, x.k);
-    if (x.at < kept.length && specKey(kept[x.at]!) === x.k) return `duplicate flow ${x.k}`;
+    x.at = lowerBound(old, x.k);
+    // An old flow of that name that stays (one removed and added back under its name is no duplicate).
+    for (let j = x.at; j < old.length && specKey(old[j]!) === x.k; j++) if (!removed.has(old[j]!)) return `duplicate flow ${x.k}`;
   }
   const flows: Located<Flow>[] = [];
   const sums: FlowSummary[] = [];
+  let dropped = 0;
   let from = 0;
-  for (const x of put) {
-    for (; from < x.at; from++) {
-      flows.push(kept[from]!);
-      sums.push(keptSums[from]!);
+  const keep = (to: number) => {
+    for (; from < to; from++) {
+      const f = old[from]!;
+      if (removed.size && removed.has(f)) {
+        dropped++;
+        continue;
+      }
+      flows.push(f);
+      sums.push(oldSums[from]!);
     }
+  };
+  for (const x of put) {
+    keep(x.at);
     flows.push(x.f);
     sums.push(flowSummary(x.f));
   }
-  for (; from < kept.length; from++) {
-    flows.push(kept[from]!);
-    sums.push(keptSums[from]!);
-  }
+  keep(old.length);
+  if (dropped !== removed.size) return 'removed flows not in the last result';
   const sortedAdded = put.map((x) => x.f);
   const specs: SpecSet = { ...base.specs, flows };
 
@@ -154,7 +155,7 @@ export function patchDesired(base: Base, tree: SpecTree, opts: PatchOptions, spe
   if (checkFlowsOf(specs, ofTouched).length) return 'a flow check failed';
   // Every flow of each file to verify: a changed file's are the added ones; a file whose .sig alone changed is looked for.
   for (const p of yaml) signed.delete(p);
-  const toVerify = signed.size ? [...added, ...kept.filter((f) => signed.has(f.source.file))] : added;
+  const toVerify = signed.size ? [...added, ...flows.filter((f) => signed.has(f.source.file))] : added;
   const sigs = checkSignatures({ tenants: specs.tenants, flows: toVerify, contracts: [] }, tree.files);
   if (sigs.some((e) => opts.signatures !== 'warn' || e.code !== Codes.sigMissing)) return 'a signature problem';
   const flowIds = patchFlowIds(specs, base.specs, [...removed], sortedAdded);
