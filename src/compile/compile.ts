@@ -303,8 +303,12 @@ function servedClassIds(all: readonly Service[], served: ReadonlySet<string>): M
 function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, opts: CompileOptions, claimFlowKeys: boolean): DesiredState {
   const target = targetOf(specs, targetName);
   const errors: SpecError[] = [];
-  // A recompile starts with arenas the size of the last result of this target.
-  const entries = new EntriesBuilder(claimFlowKeys ? undefined : opts.cache?.flowsOf(targetName, index).values().next().value?.src, specs.flows.length * 10);
+  // A recompile starts with arenas the size of the last result of this target;
+  // a cold one with arenas for ~10 entries per flow of the tenants it serves.
+  const servedTenants = new Set(target.spec.tenants.map((t) => t.tenant));
+  let servedFlows = 0;
+  for (const f of specs.flows) if (servedTenants.has(f.metadata.tenant)) servedFlows++;
+  const entries = new EntriesBuilder(claimFlowKeys ? undefined : opts.cache?.flowsOf(targetName, index).values().next().value?.src, servedFlows * 10);
   const cx = flowContext(specs, index, target, entries, errors, claimFlowKeys, opts.now, assignFlowIds(specs));
   const { emit, claims, tenantsByName, served, memberIds, groupIds, classIds } = cx;
   const origins = new Map<object, Origin>();

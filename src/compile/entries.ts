@@ -52,10 +52,13 @@ const BIG = 1 << 20;
  * keys; doubling from 64 KiB and then copying the result into a fitted
  * buffer cost a cold compile ~0.8 s of memcpy and fresh pages, and every
  * new 10–100 MB buffer counted as external memory, on which V8 runs a full
- * mark-compact of the heap every 64 MB (~0.9 s more). So a big arena grows
- * 4× at a time and is sealed as a view of its buffer: the unused tail is
- * address space never written, which the OS does not back with memory
- * (it costs no RSS; only `process.memoryUsage().arrayBuffers` counts it).
+ * mark-compact of the heap every 64 MB (~0.9 s more). So a cold compile is
+ * presized from its flow count, a big arena grows 4× at a time, and an arena
+ * that wastes at most a quarter of its buffer is sealed as a view of it (the
+ * unused tail is address space never written: no RSS, though V8 counts it as
+ * external memory). One that wastes more (a bad estimate, a 4× step) is
+ * copied into a fitted buffer, so a switch's entries never keep several
+ * times their size alive.
  */
 class Grow {
   buf: Buffer;
@@ -74,9 +77,9 @@ class Grow {
     this.len += n;
     return at;
   }
-  /** The bytes written: the builder's own buffer when it is big or wastes little (a presized recompile), else a fitted copy. */
+  /** The bytes written: the builder's own buffer when it wastes little (`wastesLittle`), else a fitted copy. */
   trimmed(): Buffer {
-    if (this.buf.length >= BIG || this.buf.length - this.len <= (this.len >> 4) + (1 << 16)) return this.buf.subarray(0, this.len);
+    if (wastesLittle(this.buf.length, this.len)) return this.buf.subarray(0, this.len);
     const out = Buffer.allocUnsafeSlow(this.len);
     this.buf.copy(out, 0, 0, this.len);
     return out;
@@ -91,9 +94,14 @@ function growU32(a: Uint32Array, need: number): Uint32Array {
   return b;
 }
 
-/** The first `n` values: a view when the column is big (its unwritten tail costs no memory), else a fitted copy. */
+/** At most a quarter of a big buffer unused, or at most 64 KiB plus 1/16 of a small one. */
+export function wastesLittle(capacity: number, used: number): boolean {
+  return capacity >= BIG ? capacity - used <= capacity >> 2 : capacity - used <= (used >> 4) + (1 << 16);
+}
+
+/** The first `n` values: a view when the column wastes little, else a fitted copy. */
 function fitted(a: Uint32Array, n: number): Uint32Array {
-  return a.byteLength >= BIG ? a.subarray(0, n) : a.slice(0, n);
+  return wastesLittle(a.byteLength, 4 * n) ? a.subarray(0, n) : a.slice(0, n);
 }
 
 /** Collects entries (compile, a live snapshot, a read-back) and seals them into `DesiredEntries`. */

@@ -58,3 +58,14 @@ test('duplicate keys are found wherever they sit; a key that is a prefix of anot
   assert.equal(keys(['z', ...many, 'z']).hasDuplicateKeys(), true);
   assert.equal(keys(['same', 'same', 'same']).hasDuplicateKeys(), true);
 });
+
+test('an over-estimated presize is not kept: a few entries sealed from arenas sized for 10^5 hold a fitted buffer', () => {
+  const b = new EntriesBuilder(undefined, 100_000); // ~8 MB of bytes and ~5.6 MB of keys reserved
+  for (let i = 0; i < 100; i++) b.push(e(TABLES.flowClassify.name, `key${i}`, [i, 1, 2, 3, 4, 5, 6, 7], o1), o1);
+  const d = b.seal();
+  assert.equal(d.length, 100);
+  for (const [name, a] of [['arena', d.arena], ['keys', d.keyArena], ['offs', d.offs], ['owner', d.owner]] as const) {
+    assert.ok(a.buffer.byteLength <= 2 * a.byteLength + (1 << 16), `${name}: ${a.byteLength} bytes used keep ${a.buffer.byteLength} alive`);
+  }
+  assert.deepEqual(d.at(99), e(TABLES.flowClassify.name, 'key99', [99, 1, 2, 3, 4, 5, 6, 7], o1));
+});
