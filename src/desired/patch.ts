@@ -198,7 +198,7 @@ export function patchDesired(base: Base, tree: SpecTree, opts: PatchOptions, spe
     let k = base.keys.get(name);
     if (!prev || !k) return 'no kept state';
     const state = patchFlows(prev, specs, pipelines.get(name)!.index, name, { removed: [...removed], added: sortedAdded }, flowIds, k, now);
-    if (!state) return 'an added flow does not compile alone';
+    if (!state) return 'an added flow does not compile alone, or the kept key index is not of the kept entries';
     if (k.worn) k = KeyIndex.of(state.entries);
     if (!k) return 'duplicate keys';
     states.set(name, state);
