@@ -22,7 +22,9 @@ export interface Change {
 export interface Plan {
   /**
    * In write order. From plan() and planDelta() a read-only view over the
-   * desired arena whose elements are made when read (insert-list.ts).
+   * desired arena whose elements are made when read (insert-list.ts). A
+   * proxy: `structuredClone` refuses it and `util.inspect` shows `[]`; copy
+   * it (`[...plan.inserts]`) to clone or print it.
    */
   inserts: readonly Change[];
   modifies: Change[];
