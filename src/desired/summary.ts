@@ -28,7 +28,7 @@ const summaries = new WeakMap<object, FlowSummary>();
 
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !Object.isFrozen(v)) {
-    for (const x of Object.values(v)) deepFreeze(x);
+    for (const k in v) deepFreeze((v as Record<string, unknown>)[k]);
     Object.freeze(v);
   }
   return v;
