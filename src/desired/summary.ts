@@ -13,10 +13,12 @@ import type { FlowSummary } from './types.ts';
 export function flowSummary(f: Located<Flow>): FlowSummary {
   // One per document: SpecCache hands out the same document for a file of the
   // same path and sha-256, so a commit that changed one file makes only its
-  // flows' summaries. Frozen, as they are shared by every set made since.
+  // flows' summaries. Frozen, as they are shared by every set made since; the
+  // document's own spec, not a copy (10^5 clones were a second of a cold load):
+  // nothing downstream mutates a loaded document (specs/load.ts SpecCache).
   let s = summaries.get(f);
   if (!s) {
-    s = Object.freeze(new LazyLineFlow(f.metadata.tenant, `${f.metadata.tenant}/${f.metadata.name}`, deepFreeze(structuredClone(f.spec)), f.source));
+    s = Object.freeze(new LazyLineFlow(f.metadata.tenant, `${f.metadata.tenant}/${f.metadata.name}`, deepFreeze(f.spec), f.source));
     summaries.set(f, s);
   }
   return s;
@@ -25,8 +27,8 @@ export function flowSummary(f: Located<Flow>): FlowSummary {
 const summaries = new WeakMap<object, FlowSummary>();
 
 function deepFreeze<T>(v: T): T {
-  if (v && typeof v === 'object') {
-    for (const x of Object.values(v)) deepFreeze(x);
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const k in v) deepFreeze((v as Record<string, unknown>)[k]);
     Object.freeze(v);
   }
   return v;

@@ -38,6 +38,12 @@ const RESOLVE_OPTS = { intAsBigInt: false };
 
 /** A plain scalar's value under the core schema, exactly as `yaml` resolves it. */
 function resolvePlain(s: string): unknown {
+  const c = s.charCodeAt(0);
+  // Starting with a letter, only null and the booleans are not strings (the
+  // other core tags start with a digit, a sign, `.` or `~`): most spec values.
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
+    if (!NON_STRING_KEYS.has(s) || s === '__proto__') return s;
+  } else if (c >= 48 && c <= 57 && s.length <= 15 && DIGITS.test(s)) return Number(s); // the int tag's value
   for (const tag of CORE_TAGS) {
     if (tag.test!.test(s)) {
       let bad = false;
@@ -51,6 +57,7 @@ function resolvePlain(s: string): unknown {
 }
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
+const DIGITS = /^[0-9]+$/;
 /** Keys the core schema would read as null or a boolean (then stringified): not worth getting right here. */
 const NON_STRING_KEYS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', '__proto__']);
 /** Characters a plain scalar may not start with (indicators), beyond the ones handled as flow or quotes. */
@@ -168,7 +175,6 @@ class Reader {
   private mappingBody(indent: number): Record<string, unknown> {
     const text = this.text;
     const out: Record<string, unknown> = {};
-    const seen = new Set<string>();
     while (this.i < this.lines.length) {
       const l = this.lines[this.i]!;
       if (l.indent < indent) break;
@@ -176,8 +182,7 @@ class Reader {
       const colon = indexIn(text, 58, l.start, l.end);
       if (colon < 0 || colon - l.start > 1024) giveUp();
       const key = text.slice(l.start, colon);
-      if (!KEY.test(key) || NON_STRING_KEYS.has(key) || seen.has(key)) giveUp();
-      seen.add(key);
+      if (!KEY.test(key) || NON_STRING_KEYS.has(key) || Object.prototype.hasOwnProperty.call(out, key)) giveUp();
       let v = colon + 1;
       if (v < l.end && text.charCodeAt(v) !== 32) giveUp(); // `a:b` is a scalar, not a pair
       while (v < l.end && text.charCodeAt(v) === 32) v++;

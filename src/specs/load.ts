@@ -22,6 +22,7 @@ import { assignFlowIds, type FlowIdOptions } from './flow-id.ts';
 import { issuesToErrors } from './issues.ts';
 import { PositionIndex } from './positions.ts';
 import { fastParseDocs } from './fast-yaml.ts';
+import { fastFlow } from './fast-flow.ts';
 import { DEFAULT_LIMITS, fileTooLarge, tooDeep, tooDeepAt, type ParseLimits } from './limits.ts';
 import { KINDS, schemaOfKind, type Contract, type Flow, type Kind, type Service, type Target, type Tenant } from './schema.ts';
 import { expandContracts } from './contracts.ts';
@@ -246,10 +247,15 @@ function loadFast(file: string, text: string): FileOutcome | undefined {
     if (d.value == null) continue;
     const kind = (d.value as { kind?: unknown }).kind;
     if (!(KINDS as readonly unknown[]).includes(kind)) return undefined;
-    const result = schemaOfKind[kind as Kind].safeParse(d.value);
-    if (!result.success) return undefined;
+    // Flows of the plain shape need no zod (fast-flow.ts); the rest, and any doubt, do.
+    let data: AnyDoc | undefined = kind === 'Flow' ? fastFlow(d.value) : undefined;
+    if (!data) {
+      const result = schemaOfKind[kind as Kind].safeParse(d.value);
+      if (!result.success) return undefined;
+      data = result.data as AnyDoc;
+    }
     const source = new LazySource(positions, d.index, d.line, d.col);
-    docs.push({ kind: kind as Kind, doc: Object.assign(result.data as AnyDoc, { source }) });
+    docs.push({ kind: kind as Kind, doc: Object.assign(data, { source }) });
   }
   return { docs, errors: [], warnings: [] };
 }

@@ -17,10 +17,13 @@ function specDocument<K extends string, M extends z.ZodType, S extends z.ZodType
   return z.strictObject({ apiVersion, kind: z.literal(kind), metadata, spec });
 }
 
+/** What a Name must match (and be at most 63 long); also used by fast-flow.ts. */
+export const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 /** A DNS-label-like name: stable in URLs, file names, and `tenant/name` keys. */
 export const Name = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be lowercase letters, digits and "-", not starting or ending with "-"' })
+  .regex(NAME_RE, { error: 'must be lowercase letters, digits and "-", not starting or ending with "-"' })
   .max(63)
   .meta({ description: 'lowercase letters, digits and "-" (at most 63)' });
 

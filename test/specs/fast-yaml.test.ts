@@ -54,6 +54,7 @@ test('values, indexes and lines equal the yaml package on the subset', () => {
     'nulls:\n  a:\n  b: ~\nlast:\n',
     'key.with/slash-and_dash: 1\n',
     'deep: [[1, 2], [], {a: [b, {c: d}]}]\n',
+    'w: [1234567890123456789, 123456789012345, 0, 00, nulls, trueish, Yes, n, y, f1, t001, Z9, x.5, e3]\nv: 0755\nu: False\n',
   ];
   for (const text of cases) assertSame(text);
 });
