@@ -36,11 +36,18 @@ export class Judge {
     out.push({ check, severity, target: this.target, table, message, origin: r?.origin, entry: r ? describeRow(r) : undefined });
   }
 
+  private lastOrigin?: Origin;
+  private lastTenant?: TenantFacts;
+
   tenantOfRow(r: Row): TenantFacts | undefined {
     const o = r.origin;
     if (!o) return undefined;
+    // A flow's entries come one after another with one origin.
+    if (o === this.lastOrigin) return this.lastTenant;
     let t = this.tenantOfOrigin.get(o);
     if (t === undefined && !this.tenantOfOrigin.has(o)) this.tenantOfOrigin.set(o, (t = this.facts.byName.get(originTenant(o.name))));
+    this.lastOrigin = o;
+    this.lastTenant = t;
     return t;
   }
 
@@ -200,9 +207,14 @@ export function judgeFlow(j: Judge, c: Context, flow: number, p: FlowPart): Find
   const { facts, target } = j;
   const pol = p.policy;
   const polOwner = pol && j.tenantOfRow(pol);
-  // A classify entry's key numbers, read once per judging.
-  const cls = p.classify.map((r) => ({ r, tid: exact(r, 'tenant_id'), src: exact(r, 'src_service'), dst: exact(r, 'dst_service') }));
-  for (const { r, tid, src, dst } of cls) {
+  const cls = p.classify;
+  // Whether some classify entry's source and destination classes both have address entries.
+  let anyPath = false;
+  for (const r of cls) {
+    const tid = exact(r, 'tenant_id');
+    const src = exact(r, 'src_service');
+    const dst = exact(r, 'dst_service');
+    if (!anyPath && c.srcClasses.has(classKey(tid, src)) && c.dstClasses.has(classKey(tid, dst))) anyPath = true;
     j.sameTenant(out, r, tid, 'tenant id');
     if (tid !== undefined && src !== undefined && !c.srcClasses.has(classKey(tid, src))) j.add(out, 'cross-tenant', r, r.table, `src_service ${src} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
     if (tid !== undefined && dst !== undefined && !c.dstClasses.has(classKey(tid, dst))) j.add(out, 'cross-tenant', r, r.table, `dst_service ${dst} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
@@ -225,18 +237,20 @@ export function judgeFlow(j: Judge, c: Context, flow: number, p: FlowPart): Find
   if (actionName(pol) !== T.flowPolicy.actions.allow.name) why.push(`its policy is ${actionName(pol) ?? 'no action'}`);
   if (!cls.length) why.push('no flow_classify or flow_classify_range entry sets it');
   if (polOwner && !c.classified.has(polOwner.id)) why.push(`tenant ${polOwner.name} is classified on no port or VNI of ${target}`);
-  const paths = cls.filter((x) => c.srcClasses.has(classKey(x.tid, x.src)) && c.dstClasses.has(classKey(x.tid, x.dst)));
-  if (cls.length && !paths.length) why.push('its source or destination service has no address entry');
+  if (cls.length && !anyPath) why.push('its source or destination service has no address entry');
   // The last steering entry of the flow, as a map by flow id keeps it (two are a duplicate key).
   const steer = p.steer.length ? p.steer[p.steer.length - 1] : undefined;
   if (!why.length && !steer) {
     // Not steered: the destination's addresses must have a route of the tenant.
-    const routed = paths.some((x) => {
-      const key = classKey(x.tid, x.dst);
+    const routed = cls.some((r) => {
+      const tid = exact(r, 'tenant_id');
+      const dst = exact(r, 'dst_service');
+      if (!c.srcClasses.has(classKey(tid, exact(r, 'src_service'))) || !c.dstClasses.has(classKey(tid, dst))) return false;
+      const key = classKey(tid, dst);
       let yes = c.routedClass.get(key);
       if (yes === undefined) {
         const dsts = c.dstPrefixes.get(key) ?? [];
-        c.routedClass.set(key, (yes = dsts.some((d) => (c.routes.get(x.tid!) ?? []).some((rt) => covers(rt, d)))));
+        c.routedClass.set(key, (yes = dsts.some((d) => (c.routes.get(tid!) ?? []).some((rt) => covers(rt, d)))));
       }
       return yes;
     });
