@@ -183,6 +183,9 @@ export interface FlowPart {
 
 export const NO_FLOW = -1;
 
+/** The steering list of the 90 % of flows that are not steered: one shared empty list, never pushed to. */
+const NO_STEER: Row[] = [];
+
 /** The flow id an entry of a flow table belongs to (NO_FLOW when it names none). */
 export function flowOf(r: Row): number {
   const id = r.table === T.flowClassify.name || r.table === T.flowClassifyRange.name ? param(r, 'flow_id') : exact(r, 'flow_id');
@@ -194,9 +197,9 @@ export function addToFlow(flows: Map<number, FlowPart>, r: Row): number | undefi
   const flow = flowOf(r);
   if (r.table === T.flowPolicy.name && flow === NO_FLOW) return undefined;
   let p = flows.get(flow);
-  if (!p) flows.set(flow, (p = { classify: [], steer: [] }));
+  if (!p) flows.set(flow, (p = { classify: [], steer: NO_STEER }));
   if (r.table === T.flowPolicy.name) p.policy = r;
-  else if (r.table === T.nfSteer.name) p.steer.push(r);
+  else if (r.table === T.nfSteer.name) (p.steer === NO_STEER ? (p.steer = []) : p.steer).push(r);
   else p.classify.push(r);
   return flow;
 }

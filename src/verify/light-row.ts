@@ -77,10 +77,6 @@ let lastAction: ActionInfo | undefined;
  * `action` are decodeRow's forms, built on first use and kept.
  */
 export class LightRow implements Row {
-  readonly kind = 'table_entry' as const;
-  readonly table: string;
-  private built?: Map<string, FieldMatch>;
-  private builtAction?: { name: string; params: Map<string, bigint> };
   constructor(
     readonly info: TableInfo,
     private readonly nums: Uint32Array,
@@ -91,26 +87,33 @@ export class LightRow implements Row {
     readonly metadata: Buffer | undefined,
     public at: number,
     public origin: Origin | undefined,
-  ) {
-    this.table = info.name;
+  ) {}
+
+  // Fields of their own only for what every row differs in: a million rows are retained objects the GC walks.
+  get kind(): 'table_entry' {
+    return 'table_entry';
+  }
+  get table(): string {
+    return this.info.name;
   }
 
   get match(): Map<string, FieldMatch> {
-    if (!this.built) {
+    const b = builtOf(this);
+    if (!b.match) {
       const m = new Map<string, FieldMatch>();
       this.info.fields.forEach((f, i) => m.set(f.name, { kind: 'exact', value: BigInt(this.nums[this.off + i]!), bits: f.bitwidth }));
-      this.built = m;
+      b.match = m;
     }
-    return this.built;
+    return b.match;
   }
 
   get action(): { name: string; params: Map<string, bigint> } | undefined {
     const a = this.actionInfo;
-    if (a && !this.builtAction) {
-      const base = this.info.fields.length;
-      this.builtAction = { name: a.name, params: new Map(a.params.map((p, i) => [p.name, BigInt(this.nums[this.off + base + i]!)])) };
-    }
-    return this.builtAction;
+    if (!a) return undefined;
+    const b = builtOf(this);
+    const base = this.info.fields.length;
+    b.action ??= { name: a.name, params: new Map(a.params.map((p, i) => [p.name, BigInt(this.nums[this.off + base + i]!)])) };
+    return b.action;
   }
 
   /** The value of exact field `name` (undefined: the table has no such field). */
@@ -130,11 +133,20 @@ export class LightRow implements Row {
 
   /** This row for another entry with the same bytes (numbers and built forms shared). */
   placed(at: number, origin: Origin | undefined): LightRow {
-    const r = new LightRow(this.info, this.nums, this.off, this.actionInfo, this.priority, this.metadata, at, origin);
-    r.built = this.built;
-    r.builtAction = this.builtAction;
-    return r;
+    return new LightRow(this.info, this.nums, this.off, this.actionInfo, this.priority, this.metadata, at, origin);
   }
+}
+
+/** The forms a person sees, built for the few rows a finding or a shadowing check looks at. */
+interface Built {
+  match?: Map<string, FieldMatch>;
+  action?: { name: string; params: Map<string, bigint> };
+}
+const built = new WeakMap<LightRow, Built>();
+function builtOf(r: LightRow): Built {
+  let b = built.get(r);
+  if (!b) built.set(r, (b = {}));
+  return b;
 }
 
 /** Param ids of the action being read (scratch). */
