@@ -208,6 +208,7 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
   }
   const keys = BytesIndex.uniqueOver(quick.entries.keyArena, quick.entries.koffs);
   if (!keys) return compileTarget(specs, index, targetName, opts, true);
+  quick.entries.markUniqueKeys();
   opts.cache?.keepKeys(targetName, quick.entries, keys);
   return quick;
 }

@@ -396,6 +396,11 @@ export class DesiredEntries implements Iterable<DesiredEntry> {
 
   private dupKeys?: boolean;
 
+  /** Compile's own duplicate-key check over these keys found none: hasDuplicateKeys answers without a second pass (verify). */
+  markUniqueKeys(): void {
+    this.dupKeys = false;
+  }
+
   /** Whether two entries share an identity key (hashed in the key arena; no strings). Kept: keys never change once sealed. */
   hasDuplicateKeys(): boolean {
     return (this.dupKeys ??= BytesIndex.hasDuplicate(this.keyArena, this.koffs));

@@ -14,7 +14,7 @@ import type { P4InfoIndex } from '../p4info/index.ts';
 import { BytesIndex } from '../compile/bytes-index.ts';
 import type { DesiredEntries } from '../compile/entries.ts';
 import { decodeRow, rowAt, RowParts, type Row } from '../model/entries.ts';
-import { lightRow } from './light-row.ts';
+import { lightRow, LightRow } from './light-row.ts';
 
 interface Generation {
   entries: DesiredEntries;
@@ -75,7 +75,7 @@ export function rowsOf(entries: DesiredEntries, p4: P4InfoIndex, stats?: RowStat
     }
     const decodedNow = row === undefined;
     if (row === undefined) {
-      row = lightRow(arena, offs[i], offs[i + 1], p4, k, parts) ?? decodeRow(new Uint8Array(arena.buffer, arena.byteOffset + offs[i], offs[i + 1] - offs[i]), p4, k, undefined, parts) ?? null;
+      row = lightRow(arena, offs[i], offs[i + 1], p4, k) ?? decodeRow(new Uint8Array(arena.buffer, arena.byteOffset + offs[i], offs[i + 1] - offs[i]), p4, k, undefined, parts) ?? null;
       if (stats) stats.decoded++;
     } else if (stats) stats.reused++;
     rows[i] = row;
@@ -84,7 +84,7 @@ export function rowsOf(entries: DesiredEntries, p4: P4InfoIndex, stats?: RowStat
       // Decoded for this call: the row itself, with this entry's origin (a later call copies it with its own).
       row.origin = entries.originOf(i);
       out.push(row);
-    } else out.push(rowAt(row, k, entries.originOf(i)));
+    } else out.push(row instanceof LightRow ? row.placed(k, entries.originOf(i)) : rowAt(row, k, entries.originOf(i)));
   }
   last.set(p4, prev?.entries === entries ? prev : { entries, rows, parts });
   return out;

@@ -27,7 +27,7 @@ import { rowsOf } from './rows.ts';
 import { lightRow } from './light-row.ts';
 import type { Facts } from './facts.ts';
 import {
-  Judge, judgeTables, judgeFlow, addToFlow, flowOf, shadowing, canShadow, capacity, countRow, findingOrder, FLOW_TABLES,
+  Judge, judgeTables, judgeFlow, addToFlow, flowOf, shadowing, canShadow, capacity, countRow, countRows, findingOrder, FLOW_TABLES,
   type Context, type Counts, type FlowPart,
 } from './checks.ts';
 import type { Finding, VerifyOptions, VerifyResult } from './verify.ts';
@@ -125,7 +125,7 @@ export function verifyFull(target: string, rows: Row[], index: P4InfoIndex, fact
   const flowShadow = new Map<string, Finding[]>();
   const counts: Counts = { tables: new Map(), members: new Map() };
   for (const [table, list] of byTable) {
-    for (const r of list) countRow(counts, r, 1);
+    countRows(counts, table, list);
     if (list[0]!.kind !== 'table_entry') continue;
     if (!FLOW_TABLES.has(table)) shadowing(j, table, list, fixed);
     else if (canShadow(index, table)) {
@@ -289,9 +289,7 @@ function step(prev: State, entries: DesiredEntries, index: P4InfoIndex, facts: F
   for (const k of d.added) {
     const i = entries.order[k]!;
     const o = entries.offs[i]!;
-    const light = lightRow(entries.arena, o, entries.offs[i + 1]!, index, k, parts);
-    if (light) light.origin = entries.originOf(i);
-    const r = light ?? decodeRow(new Uint8Array(entries.arena.buffer, entries.arena.byteOffset + o, entries.offs[i + 1]! - o), index, k, entries.originOf(i), parts) ?? null;
+    const r = lightRow(entries.arena, o, entries.offs[i + 1]!, index, k, entries.originOf(i)) ?? decodeRow(new Uint8Array(entries.arena.buffer, entries.arena.byteOffset + o, entries.offs[i + 1]! - o), index, k, entries.originOf(i), parts) ?? null;
     byPos[k] = r;
     if (r) addedRows.push(r);
   }
@@ -306,7 +304,7 @@ function step(prev: State, entries: DesiredEntries, index: P4InfoIndex, facts: F
   for (const flow of touched) {
     const p = flows.get(flow);
     if (!p) continue;
-    const q: FlowPart = { policy: p.policy && !gone.has(p.policy) ? p.policy : undefined, classify: p.classify.filter((c) => !gone.has(c.r)), steer: p.steer.filter((r) => !gone.has(r)) };
+    const q: FlowPart = { policy: p.policy && !gone.has(p.policy) ? p.policy : undefined, classify: p.classify.filter((r) => !gone.has(r)), steer: p.steer.filter((r) => !gone.has(r)) };
     if (q.policy || q.classify.length || q.steer.length) flows.set(flow, q);
     else flows.delete(flow);
   }
