@@ -121,6 +121,21 @@ spec:
       ports: [3, 4]
 `;
 
+/** A second tenant ("other", id 8, 10.8.0.0/16), with a route for its prefix when `routed`. */
+export function otherTenant(routed = false): string {
+  return `apiVersion: flowops.dev/v1
+kind: Tenant
+metadata: { name: other }
+spec:
+  id: 8
+  publicKey: ${Buffer.alloc(32, 8).toString('base64')}
+  vlan: 80
+  prefixes: [10.8.0.0/16]
+${routed ? `  routes:
+    - { prefix: 10.8.0.0/16, port: 6, mac: "02:00:00:00:00:06" }
+` : ''}`;
+}
+
 export function shopRepo(): Map<string, string> {
   return new Map([
     ['tenants/shop/tenant.yaml', TENANT],

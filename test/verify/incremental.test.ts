@@ -14,22 +14,12 @@ import { decodeRow } from '../../src/model/entries.ts';
 import { factsFor } from '../../src/verify/facts.ts';
 import { verifyEntries, type VerifyResult } from '../../src/verify/verify.ts';
 import { lastStats, matchEntries } from '../../src/verify/state.ts';
-import { NOW, loadValid, shopRepo, v1model } from '../compile/fixture.ts';
+import { NOW, loadValid, otherTenant, shopRepo, v1model } from '../compile/fixture.ts';
 
 const index = v1model();
 const emit = createEmitter(index);
 
-const OTHER = `apiVersion: flowops.dev/v1
-kind: Tenant
-metadata: { name: other }
-spec:
-  id: 8
-  publicKey: ${Buffer.alloc(32, 8).toString('base64')}
-  vlan: 80
-  prefixes: [10.8.0.0/16]
-  routes:
-    - { prefix: 10.8.0.0/16, port: 6, mac: "02:00:00:00:00:06" }
-`;
+const OTHER = otherTenant(true);
 const OTHER_SERVICES = `apiVersion: flowops.dev/v1
 kind: Service
 metadata: { name: app, tenant: other }

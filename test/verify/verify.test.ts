@@ -12,17 +12,9 @@ import { verifyEntries } from '../../src/verify/verify.ts';
 import { verifyDesired, newFindings } from '../../src/verify/specs.ts';
 import { desiredState } from '../../src/desired/desired.ts';
 import { readDirTree } from '../../src/source/spec-tree.ts';
-import { EXAMPLE_REPO, NOW, loadValid, shopRepo, v1model } from '../compile/fixture.ts';
+import { EXAMPLE_REPO, NOW, loadValid, otherTenant, shopRepo, v1model } from '../compile/fixture.ts';
 
-const OTHER = `apiVersion: flowops.dev/v1
-kind: Tenant
-metadata: { name: other }
-spec:
-  id: 8
-  publicKey: ${Buffer.alloc(32, 8).toString('base64')}
-  vlan: 80
-  prefixes: [10.8.0.0/16]
-`;
+const OTHER = otherTenant();
 
 function setup() {
   const files = shopRepo();
