@@ -1,6 +1,6 @@
 // The PR check of a large repository (issue 13: ≤ 10 s cold, ≤ 2 s for a
 // one-file change). Runs the real PR plan path — both commits' trees read from
-// a Git repository (what `fetchPr` does after fetching), then
+// a Git repository (`readPrTrees`, what `fetchPr` does after fetching), then
 // `planPullRequest` (desired/ for base and head: load, signatures, compile;
 // the plan between them; the verify findings) — twice, as a long-running
 // PrChecker would:
@@ -17,7 +17,7 @@ import { generateSpecs, writeSpecs } from './generate.ts';
 import { commitFiles } from './git-commit.ts';
 import { mib, ownPeakRss } from './proc.ts';
 import { commitDirectory } from '../src/source/commit-dir.ts';
-import { readCommitTree } from '../src/source/spec-tree.ts';
+import { readPrTrees } from '../src/source/pr-fetch.ts';
 import { DesiredCache } from '../src/desired/desired.ts';
 import { planPullRequest } from '../src/report/github/pr-plan.ts';
 import { arg, secs } from './cli.ts';
@@ -62,10 +62,7 @@ async function main() {
     const cache = new DesiredCache({ keepSets: 2 }); // as PrChecker keeps it
     const check = async (label: string, pr: number, base: string, head: string) => {
       let t = performance.now();
-      const fetched = {
-        base: await readCommitTree({ fs, dir: repo, ref: base, cache: gitCache }),
-        head: await readCommitTree({ fs, dir: repo, ref: head, cache: gitCache }),
-      };
+      const fetched = await readPrTrees({ dir: repo, base, head, cache: gitCache });
       const readMs = performance.now() - t;
       t = performance.now();
       const cpu = process.cpuUsage();

@@ -96,8 +96,9 @@ async function main() {
     rows.push([`compile cold, stage alone (load ${secs(stages.load)})`, secs(stages.compile), '', '']);
     rows.push([`one-flow change, commit → converged (${fo.oneFlowWritten} written, ${fo.oneFlowPath})`, secs(fo.oneFlowMs), `${secs(raw.oneMs)} (one Write of ${delta.length})`, ratio(fo.oneFlowMs, raw.oneMs)]);
     if (pr) {
-      rows.push([`PR plan, cold (${pr.coldChanges} changes; trees read in ${secs(pr.coldReadMs)})`, secs(pr.coldPlanMs), '', '']);
-      rows.push([`PR plan, one-file change, warm caches (${pr.warmChanges} changes; read ${secs(pr.warmReadMs)})`, secs(pr.warmPlanMs), '', '']);
+      // The goal counts the whole check after the fetch: both trees read, then the plan.
+      rows.push([`PR plan, cold, trees read + plan (${secs(pr.coldReadMs)} + ${secs(pr.coldPlanMs)}; ${pr.coldChanges} changes)`, secs(pr.coldReadMs + pr.coldPlanMs), '', '']);
+      rows.push([`PR plan, one-file change, warm caches (${secs(pr.warmReadMs)} + ${secs(pr.warmPlanMs)}; ${pr.warmChanges} changes)`, secs(pr.warmReadMs + pr.warmPlanMs), '', '']);
       rows.push(['peak RSS, PR plan process', mib(pr.peakRss), '', '']);
     }
     rows.push(['peak RSS, client side', mib(fo.peakRss) + ' (reconciler)', mib(ownPeakRss()) + ' (raw client + compile)', '']);

@@ -33,6 +33,7 @@ export const ERROR_CLASSES = {
   GIT_FETCH_FAILED: 'GitSourceError',
   GIT_NOT_A_COMMIT: 'GitSourceError',
   GIT_NO_COMMIT: 'GitSourceError',
+  GIT_PACK_CORRUPT: 'GitSourceError',
   GIT_REF_NOT_FOUND: 'GitSourceError',
   GIT_TREE_UNREADABLE: 'GitSourceError',
   GROUP_TOO_LARGE: 'EncodeError',

@@ -54,8 +54,15 @@ export async function fetchPr(o: PrFetchOptions, pr: { number: number; baseRef: 
   await git.setConfig({ fs, gitdir: o.gitdir, path: 'remote.origin.url', value: o.url });
   const baseCommit = await fetchRef(o, `refs/heads/${pr.baseRef}`);
   const headCommit = await fetchRef(o, `refs/pull/${pr.number}/head`);
-  // The head's unchanged files come back as the base's very Buffers (and are inflated once).
+  return readPrTrees({ gitdir: o.gitdir, base: baseCommit, head: headCommit, root: o.under, cache });
+}
+
+/**
+ * The spec trees of a PR's base and head from a local repository. The head's
+ * unchanged files come back as the base's very Buffers (inflated once).
+ */
+export async function readPrTrees(o: { gitdir?: string; dir?: string; base: string; head: string; root?: string; cache?: object }): Promise<FetchedPr> {
   const blobs = new BlobCache();
-  const read = (ref: string) => readCommitTree({ fs, gitdir: o.gitdir, ref, root: o.under, cache, blobs });
-  return { base: await read(baseCommit), head: await read(headCommit) };
+  const read = (ref: string) => readCommitTree({ fs, gitdir: o.gitdir, dir: o.dir, ref, root: o.root, cache: o.cache, blobs });
+  return { base: await read(o.base), head: await read(o.head) };
 }

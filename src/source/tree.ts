@@ -1,9 +1,11 @@
 // Reads a commit's files straight from the object store: no work tree, no
 // checkout. The reconciler and `flowops plan --against <ref>` see exactly what
 // a commit holds, never whatever happens to be lying in a directory.
+import nodeFs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { FlowopsError } from '../shared/errors.ts';
+import { ObjectReader, PackCorruptError } from './pack.ts';
 
 /** A ref that does not resolve, or a commit whose tree cannot be read. */
 export class GitSourceError extends FlowopsError {}
@@ -86,6 +88,10 @@ export async function resolveCommit(opts: { fs: GitFs; dir?: string; gitdir?: st
   }
 }
 
+function isNodeFs(fs: GitFs): boolean {
+  return fs === nodeFs || (fs as { promises?: unknown }).promises === nodeFs.promises;
+}
+
 /** Every blob in the commit's tree (recursively), keyed by repo-relative POSIX path. */
 export async function readFilesAtRef(opts: ReadAtRefOptions): Promise<TreeFiles> {
   const gitdir = opts.gitdir ?? path.join(opts.dir ?? '.', '.git');
@@ -121,6 +127,14 @@ export async function readFilesAtRef(opts: ReadAtRefOptions): Promise<TreeFiles>
           continue;
         }
         let bytes = opts.blobs?.get(e.oid);
+        if (!bytes && objects) {
+          try {
+            bytes = objects.blob(e.oid);
+          } catch (err) {
+            if (err instanceof PackCorruptError) throw new GitSourceError('GIT_PACK_CORRUPT', `${p} at ${commit}: ${err.message}`, { commit, path: p });
+            throw err;
+          }
+        }
         if (!bytes) {
           const { blob } = await git.readBlob({ fs, gitdir, oid: e.oid, cache });
           bytes = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -132,7 +146,14 @@ export async function readFilesAtRef(opts: ReadAtRefOptions): Promise<TreeFiles>
     }
   };
   const read = new Map<string, Buffer>();
-  await walk(rootOid, under);
+  // Blobs are read directly when `fs` is node's own (isomorphic-git's delta
+  // code and JS inflate are the slow part of a large tree; see pack.ts).
+  const objects = isNodeFs(fs) ? ObjectReader.open(gitdir) : undefined;
+  try {
+    await walk(rootOid, under);
+  } finally {
+    objects?.close();
+  }
   opts.blobs?.turn(read);
   return { commit, files, links };
 }
