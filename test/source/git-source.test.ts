@@ -3,6 +3,7 @@
 // force-push, unreachable remote).
 import { test, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
@@ -131,5 +132,33 @@ describe('GitSource (smart HTTP via git http-backend)', () => {
     const c5 = await commitFiles(repo, { 'tenants/acme.yaml': 'v5' });
     assert.deepEqual(await src.poll(), { commit: c5, changed: true });
     assert.equal(src.error, undefined);
+  });
+
+  test('a fetch after the clone brings what the push changed, not the whole tree again', async () => {
+    const root = tmp('served-big');
+    const repo = path.join(root, 'big.git');
+    // 40 files of incompressible bytes (~1.3 MB): a resent tree would show in the pack sizes.
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 40; i++) files[`flows/f${i}.yaml`] = crypto.randomBytes(32 * 1024);
+    await initRepo(repo, files);
+    const server = await startGitHttpServer({ root });
+    servers.push(server);
+    const cacheDir = path.join(tmp('cache-big'), 'clone');
+    const src = new GitSource({ repo: `${server.url}/big.git`, branch: 'main', cacheDir });
+    await src.poll();
+    const packDir = path.join(cacheDir, '.git', 'objects', 'pack');
+    const packs = () => new Map(fs.readdirSync(packDir).filter((n) => n.endsWith('.pack')).map((n) => [n, fs.statSync(path.join(packDir, n)).size]));
+    const cloned = packs();
+    assert.equal(cloned.size, 1);
+    const clonedBytes = [...cloned.values()][0]!;
+    assert.ok(clonedBytes > 40 * 32 * 1024);
+
+    const c2 = await commitFiles(repo, { 'flows/f7.yaml': 'one small change' });
+    assert.deepEqual(await src.poll(), { commit: c2, changed: true });
+    const added = [...packs()].filter(([n]) => !cloned.has(n));
+    assert.equal(added.length, 1);
+    assert.ok(added[0]![1] < 4096, `the fetch brought ${added[0]![1]} bytes (the clone ${clonedBytes})`);
+    assert.equal((await src.read()).files.get('flows/f7.yaml')!.toString(), 'one small change');
+    assert.ok((await src.read()).files.get('flows/f8.yaml')!.equals(files['flows/f8.yaml']!));
   });
 });
