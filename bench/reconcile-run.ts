@@ -99,7 +99,8 @@ async function main() {
     sink: (line) => {
       const o = JSON.parse(line) as { level: string; msg: string; ms?: number };
       if (o.msg === 'compiled') compileMs = o.ms ?? 0;
-      else if (o.level === 'warn' || o.level === 'error') process.stderr.write(line + '\n');
+      // BENCH_LOG=1: every log line (with its time) on stderr, to see where a sync's time goes.
+      if (process.env.BENCH_LOG || o.level === 'warn' || o.level === 'error') process.stderr.write(line + '\n');
     },
   });
   let writeStart = 0;
