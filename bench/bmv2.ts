@@ -95,6 +95,7 @@ async function main() {
     rows.push([`no-op sync (read + diff of ${fo.entries})`, secs(fo.noopMs), `${secs(raw.readMs)} (read, split, Set lookup)`, ratio(fo.noopMs, raw.readMs)]);
     rows.push(['compile cold, in the reconciler (fetch + load + compile)', secs(fo.compileMs), '', '']);
     rows.push([`one-flow change, commit → converged (${fo.oneFlowWritten} written, ${fo.oneFlowPath})`, secs(fo.oneFlowMs), `${secs(raw.oneMs)} (one Write of ${delta.length})`, ratio(fo.oneFlowMs, raw.oneMs)]);
+    rows.push([`push webhook → converged (${fo.webhookPath})`, secs(fo.webhookMs), '', '']);
     rows.push(['peak RSS, client side', mib(fo.peakRss) + ' (reconciler)', mib(ownPeakRss()) + ' (raw client + compile)', '']);
     rows.push(['peak RSS, simple_switch_grpc', mib(switchA), mib(switchB), '']);
     printTable(rows);

@@ -7,7 +7,14 @@
 //      read-back excluded);
 //   2. no-op sync: read + diff of every live entry, nothing written;
 //   3. one-flow change: a new commit adding one flow, commit → converged
-//      (the delta path: the switch is known to hold the previous commit).
+//      (the delta path: the switch is known to hold the previous commit);
+//   4. webhook → switch: another one-flow commit, then GitHub's push webhook
+//      (signed) POSTed to the reconciler's own HTTP server; from the POST to
+//      the sync that converged it (fetch over smart HTTP, read, patch, delta
+//      write, read-back).
+// The reconciler reads the repository as it does in production: fetched over
+// smart HTTP from `git http-backend` (test/helpers/git-http-server.ts), not
+// from a local path.
 import fs from 'node:fs';
 import inspector from 'node:inspector/promises';
 import path from 'node:path';
@@ -16,7 +23,9 @@ import { configFromObject } from '../src/reconcile/config.ts';
 import { Reconciler } from '../src/reconcile/reconciler.ts';
 import { p4rtConnector } from '../src/reconcile/p4rt-switch.ts';
 import { createLogger } from '../src/shared/log.ts';
-import type { SyncEvent } from '../src/report/events.ts';
+import type { Reporter, SyncEvent } from '../src/report/events.ts';
+import { createWebhookHandler, signBody } from '../src/report/github/webhook.ts';
+import { startGitHttpServer } from '../test/helpers/git-http-server.ts';
 import { commitFiles } from './git-commit.ts';
 import { cpuSeconds, mib, ownPeakRss, resetOwnPeakRss } from './proc.ts';
 
@@ -41,6 +50,9 @@ export interface ReconcileFigures {
   oneFlowCompileMs: number;
   /** `delta: known` or `full: <reason>` (reconcile/known-state.ts). */
   oneFlowPath: string;
+  /** A push webhook POSTed → the sync that converged its commit ended. */
+  webhookMs: number;
+  webhookPath: string;
 }
 
 async function main() {
@@ -51,17 +63,44 @@ async function main() {
   const work = arg('work');
   const batch = Number(arg('batch'));
   const targetPid = Number(arg('target-pid'));
+  const served = await startGitHttpServer({ root: path.dirname(repo) });
   const loaded = configFromObject(
-    { repo: { path: repo }, http: { listen: '127.0.0.1:0' }, batch: { size: batch, maxBytes: 4 * 1024 * 1024 }, stateFile: path.join(work, 'state.json') },
+    {
+      repo: { url: `${served.url}/${path.basename(repo)}`, cacheDir: path.join(work, 'clone') },
+      http: { listen: '127.0.0.1:0' },
+      batch: { size: batch, maxBytes: 4 * 1024 * 1024 },
+      stateFile: path.join(work, 'state.json'),
+      // Only the bench drives syncs.
+      schedules: { sync: '0 0 0 1 1 *', drift: '0 0 0 1 1 *', expiry: '0 0 0 1 1 *', counters: '0 0 0 1 1 *' },
+    },
     work,
   );
+  const secret = 'bench-webhook-secret';
+  // The push wiring of report/github/integration.ts (which also re-checks PRs against the GitHub API).
+  let reconciler: Reconciler | undefined;
+  const githubWebhook = createWebhookHandler({
+    secret,
+    repo: 'bench/bench',
+    onEvent: (ev) => {
+      if (ev.kind === 'push' && ev.ref === 'refs/heads/main') reconciler?.pushed();
+    },
+  });
+  let lastSync: ((ev: SyncEvent) => void) | undefined;
+  const reporter: Reporter = {
+    async syncFinished(ev) {
+      lastSync?.(ev);
+    },
+    async drift() {},
+    async driftCleared() {},
+  };
   let compileMs = 0;
   const logger = createLogger({
     level: 'info',
     sink: (line) => {
       const o = JSON.parse(line) as { level: string; msg: string; ms?: number };
       if (o.msg === 'compiled') compileMs = o.ms ?? 0;
-      else if (o.level === 'warn' || o.level === 'error') process.stderr.write(line + '\n');
+      // BENCH_LOG=1: every log line (with its time) on stderr, to see where a sync's time goes.
+      if (process.env.BENCH_LOG || o.level === 'warn' || o.level === 'error') process.stderr.write(line + '\n');
     },
   });
   let writeStart = 0;
@@ -78,6 +117,8 @@ async function main() {
     loaded,
     connect: p4rtConnector(),
     logger,
+    githubWebhook,
+    reporter,
     progress: () => ({
       update: (done, total) => {
         if (done === 0) {
@@ -132,16 +173,42 @@ async function main() {
     profile.disconnect();
   }
 
-  const files = generateSpecs({ flows, target: { name: 'bench', address } });
-  const extra = generateSpecs({ flows, target: { name: 'bench', address }, extraFlow: true });
-  const changed = [...extra.keys()].filter((p) => files.get(p) !== extra.get(p));
-  for (const p of changed) {
-    fs.mkdirSync(path.dirname(path.join(src, p)), { recursive: true });
-    fs.writeFileSync(path.join(src, p), extra.get(p)!);
-  }
-  await commitFiles(repo, changed, src);
+  let files = generateSpecs({ flows, target: { name: 'bench', address } });
+  const commitOneFlow = async (extraFlow: string): Promise<string> => {
+    const extra = generateSpecs({ flows, target: { name: 'bench', address }, extraFlow });
+    const changed = [...extra.keys()].filter((p) => files.get(p) !== extra.get(p));
+    for (const p of changed) {
+      fs.mkdirSync(path.dirname(path.join(src, p)), { recursive: true });
+      fs.writeFileSync(path.join(src, p), extra.get(p)!);
+    }
+    files = extra;
+    return commitFiles(repo, changed, src);
+  };
+  await commitOneFlow('bench-one');
   const one = await sync('one-flow change', () => r.sync('bench'));
+
+  // Webhook → switch: the reconciler's HTTP server up (start() syncs once more:
+  // nothing new, no switch read), then a push delivered as GitHub sends it.
+  reconciler = r;
+  await r.start();
+  const commit = await commitOneFlow('bench-two');
+  const body = JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: commit, repository: { full_name: 'bench/bench' } });
+  const hook = await sync('webhook → switch', async () => {
+    const converged = new Promise<SyncEvent>((resolve) => {
+      lastSync = (ev) => {
+        if (ev.commit === commit) resolve(ev);
+      };
+    });
+    const res = await fetch(`http://${r.httpAddress}/hooks/github`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'bench-1', 'x-hub-signature-256': signBody(secret, body) },
+      body,
+    });
+    if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
+    return converged;
+  });
   await r.stop();
+  await served.close();
   const out: ReconcileFigures & { peakRss: number } = {
     entries: first.entries,
     compileMs: first.compileMs,
@@ -155,6 +222,8 @@ async function main() {
     oneFlowWritten: one.written,
     oneFlowCompileMs: one.compileMs,
     oneFlowPath: one.path,
+    webhookMs: hook.ms,
+    webhookPath: hook.path,
     peakRss: Math.max(overallPeak, ownPeakRss()),
   };
   console.log(JSON.stringify(out));

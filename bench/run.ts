@@ -95,6 +95,7 @@ async function main() {
     rows.push(['compile cold, in the reconciler (fetch + load + compile)', secs(fo.compileMs), '', '']);
     rows.push([`compile cold, stage alone (load ${secs(stages.load)})`, secs(stages.compile), '', '']);
     rows.push([`one-flow change, commit → converged (${fo.oneFlowWritten} written, ${fo.oneFlowPath})`, secs(fo.oneFlowMs), `${secs(raw.oneMs)} (one Write of ${delta.length})`, ratio(fo.oneFlowMs, raw.oneMs)]);
+    rows.push([`push webhook → converged (${fo.webhookPath})`, secs(fo.webhookMs), '', '']);
     if (pr) {
       // The goal counts the whole check after the fetch: both trees read, then the plan.
       rows.push([`PR plan, cold, trees read + plan (${secs(pr.coldReadMs)} + ${secs(pr.coldPlanMs)}; ${pr.coldChanges} changes)`, secs(pr.coldReadMs + pr.coldPlanMs), '', '']);

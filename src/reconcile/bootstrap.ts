@@ -65,7 +65,7 @@ export function makeReconciler(
         logger,
         live: (target, desired) => reconcilerRef!.readLive(target, desired),
         traffic: (target, flow) => reconcilerRef?.counters.usage(target, flow),
-        onPush: () => reconcilerRef?.triggerSync('github push'),
+        onPush: () => reconcilerRef?.pushed(),
       })
     : undefined;
   const reconciler = new Reconciler({

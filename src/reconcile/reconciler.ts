@@ -93,8 +93,10 @@ export class Reconciler {
   private rejectedHead?: RejectedHead;
   private lock: Promise<unknown> = Promise.resolve();
   private http?: RunningHttp;
-  /** POST /sync and push webhooks: any number while a forced sync runs → one more (coalesce.ts). */
+  /** POST /sync: any number while a forced sync runs → one more (coalesce.ts). */
   private readonly forced = new Coalescer(() => this.sync(this.forcedReason, { force: true }));
+  /** Push webhooks: the same coalescing, for a sync that is not forced (a new commit goes the delta path). */
+  private readonly pushes = new Coalescer(() => this.sync('github push'));
   private forcedReason = 'http';
   private stopped = false;
   /** Highest manifest serial applied per signer (trust.operatorKeys set): a lower one is a rollback. */
@@ -515,10 +517,26 @@ export class Reconciler {
     return s.conn.readManaged(desired, pipe.index);
   }
 
-  /** Queues a sync that also reads every switch (POST /sync, a GitHub push webhook). */
+  /** Queues a sync that also reads every switch (POST /sync: a person asking wants the switches looked at). */
   triggerSync(reason: string): void {
     this.forcedReason = reason;
     this.forced.trigger();
+  }
+
+  /**
+   * Queues a sync for a push to the tracked branch (GitHub's push webhook).
+   * A push says Git changed, not that a switch did: the new commit converges
+   * the way a scheduled sync would — the delta path when the switch is known
+   * to hold the previous commit — and a push that brings nothing new reads no
+   * switch. Pushes while one runs collapse into one more sync.
+   */
+  pushed(): void {
+    this.pushes.trigger();
+  }
+
+  /** Resolves when no push-triggered sync is running or queued. */
+  pushIdle(): Promise<void> {
+    return this.pushes.idle();
   }
 
   /** Resolves when no forced sync is running or queued. */

@@ -64,6 +64,41 @@ test('a one-flow commit after a converged commit goes the delta path, writes onl
   assert.ok(b.logs.some((l) => l.includes('"msg":"sync path: full, restart"')));
 });
 
+test('a push webhook converges the new commit by the delta path; pushes while it runs collapse into one more sync; a push with nothing new reads no switch', async (t) => {
+  const b = new Bench();
+  t.after(() => b.close());
+  await b.startTarget();
+  await b.commit(base);
+  const reporter = new RecordingReporter();
+  const r = b.reconciler({}, { reporter });
+  assert.equal((await syncOne(r)).outcome, 'Converged');
+
+  const next = oneFlow([5432, 5436]);
+  await b.commit(next);
+  for (let i = 0; i < 5; i++) r.pushed(); // GitHub redelivering, several pushes at once
+  await r.pushIdle();
+  const pushSyncs = reporter.syncs.slice(1);
+  assert.ok(pushSyncs.length >= 1 && pushSyncs.length <= 2, `${pushSyncs.length} syncs for 5 pushes`);
+  const sw = pushSyncs[0]!.switches[0]!;
+  assert.equal(sw.outcome, 'Converged', sw.error?.message);
+  assert.deepEqual(sw.path, { path: 'delta', reason: 'known' }, 'a push is not a request to read the switch');
+  assert.deepEqual(holds(b.targets[0]), desiredHex(b.targets[0], next));
+
+  // Nothing new at the branch head: no switch is read or written.
+  const paths = () => b.logs.filter((l) => String(JSON.parse(l).msg).startsWith('sync path:')).length;
+  const before = paths();
+  const syncs = reporter.syncs.length;
+  r.pushed();
+  await r.pushIdle();
+  assert.equal(paths(), before, 'no sync path chosen, so no switch read');
+  for (const ev of reporter.syncs.slice(syncs)) assert.deepEqual(ev.switches, []);
+  // POST /sync (triggerSync) still reads the whole switch.
+  r.triggerSync('http');
+  await r.forcedIdle();
+  assert.equal(paths(), before + 1);
+  assert.equal(r.snapshot().switches.leaf1.lastPath, 'full: forced');
+});
+
 test('tampering between two commits: the delta path cannot see it, the next drift scan finds and heals it', async (t) => {
   const b = new Bench();
   t.after(() => b.close());

@@ -3,10 +3,12 @@
 // force-push, unreachable remote).
 import { test, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { GitSource } from '../../src/source/git-source.ts';
+import { fetchPr } from '../../src/source/pr-fetch.ts';
 import { BlobCache, readFilesAtRef } from '../../src/source/tree.ts';
 import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.ts';
 import { commitFiles, initRepo, tempDir } from '../helpers/git-repo.ts';
@@ -131,5 +133,77 @@ describe('GitSource (smart HTTP via git http-backend)', () => {
     const c5 = await commitFiles(repo, { 'tenants/acme.yaml': 'v5' });
     assert.deepEqual(await src.poll(), { commit: c5, changed: true });
     assert.equal(src.error, undefined);
+  });
+
+  test('fetchPr: the PR head comes against the base, and a later check\'s base against the last one: only what they add is transferred', async () => {
+    const root = tmp('served-pr');
+    const repo = path.join(root, 'pr.git');
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 40; i++) files[`flows/f${i}.yaml`] = crypto.randomBytes(32 * 1024);
+    const c1 = await initRepo(repo, files);
+    // PR 1: one file changed on a branch off main, published as GitHub does (refs/pull/1/head).
+    const pr1 = await commitFiles(repo, { 'flows/f3.yaml': 'pr one' });
+    await git.writeRef({ fs, dir: repo, ref: 'refs/pull/1/head', value: pr1 });
+    await git.writeRef({ fs, dir: repo, ref: 'refs/heads/main', value: c1, force: true });
+    const server = await startGitHttpServer({ root });
+    servers.push(server);
+    const gitdir = path.join(tmp('pr-cache'), 'cache.git');
+    const packDir = path.join(gitdir, 'objects', 'pack');
+    const sizes = () => new Map(fs.readdirSync(packDir).filter((n) => n.endsWith('.pack')).map((n) => [n, fs.statSync(path.join(packDir, n)).size]));
+    const url = `${server.url}/pr.git`;
+
+    const first = await fetchPr({ url, gitdir }, { number: 1, baseRef: 'main' });
+    assert.equal(first.base.commit, c1);
+    assert.equal(first.head.commit, pr1);
+    assert.equal(first.head.files.get('flows/f3.yaml')!.toString(), 'pr one');
+    const packs1 = [...sizes().values()].sort((a, b) => b - a);
+    assert.equal(packs1.length, 2, 'base, then head');
+    assert.ok(packs1[0]! > 40 * 32 * 1024, 'the first base is the whole tree');
+    assert.ok(packs1[1]! < 4096, `the head brought ${packs1[1]} bytes`);
+
+    // main moves on by one commit; PR 2 on top of it.
+    const c2 = await commitFiles(repo, { 'flows/f9.yaml': 'main moved' }, { parent: [c1] });
+    await git.writeRef({ fs, dir: repo, ref: 'refs/heads/main', value: c2, force: true });
+    const pr2 = await commitFiles(repo, { 'flows/f11.yaml': 'pr two' }, { parent: [c2] });
+    await git.writeRef({ fs, dir: repo, ref: 'refs/pull/2/head', value: pr2 });
+    await git.writeRef({ fs, dir: repo, ref: 'refs/heads/main', value: c2, force: true });
+    const before = sizes();
+    const second = await fetchPr({ url, gitdir }, { number: 2, baseRef: 'main' });
+    assert.equal(second.base.commit, c2);
+    assert.equal(second.head.commit, pr2);
+    assert.equal(second.head.files.get('flows/f9.yaml')!.toString(), 'main moved');
+    assert.equal(second.head.files.get('flows/f11.yaml')!.toString(), 'pr two');
+    assert.ok(second.head.files.get('flows/f20.yaml')!.equals(files['flows/f20.yaml']!));
+    const added = [...sizes()].filter(([n]) => !before.has(n)).map(([, b]) => b);
+    assert.equal(added.length, 2);
+    for (const b of added) assert.ok(b < 4096, `a later fetch brought ${b} bytes`);
+  });
+
+  test('a fetch after the clone brings what the push changed, not the whole tree again', async () => {
+    const root = tmp('served-big');
+    const repo = path.join(root, 'big.git');
+    // 40 files of incompressible bytes (~1.3 MB): a resent tree would show in the pack sizes.
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 40; i++) files[`flows/f${i}.yaml`] = crypto.randomBytes(32 * 1024);
+    await initRepo(repo, files);
+    const server = await startGitHttpServer({ root });
+    servers.push(server);
+    const cacheDir = path.join(tmp('cache-big'), 'clone');
+    const src = new GitSource({ repo: `${server.url}/big.git`, branch: 'main', cacheDir });
+    await src.poll();
+    const packDir = path.join(cacheDir, '.git', 'objects', 'pack');
+    const packs = () => new Map(fs.readdirSync(packDir).filter((n) => n.endsWith('.pack')).map((n) => [n, fs.statSync(path.join(packDir, n)).size]));
+    const cloned = packs();
+    assert.equal(cloned.size, 1);
+    const clonedBytes = [...cloned.values()][0]!;
+    assert.ok(clonedBytes > 40 * 32 * 1024);
+
+    const c2 = await commitFiles(repo, { 'flows/f7.yaml': 'one small change' });
+    assert.deepEqual(await src.poll(), { commit: c2, changed: true });
+    const added = [...packs()].filter(([n]) => !cloned.has(n));
+    assert.equal(added.length, 1);
+    assert.ok(added[0]![1] < 4096, `the fetch brought ${added[0]![1]} bytes (the clone ${clonedBytes})`);
+    assert.equal((await src.read()).files.get('flows/f7.yaml')!.toString(), 'one small change');
+    assert.ok((await src.read()).files.get('flows/f8.yaml')!.equals(files['flows/f8.yaml']!));
   });
 });

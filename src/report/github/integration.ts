@@ -39,7 +39,7 @@ export interface GitHubIntegrationOptions {
   traffic?: TrafficReader;
   logger?: Logger;
   pollIntervalMs?: number;
-  /** Called for a webhook push to the tracked branch (e.g. the reconciler's triggerSync), besides re-checking PRs. */
+  /** Called for a webhook push to the tracked branch (the reconciler's `pushed`), besides re-checking PRs. */
   onPush?: (commit: string) => void;
   /** Overrides, mostly for tests. */
   auth?: GitHubAuth;
