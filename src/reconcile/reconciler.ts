@@ -244,7 +244,9 @@ export class Reconciler {
   private async syncNow(reason: string, opts: SyncOptions): Promise<SyncEvent | undefined> {
     if (this.stopped && reason !== 'final') return undefined;
     const status = this.outcomes.status;
+    const t0 = performance.now();
     const polled = await this.source.poll();
+    if (polled.changed) this.log.info('fetched', { commit: polled.commit, ms: Math.round(performance.now() - t0) });
     if (polled.error) {
       this.metrics.errors.inc({ stage: 'git' });
       status.gitError = polled.error.message;

@@ -140,7 +140,10 @@ export class GitSource {
       // of ms. History rewritten under our tip (a force-push) brings the new
       // commits down to what the server still shares with that tip.
       await git.fetch({
-        fs, http, gitdir: this.gitdir, url, remote: 'origin', ref: branch, remoteRef: branch,
+        // `ref` only names the local ref whose commit is offered as the "have":
+        // the tracking ref, which every fetch moves (the clone's refs/heads/
+        // branch stays at the cloned commit).
+        fs, http, gitdir: this.gitdir, url, remote: 'origin', ref: this.trackingRef(), remoteRef: branch,
         singleBranch: true, tags: false, cache: this.cache, ...this.auth(),
       });
       this.cloned = true;

@@ -205,5 +205,17 @@ describe('GitSource (smart HTTP via git http-backend)', () => {
     assert.ok(added[0]![1] < 4096, `the fetch brought ${added[0]![1]} bytes (the clone ${clonedBytes})`);
     assert.equal((await src.read()).files.get('flows/f7.yaml')!.toString(), 'one small change');
     assert.ok((await src.read()).files.get('flows/f8.yaml')!.equals(files['flows/f8.yaml']!));
+
+    // Each later fetch brings its own push only (the tip we hold is the "have", not the cloned commit).
+    for (const f of ['f8', 'f9', 'f10']) {
+      const big = crypto.randomBytes(32 * 1024);
+      const before = packs();
+      const c = await commitFiles(repo, { [`flows/${f}.yaml`]: big });
+      assert.deepEqual(await src.poll(), { commit: c, changed: true });
+      const got = [...packs()].filter(([n]) => !before.has(n)).map(([, b]) => b);
+      assert.equal(got.length, 1);
+      assert.ok(got[0]! > 32 * 1024 && got[0]! < 40 * 1024, `the push of ${f} brought ${got[0]} bytes`);
+      assert.ok((await src.read()).files.get(`flows/${f}.yaml`)!.equals(big));
+    }
   });
 });
