@@ -203,32 +203,37 @@ export function applyDelta(source: Uint8Array, delta: Uint8Array): Buffer {
  * isomorphic-git.
  */
 export class ObjectReader {
-  private constructor(
-    private readonly gitdir: string,
-    private readonly packs: Pack[],
-  ) {}
+  /** Opened on the first blob not found loose (a read whose blobs all come from the BlobCache opens none). */
+  private opened?: Pack[];
+
+  private constructor(private readonly gitdir: string) {}
 
   static open(gitdir: string): ObjectReader {
-    const dir = path.join(gitdir, 'objects', 'pack');
+    return new ObjectReader(gitdir);
+  }
+
+  private get packs(): Pack[] {
+    if (this.opened) return this.opened;
+    const dir = path.join(this.gitdir, 'objects', 'pack');
     let names: string[] = [];
     try {
       names = nodeFs.readdirSync(dir).filter((n) => n.endsWith('.idx'));
     } catch {
       /* no packs */
     }
-    const packs: Pack[] = [];
+    this.opened = [];
     for (const n of names.sort()) {
       const packPath = path.join(dir, n.slice(0, -4) + '.pack');
       try {
         const idx = nodeFs.readFileSync(path.join(dir, n));
         if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) continue; // v1 or unknown: isomorphic-git reads those
         if (!nodeFs.existsSync(packPath)) continue;
-        packs.push(new Pack(packPath, idx));
+        this.opened.push(new Pack(packPath, idx));
       } catch {
         continue;
       }
     }
-    return new ObjectReader(gitdir, packs);
+    return this.opened;
   }
 
   /** The content of blob `oid`, checked against its id; undefined when this store does not hold it. */
@@ -279,6 +284,6 @@ export class ObjectReader {
   }
 
   close(): void {
-    for (const p of this.packs) p.close();
+    for (const p of this.opened ?? []) p.close();
   }
 }
