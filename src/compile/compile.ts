@@ -496,9 +496,11 @@ export function patchFlows(prev: DesiredState, specs: SpecSet, index: P4InfoInde
     addedRuns.push([from, entries.length]);
   }
   const sealed = entries.seal();
-  for (const [lo, hi] of cuts) for (let i = lo; i < hi; i++) if (!keys.remove(old.keyArena.subarray(old.koffs[i], old.koffs[i + 1]))) return undefined;
-  for (const [lo, hi] of addedRuns) for (let i = lo; i < hi; i++) if (!keys.add(sealed.keyArena.subarray(sealed.koffs[i], sealed.koffs[i + 1]))) return undefined;
+  for (const [lo, hi] of cuts) for (let i = lo; i < hi; i++) if (!keys.remove(old.keyBytesOf(i))) return undefined;
+  for (const [lo, hi] of addedRuns) for (let i = lo; i < hi; i++) if (!keys.add(sealed.keyBytesOf(i))) return undefined;
   keys.entries = sealed;
+  // The key index holds every key once: verify need not look for duplicates again.
+  sealed.markUniqueKeys();
   return { ...prev, entries: sealed };
 }
 
