@@ -6,12 +6,12 @@
 //      Write to its last update written; connect, pipeline, read, plan and
 //      read-back excluded);
 //   2. no-op sync: read + diff of every live entry, nothing written;
-//   3. one-flow change: a new commit adding one flow, commit → converged
+//   3. one-flow change: a new commit adding one flow (its files made by the
+//      parent, in --next), commit → converged
 //      (the delta path: the switch is known to hold the previous commit).
 import fs from 'node:fs';
 import inspector from 'node:inspector/promises';
 import path from 'node:path';
-import { generateSpecs } from './generate.ts';
 import { configFromObject } from '../src/reconcile/config.ts';
 import { Reconciler } from '../src/reconcile/reconciler.ts';
 import { p4rtConnector } from '../src/reconcile/p4rt-switch.ts';
@@ -44,7 +44,6 @@ export interface ReconcileFigures {
 }
 
 async function main() {
-  const flows = Number(arg('flows'));
   const address = arg('address');
   const repo = arg('repo');
   const src = arg('src');
@@ -56,10 +55,21 @@ async function main() {
     work,
   );
   let compileMs = 0;
+  // BENCH_RSS_TRACE=1: per sync, what the process held when its RSS was highest (sampled every 20 ms) and the last log line before.
+  let lastMsg = '';
+  let top = { rss: 0, at: '' };
+  const trace = process.env.BENCH_RSS_TRACE
+    ? setInterval(() => {
+        const m = process.memoryUsage();
+        if (m.rss > top.rss) top = { rss: m.rss, at: `${lastMsg}: heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, array buffers ${mib(m.arrayBuffers)}, external ${mib(m.external)}` };
+      }, 20)
+    : undefined;
+  trace?.unref();
   const logger = createLogger({
     level: 'info',
     sink: (line) => {
       const o = JSON.parse(line) as { level: string; msg: string; ms?: number };
+      lastMsg = o.msg;
       if (o.msg === 'compiled') compileMs = o.ms ?? 0;
       else if (o.level === 'warn' || o.level === 'error') process.stderr.write(line + '\n');
     },
@@ -112,6 +122,8 @@ async function main() {
     const peak = windowed ? `, peak RSS in it ${mib(ownPeakRss())}` : '';
     const via = sw.path ? `${sw.path.path}: ${sw.path.reason}` : 'unknown';
     process.stderr.write(`bench: ${label}: ${(ms / 1000).toFixed(2)} s (compile ${(compileMs / 1000).toFixed(2)} s), ${sw.outcome}, path ${via}${peak}\n`);
+    if (trace) process.stderr.write(`bench: ${label}: sampled RSS top ${mib(top.rss)} after "${top.at}"\n`);
+    top = { rss: 0, at: '' };
     return { ms, compileMs, written: w.inserted + w.modified + w.deleted, entries: sw.plan.unchanged + w.inserted + w.modified, path: via };
   };
   const first = await sync('first full sync', () => r.sync('bench'));
@@ -132,15 +144,28 @@ async function main() {
     profile.disconnect();
   }
 
-  const files = generateSpecs({ flows, target: { name: 'bench', address } });
-  const extra = generateSpecs({ flows, target: { name: 'bench', address }, extraFlow: true });
-  const changed = [...extra.keys()].filter((p) => files.get(p) !== extra.get(p));
+  // The files of the one-flow change, made by the parent (bench/run.ts).
+  const next = arg('next');
+  const changed = (fs.readdirSync(next, { recursive: true }) as string[]).filter((p) => fs.statSync(path.join(next, p)).isFile());
   for (const p of changed) {
     fs.mkdirSync(path.dirname(path.join(src, p)), { recursive: true });
-    fs.writeFileSync(path.join(src, p), extra.get(p)!);
+    fs.copyFileSync(path.join(next, p), path.join(src, p));
   }
   await commitFiles(repo, changed, src);
+  // BENCH_PROFILE_ONE=FILE: a CPU profile of the one-flow change alone (commit → converged).
+  const oneProfile = process.env.BENCH_PROFILE_ONE ? new inspector.Session() : undefined;
+  if (oneProfile) {
+    oneProfile.connect();
+    await oneProfile.post('Profiler.enable');
+    await oneProfile.post('Profiler.setSamplingInterval', { interval: 200 });
+    await oneProfile.post('Profiler.start');
+  }
   const one = await sync('one-flow change', () => r.sync('bench'));
+  if (oneProfile) {
+    const { profile: p } = await oneProfile.post('Profiler.stop');
+    fs.writeFileSync(process.env.BENCH_PROFILE_ONE!, JSON.stringify(p));
+    oneProfile.disconnect();
+  }
   await r.stop();
   const out: ReconcileFigures & { peakRss: number } = {
     entries: first.entries,
