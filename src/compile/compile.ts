@@ -32,8 +32,7 @@ import { isExpired } from '../specs/expiry.ts';
 import { createEmitter, lpmMatch, type Emitted, type MeterConfig } from './emit.ts';
 import { prefixCover, splitPorts } from './port-cover.ts';
 import { exactEmitter } from './exact-emit.ts';
-import { BytesIndex } from './bytes-index.ts';
-import type { KeyIndex } from './key-index.ts';
+import { KeyIndex } from './key-index.ts';
 import type { MatchInput } from '../p4info/entity.ts';
 
 export interface CompileOptions {
@@ -69,18 +68,18 @@ export class CompileCache {
     this.targets.set(target, { index, flows });
   }
 
-  private readonly keys = new Map<string, { entries: DesiredEntries; index: BytesIndex }>();
+  private readonly keys = new Map<string, KeyIndex>();
 
-  /** @internal compile's duplicate-key check over `entries` found none: its index, for a later patch (desired/patch.ts). */
-  keepKeys(target: string, entries: DesiredEntries, index: BytesIndex): void {
-    this.keys.set(target, { entries, index });
+  /** @internal compile's duplicate-key check over `index.entries` found none: its index, for a later patch (desired/patch.ts). */
+  keepKeys(target: string, index: KeyIndex): void {
+    this.keys.set(target, index);
   }
 
   /** The identity-key index of `entries` if the last compile of `target` made them (and handed it over once). */
-  takeKeys(target: string, entries: DesiredEntries): BytesIndex | undefined {
+  takeKeys(target: string, entries: DesiredEntries): KeyIndex | undefined {
     const k = this.keys.get(target);
     this.keys.delete(target);
-    return k && k.entries === entries ? k.index : undefined;
+    return k && k.entries === entries ? k : undefined;
   }
 }
 
@@ -206,10 +205,10 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
     if (err instanceof SpecErrors) return compileTarget(specs, index, targetName, opts, true);
     throw err;
   }
-  const keys = BytesIndex.uniqueOver(quick.entries.keyArena, quick.entries.koffs);
+  const keys = KeyIndex.of(quick.entries);
   if (!keys) return compileTarget(specs, index, targetName, opts, true);
   quick.entries.markUniqueKeys();
-  opts.cache?.keepKeys(targetName, quick.entries, keys);
+  opts.cache?.keepKeys(targetName, keys);
   return quick;
 }
 
