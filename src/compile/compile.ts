@@ -53,18 +53,18 @@ export interface CompileOptions {
  * entries that the DesiredState holds anyway.
  */
 export class CompileCache {
-  private readonly targets = new Map<string, { index: P4InfoIndex; flows: Map<object, CachedFlow> }>();
+  private readonly targets = new Map<string, { index: P4InfoIndex; flows: CachedFlows }>();
   hits = 0;
   misses = 0;
 
   /** @internal The flows of `target` compiled against `index` (forgotten when the index changes). */
-  flowsOf(target: string, index: P4InfoIndex): Map<object, CachedFlow> {
+  flowsOf(target: string, index: P4InfoIndex): CachedFlows | undefined {
     const t = this.targets.get(target);
-    return t && t.index === index ? t.flows : new Map();
+    return t && t.index === index ? t.flows : undefined;
   }
 
   /** @internal */
-  replace(target: string, index: P4InfoIndex, flows: Map<object, CachedFlow>): void {
+  replace(target: string, index: P4InfoIndex, flows: CachedFlows): void {
     this.targets.set(target, { index, flows });
   }
 
@@ -83,19 +83,71 @@ export class CompileCache {
   }
 }
 
-interface CachedFlow {
-  /** The numbers the entries were made from: tenant id, flow id, destination class, steering group, source classes. */
-  tid: number;
-  flowId: number;
-  dstId: number;
-  steer: number | undefined;
-  srcIds: number[];
-  origin: Origin;
-  /** The flow's entries: emission positions [from, to) of `src` (the compile that made or last reused them). */
+/**
+ * What each flow document of one compile was made into: the numbers its
+ * entries were made from (tenant id, flow id, destination class, steering
+ * group, source classes), its origin, and its emission positions [from, to)
+ * in `src`. As columns: 10^5 objects of eight fields and an array each were
+ * ~24 MB of heap held between commits; these are ~8.
+ */
+export class CachedFlows {
+  private readonly at = new Map<object, number>();
+  /** Per flow: tid, flowId, dstId, steer (or NONE), from, to, first source id, source count. */
+  private cols = new Uint32Array(8 * 1024);
+  private srcIds = new Uint32Array(1024);
+  private nSrc = 0;
+  private readonly origins: Origin[] = [];
+  /** The entries every flow's [from, to) is in (set when they are sealed). */
   src?: DesiredEntries;
-  from: number;
-  to: number;
+
+  get size(): number {
+    return this.origins.length;
+  }
+
+  /** Whether `doc` was made from these numbers last time: then its [from, to) and origin. */
+  match(doc: object, r: { tid: number; flowId: number; dstId: number; steerGroup: number | undefined; srcs: readonly { id: number }[] }): { from: number; to: number; origin: Origin } | undefined {
+    const k = this.at.get(doc);
+    if (k === undefined) return undefined;
+    const c = this.cols;
+    const o = 8 * k;
+    if (c[o] !== r.tid || c[o + 1] !== r.flowId || c[o + 2] !== r.dstId || c[o + 3] !== (r.steerGroup ?? NONE) || c[o + 7] !== r.srcs.length) return undefined;
+    for (let i = 0; i < r.srcs.length; i++) if (this.srcIds[c[o + 6] + i] !== r.srcs[i]!.id) return undefined;
+    return { from: c[o + 4], to: c[o + 5], origin: this.origins[k]! };
+  }
+
+  /** Remembers `doc`'s numbers and positions; numbers that are not 32-bit unsigned integers are not cached (never matched). */
+  add(doc: object, r: { tid: number; flowId: number; dstId: number; steerGroup: number | undefined; srcs: readonly { id: number }[] }, origin: Origin, from: number, to: number): void {
+    if (!u32(r.tid) || !u32(r.flowId) || !u32(r.dstId) || !u32(r.steerGroup ?? 0) || !r.srcs.every((x) => u32(x.id))) return;
+    const k = this.origins.length;
+    if (8 * k + 8 > this.cols.length) {
+      const next = new Uint32Array(this.cols.length * 2);
+      next.set(this.cols);
+      this.cols = next;
+    }
+    if (this.nSrc + r.srcs.length > this.srcIds.length) {
+      const next = new Uint32Array(Math.max(this.srcIds.length * 2, this.nSrc + r.srcs.length));
+      next.set(this.srcIds);
+      this.srcIds = next;
+    }
+    const c = this.cols;
+    const o = 8 * k;
+    c[o] = r.tid;
+    c[o + 1] = r.flowId;
+    c[o + 2] = r.dstId;
+    c[o + 3] = r.steerGroup ?? NONE;
+    c[o + 4] = from;
+    c[o + 5] = to;
+    c[o + 6] = this.nSrc;
+    c[o + 7] = r.srcs.length;
+    for (const x of r.srcs) this.srcIds[this.nSrc++] = x.id;
+    this.origins.push(origin);
+    this.at.set(doc, k);
+  }
 }
+
+/** No steering group (and the bound of what is cached). */
+const NONE = 0xffffffff;
+const u32 = (v: number) => Number.isInteger(v) && v >= 0 && v < NONE;
 
 /** Two specs ask for the same switch key (the error names both places). */
 export const KEY_CLASH = 'COMPILE_KEY_CLASH';
@@ -308,7 +360,7 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   const servedTenants = new Set(target.spec.tenants.map((t) => t.tenant));
   let servedFlows = 0;
   for (const f of specs.flows) if (servedTenants.has(f.metadata.tenant)) servedFlows++;
-  const entries = new EntriesBuilder(claimFlowKeys ? undefined : opts.cache?.flowsOf(targetName, index).values().next().value?.src, servedFlows * 10);
+  const entries = new EntriesBuilder(claimFlowKeys ? undefined : opts.cache?.flowsOf(targetName, index)?.src, servedFlows * 10);
   const cx = flowContext(specs, index, target, entries, errors, claimFlowKeys, opts.now, assignFlowIds(specs));
   const { emit, claims, tenantsByName, served, memberIds, groupIds, classIds } = cx;
   const origins = new Map<object, Origin>();
@@ -389,34 +441,36 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   // Never in the claiming pass: a cached flow would claim nothing.
   const cache = claimFlowKeys ? undefined : opts.cache;
   const cached = cache?.flowsOf(targetName, index);
-  const nextCached = new Map<object, CachedFlow>();
+  const nextCached = cache && new CachedFlows();
   for (const f of specs.flows) {
     if (!cx.servedNames.has(f.metadata.tenant) || isExpired(f, opts.now)) continue;
-    const hit = cached?.get(f);
     const r = resolveFlow(cx, f);
     if (!r) continue;
+    const hit = errors.length === 0 ? cached?.match(f, r) : undefined;
     // Each flow document is visited once: its origin needs no lookup, and a cached flow's is the same.
     const forigin: Origin = hit?.origin ?? { kind: 'flow', name: r.fkey, file: f.source.file, line: f.source.line };
-    if (cache && hit && errors.length === 0 && hit.tid === r.tid && hit.flowId === r.flowId && hit.dstId === r.dstId && hit.steer === r.steerGroup && sameIds(hit.srcIds, r.srcs)) {
+    if (hit) {
       const from = entries.length;
-      entries.pushRange(hit.src!, hit.from, hit.to, forigin);
-      nextCached.set(f, { ...hit, from, to: entries.length });
-      cache.hits++;
+      entries.pushRange(cached!.src!, hit.from, hit.to, forigin);
+      nextCached!.add(f, r, forigin, from, entries.length);
+      cache!.hits++;
       continue;
     }
     const firstEntry = entries.length;
     const errorsBefore = errors.length;
     emitFlow(cx, f, r, forigin);
-    if (cache && errors.length === errorsBefore) {
-      nextCached.set(f, { tid: r.tid, flowId: r.flowId, dstId: r.dstId, steer: r.steerGroup, srcIds: r.srcs.map((x) => x.id), origin: forigin, from: firstEntry, to: entries.length });
-      cache.misses++;
+    if (nextCached && errors.length === errorsBefore) {
+      nextCached.add(f, r, forigin, firstEntry, entries.length);
+      cache!.misses++;
     }
   }
 
   if (errors.length) throw new SpecErrors(errors);
   const sealed = entries.seal();
-  for (const c of nextCached.values()) c.src = sealed;
-  cache?.replace(targetName, index, nextCached);
+  if (nextCached) {
+    nextCached.src = sealed;
+    cache!.replace(targetName, index, nextCached);
+  }
   return { ...emptyState(targetName, index), entries: sealed };
 }
 
@@ -603,12 +657,6 @@ function emitFlow(cx: FlowContext, f: Located<Flow>, r: ResolvedFlow, forigin: O
       }
     }
   }
-}
-
-function sameIds(ids: readonly number[], srcs: readonly { id: number }[]): boolean {
-  if (ids.length !== srcs.length) return false;
-  for (let i = 0; i < ids.length; i++) if (ids[i] !== srcs[i]!.id) return false;
-  return true;
 }
 
 /**
