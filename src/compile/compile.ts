@@ -143,6 +143,27 @@ export class CachedFlows {
     this.origins.push(origin);
     this.at.set(doc, k);
   }
+
+  /**
+   * Moves the flows onto `to`, a patch of `src` (patchFlows): `spans` are the
+   * stretches [from, to) of `src` it kept, in order, with where each starts in
+   * `to`. A flow not wholly in one (removed) is forgotten. So the entries of
+   * the compile that made the cache are not held once a patch has moved on.
+   */
+  rebase(to: DesiredEntries, spans: readonly (readonly [number, number, number])[]): void {
+    const c = this.cols;
+    let s = 0;
+    for (let k = 0; k < this.origins.length; k++) {
+      const o = 8 * k;
+      while (s < spans.length && spans[s]![1] <= c[o + 4] && spans[s]![1] < c[o + 5]) s++;
+      const span = spans[s];
+      if (span && span[0] <= c[o + 4] && c[o + 5] <= span[1]) {
+        c[o + 4] += span[2] - span[0];
+        c[o + 5] += span[2] - span[0];
+      } else c[o] = NONE; // no tid is NONE: never matched again
+    }
+    this.src = to;
+  }
 }
 
 /** No steering group (and the bound of what is cached). */
@@ -491,7 +512,17 @@ export interface FlowChange {
  * shown here (an added flow with an error, a key taken twice): then compile in
  * full, which names the problem; `keys` is spoiled then.
  */
-export function patchFlows(prev: DesiredState, specs: SpecSet, index: P4InfoIndex, targetName: string, change: FlowChange, flowIds: FlowIds, keys: KeyIndex, now: Date): DesiredState | undefined {
+export function patchFlows(
+  prev: DesiredState,
+  specs: SpecSet,
+  index: P4InfoIndex,
+  targetName: string,
+  change: FlowChange,
+  flowIds: FlowIds,
+  keys: KeyIndex,
+  now: Date,
+  cache?: CompileCache,
+): DesiredState | undefined {
   const old = prev.entries;
   if (keys.entries !== old) return undefined;
   const errors: SpecError[] = [];
@@ -528,16 +559,23 @@ export function patchFlows(prev: DesiredState, specs: SpecSet, index: P4InfoInde
   const puts = change.added.filter(served).map((f) => ({ f, at: bound(specKey(f), false) }));
   // Added flows go in before a cut at the same place: they sort at or before the flow cut there.
   const addedRuns: [number, number][] = [];
+  // The stretches of `old` kept, and where each starts in the result.
+  const spans: [number, number, number][] = [];
+  const span = (from: number, to: number) => {
+    if (to <= from) return;
+    spans.push([from, to, entries.length]);
+    entries.pushSpan(from, to);
+  };
   let cursor = 0;
   let c = 0;
   for (let p = 0; p <= puts.length; p++) {
     const at = p < puts.length ? puts[p]!.at : n;
     while (c < cuts.length && cuts[c]![0] < at) {
-      entries.pushSpan(cursor, cuts[c]![0]);
+      span(cursor, cuts[c]![0]);
       cursor = Math.max(cursor, cuts[c]![1]);
       c++;
     }
-    entries.pushSpan(cursor, at);
+    span(cursor, at);
     cursor = Math.max(cursor, at);
     if (p === puts.length) break;
     const f = puts[p]!.f;
@@ -554,6 +592,8 @@ export function patchFlows(prev: DesiredState, specs: SpecSet, index: P4InfoInde
   keys.entries = sealed;
   // The key index holds every key once: verify need not look for duplicates again.
   sealed.markUniqueKeys();
+  const cached = cache?.flowsOf(targetName, index);
+  if (cached?.src === old) cached.rebase(sealed, spans);
   return { ...prev, entries: sealed };
 }
 

@@ -122,7 +122,7 @@ export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
   const cache = opts.cache;
   let set: DesiredSet | undefined;
   if (cache) {
-    const p = cache.base && !opts.trust ? patchDesired(cache.base, tree, opts, cache.specs) : 'nothing kept to patch';
+    const p = cache.base && !opts.trust ? patchDesired(cache.base, tree, opts, cache.specs, cache.compiled) : 'nothing kept to patch';
     cache.base = undefined;
     if (typeof p === 'string') cache.lastPath = `full: ${p}`;
     else {

@@ -110,4 +110,13 @@ test('patched results keep the unchanged entries in the arenas they were compile
     const [c, files] = commits[i]!;
     assert.deepEqual(exactly(got[i]!), exactly(desiredState(treeOf(files, c), { now, keepSpecs: true })), `${c}: warm = cold`);
   }
+  // The compile cache moved on with the patches (it no longer holds the cold entries):
+  // a change that goes the full way copies the unchanged flows from the last patch's entries.
+  const leaf1 = got[got.length - 1]!;
+  assert.equal(cache.compiled.flowsOf('leaf1', leaf1.pipelines.get('leaf1')!.index)?.src, leaf1.states.get('leaf1')!.entries);
+  const last = commits[commits.length - 1]![1];
+  const c5 = { ...last, 'targets/leaf2.yaml': last['targets/leaf2.yaml']!.replace('ports: [3, 4]', 'ports: [3, 4, 5]') };
+  const hits = cache.compiled.hits;
+  assert.match(step(cache, 'c5', c5), /^full: /);
+  assert.ok(cache.compiled.hits > hits, 'cached flows copied');
 });
