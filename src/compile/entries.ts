@@ -16,6 +16,8 @@ import { BytesIndex } from './bytes-index.ts';
 /** Every (kind, table) pair seen in this process, by small id; stable across compiles. */
 const owners: { kind: EntityKind; table: string; rank: number }[] = [];
 const ownerIds = new Map<string, number>();
+/** Write rank by owner id (sortCanonical reads it a million times). */
+let ownerRanks = new Uint8Array(64);
 
 let last: { kind: EntityKind; table: string; id: number } = { kind: 'table_entry', table: '', id: -1 };
 
@@ -27,6 +29,12 @@ export function ownerId(kind: EntityKind, table: string): number {
     id = owners.length;
     owners.push({ kind, table, rank: writeRank(kind, table) });
     ownerIds.set(k, id);
+    if (id >= ownerRanks.length) {
+      const more = new Uint8Array(ownerRanks.length * 2);
+      more.set(ownerRanks);
+      ownerRanks = more;
+    }
+    ownerRanks[id] = owners[id].rank;
   }
   last = { kind, table, id };
   return id;
@@ -665,11 +673,13 @@ export class DesiredEntries implements Iterable<DesiredEntry> {
    */
   sortCanonical(): void {
     const n = this.length;
-    const ranks = new Uint8Array(n);
-    const starts = new Uint32Array(9);
-    for (let i = 0; i < n; i++) starts[(ranks[i] = owners[this.owner[i]].rank) + 1]++;
+    const rank = ownerRanks;
+    const owner = this.owner;
+    const order = this.order;
+    const starts = new Uint32Array(257);
+    for (let i = 0; i < n; i++) starts[rank[owner[i]] + 1]++;
     for (let r = 1; r < starts.length; r++) starts[r] += starts[r - 1];
-    for (let i = 0; i < n; i++) this.order[starts[ranks[i]]++] = i;
+    for (let i = 0; i < n; i++) order[starts[rank[owner[i]]]++] = i;
   }
 
   private dupKeys?: boolean;
