@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateSpecs } from './generate.ts';
+import { generateSpecs, writeChange } from './generate.ts';
 import { commitDirectory } from '../src/source/commit-dir.ts';
 import { P4InfoIndex } from '../src/p4info/index.ts';
 import { packPipeline } from '../src/pipeline/pack.ts';
@@ -61,7 +61,11 @@ async function main() {
       const repo = path.join(work, 'repo');
       await commitDirectory(src, repo, 'bench');
       console.log(`generated ${flows} flows in ${files.size} files, committed in ${secs(performance.now() - t)}`);
-      fo = await runChild<ReconcileFigures>('bench/reconcile-run.ts', ['--flows', String(flows), '--address', a.p4rtAddr, '--repo', repo, '--src', src, '--work', work, '--batch', String(batch), '--target-pid', String(a.pid)]);
+      // The one-flow changes' files, made here (not in the reconciler's process, whose peak RSS is measured).
+      const change = (extraFlow: string) => writeChange(files, { flows, target: target(a.p4rtAddr), extraFlow }, path.join(work, `next-${extraFlow}`));
+      const next = change('extra');
+      const next2 = change('bench-two');
+      fo = await runChild<ReconcileFigures>('bench/reconcile-run.ts', ['--flows', String(flows), '--address', a.p4rtAddr, '--repo', repo, '--src', src, '--next', next, '--next2', next2, '--work', work, '--batch', String(batch), '--target-pid', String(a.pid)]);
       switchA = peakRss(a.pid);
     } finally {
       await a.stop();

@@ -57,8 +57,10 @@ const run = async (label: string, tree: SpecTree) => {
   const windowed = resetOwnPeakRss();
   const t = performance.now();
   const c = process.cpuUsage();
+  if (profile && label !== 'cold') await profile.post('Profiler.start');
   const set = desiredState(tree, { now, cache });
   const cpu = process.cpuUsage(c);
+  if (profile && label !== 'cold') profiles.push((await profile.post('Profiler.stop')).profile);
   const ms = performance.now() - t;
   await tick(); // GC entries are delivered asynchronously
   if (set.problems.length) throw new Error(`${label}: ${set.problems[0]!.message}`);
@@ -69,17 +71,15 @@ const run = async (label: string, tree: SpecTree) => {
   );
   held = set; // desired(old) for the next step, as the reconciler keeps it
 };
-await run('cold', base);
-// BENCH_PROFILE=FILE: a CPU profile of the warm steps alone.
+// BENCH_PROFILE=FILE: a CPU profile of the warm desiredState calls alone (FILE, FILE.2, … per step).
 const profile = process.env.BENCH_PROFILE ? new inspector.Session() : undefined;
+const profiles: object[] = [];
 if (profile) {
   profile.connect();
   await profile.post('Profiler.enable');
-  await profile.post('Profiler.start');
+  await profile.post('Profiler.setSamplingInterval', { interval: 100 });
 }
+await run('cold', base);
 for (let i = 1; i <= steps; i++) await run(`file ${i} added (warm)`, withExtra(`x${i}`, `c${i}`));
-if (profile) {
-  const { profile: p } = await profile.post('Profiler.stop');
-  fs.writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(p));
-}
+profiles.forEach((p, i) => fs.writeFileSync(process.env.BENCH_PROFILE! + (i ? `.${i + 1}` : ''), JSON.stringify(p)));
 void held;

@@ -164,3 +164,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeSpecs(files, out);
   process.stdout.write(`wrote ${files.size} files (${flows} flows) to ${out}\n`);
 }
+
+/**
+ * The files of `opts` with one more flow (`extraFlow`) that differ from `files`,
+ * written under `dir` (the reconciler bench commits them as one change).
+ */
+export function writeChange(files: Map<string, string>, opts: GenerateOptions, dir: string): string {
+  const next = new Map([...generateSpecs(opts)].filter(([p, text]) => files.get(p) !== text));
+  writeSpecs(next, dir);
+  return dir;
+}

@@ -6,19 +6,19 @@
 //      Write to its last update written; connect, pipeline, read, plan and
 //      read-back excluded);
 //   2. no-op sync: read + diff of every live entry, nothing written;
-//   3. one-flow change: a new commit adding one flow, commit → converged
-//      (the delta path: the switch is known to hold the previous commit);
-//   4. webhook → switch: another one-flow commit, then GitHub's push webhook
-//      (signed) POSTed to the reconciler's own HTTP server; from the POST to
-//      the sync that converged it (fetch over smart HTTP, read, patch, delta
-//      write, read-back).
+//   3. one-flow change: a new commit adding one flow (its files made by the
+//      parent, in --next), commit → converged (the delta path: the switch is
+//      known to hold the previous commit);
+//   4. webhook → switch: another one-flow commit (--next2), then GitHub's
+//      push webhook (signed) POSTed to the reconciler's own HTTP server; from
+//      the POST to the sync that converged it (fetch over smart HTTP, read,
+//      patch, delta write, read-back).
 // The reconciler reads the repository as it does in production: fetched over
 // smart HTTP from `git http-backend` (test/helpers/git-http-server.ts), not
 // from a local path.
 import fs from 'node:fs';
 import inspector from 'node:inspector/promises';
 import path from 'node:path';
-import { generateSpecs } from './generate.ts';
 import { configFromObject } from '../src/reconcile/config.ts';
 import { Reconciler } from '../src/reconcile/reconciler.ts';
 import { p4rtConnector } from '../src/reconcile/p4rt-switch.ts';
@@ -56,7 +56,6 @@ export interface ReconcileFigures {
 }
 
 async function main() {
-  const flows = Number(arg('flows'));
   const address = arg('address');
   const repo = arg('repo');
   const src = arg('src');
@@ -95,10 +94,21 @@ async function main() {
   };
   let compileMs = 0;
   let fetchMs = 0;
+  // BENCH_RSS_TRACE=1: per sync, what the process held when its RSS was highest (sampled every 20 ms) and the last log line before.
+  let lastMsg = '';
+  let top = { rss: 0, at: '' };
+  const trace = process.env.BENCH_RSS_TRACE
+    ? setInterval(() => {
+        const m = process.memoryUsage();
+        if (m.rss > top.rss) top = { rss: m.rss, at: `${lastMsg}: heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, array buffers ${mib(m.arrayBuffers)}, external ${mib(m.external)}` };
+      }, 20)
+    : undefined;
+  trace?.unref();
   const logger = createLogger({
     level: 'info',
     sink: (line) => {
       const o = JSON.parse(line) as { level: string; msg: string; ms?: number };
+      lastMsg = o.msg;
       // "compile" in the figures is fetch + load + compile of a new commit (the 'fetched' and 'compiled' lines).
       if (o.msg === 'fetched') fetchMs = o.ms ?? 0;
       if (o.msg === 'compiled') compileMs = fetchMs + (o.ms ?? 0);
@@ -157,6 +167,8 @@ async function main() {
     const peak = windowed ? `, peak RSS in it ${mib(ownPeakRss())}` : '';
     const via = sw.path ? `${sw.path.path}: ${sw.path.reason}` : 'unknown';
     process.stderr.write(`bench: ${label}: ${(ms / 1000).toFixed(2)} s (fetch + compile ${(compileMs / 1000).toFixed(2)} s, fetch ${(fetchMs / 1000).toFixed(2)} s), ${sw.outcome}, path ${via}${peak}\n`);
+    if (trace) process.stderr.write(`bench: ${label}: sampled RSS top ${mib(top.rss)} after "${top.at}"\n`);
+    top = { rss: 0, at: '' };
     return { ms, compileMs, written: w.inserted + w.modified + w.deleted, entries: sw.plan.unchanged + w.inserted + w.modified, path: via };
   };
   const first = await sync('first full sync', () => r.sync('bench'));
@@ -177,25 +189,36 @@ async function main() {
     profile.disconnect();
   }
 
-  let files = generateSpecs({ flows, target: { name: 'bench', address } });
-  const commitOneFlow = async (extraFlow: string): Promise<string> => {
-    const extra = generateSpecs({ flows, target: { name: 'bench', address }, extraFlow });
-    const changed = [...extra.keys()].filter((p) => files.get(p) !== extra.get(p));
+  // The files of a one-flow change, made by the parent (bench/run.ts), committed.
+  const commitNext = (dir: string): Promise<string> => {
+    const changed = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((p) => fs.statSync(path.join(dir, p)).isFile());
     for (const p of changed) {
       fs.mkdirSync(path.dirname(path.join(src, p)), { recursive: true });
-      fs.writeFileSync(path.join(src, p), extra.get(p)!);
+      fs.copyFileSync(path.join(dir, p), path.join(src, p));
     }
-    files = extra;
     return commitFiles(repo, changed, src);
   };
-  await commitOneFlow('bench-one');
+  await commitNext(arg('next'));
+  // BENCH_PROFILE_ONE=FILE: a CPU profile of the one-flow change alone (commit → converged).
+  const oneProfile = process.env.BENCH_PROFILE_ONE ? new inspector.Session() : undefined;
+  if (oneProfile) {
+    oneProfile.connect();
+    await oneProfile.post('Profiler.enable');
+    await oneProfile.post('Profiler.setSamplingInterval', { interval: 200 });
+    await oneProfile.post('Profiler.start');
+  }
   const one = await sync('one-flow change', () => r.sync('bench'));
+  if (oneProfile) {
+    const { profile: p } = await oneProfile.post('Profiler.stop');
+    fs.writeFileSync(process.env.BENCH_PROFILE_ONE!, JSON.stringify(p));
+    oneProfile.disconnect();
+  }
 
   // Webhook → switch: the reconciler's HTTP server up (start() syncs once more:
   // nothing new, no switch read), then a push delivered as GitHub sends it.
   reconciler = r;
   await r.start();
-  const commit = await commitOneFlow('bench-two');
+  const commit = await commitNext(arg('next2'));
   const body = JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: commit, repository: { full_name: 'bench/bench' } });
   const hook = await sync('webhook → switch', async () => {
     const converged = new Promise<SyncEvent>((resolve) => {

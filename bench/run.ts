@@ -26,7 +26,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateSpecs } from './generate.ts';
+import { generateSpecs, writeChange } from './generate.ts';
 import { commitDirectory } from '../src/source/commit-dir.ts';
 import { P4InfoIndex } from '../src/p4info/index.ts';
 import { mib, ownPeakRss, ROOT, runChild, startTargetProcess } from './proc.ts';
@@ -56,10 +56,15 @@ async function main() {
     const repo = path.join(work, 'repo');
     await commitDirectory(src, repo, 'bench');
     console.log(`generated ${flows} flows in ${files.size} files, committed in ${secs(performance.now() - t)}`);
+    // The one-flow change's files, made here: generating 10^5 flows of YAML in
+    // the reconciler's process would count in its peak RSS.
+    const change = (extraFlow: string) => writeChange(files, { flows, target: { name: 'bench', address: a.address }, extraFlow }, path.join(work, `next-${extraFlow}`));
+    const next = change('extra');
+    const next2 = change('bench-two');
     let fo: ReconcileFigures & { peakRss: number };
     let targetA: number;
     try {
-      fo = await runChild<ReconcileFigures>('bench/reconcile-run.ts', ['--flows', String(flows), '--address', a.address, '--repo', repo, '--src', src, '--work', work, '--batch', String(batch), '--target-pid', String(a.pid)]);
+      fo = await runChild<ReconcileFigures>('bench/reconcile-run.ts', ['--flows', String(flows), '--address', a.address, '--repo', repo, '--src', src, '--next', next, '--next2', next2, '--work', work, '--batch', String(batch), '--target-pid', String(a.pid)]);
       targetA = a.peak();
     } finally {
       await a.stop();

@@ -86,32 +86,9 @@ export class BytesIndex {
   static hasDuplicate(arena: Buffer, offs: Uint32Array): boolean {
     const n = offs.length - 1;
     if (n < 2) return false;
-    let posBits = 1;
-    while (2 ** posBits < n) posBits++;
-    const hashBits = 53 - posBits;
-    if (hashBits < 16) return new BytesIndex([], arena, offs, true).duplicate;
-    const scale = 2 ** posBits;
-    const drop = 32 - Math.min(32, hashBits);
-    const packed = new Float64Array(n);
-    for (let i = 0; i < n; i++) packed[i] = (hashBytes(arena, offs[i], offs[i + 1]) >>> drop) * scale + i;
-    packed.sort();
-    const same = (i: number, j: number): boolean => {
-      const s = offs[i];
-      const t = offs[j];
-      const len = offs[i + 1] - s;
-      if (len !== offs[j + 1] - t) return false;
-      for (let k = 0; k < len; k++) if (arena[s + k] !== arena[t + k]) return false;
-      return true;
-    };
-    for (let a = 0; a < n; ) {
-      const h = Math.floor(packed[a] / scale);
-      let b = a + 1;
-      while (b < n && Math.floor(packed[b] / scale) === h) b++;
-      // Items with one hash: almost always a single pair at most.
-      for (let x = a; x < b; x++) for (let y = x + 1; y < b; y++) if (same(packed[x] % scale, packed[y] % scale)) return true;
-      a = b;
-    }
-    return false;
+    const sorted = SortedHashes.over(arena, offs);
+    if (!sorted) return new BytesIndex([], arena, offs, true).duplicate;
+    return sorted.hasDuplicate(arena, offs);
   }
 
   /** The index over items already back to back, or undefined when two are equal (what hasDuplicate checks, kept for lookups). */
@@ -153,6 +130,79 @@ export class BytesIndex {
     const a = this.arena;
     for (let k = 0; k < n; k++) if (a[start + k] !== b[k]) return false;
     return true;
+  }
+}
+
+/**
+ * Items' hashes and positions packed into one float each (hash bits above,
+ * position below: exact while they fit 53 bits) and sorted: 8 bytes an item,
+ * half an open-addressing BytesIndex, built by sequential passes and a native
+ * sort. Items with equal hashes are neighbours; a lookup is a binary search.
+ * What compile's duplicate-key check makes, and keeps for a later patch's
+ * key checks (key-index.ts).
+ */
+export class SortedHashes {
+  private constructor(
+    private readonly packed: Float64Array,
+    private readonly scale: number,
+    private readonly drop: number,
+  ) {}
+
+  /** Over items i = arena[offs[i], offs[i + 1]); undefined past 2^37 items (no 16 hash bits left). */
+  static over(arena: Buffer, offs: Uint32Array): SortedHashes | undefined {
+    const n = offs.length - 1;
+    let posBits = 1;
+    while (2 ** posBits < n) posBits++;
+    const hashBits = 53 - posBits;
+    if (hashBits < 16) return undefined;
+    const scale = 2 ** posBits;
+    const drop = 32 - Math.min(32, hashBits);
+    const packed = new Float64Array(n);
+    for (let i = 0; i < n; i++) packed[i] = (hashBytes(arena, offs[i], offs[i + 1]) >>> drop) * scale + i;
+    packed.sort();
+    return new SortedHashes(packed, scale, drop);
+  }
+
+  /** Whether two of the items it was made over are equal. */
+  hasDuplicate(arena: Buffer, offs: Uint32Array): boolean {
+    const { packed, scale } = this;
+    const n = packed.length;
+    const same = (i: number, j: number): boolean => {
+      const s = offs[i];
+      const t = offs[j];
+      const len = offs[i + 1] - s;
+      if (len !== offs[j + 1] - t) return false;
+      for (let k = 0; k < len; k++) if (arena[s + k] !== arena[t + k]) return false;
+      return true;
+    };
+    for (let a = 0; a < n; ) {
+      const h = Math.floor(packed[a] / scale);
+      let b = a + 1;
+      while (b < n && Math.floor(packed[b] / scale) === h) b++;
+      // Items with one hash: almost always a single pair at most.
+      for (let x = a; x < b; x++) for (let y = x + 1; y < b; y++) if (same(packed[x] % scale, packed[y] % scale)) return true;
+      a = b;
+    }
+    return false;
+  }
+
+  /** Positions of the items whose hash is that of `b`, in turn, until `visit` returns true (then that position), else -1. */
+  find(b: Uint8Array, visit: (i: number) => boolean): number {
+    const { packed, scale } = this;
+    const h = hashBytes(b) >>> this.drop;
+    const low = h * scale;
+    let lo = 0;
+    let hi = packed.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (packed[mid] < low) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let x = lo; x < packed.length && Math.floor(packed[x] / scale) === h; x++) {
+      const i = packed[x] % scale;
+      if (visit(i)) return i;
+    }
+    return -1;
   }
 }
 

@@ -32,8 +32,7 @@ import { isExpired } from '../specs/expiry.ts';
 import { createEmitter, lpmMatch, type Emitted, type MeterConfig } from './emit.ts';
 import { prefixCover, splitPorts } from './port-cover.ts';
 import { exactEmitter } from './exact-emit.ts';
-import { BytesIndex } from './bytes-index.ts';
-import type { KeyIndex } from './key-index.ts';
+import { KeyIndex } from './key-index.ts';
 import type { MatchInput } from '../p4info/entity.ts';
 
 export interface CompileOptions {
@@ -54,49 +53,122 @@ export interface CompileOptions {
  * entries that the DesiredState holds anyway.
  */
 export class CompileCache {
-  private readonly targets = new Map<string, { index: P4InfoIndex; flows: Map<object, CachedFlow> }>();
+  private readonly targets = new Map<string, { index: P4InfoIndex; flows: CachedFlows }>();
   hits = 0;
   misses = 0;
 
   /** @internal The flows of `target` compiled against `index` (forgotten when the index changes). */
-  flowsOf(target: string, index: P4InfoIndex): Map<object, CachedFlow> {
+  flowsOf(target: string, index: P4InfoIndex): CachedFlows | undefined {
     const t = this.targets.get(target);
-    return t && t.index === index ? t.flows : new Map();
+    return t && t.index === index ? t.flows : undefined;
   }
 
   /** @internal */
-  replace(target: string, index: P4InfoIndex, flows: Map<object, CachedFlow>): void {
+  replace(target: string, index: P4InfoIndex, flows: CachedFlows): void {
     this.targets.set(target, { index, flows });
   }
 
-  private readonly keys = new Map<string, { entries: DesiredEntries; index: BytesIndex }>();
+  private readonly keys = new Map<string, KeyIndex>();
 
-  /** @internal compile's duplicate-key check over `entries` found none: its index, for a later patch (desired/patch.ts). */
-  keepKeys(target: string, entries: DesiredEntries, index: BytesIndex): void {
-    this.keys.set(target, { entries, index });
+  /** @internal compile's duplicate-key check over `index.entries` found none: its index, for a later patch (desired/patch.ts). */
+  keepKeys(target: string, index: KeyIndex): void {
+    this.keys.set(target, index);
   }
 
   /** The identity-key index of `entries` if the last compile of `target` made them (and handed it over once). */
-  takeKeys(target: string, entries: DesiredEntries): BytesIndex | undefined {
+  takeKeys(target: string, entries: DesiredEntries): KeyIndex | undefined {
     const k = this.keys.get(target);
     this.keys.delete(target);
-    return k && k.entries === entries ? k.index : undefined;
+    return k && k.entries === entries ? k : undefined;
   }
 }
 
-interface CachedFlow {
-  /** The numbers the entries were made from: tenant id, flow id, destination class, steering group, source classes. */
-  tid: number;
-  flowId: number;
-  dstId: number;
-  steer: number | undefined;
-  srcIds: number[];
-  origin: Origin;
-  /** The flow's entries: emission positions [from, to) of `src` (the compile that made or last reused them). */
+/**
+ * What each flow document of one compile was made into: the numbers its
+ * entries were made from (tenant id, flow id, destination class, steering
+ * group, source classes), its origin, and its emission positions [from, to)
+ * in `src`. As columns: 10^5 objects of eight fields and an array each were
+ * ~24 MB of heap held between commits; these are ~8.
+ */
+export class CachedFlows {
+  private readonly at = new Map<object, number>();
+  /** Per flow: tid, flowId, dstId, steer (or NONE), from, to, first source id, source count. */
+  private cols = new Uint32Array(8 * 1024);
+  private srcIds = new Uint32Array(1024);
+  private nSrc = 0;
+  private readonly origins: Origin[] = [];
+  /** The entries every flow's [from, to) is in (set when they are sealed). */
   src?: DesiredEntries;
-  from: number;
-  to: number;
+
+  get size(): number {
+    return this.origins.length;
+  }
+
+  /** Whether `doc` was made from these numbers last time: then its [from, to) and origin. */
+  match(doc: object, r: { tid: number; flowId: number; dstId: number; steerGroup: number | undefined; srcs: readonly { id: number }[] }): { from: number; to: number; origin: Origin } | undefined {
+    const k = this.at.get(doc);
+    if (k === undefined) return undefined;
+    const c = this.cols;
+    const o = 8 * k;
+    if (c[o] !== r.tid || c[o + 1] !== r.flowId || c[o + 2] !== r.dstId || c[o + 3] !== (r.steerGroup ?? NONE) || c[o + 7] !== r.srcs.length) return undefined;
+    for (let i = 0; i < r.srcs.length; i++) if (this.srcIds[c[o + 6] + i] !== r.srcs[i]!.id) return undefined;
+    return { from: c[o + 4], to: c[o + 5], origin: this.origins[k]! };
+  }
+
+  /** Remembers `doc`'s numbers and positions; numbers that are not 32-bit unsigned integers are not cached (never matched). */
+  add(doc: object, r: { tid: number; flowId: number; dstId: number; steerGroup: number | undefined; srcs: readonly { id: number }[] }, origin: Origin, from: number, to: number): void {
+    if (!u32(r.tid) || !u32(r.flowId) || !u32(r.dstId) || !u32(r.steerGroup ?? 0) || !r.srcs.every((x) => u32(x.id))) return;
+    const k = this.origins.length;
+    if (8 * k + 8 > this.cols.length) {
+      const next = new Uint32Array(this.cols.length * 2);
+      next.set(this.cols);
+      this.cols = next;
+    }
+    if (this.nSrc + r.srcs.length > this.srcIds.length) {
+      const next = new Uint32Array(Math.max(this.srcIds.length * 2, this.nSrc + r.srcs.length));
+      next.set(this.srcIds);
+      this.srcIds = next;
+    }
+    const c = this.cols;
+    const o = 8 * k;
+    c[o] = r.tid;
+    c[o + 1] = r.flowId;
+    c[o + 2] = r.dstId;
+    c[o + 3] = r.steerGroup ?? NONE;
+    c[o + 4] = from;
+    c[o + 5] = to;
+    c[o + 6] = this.nSrc;
+    c[o + 7] = r.srcs.length;
+    for (const x of r.srcs) this.srcIds[this.nSrc++] = x.id;
+    this.origins.push(origin);
+    this.at.set(doc, k);
+  }
+
+  /**
+   * Moves the flows onto `to`, a patch of `src` (patchFlows): `spans` are the
+   * stretches [from, to) of `src` it kept, in order, with where each starts in
+   * `to`. A flow not wholly in one (removed) is forgotten. So the entries of
+   * the compile that made the cache are not held once a patch has moved on.
+   */
+  rebase(to: DesiredEntries, spans: readonly (readonly [number, number, number])[]): void {
+    const c = this.cols;
+    let s = 0;
+    for (let k = 0; k < this.origins.length; k++) {
+      const o = 8 * k;
+      while (s < spans.length && spans[s]![1] <= c[o + 4] && spans[s]![1] < c[o + 5]) s++;
+      const span = spans[s];
+      if (span && span[0] <= c[o + 4] && c[o + 5] <= span[1]) {
+        c[o + 4] += span[2] - span[0];
+        c[o + 5] += span[2] - span[0];
+      } else c[o] = NONE; // no tid is NONE: never matched again
+    }
+    this.src = to;
+  }
 }
+
+/** No steering group (and the bound of what is cached). */
+const NONE = 0xffffffff;
+const u32 = (v: number) => Number.isInteger(v) && v >= 0 && v < NONE;
 
 /** Two specs ask for the same switch key (the error names both places). */
 export const KEY_CLASH = 'COMPILE_KEY_CLASH';
@@ -206,10 +278,10 @@ export function compile(specs: SpecSet, index: P4InfoIndex, targetName: string, 
     if (err instanceof SpecErrors) return compileTarget(specs, index, targetName, opts, true);
     throw err;
   }
-  const keys = BytesIndex.uniqueOver(quick.entries.keyArena, quick.entries.koffs);
+  const keys = KeyIndex.of(quick.entries);
   if (!keys) return compileTarget(specs, index, targetName, opts, true);
   quick.entries.markUniqueKeys();
-  opts.cache?.keepKeys(targetName, quick.entries, keys);
+  opts.cache?.keepKeys(targetName, keys);
   return quick;
 }
 
@@ -309,7 +381,7 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   const servedTenants = new Set(target.spec.tenants.map((t) => t.tenant));
   let servedFlows = 0;
   for (const f of specs.flows) if (servedTenants.has(f.metadata.tenant)) servedFlows++;
-  const entries = new EntriesBuilder(claimFlowKeys ? undefined : opts.cache?.flowsOf(targetName, index).values().next().value?.src, servedFlows * 10);
+  const entries = new EntriesBuilder(claimFlowKeys ? undefined : opts.cache?.flowsOf(targetName, index)?.src, servedFlows * 10);
   const cx = flowContext(specs, index, target, entries, errors, claimFlowKeys, opts.now, assignFlowIds(specs));
   const { emit, claims, tenantsByName, served, memberIds, groupIds, classIds } = cx;
   const origins = new Map<object, Origin>();
@@ -390,34 +462,36 @@ function compileTarget(specs: SpecSet, index: P4InfoIndex, targetName: string, o
   // Never in the claiming pass: a cached flow would claim nothing.
   const cache = claimFlowKeys ? undefined : opts.cache;
   const cached = cache?.flowsOf(targetName, index);
-  const nextCached = new Map<object, CachedFlow>();
+  const nextCached = cache && new CachedFlows();
   for (const f of specs.flows) {
     if (!cx.servedNames.has(f.metadata.tenant) || isExpired(f, opts.now)) continue;
-    const hit = cached?.get(f);
     const r = resolveFlow(cx, f);
     if (!r) continue;
+    const hit = errors.length === 0 ? cached?.match(f, r) : undefined;
     // Each flow document is visited once: its origin needs no lookup, and a cached flow's is the same.
     const forigin: Origin = hit?.origin ?? { kind: 'flow', name: r.fkey, file: f.source.file, line: f.source.line };
-    if (cache && hit && errors.length === 0 && hit.tid === r.tid && hit.flowId === r.flowId && hit.dstId === r.dstId && hit.steer === r.steerGroup && sameIds(hit.srcIds, r.srcs)) {
+    if (hit) {
       const from = entries.length;
-      entries.pushRange(hit.src!, hit.from, hit.to, forigin);
-      nextCached.set(f, { ...hit, from, to: entries.length });
-      cache.hits++;
+      entries.pushRange(cached!.src!, hit.from, hit.to, forigin);
+      nextCached!.add(f, r, forigin, from, entries.length);
+      cache!.hits++;
       continue;
     }
     const firstEntry = entries.length;
     const errorsBefore = errors.length;
     emitFlow(cx, f, r, forigin);
-    if (cache && errors.length === errorsBefore) {
-      nextCached.set(f, { tid: r.tid, flowId: r.flowId, dstId: r.dstId, steer: r.steerGroup, srcIds: r.srcs.map((x) => x.id), origin: forigin, from: firstEntry, to: entries.length });
-      cache.misses++;
+    if (nextCached && errors.length === errorsBefore) {
+      nextCached.add(f, r, forigin, firstEntry, entries.length);
+      cache!.misses++;
     }
   }
 
   if (errors.length) throw new SpecErrors(errors);
   const sealed = entries.seal();
-  for (const c of nextCached.values()) c.src = sealed;
-  cache?.replace(targetName, index, nextCached);
+  if (nextCached) {
+    nextCached.src = sealed;
+    cache!.replace(targetName, index, nextCached);
+  }
   return { ...emptyState(targetName, index), entries: sealed };
 }
 
@@ -438,7 +512,17 @@ export interface FlowChange {
  * shown here (an added flow with an error, a key taken twice): then compile in
  * full, which names the problem; `keys` is spoiled then.
  */
-export function patchFlows(prev: DesiredState, specs: SpecSet, index: P4InfoIndex, targetName: string, change: FlowChange, flowIds: FlowIds, keys: KeyIndex, now: Date): DesiredState | undefined {
+export function patchFlows(
+  prev: DesiredState,
+  specs: SpecSet,
+  index: P4InfoIndex,
+  targetName: string,
+  change: FlowChange,
+  flowIds: FlowIds,
+  keys: KeyIndex,
+  now: Date,
+  cache?: CompileCache,
+): DesiredState | undefined {
   const old = prev.entries;
   if (keys.entries !== old) return undefined;
   const errors: SpecError[] = [];
@@ -475,16 +559,23 @@ export function patchFlows(prev: DesiredState, specs: SpecSet, index: P4InfoInde
   const puts = change.added.filter(served).map((f) => ({ f, at: bound(specKey(f), false) }));
   // Added flows go in before a cut at the same place: they sort at or before the flow cut there.
   const addedRuns: [number, number][] = [];
+  // The stretches of `old` kept, and where each starts in the result.
+  const spans: [number, number, number][] = [];
+  const span = (from: number, to: number) => {
+    if (to <= from) return;
+    spans.push([from, to, entries.length]);
+    entries.pushSpan(from, to);
+  };
   let cursor = 0;
   let c = 0;
   for (let p = 0; p <= puts.length; p++) {
     const at = p < puts.length ? puts[p]!.at : n;
     while (c < cuts.length && cuts[c]![0] < at) {
-      entries.pushSpan(cursor, cuts[c]![0]);
+      span(cursor, cuts[c]![0]);
       cursor = Math.max(cursor, cuts[c]![1]);
       c++;
     }
-    entries.pushSpan(cursor, at);
+    span(cursor, at);
     cursor = Math.max(cursor, at);
     if (p === puts.length) break;
     const f = puts[p]!.f;
@@ -496,9 +587,13 @@ export function patchFlows(prev: DesiredState, specs: SpecSet, index: P4InfoInde
     addedRuns.push([from, entries.length]);
   }
   const sealed = entries.seal();
-  for (const [lo, hi] of cuts) for (let i = lo; i < hi; i++) if (!keys.remove(old.keyArena.subarray(old.koffs[i], old.koffs[i + 1]))) return undefined;
-  for (const [lo, hi] of addedRuns) for (let i = lo; i < hi; i++) if (!keys.add(sealed.keyArena.subarray(sealed.koffs[i], sealed.koffs[i + 1]))) return undefined;
+  for (const [lo, hi] of cuts) for (let i = lo; i < hi; i++) if (!keys.remove(old.keyBytesOf(i))) return undefined;
+  for (const [lo, hi] of addedRuns) for (let i = lo; i < hi; i++) if (!keys.add(sealed.keyBytesOf(i))) return undefined;
   keys.entries = sealed;
+  // The key index holds every key once: verify need not look for duplicates again.
+  sealed.markUniqueKeys();
+  const cached = cache?.flowsOf(targetName, index);
+  if (cached?.src === old) cached.rebase(sealed, spans);
   return { ...prev, entries: sealed };
 }
 
@@ -602,12 +697,6 @@ function emitFlow(cx: FlowContext, f: Located<Flow>, r: ResolvedFlow, forigin: O
       }
     }
   }
-}
-
-function sameIds(ids: readonly number[], srcs: readonly { id: number }[]): boolean {
-  if (ids.length !== srcs.length) return false;
-  for (let i = 0; i < ids.length; i++) if (ids[i] !== srcs[i]!.id) return false;
-  return true;
 }
 
 /**

@@ -16,6 +16,8 @@ import { BytesIndex } from './bytes-index.ts';
 /** Every (kind, table) pair seen in this process, by small id; stable across compiles. */
 const owners: { kind: EntityKind; table: string; rank: number }[] = [];
 const ownerIds = new Map<string, number>();
+/** Write rank by owner id (sortCanonical reads it a million times). */
+let ownerRanks = new Uint8Array(64);
 
 let last: { kind: EntityKind; table: string; id: number } = { kind: 'table_entry', table: '', id: -1 };
 
@@ -27,6 +29,12 @@ export function ownerId(kind: EntityKind, table: string): number {
     id = owners.length;
     owners.push({ kind, table, rank: writeRank(kind, table) });
     ownerIds.set(k, id);
+    if (id >= ownerRanks.length) {
+      const more = new Uint8Array(ownerRanks.length * 2);
+      more.set(ownerRanks);
+      ownerRanks = more;
+    }
+    ownerRanks[id] = owners[id].rank;
   }
   last = { kind, table, id };
   return id;
@@ -104,6 +112,132 @@ function fitted(a: Uint32Array, n: number): Uint32Array {
   return wastesLittle(a.byteLength, 4 * n) ? a.subarray(0, n) : a.slice(0, n);
 }
 
+/**
+ * An arena that is not one buffer: bytes [at[r], at[r + 1]) of it are
+ * bufs[r][from[r], …). A patch (compile.ts patchFlows) keeps the unchanged
+ * stretches of the entries it starts from where they are, in the arena they
+ * were compiled into, and writes only the added flows' bytes: a one-flow
+ * change at 10^6 entries writes kilobytes, not ~120 MB of fresh pages (whose
+ * first touch, and the full mark V8 starts for that much new external memory,
+ * were most of its time). No entry straddles two pieces.
+ */
+export class Pieces {
+  private last = 0;
+  /** `at` holds one more value than `bufs`: the arena's length. */
+  constructor(
+    readonly at: readonly number[],
+    readonly bufs: readonly Buffer[],
+    readonly from: readonly number[],
+  ) {}
+
+  get length(): number {
+    return this.at[this.at.length - 1];
+  }
+
+  /** The piece holding byte `v` (v < length). Sequential lookups hit the last piece or the next. */
+  find(v: number): number {
+    const at = this.at;
+    let r = this.last;
+    if (at[r] <= v && v < at[r + 1]) return r;
+    r++;
+    if (r < this.bufs.length && at[r] <= v && v < at[r + 1]) return (this.last = r);
+    let lo = 0;
+    let hi = this.bufs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (at[mid] <= v) lo = mid;
+      else hi = mid - 1;
+    }
+    return (this.last = lo);
+  }
+
+  /** Bytes [s, e), which lie in one piece (an entry, a key), as a view. */
+  view(s: number, e: number): Buffer {
+    if (e <= s) return EMPTY;
+    const r = this.find(s);
+    const p = this.from[r] + s - this.at[r];
+    return this.bufs[r].subarray(p, p + e - s);
+  }
+
+  /** The longest stretch of [s, e) from `s` that lies in one piece, as a view. */
+  chunk(s: number, e: number): Buffer {
+    const r = this.find(s);
+    const p = this.from[r] + s - this.at[r];
+    return this.bufs[r].subarray(p, p + Math.min(e, this.at[r + 1]) - s);
+  }
+
+  /** Copies bytes [s, e) into `into` at `to`. */
+  copy(s: number, e: number, into: Uint8Array, to: number): void {
+    while (s < e) {
+      const c = this.chunk(s, e);
+      into.set(c, to);
+      s += c.length;
+      to += c.length;
+    }
+  }
+
+  /** Bytes of distinct buffers held (what the pieces keep alive, near enough: views of one buffer count once). */
+  held(): number {
+    const seen = new Set<ArrayBufferLike>();
+    let n = 0;
+    for (const b of this.bufs) {
+      if (seen.has(b.buffer)) continue;
+      seen.add(b.buffer);
+      n += b.length;
+    }
+    return n;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Pieces made in arena order (EntriesBuilder.patching); `null` stands for the builder's own buffer until it is sealed. */
+class PieceList {
+  readonly at: number[] = [];
+  readonly bufs: (Buffer | null)[] = [];
+  readonly from: number[] = [];
+
+  /** Arena bytes [v, v + n) are buf[p, p + n); v is where the last piece ends. */
+  add(v: number, buf: Buffer | null, p: number, n: number): void {
+    if (n <= 0) return;
+    const k = this.bufs.length - 1;
+    if (k >= 0 && this.bufs[k] === buf && this.from[k] + (v - this.at[k]) === p) return; // the last piece goes on
+    this.at.push(v);
+    this.bufs.push(buf);
+    this.from.push(p);
+  }
+
+  /** Arena bytes [s, e) of `src` appended at `v`. */
+  addFrom(v: number, src: Buffer | Pieces, s: number, e: number): void {
+    if (!(src instanceof Pieces)) return this.add(v, src, s, e - s);
+    while (s < e) {
+      const r = src.find(s);
+      const n = Math.min(e, src.at[r + 1]) - s;
+      this.add(v, src.bufs[r], src.from[r] + s - src.at[r], n);
+      s += n;
+      v += n;
+    }
+  }
+
+  /** Sealed over `length` bytes, `own` for `null`; one buffer when that is all there is. */
+  seal(length: number, own: Buffer): Buffer | Pieces {
+    const bufs = this.bufs.map((b) => b ?? own);
+    if (bufs.length === 0) return own.subarray(0, 0);
+    if (bufs.length === 1 && this.from[0] === 0 && bufs[0].length >= length) return bufs[0].subarray(0, length);
+    const p = new Pieces([...this.at, length], bufs, this.from);
+    // Too many pieces, or buffers mostly of bytes no entry uses any more (removed flows): one buffer again.
+    if (bufs.length > MAX_PIECES || p.held() > length + (length >> 1) + (1 << 20)) {
+      const flat = Buffer.allocUnsafeSlow(length);
+      p.copy(0, length, flat, 0);
+      return flat;
+    }
+    return p;
+  }
+}
+
+/** Beyond this many pieces an arena is copied into one buffer (lookups stay a binary search over a few; patches add two or three per changed flow). */
+const MAX_PIECES = 4096;
+
 /** Collects entries (compile, a live snapshot, a read-back) and seals them into `DesiredEntries`. */
 export class EntriesBuilder {
   private bytes: Grow;
@@ -115,6 +249,15 @@ export class EntriesBuilder {
   private readonly origins: Origin[] = [];
   private readonly originIds = new Map<Origin, number>();
   private n = 0;
+  /** A patch's builder (`patching`): where stretches of its source sit in the arenas being made; own bytes are the added ones. */
+  private bytePieces?: PieceList;
+  private keyPieces?: PieceList;
+  /** Arena bytes (and key bytes) taken as pieces so far: an offset is the own buffer's position plus this. */
+  private vshift = 0;
+  private kshift = 0;
+  /** Where the own bytes not yet listed as a piece start. */
+  private ownAt = 0;
+  private ownKeyAt = 0;
   /** pushRange's arena copies not made yet: runs of adjacent ranges become one copy each (at seal). */
   private readonly pending: { src: DesiredEntries; b0: number; b1: number; at: number; k0: number; k1: number; kat: number }[] = [];
 
@@ -126,10 +269,11 @@ export class EntriesBuilder {
    * memory several times. Too high an estimate costs address space that is
    * never written (no RSS), too low one a growth.
    */
-  constructor(like?: DesiredEntries, expected = 0) {
+  constructor(like?: DesiredEntries, expected = 0, patch = false) {
     const cap = like ? like.length + 1024 : Math.max(1024, expected + 1);
-    this.bytes = new Grow(like ? like.arena.length + (1 << 16) : Math.max(1 << 16, expected * EXPECTED_ENTITY_BYTES));
-    this.keys = new Grow(like ? like.keyArena.length + (1 << 16) : Math.max(1 << 16, expected * EXPECTED_KEY_BYTES));
+    // A patch writes only the added flows' bytes into its own arenas.
+    this.bytes = new Grow(like && !patch ? like.byteLength + (1 << 16) : Math.max(1 << 16, expected * EXPECTED_ENTITY_BYTES));
+    this.keys = new Grow(like && !patch ? like.keyByteLength + (1 << 16) : Math.max(1 << 16, expected * EXPECTED_KEY_BYTES));
     this.offs = new Uint32Array(cap);
     this.koffs = new Uint32Array(cap);
     this.owner = new Uint32Array(cap);
@@ -171,10 +315,10 @@ export class EntriesBuilder {
     const i = this.slot();
     const at = this.bytes.room(e.bytes.length);
     this.bytes.buf.set(e.bytes, at);
-    this.offs[i + 1] = this.bytes.len;
+    this.offs[i + 1] = this.bytes.len + this.vshift;
     const kat = this.keys.room(e.key.length);
     this.keys.buf.write(e.key, kat, e.key.length, 'latin1');
-    this.koffs[i + 1] = this.keys.len;
+    this.koffs[i + 1] = this.keys.len + this.kshift;
     this.owner[i] = ownerId(e.kind, e.table);
     this.org[i] = this.originId(origin);
   }
@@ -188,9 +332,9 @@ export class EntriesBuilder {
   reserve(owner: number, n: number, k: number, origin: Origin): void {
     const i = this.slot();
     this.bytesAt = this.bytes.room(n);
-    this.offs[i + 1] = this.bytes.len;
+    this.offs[i + 1] = this.bytes.len + this.vshift;
     this.keyAt = this.keys.room(k);
-    this.koffs[i + 1] = this.keys.len;
+    this.koffs[i + 1] = this.keys.len + this.kshift;
     this.owner[i] = owner;
     this.org[i] = this.originId(origin);
   }
@@ -207,6 +351,7 @@ export class EntriesBuilder {
   /** Appends entries [from, to) (emission positions) of `src`, all with `origin` (a cached flow's entries). */
   pushRange(src: DesiredEntries, from: number, to: number, origin: Origin): void {
     if (to <= from) return;
+    if (this.bytePieces) throw new Error('EntriesBuilder: pushRange on a patch builder');
     const oid = this.originId(origin);
     const b0 = src.offs[from];
     const k0 = src.koffs[from];
@@ -232,22 +377,34 @@ export class EntriesBuilder {
    * with pushSpan as plain copies of its columns.
    */
   static patching(src: DesiredEntries): EntriesBuilder {
-    const b = new EntriesBuilder(src);
+    const b = new EntriesBuilder(src, 0, true);
     b.base = src;
+    b.bytePieces = new PieceList();
+    b.keyPieces = new PieceList();
     for (const o of src.originList) b.origins.push(o);
     return b;
   }
   private base?: DesiredEntries;
 
-  /** Appends entries [from, to) (emission positions) of the builder's `patching` source, each with its own origin. */
+  /**
+   * Appends entries [from, to) (emission positions) of the builder's
+   * `patching` source, each with its own origin. Their bytes are not copied:
+   * the arenas made list them as pieces of the source's (see Pieces).
+   */
   pushSpan(from: number, to: number): void {
     const src = this.base!;
     if (to <= from) return;
     const b0 = src.offs[from];
+    const b1 = src.offs[to];
     const k0 = src.koffs[from];
-    const at = this.bytes.room(src.offs[to] - b0);
-    const kat = this.keys.room(src.koffs[to] - k0);
-    this.pending.push({ src, b0, b1: src.offs[to], at, k0, k1: src.koffs[to], kat });
+    const k1 = src.koffs[to];
+    this.closeOwn();
+    const at = this.bytes.len + this.vshift;
+    const kat = this.keys.len + this.kshift;
+    this.bytePieces!.addFrom(at, src.bytesSource, b0, b1);
+    this.keyPieces!.addFrom(kat, src.keysSource, k0, k1);
+    this.vshift += b1 - b0;
+    this.kshift += k1 - k0;
     const j0 = this.n;
     const count = to - from;
     this.n += count;
@@ -271,23 +428,49 @@ export class EntriesBuilder {
     this.org.set(src.org.subarray(from, to), j0);
   }
 
+  /** A patch builder: the own bytes written since the last span become a piece. */
+  private closeOwn(): void {
+    this.bytePieces!.add(this.ownAt + this.vshift, null, this.ownAt, this.bytes.len - this.ownAt);
+    this.keyPieces!.add(this.ownKeyAt + this.kshift, null, this.ownKeyAt, this.keys.len - this.ownKeyAt);
+    this.ownAt = this.bytes.len;
+    this.ownKeyAt = this.keys.len;
+  }
+
   /**
    * The entries so far, sealed. `sorted` (default true) puts them in canonical
    * order; without it iteration follows emission order.
    */
   seal(sorted = true): DesiredEntries {
     for (const r of this.pending) {
-      r.src.arena.copy(this.bytes.buf, r.at, r.b0, r.b1);
-      r.src.keyArena.copy(this.keys.buf, r.kat, r.k0, r.k1);
+      copyOut(r.src.bytesSource, r.b0, r.b1, this.bytes.buf, r.at);
+      copyOut(r.src.keysSource, r.k0, r.k1, this.keys.buf, r.kat);
     }
     this.pending.length = 0;
     const n = this.n;
-    const arena = this.bytes.trimmed();
-    const keyArena = this.keys.trimmed();
+    let arena: Buffer | Pieces = this.bytes.trimmed();
+    let keyArena: Buffer | Pieces = this.keys.trimmed();
+    if (this.bytePieces) {
+      this.closeOwn();
+      arena = this.bytePieces.seal(this.bytes.len + this.vshift, arena);
+      keyArena = this.keyPieces!.seal(this.keys.len + this.kshift, keyArena);
+    }
     const d = new DesiredEntries(arena, fitted(this.offs, n + 1), keyArena, fitted(this.koffs, n + 1), fitted(this.owner, n), fitted(this.org, n), this.origins);
     if (sorted) d.sortCanonical();
     return d;
   }
+}
+
+/** Copies bytes [s, e) of an arena into `into` at `to`. */
+function copyOut(src: Buffer | Pieces, s: number, e: number, into: Buffer, to: number): void {
+  if (src instanceof Pieces) src.copy(s, e, into, to);
+  else src.copy(into, to, s, e);
+}
+
+/** One buffer of an arena's bytes; a Pieces arena is copied (see DesiredEntries.arena). */
+function flatten(p: Pieces): Buffer {
+  const out = Buffer.allocUnsafeSlow(p.length);
+  p.copy(0, p.length, out, 0);
+  return out;
 }
 
 /** A sealed, read-only list of desired entries; see the top of this file. */
@@ -295,13 +478,18 @@ export class DesiredEntries implements Iterable<DesiredEntry> {
   /** Canonical position → emission position. */
   order: Uint32Array;
 
+  private flatBytes?: Buffer;
+  private bytePieces?: Pieces;
+  private flatKeys?: Buffer;
+  private keyPieces?: Pieces;
+
   /** @internal use EntriesBuilder */
   constructor(
-    /** Entity bytes of every entry back to back; entry i is arena[offs[i], offs[i + 1]). */
-    readonly arena: Buffer,
+    /** Entity bytes of every entry back to back (one buffer, or a patch's pieces); entry i is arena[offs[i], offs[i + 1]). */
+    arena: Buffer | Pieces,
     readonly offs: Uint32Array,
     /** Identity keys (latin1 bytes) back to back. */
-    readonly keyArena: Buffer,
+    keyArena: Buffer | Pieces,
     readonly koffs: Uint32Array,
     /** @internal (kind, table) ids. */
     readonly owner: Uint32Array,
@@ -309,8 +497,99 @@ export class DesiredEntries implements Iterable<DesiredEntry> {
     readonly org: Uint32Array,
     private readonly origins: readonly Origin[],
   ) {
+    if (arena instanceof Pieces) this.bytePieces = arena;
+    else this.flatBytes = arena;
+    if (keyArena instanceof Pieces) this.keyPieces = keyArena;
+    else this.flatKeys = keyArena;
     this.order = new Uint32Array(owner.length);
     for (let i = 0; i < this.order.length; i++) this.order[i] = i;
+  }
+
+  /**
+   * Entity bytes of every entry back to back in one buffer; entry i is
+   * arena[offs[i], offs[i + 1]). A patched result's bytes are pieces of
+   * earlier arenas (see Pieces): reading this copies them into one buffer
+   * once (~120 MB at 10^6 entries), so what runs on every patch reads
+   * through bytesOf, sameBytes and bytesWindow instead.
+   */
+  get arena(): Buffer {
+    if (!this.flatBytes) {
+      this.flatBytes = flatten(this.bytePieces!);
+      this.bytePieces = undefined;
+    }
+    return this.flatBytes;
+  }
+
+  /** Identity keys (latin1 bytes) back to back in one buffer; copied once from pieces as `arena` is. */
+  get keyArena(): Buffer {
+    if (!this.flatKeys) {
+      this.flatKeys = flatten(this.keyPieces!);
+      this.keyPieces = undefined;
+    }
+    return this.flatKeys;
+  }
+
+  /** @internal The entity bytes as they are held (EntriesBuilder). */
+  get bytesSource(): Buffer | Pieces {
+    return this.flatBytes ?? this.bytePieces!;
+  }
+  /** @internal */
+  get keysSource(): Buffer | Pieces {
+    return this.flatKeys ?? this.keyPieces!;
+  }
+
+  /** How many buffers the entity bytes or the keys are in, whichever are in more: 1, or a patched result's pieces. */
+  get pieces(): number {
+    return Math.max(this.bytePieces?.bufs.length ?? 1, this.keyPieces?.bufs.length ?? 1);
+  }
+
+  /** Entity bytes in all. */
+  get byteLength(): number {
+    return this.offs[this.length];
+  }
+  /** Identity-key bytes in all. */
+  get keyByteLength(): number {
+    return this.koffs[this.length];
+  }
+
+  /** Whether arena bytes [s, e) equal `other`'s arena bytes from `t` on. */
+  sameBytes(s: number, e: number, other: DesiredEntries, t: number): boolean {
+    const x = this.flatBytes;
+    const y = other.flatBytes;
+    if (x && y) return x.compare(y, t, t + e - s, s, e) === 0;
+    while (s < e) {
+      let a = x ? x.subarray(s, e) : this.bytePieces!.chunk(s, e);
+      const b = y ? y.subarray(t, t + a.length) : other.bytePieces!.chunk(t, t + a.length);
+      if (b.length < a.length) a = a.subarray(0, b.length);
+      if (!a.equals(b)) return false;
+      s += a.length;
+      t += a.length;
+    }
+    return true;
+  }
+
+  /**
+   * Entries [from, to) as one buffer and their offsets into it (`offs` of
+   * length to - from + 1): views when the bytes are one buffer, else a copy
+   * of that stretch alone.
+   */
+  bytesWindow(from: number, to: number): { arena: Buffer; offs: Uint32Array } {
+    if (this.flatBytes) return { arena: this.flatBytes, offs: this.offs.subarray(from, to + 1) };
+    const s = this.offs[from];
+    const arena = Buffer.allocUnsafe(this.offs[to] - s);
+    this.bytePieces!.copy(s, this.offs[to], arena, 0);
+    const offs = new Uint32Array(to - from + 1);
+    for (let i = from; i <= to; i++) offs[i - from] = this.offs[i] - s;
+    return { arena, offs };
+  }
+
+  /** The identity keys of `pos` (emission positions) back to back: item k is keys[offs[k], offs[k + 1]). */
+  keysOf(pos: ArrayLike<number>): { keys: Buffer; offs: Uint32Array } {
+    const offs = new Uint32Array(pos.length + 1);
+    for (let k = 0; k < pos.length; k++) offs[k + 1] = offs[k] + this.koffs[pos[k] + 1] - this.koffs[pos[k]];
+    const keys = Buffer.allocUnsafe(offs[pos.length]);
+    for (let k = 0; k < pos.length; k++) keys.set(this.keyBytesOf(pos[k]), offs[k]);
+    return { keys, offs };
   }
 
   static empty(): DesiredEntries {
@@ -334,10 +613,17 @@ export class DesiredEntries implements Iterable<DesiredEntry> {
 
   // ---- by emission position (what the diff's bytes index uses)
   bytesOf(i: number): Buffer {
-    return this.arena.subarray(this.offs[i], this.offs[i + 1]);
+    const a = this.flatBytes;
+    return a ? a.subarray(this.offs[i], this.offs[i + 1]) : this.bytePieces!.view(this.offs[i], this.offs[i + 1]);
   }
   keyOf(i: number): string {
-    return this.keyArena.toString('latin1', this.koffs[i], this.koffs[i + 1]);
+    const k = this.flatKeys;
+    return k ? k.toString('latin1', this.koffs[i], this.koffs[i + 1]) : this.keyPieces!.view(this.koffs[i], this.koffs[i + 1]).toString('latin1');
+  }
+  /** Entry i's identity key as bytes (a view). */
+  keyBytesOf(i: number): Buffer {
+    const k = this.flatKeys;
+    return k ? k.subarray(this.koffs[i], this.koffs[i + 1]) : this.keyPieces!.view(this.koffs[i], this.koffs[i + 1]);
   }
   kindOf(i: number): EntityKind {
     return owners[this.owner[i]].kind;
@@ -387,11 +673,13 @@ export class DesiredEntries implements Iterable<DesiredEntry> {
    */
   sortCanonical(): void {
     const n = this.length;
-    const ranks = new Uint8Array(n);
-    const starts = new Uint32Array(9);
-    for (let i = 0; i < n; i++) starts[(ranks[i] = owners[this.owner[i]].rank) + 1]++;
+    const rank = ownerRanks;
+    const owner = this.owner;
+    const order = this.order;
+    const starts = new Uint32Array(257);
+    for (let i = 0; i < n; i++) starts[rank[owner[i]] + 1]++;
     for (let r = 1; r < starts.length; r++) starts[r] += starts[r - 1];
-    for (let i = 0; i < n; i++) this.order[starts[ranks[i]]++] = i;
+    for (let i = 0; i < n; i++) order[starts[rank[owner[i]]]++] = i;
   }
 
   private dupKeys?: boolean;

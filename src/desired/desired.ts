@@ -18,7 +18,7 @@ import { Codes } from '../specs/codes.ts';
 import { checkTrust, isTrustFile, type TrustRoots } from '../specs/trust.ts';
 import { compile, CompileCache } from '../compile/compile.ts';
 import { capacityErrors, countEntries, type EntryCounts } from '../compile/count.ts';
-import { KeyIndex } from '../compile/key-index.ts';
+import type { KeyIndex } from '../compile/key-index.ts';
 import { assignFlowIds } from '../specs/flow-id.ts';
 import type { SpecSet } from '../specs/spec-set.ts';
 import { baseKey, patchDesired, type Base } from './patch.ts';
@@ -122,7 +122,7 @@ export function desiredState(tree: SpecTree, opts: DesiredOptions): DesiredSet {
   const cache = opts.cache;
   let set: DesiredSet | undefined;
   if (cache) {
-    const p = cache.base && !opts.trust ? patchDesired(cache.base, tree, opts, cache.specs) : 'nothing kept to patch';
+    const p = cache.base && !opts.trust ? patchDesired(cache.base, tree, opts, cache.specs, cache.compiled) : 'nothing kept to patch';
     cache.base = undefined;
     if (typeof p === 'string') cache.lastPath = `full: ${p}`;
     else {
@@ -217,7 +217,7 @@ function baseOf(tree: SpecTree, opts: DesiredOptions, out: DesiredSet, specs: Sp
   for (const [name, state] of out.states) {
     const index = cache.compiled.takeKeys(name, state.entries);
     if (!index) return undefined;
-    keys.set(name, new KeyIndex(index, state.entries.length, state.entries));
+    keys.set(name, index);
   }
   return { key: baseKey(tree, opts), files: tree.files, links: tree.links, specs, counts, keys, set: out };
 }

@@ -24,7 +24,7 @@ import { isExpired } from '../specs/expiry.ts';
 import { specKey, type Located, type SpecSet } from '../specs/spec-set.ts';
 import type { Flow } from '../specs/schema.ts';
 import type { SpecTree } from '../source/spec-tree.ts';
-import { patchFlows } from '../compile/compile.ts';
+import { patchFlows, type CompileCache } from '../compile/compile.ts';
 import { capacityErrors, FlowCounter, type EntryCounts } from '../compile/count.ts';
 import { KeyIndex } from '../compile/key-index.ts';
 import type { DesiredState } from '../compile/types.ts';
@@ -61,7 +61,7 @@ const flowsOnly = (o: FileOutcome) => o.errors.length === 0 && o.warnings.length
 export type PatchOptions = Omit<DesiredOptions, 'cache' | 'trust'>;
 
 /** The desired set of `tree` made from `base`, and the base for the next tree; or why it cannot be (then run in full; `base` may be spoiled). */
-export function patchDesired(base: Base, tree: SpecTree, opts: PatchOptions, specCache: SpecCache): { set: DesiredSet; base: Base } | string {
+export function patchDesired(base: Base, tree: SpecTree, opts: PatchOptions, specCache: SpecCache, compiled?: CompileCache): { set: DesiredSet; base: Base } | string {
   const now = opts.now;
   if (base.key !== baseKey(tree, opts)) return 'other options';
   if (base.set.nextExpiry !== undefined && base.set.nextExpiry <= now.getTime()) return 'a flow expired since';
@@ -197,7 +197,7 @@ export function patchDesired(base: Base, tree: SpecTree, opts: PatchOptions, spe
     const prev = base.set.states.get(name);
     let k = base.keys.get(name);
     if (!prev || !k) return 'no kept state';
-    const state = patchFlows(prev, specs, pipelines.get(name)!.index, name, { removed: [...removed], added: sortedAdded }, flowIds, k, now);
+    const state = patchFlows(prev, specs, pipelines.get(name)!.index, name, { removed: [...removed], added: sortedAdded }, flowIds, k, now, compiled);
     if (!state) return 'an added flow does not compile alone, or the kept key index is not of the kept entries';
     if (k.worn) k = KeyIndex.of(state.entries);
     if (!k) return 'duplicate keys';

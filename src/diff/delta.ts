@@ -40,7 +40,8 @@ export function planDelta(from: DesiredState, to: DesiredState, opts: DeltaOptio
   const bEnd = b.length - tail;
 
   // The middle: item k of the index is `from` entry head + k.
-  const byBytes = BytesIndex.over(a.arena, a.offs.subarray(head, aEnd + 1));
+  const middle = a.bytesWindow(head, aEnd);
+  const byBytes = BytesIndex.over(middle.arena, middle.offs);
   const kept = new Uint8Array(aEnd - head);
   const free = (k: number) => kept[k] === 0;
   let unchanged = head + tail;
@@ -95,7 +96,7 @@ function sameRun(a: DesiredEntries, i: number, b: DesiredEntries, j: number, cou
   const ao = a.offs;
   const bo = b.offs;
   if (ao[i + count] - ao[i] !== bo[j + count] - bo[j]) return false;
-  if (a.arena.compare(b.arena, bo[j], bo[j + count], ao[i], ao[i + count]) !== 0) return false;
+  if (!a.sameBytes(ao[i], ao[i + count], b, bo[j])) return false;
   const shift = bo[j] - ao[i];
   for (let k = 1; k < count; k++) if (bo[j + k] - ao[i + k] !== shift) return false;
   return true;

@@ -43,8 +43,20 @@ export function insertOrder(entries: DesiredEntries, pos: Uint32Array): Uint32Ar
   const tmp = new Uint32Array(n);
   const counts: Uint32Array[] = [];
   const tie = tieOf(entries);
-  for (let r = 0; r < 256; r++) if (bounds[r + 1] - bounds[r] > 1) sortByKey(entries.keyArena, entries.koffs, tie, out, tmp, counts, bounds[r], bounds[r + 1], 0);
-  return out;
+  if (entries.pieces === 1 || n >= entries.length >> 2) {
+    for (let r = 0; r < 256; r++) if (bounds[r + 1] - bounds[r] > 1) sortByKey(entries.keyArena, entries.koffs, tie, out, tmp, counts, bounds[r], bounds[r + 1], 0);
+    return out;
+  }
+  // A few positions of a patched result (its keys are pieces of earlier arenas):
+  // their keys alone, copied back to back, sorted as local numbers.
+  const { keys, offs } = entries.keysOf(out);
+  const local = new Uint32Array(n);
+  for (let k = 0; k < n; k++) local[k] = k;
+  const localTie = (i: number, j: number) => tie(out[i], out[j]);
+  for (let r = 0; r < 256; r++) if (bounds[r + 1] - bounds[r] > 1) sortByKey(keys, offs, localTie, local, tmp, counts, bounds[r], bounds[r + 1], 0);
+  const sorted = new Uint32Array(n);
+  for (let k = 0; k < n; k++) sorted[k] = out[local[k]];
+  return sorted;
 }
 
 /** Key byte `d` of position i, plus one; 0 past the key's end (a shorter key sorts first). */

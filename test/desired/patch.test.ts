@@ -85,3 +85,38 @@ test('a signature that changes alone is verified again; a broken one goes the fu
   assert.equal(step(cache, 'c2', { ...b, [`${MORE}.sig`]: signAcme(MORE, b[MORE]! + '# another text\n') }), 'full: a signature problem');
   assert.equal(step(cache, 'c3', without(b, `${MORE}.sig`)), 'full: nothing kept to patch');
 });
+
+test('patched results keep the unchanged entries in the arenas they were compiled into; a chain of patches, looked at only at the end, is each a cold run', () => {
+  const cache = new DesiredCache();
+  const b = base();
+  const commits: [string, Record<string, string>][] = [
+    ['c0', b],
+    ['c1', { ...b, ...signed(MORE, [db, cache1]) }],
+    ['c2', { ...b, ...signed(MORE, [db]), ...signed(FIRST, [{ name: 'aaa', from: 'web', to: 'db', ports: [80, 81] }]) }],
+    ['c3', { ...b, ...signed(FIRST, [{ name: 'aaa', from: 'web', to: 'db', ports: [80] }]) }],
+    ['c4', { ...b, ...signed(MORE, [cache1]), ...signed(FIRST, [{ name: 'aaa', from: 'web', to: 'db', ports: [80] }]) }],
+  ];
+  const got = commits.map(([c, files]) => desiredState(treeOf(files, c), { now, cache, keepSpecs: true }));
+  assert.equal(cache.patched, commits.length - 1);
+  const cold = got[0]!.states.get('leaf1')!.entries;
+  for (const set of got.slice(1)) {
+    const e = set.states.get('leaf1')!.entries;
+    assert.ok(e.pieces > 1, `${set.commit}: in pieces`);
+    // The first entry (a tenant's, never changed) is still a view of the cold compile's arena.
+    assert.equal(e.bytesOf(0).buffer, cold.bytesOf(0).buffer, `${set.commit}: shares the cold arena`);
+  }
+  // Looked at from the last to the first: flattening one leaves the others' pieces alone.
+  for (let i = got.length - 1; i >= 0; i--) {
+    const [c, files] = commits[i]!;
+    assert.deepEqual(exactly(got[i]!), exactly(desiredState(treeOf(files, c), { now, keepSpecs: true })), `${c}: warm = cold`);
+  }
+  // The compile cache moved on with the patches (it no longer holds the cold entries):
+  // a change that goes the full way copies the unchanged flows from the last patch's entries.
+  const leaf1 = got[got.length - 1]!;
+  assert.equal(cache.compiled.flowsOf('leaf1', leaf1.pipelines.get('leaf1')!.index)?.src, leaf1.states.get('leaf1')!.entries);
+  const last = commits[commits.length - 1]![1];
+  const c5 = { ...last, 'targets/leaf2.yaml': last['targets/leaf2.yaml']!.replace('ports: [3, 4]', 'ports: [3, 4, 5]') };
+  const hits = cache.compiled.hits;
+  assert.match(step(cache, 'c5', c5), /^full: /);
+  assert.ok(cache.compiled.hits > hits, 'cached flows copied');
+});
