@@ -27,10 +27,10 @@ import type { DesiredEntry, DesiredState, Origin } from './types.ts';
 import { DesiredEntries, EntriesBuilder } from './entries.ts';
 import { TABLES, PROFILES, MANAGED_TABLE_NAMES, MANAGED_PROFILE_NAMES } from './tables.ts';
 import { assignHashedIds } from './ids.ts';
-import { rateBytesPerSecond, sizeBytes, qosQueue, protocolNumber, portRanges } from '../specs/units.ts';
+import { rateBytesPerSecond, sizeBytes, qosQueue, protocolNumber } from '../specs/units.ts';
 import { isExpired } from '../specs/expiry.ts';
 import { createEmitter, lpmMatch, type Emitted, type MeterConfig } from './emit.ts';
-import { prefixCover, splitPorts } from './port-cover.ts';
+import { flowPorts, prefixCover } from './port-cover.ts';
 import { exactEmitter } from './exact-emit.ts';
 import { BytesIndex } from './bytes-index.ts';
 import type { KeyIndex } from './key-index.ts';
@@ -547,7 +547,7 @@ function emitFlow(cx: FlowContext, f: Located<Flow>, r: ResolvedFlow, forigin: O
   const { emit, entries, errors, claims, claimFlowKeys } = cx;
   const { tname, fkey, tenant, tid, flowId, srcs, dstId } = r;
   const proto = protocolNumber(f);
-  const ports = splitPorts(portRanges(f));
+  const ports = flowPorts(f);
 
   // The flow's policy and steering (written before its classification, see order.ts).
   const meter = f.spec.rateLimit ? meterOf(f.spec.rateLimit) : undefined;
