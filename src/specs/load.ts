@@ -83,33 +83,31 @@ export function loadSpecs(files: SpecFiles, opts: LoadOptions = {}): LoadResult 
   }
   cache?.retain(paths);
 
-  const seen = new Map<string, Located<AnyDoc>>();
-  const unique = (kind: Kind) =>
-    docs[kind].filter((d) => {
-      const key = `${kind}:${specKey(d)}`;
-      const first = seen.get(key);
-      if (!first) {
-        seen.set(key, d);
-        return true;
-      }
-      errors.push(
-        new SpecError(Codes.duplicateName, d.source.at('metadata.name'), 'metadata.name', `duplicate ${kind} "${specKey(d)}" (first defined at ${formatPos(first.source)})`),
-      );
-      return false;
-    });
-  // Each key made once, not twice per comparison (10^5 flows: millions of strings).
-  const bySpecKey = <T extends AnyDoc>(list: T[]): T[] =>
-    list
-      .map((d) => ({ d, k: specKey(d) }))
-      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-      .map((x) => x.d);
+  // Each document's key made once, for the duplicate check and the sort (10^5 flows: millions of strings otherwise).
+  const keyed = <T extends AnyDoc>(list: T[]) => list.map((d) => ({ d, k: specKey(d) }));
+  const sorted = <T>(list: { d: T; k: string }[]): T[] => list.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0)).map((x) => x.d);
+  const bySpecKey = <T extends AnyDoc>(list: T[]): T[] => sorted(keyed(list));
+  const unique = <T extends Located<AnyDoc>>(kind: Kind): T[] => {
+    const seen = new Map<string, Located<AnyDoc>>();
+    return sorted(
+      keyed(docs[kind] as T[]).filter(({ d, k }) => {
+        const first = seen.get(k);
+        if (!first) {
+          seen.set(k, d);
+          return true;
+        }
+        errors.push(new SpecError(Codes.duplicateName, d.source.at('metadata.name'), 'metadata.name', `duplicate ${kind} "${k}" (first defined at ${formatPos(first.source)})`));
+        return false;
+      }),
+    );
+  };
 
   const specs: SpecSet = {
-    tenants: bySpecKey(unique('Tenant') as Located<Tenant>[]),
-    services: bySpecKey(unique('Service') as Located<Service>[]),
-    flows: bySpecKey(unique('Flow') as Located<Flow>[]),
-    contracts: bySpecKey(unique('Contract') as Located<Contract>[]),
-    targets: bySpecKey(unique('Target') as Located<Target>[]),
+    tenants: unique('Tenant'),
+    services: unique('Service'),
+    flows: unique('Flow'),
+    contracts: unique('Contract'),
+    targets: unique('Target'),
   };
 
   // Contracts become flows here, so every rule below and every later stage sees them as flows.
