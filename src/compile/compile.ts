@@ -538,6 +538,8 @@ function resolveFlow(cx: FlowContext, f: Located<Flow>): ResolvedFlow | undefine
   return { tname, fkey, tenant, tid: tenant.spec.id, flowId, srcs, dstId, steerGroup };
 }
 
+const PORTS_PATH: FieldPath = ['spec', 'ports'];
+const PROTOCOL_PATH: FieldPath = ['spec', 'protocol'];
 const fcKey = [0, 0, 0, 0, 0];
 const oneParam = [0];
 const fpKey = [0];
@@ -566,8 +568,9 @@ function emitFlow(cx: FlowContext, f: Located<Flow>, r: ResolvedFlow, forigin: O
       entries.push(entry(emit.table(TABLES.nfSteer, { flow_id: flowId }, { groupId: cx.groupIds.get(groupName(tname, fn))! }), forigin));
     }
   }
-  const keyPath = f.spec.ports ? ['spec', 'ports'] : ['spec', 'protocol'];
-  const by = claimant(`flow ${fkey}`, keyPath.join('.'), () => f.source.at(keyPath));
+  // The claimant only where keys are claimed (the full pass): 10^5 flows otherwise make it for nothing.
+  const keyPath = f.spec.ports ? PORTS_PATH : PROTOCOL_PATH;
+  const by = claimFlowKeys ? claimant(`flow ${fkey}`, keyPath.join('.'), () => f.source.at(keyPath)) : undefined;
   for (const src of srcs) {
     for (const port of ports.singles) {
       // Claimed by the entry's own switch key (already computed), not a second string per entry.
@@ -583,7 +586,7 @@ function emitFlow(cx: FlowContext, f: Located<Flow>, r: ResolvedFlow, forigin: O
         continue;
       }
       const e = cx.flowClassify(fcKey, oneParam);
-      if (!claims.claim(e.key, by, () => `flow_classify key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, port ${port})`)) continue;
+      if (!claims.claim(e.key, by!, () => `flow_classify key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, port ${port})`)) continue;
       entries.push(entry(e, forigin));
     }
     for (const [lo, hi] of ports.ranges) {
@@ -597,7 +600,7 @@ function emitFlow(cx: FlowContext, f: Located<Flow>, r: ResolvedFlow, forigin: O
           // Flows never overlap (specs/checks.ts), so priority only has to be valid and deterministic.
           t.len + 1,
         );
-        if (claimFlowKeys && !claims.claim(e.key, by, () => `flow_classify_range key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, ports ${lo}-${hi})`)) continue;
+        if (claimFlowKeys && !claims.claim(e.key, by!, () => `flow_classify_range key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, ports ${lo}-${hi})`)) continue;
         entries.push(entry(e, forigin));
       }
     }

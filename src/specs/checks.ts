@@ -139,13 +139,6 @@ function resolveService(
 const FROM_SERVICE: FieldPath = ['spec', 'from', 'service'];
 const TO_SERVICE: FieldPath = ['spec', 'to', 'service'];
 
-/** Port ranges claimed under one flow_classify key, in claim order: range i is [lo[i], hi[i]] of flows[i]. */
-interface Claimed {
-  flows: Located<Flow>[];
-  lo: number[];
-  hi: number[];
-}
-
 function checkFlows(
   list: Located<Flow>[],
   tenants: Map<string, Located<Tenant>>,
@@ -155,7 +148,14 @@ function checkFlows(
 ): void {
   // flow_classify key (tenant, src svc, dst svc, proto) → port ranges already claimed.
   // 10^5 flows: no closure, array or object per flow or port on the way through.
-  const claimed = new Map<string, Claimed>();
+  // Each key's ranges are a list through flat columns (range r: rFlow[r], [rLo[r], rHi[r]], next rNext[r], -1 at
+  // the end; rTail[head] is the last of the key's list).
+  const claimed = new Map<string, number>();
+  const rTail: number[] = [];
+  const rFlow: Located<Flow>[] = [];
+  const rLo: number[] = [];
+  const rHi: number[] = [];
+  const rNext: number[] = [];
   const lo: number[] = [];
   const hi: number[] = [];
   let oneSource: Located<Service>[] = [];
@@ -215,23 +215,32 @@ function checkFlows(
     const proto = protocolNumber(f);
     for (const src of sources) {
       const key = `${tenantName}|${src.metadata.name}|${dest.metadata.name}|${proto}`;
-      let taken = claimed.get(key);
-      if (!taken) claimed.set(key, (taken = { flows: [], lo: [], hi: [] }));
+      const head = claimed.get(key);
       let clash: Set<Located<Flow>> | undefined;
-      const n = taken.flows.length;
-      for (let r = 0; r < lo.length; r++) {
-        for (let c = 0; c < n; c++) {
-          const other = taken.flows[c]!;
-          if (other !== f && lo[r]! <= taken.hi[c]! && taken.lo[c]! <= hi[r]!) (clash ??= new Set()).add(other);
+      if (head !== undefined) {
+        for (let r = 0; r < lo.length; r++) {
+          for (let c = head; c >= 0; c = rNext[c]!) {
+            const other = rFlow[c]!;
+            if (other !== f && lo[r]! <= rHi[c]! && rLo[c]! <= hi[r]!) (clash ??= new Set()).add(other);
+          }
         }
       }
       for (const other of clash ?? []) {
         errors.push(err(Codes.flowOverlap, f, ['metadata', 'name'], `flow overlaps ${specKey(other)} (${where(other, ['metadata', 'name'])}) for ${src.metadata.name} → ${dest.metadata.name} protocol ${f.spec.protocol}`));
       }
+      let h = head;
       for (let r = 0; r < lo.length; r++) {
-        taken.flows.push(f);
-        taken.lo.push(lo[r]!);
-        taken.hi.push(hi[r]!);
+        const at = rFlow.length;
+        rFlow.push(f);
+        rLo.push(lo[r]!);
+        rHi.push(hi[r]!);
+        rNext.push(-1);
+        rTail.push(at);
+        if (h === undefined) claimed.set(key, (h = at));
+        else {
+          rNext[rTail[h]!] = at;
+          rTail[h] = at;
+        }
       }
     }
   }
