@@ -264,7 +264,8 @@ function loadFast(file: string, text: string, parsed: readonly FastDoc[]): FileO
       data = result.data as AnyDoc;
     }
     const source = new LazySource(positions, d.index, d.line, d.col);
-    docs.push({ kind: kind as Kind, doc: Object.assign(data, { source }) });
+    (data as { source?: SpecSource }).source = source;
+    docs.push({ kind: kind as Kind, doc: data as Located<AnyDoc> });
   }
   return { docs, errors: [], warnings: [] };
 }
