@@ -1,4 +1,4 @@
-// The fast reader works out limits.ts's depth estimate while it reads, so the
+// The fast reader works out src/specs/limits.ts's depth estimate while it reads, so the
 // loader walks a file once: when it says a text is shallow, tooDeepAt finds
 // nothing in it, for every limit; on the plain texts specs are written in it
 // is exact (it never sends them to tooDeepAt for nothing). Through loadSpecs,
