@@ -146,18 +146,17 @@ function checkFlows(
   allServices: Located<Service>[],
   errors: SpecError[],
 ): void {
-  // flow_classify key (tenant, src svc, dst svc, proto) → port ranges already claimed.
-  // 10^5 flows: no closure, array or object per flow or port on the way through.
-  // Each key's ranges are a list through flat columns (range r: rFlow[r], [rLo[r], rHi[r]], next rNext[r], -1 at
-  // the end; rTail[head] is the last of the key's list).
+  // flow_classify key (tenant, src svc, dst svc, proto) → the flows that claimed it, each with all its port
+  // ranges. 10^5 flows: no closure, array or object per flow or port on the way through. Each key's flows are
+  // a list through flat columns (entry c: kFlow[c], next kNext[c], -1 at the end; kTail[head] is the last).
   const claimed = new Map<string, number>();
-  const rTail: number[] = [];
-  const rFlow: Located<Flow>[] = [];
-  const rLo: number[] = [];
-  const rHi: number[] = [];
-  const rNext: number[] = [];
+  const kFlow: Located<Flow>[] = [];
+  const kNext: number[] = [];
+  const kTail: number[] = [];
   const lo: number[] = [];
   const hi: number[] = [];
+  const otherLo: number[] = [];
+  const otherHi: number[] = [];
   let oneSource: Located<Service>[] = [];
   for (const f of list) {
     const tenantName = f.metadata.tenant;
@@ -187,29 +186,11 @@ function checkFlows(
       errors.push(err(Codes.noSuchFunction, f, ['spec', 'steer'], `tenant ${tenantName} (${where(tenant, ['metadata', 'name'])}) has no ${f.spec.steer} function in spec.functions`));
     }
 
-    lo.length = 0;
-    hi.length = 0;
     const ports = f.spec.ports;
     if (hasPorts(f.spec.protocol)) {
       if (!ports) errors.push(err(Codes.portsRequired, f, ['spec', 'ports'], `ports are required for protocol ${f.spec.protocol}`));
-      else {
-        for (const p of ports) {
-          if (typeof p === 'number') {
-            lo.push(p);
-            hi.push(p);
-          } else {
-            const r = parsePortItem(p);
-            if (typeof r === 'string') throw new Error(r);
-            lo.push(r[0]);
-            hi.push(r[1]);
-          }
-        }
-      }
-    } else {
-      if (ports) errors.push(err(Codes.portsForbidden, f, ['spec', 'ports'], `ports are not allowed for protocol ${f.spec.protocol} (it has no ports)`));
-      lo.push(0);
-      hi.push(0);
-    }
+    } else if (ports) errors.push(err(Codes.portsForbidden, f, ['spec', 'ports'], `ports are not allowed for protocol ${f.spec.protocol} (it has no ports)`));
+    claimedRanges(f, lo, hi);
 
     if (!dest) continue;
     const proto = protocolNumber(f);
@@ -218,30 +199,52 @@ function checkFlows(
       const head = claimed.get(key);
       let clash: Set<Located<Flow>> | undefined;
       if (head !== undefined) {
+        // Rare (checks refuse it): the other flows' ranges made again, compared in claim order.
         for (let r = 0; r < lo.length; r++) {
-          for (let c = head; c >= 0; c = rNext[c]!) {
-            const other = rFlow[c]!;
-            if (other !== f && lo[r]! <= rHi[c]! && rLo[c]! <= hi[r]!) (clash ??= new Set()).add(other);
+          for (let c = head; c >= 0; c = kNext[c]!) {
+            const other = kFlow[c]!;
+            if (other === f) continue;
+            claimedRanges(other, otherLo, otherHi);
+            for (let o = 0; o < otherLo.length; o++) if (lo[r]! <= otherHi[o]! && otherLo[o]! <= hi[r]!) (clash ??= new Set()).add(other);
           }
         }
       }
       for (const other of clash ?? []) {
         errors.push(err(Codes.flowOverlap, f, ['metadata', 'name'], `flow overlaps ${specKey(other)} (${where(other, ['metadata', 'name'])}) for ${src.metadata.name} → ${dest.metadata.name} protocol ${f.spec.protocol}`));
       }
-      let h = head;
-      for (let r = 0; r < lo.length; r++) {
-        const at = rFlow.length;
-        rFlow.push(f);
-        rLo.push(lo[r]!);
-        rHi.push(hi[r]!);
-        rNext.push(-1);
-        rTail.push(at);
-        if (h === undefined) claimed.set(key, (h = at));
-        else {
-          rNext[rTail[h]!] = at;
-          rTail[h] = at;
-        }
+      if (!lo.length) continue; // nothing claimed (ports required but missing)
+      const at = kFlow.length;
+      kFlow.push(f);
+      kNext.push(-1);
+      kTail.push(at);
+      if (head === undefined) claimed.set(key, at);
+      else {
+        kNext[kTail[head]!] = at;
+        kTail[head] = at;
       }
+    }
+  }
+}
+
+/** The port ranges a flow claims in flow_classify, into `lo`/`hi`: its ports, or [0, 0] for a protocol without ports. */
+function claimedRanges(f: Flow, lo: number[], hi: number[]): void {
+  lo.length = 0;
+  hi.length = 0;
+  const ports = f.spec.ports;
+  if (!hasPorts(f.spec.protocol)) {
+    lo.push(0);
+    hi.push(0);
+    return;
+  }
+  for (const p of ports ?? []) {
+    if (typeof p === 'number') {
+      lo.push(p);
+      hi.push(p);
+    } else {
+      const r = parsePortItem(p);
+      if (typeof r === 'string') throw new Error(r);
+      lo.push(r[0]);
+      hi.push(r[1]);
     }
   }
 }
