@@ -27,10 +27,10 @@ import type { DesiredEntry, DesiredState, Origin } from './types.ts';
 import { DesiredEntries, EntriesBuilder } from './entries.ts';
 import { TABLES, PROFILES, MANAGED_TABLE_NAMES, MANAGED_PROFILE_NAMES } from './tables.ts';
 import { assignHashedIds } from './ids.ts';
-import { rateBytesPerSecond, sizeBytes, qosQueue, protocolNumber, portRanges } from '../specs/units.ts';
+import { rateBytesPerSecond, sizeBytes, qosQueue, protocolNumber } from '../specs/units.ts';
 import { isExpired } from '../specs/expiry.ts';
 import { createEmitter, lpmMatch, type Emitted, type MeterConfig } from './emit.ts';
-import { prefixCover, splitPorts } from './port-cover.ts';
+import { flowPorts, prefixCover } from './port-cover.ts';
 import { exactEmitter } from './exact-emit.ts';
 import { KeyIndex } from './key-index.ts';
 import type { MatchInput } from '../p4info/entity.ts';
@@ -633,6 +633,8 @@ function resolveFlow(cx: FlowContext, f: Located<Flow>): ResolvedFlow | undefine
   return { tname, fkey, tenant, tid: tenant.spec.id, flowId, srcs, dstId, steerGroup };
 }
 
+const PORTS_PATH: FieldPath = ['spec', 'ports'];
+const PROTOCOL_PATH: FieldPath = ['spec', 'protocol'];
 const fcKey = [0, 0, 0, 0, 0];
 const oneParam = [0];
 const fpKey = [0];
@@ -642,7 +644,7 @@ function emitFlow(cx: FlowContext, f: Located<Flow>, r: ResolvedFlow, forigin: O
   const { emit, entries, errors, claims, claimFlowKeys } = cx;
   const { tname, fkey, tenant, tid, flowId, srcs, dstId } = r;
   const proto = protocolNumber(f);
-  const ports = splitPorts(portRanges(f));
+  const ports = flowPorts(f);
 
   // The flow's policy and steering (written before its classification, see order.ts).
   const meter = f.spec.rateLimit ? meterOf(f.spec.rateLimit) : undefined;
@@ -661,8 +663,9 @@ function emitFlow(cx: FlowContext, f: Located<Flow>, r: ResolvedFlow, forigin: O
       entries.push(entry(emit.table(TABLES.nfSteer, { flow_id: flowId }, { groupId: cx.groupIds.get(groupName(tname, fn))! }), forigin));
     }
   }
-  const keyPath = f.spec.ports ? ['spec', 'ports'] : ['spec', 'protocol'];
-  const by = claimant(`flow ${fkey}`, keyPath.join('.'), () => f.source.at(keyPath));
+  // The claimant only where keys are claimed (the full pass): 10^5 flows otherwise make it for nothing.
+  const keyPath = f.spec.ports ? PORTS_PATH : PROTOCOL_PATH;
+  const by = claimFlowKeys ? claimant(`flow ${fkey}`, keyPath.join('.'), () => f.source.at(keyPath)) : undefined;
   for (const src of srcs) {
     for (const port of ports.singles) {
       // Claimed by the entry's own switch key (already computed), not a second string per entry.
@@ -678,7 +681,7 @@ function emitFlow(cx: FlowContext, f: Located<Flow>, r: ResolvedFlow, forigin: O
         continue;
       }
       const e = cx.flowClassify(fcKey, oneParam);
-      if (!claims.claim(e.key, by, () => `flow_classify key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, port ${port})`)) continue;
+      if (!claims.claim(e.key, by!, () => `flow_classify key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, port ${port})`)) continue;
       entries.push(entry(e, forigin));
     }
     for (const [lo, hi] of ports.ranges) {
@@ -692,7 +695,7 @@ function emitFlow(cx: FlowContext, f: Located<Flow>, r: ResolvedFlow, forigin: O
           // Flows never overlap (specs/checks.ts), so priority only has to be valid and deterministic.
           t.len + 1,
         );
-        if (claimFlowKeys && !claims.claim(e.key, by, () => `flow_classify_range key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, ports ${lo}-${hi})`)) continue;
+        if (claimFlowKeys && !claims.claim(e.key, by!, () => `flow_classify_range key (tenant ${tname}, ${src.name} → ${f.spec.to.service}, ip_proto ${proto}, ports ${lo}-${hi})`)) continue;
         entries.push(entry(e, forigin));
       }
     }

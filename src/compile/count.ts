@@ -16,8 +16,7 @@ import { isExpired } from '../specs/expiry.ts';
 import { Codes } from '../specs/codes.ts';
 import type { P4InfoIndex } from '../p4info/index.ts';
 import { TABLES, PROFILES } from './tables.ts';
-import { prefixCover, splitPorts } from './port-cover.ts';
-import { portRanges } from '../specs/units.ts';
+import { flowPorts, prefixCover } from './port-cover.ts';
 
 /** tenant → table name (P4Info full name) → entries. */
 export type EntryCounts = Map<string, Map<string, number>>;
@@ -67,7 +66,8 @@ function add(out: EntryCounts, tenant: string, table: string, n: number): void {
 export class FlowCounter {
   private readonly served = new Set<string>();
   private readonly roles = new Map<string, string[][]>();
-  private readonly names = new Set<string>();
+  /** Served tenant → its services' names. */
+  private readonly names = new Map<string, Set<string>>();
   private readonly tenants: Map<string, SpecSet['tenants'][number]>;
 
   constructor(specs: SpecSet, targetName: string, private readonly now: Date) {
@@ -78,7 +78,7 @@ export class FlowCounter {
       const tn = s.metadata.tenant;
       if (!this.served.has(tn)) continue;
       (this.roles.get(tn) ?? this.roles.set(tn, []).get(tn)!).push(s.spec.roles ?? []);
-      this.names.add(`${tn}/${s.metadata.name}`);
+      (this.names.get(tn) ?? this.names.set(tn, new Set()).get(tn)!).add(s.metadata.name);
     }
   }
 
@@ -86,15 +86,21 @@ export class FlowCounter {
   count(out: EntryCounts, f: Flow, sign: 1 | -1): void {
     const tn = f.metadata.tenant;
     if (!this.served.has(tn) || isExpired(f, this.now)) return;
-    add(out, tn, TABLES.flowPolicy.name, sign);
-    if (f.spec.steer && this.tenants.get(tn)?.spec.functions?.[f.spec.steer]) add(out, tn, TABLES.nfSteer.name, sign);
+    const m = out.get(tn) ?? out.set(tn, new Map()).get(tn)!;
+    bump(m, TABLES.flowPolicy.name, sign);
+    if (f.spec.steer && this.tenants.get(tn)?.spec.functions?.[f.spec.steer]) bump(m, TABLES.nfSteer.name, sign);
     const from = f.spec.from;
-    const srcs = 'service' in from ? (this.names.has(`${tn}/${from.service}`) ? 1 : 0) : (this.roles.get(tn) ?? []).filter((roles) => roles.includes(from.role)).length;
+    const srcs = 'service' in from ? (this.names.get(tn)?.has(from.service) ? 1 : 0) : (this.roles.get(tn) ?? []).filter((roles) => roles.includes(from.role)).length;
     if (!srcs) return;
     const ports = portCounts(f);
-    add(out, tn, TABLES.flowClassify.name, sign * srcs * ports.singles);
-    add(out, tn, TABLES.flowClassifyRange.name, sign * srcs * ports.covers);
+    bump(m, TABLES.flowClassify.name, sign * srcs * ports.singles);
+    bump(m, TABLES.flowClassifyRange.name, sign * srcs * ports.covers);
   }
+}
+
+/** add() into one tenant's counts. */
+function bump(m: Map<string, number>, table: string, n: number): void {
+  if (n) m.set(table, (m.get(table) ?? 0) + n);
 }
 
 /**
@@ -103,11 +109,12 @@ export class FlowCounter {
  * from), so 10^5 flows of a few port lists are split and covered once.
  */
 function portCounts(f: Flow): { singles: number; covers: number } {
+  const split = flowPorts(f);
+  if (!split.ranges.length) return { singles: split.singles.length, covers: 0 };
   const key = JSON.stringify(f.spec.ports ?? null);
   let c = portCountsOf.get(key);
   if (!c) {
-    const ports = splitPorts(portRanges(f));
-    c = { singles: ports.singles.length, covers: ports.ranges.reduce((n, [lo, hi]) => n + prefixCover(lo, hi).length, 0) };
+    c = { singles: split.singles.length, covers: split.ranges.reduce((n, [lo, hi]) => n + prefixCover(lo, hi).length, 0) };
     if (portCountsOf.size >= 1 << 16) portCountsOf.clear();
     portCountsOf.set(key, c);
   }

@@ -4,6 +4,9 @@
 // field that is at most 2·16 − 2 = 30 pairs (e.g. 1-65534), and 6 for
 // 1024-65535.
 
+import type { Flow } from '../specs/schema.ts';
+import { portRanges } from '../specs/units.ts';
+
 export interface Ternary {
   value: number;
   mask: number;
@@ -69,4 +72,24 @@ export function splitPorts(items: readonly (readonly [number, number])[]): { sin
   for (let i = 1; i < singles.length; i++) if (singles[i] !== singles[n - 1]) singles[n++] = singles[i]!;
   singles.length = n;
   return { singles, ranges };
+}
+
+const NO_RANGES: readonly [number, number][] = Object.freeze([]) as readonly [number, number][];
+const NO_PORTS: readonly number[] = Object.freeze([0]);
+
+/**
+ * splitPorts of a flow's ports (`spec.ports`; none is port 0). Ports written
+ * as numbers in ascending order, as nearly every flow has them, are their own
+ * singles and make no ranges: then nothing is made (10^5 flows, ~10 ports
+ * each), else splitPorts decides.
+ */
+export function flowPorts(flow: Flow): { singles: readonly number[]; ranges: readonly (readonly [number, number])[] } {
+  const ports = flow.spec.ports;
+  if (!ports) return { singles: NO_PORTS, ranges: NO_RANGES };
+  let prev = 0;
+  for (const p of ports) {
+    if (typeof p !== 'number' || !(p > prev) || p > 65535 || !Number.isInteger(p)) return splitPorts(portRanges(flow));
+    prev = p;
+  }
+  return { singles: ports as readonly number[], ranges: NO_RANGES };
 }

@@ -8,7 +8,8 @@ import { Codes } from './codes.ts';
 import { contains, overlaps, prefixKey, toPrefix, type Prefix } from './ip.ts';
 import { FUNCTION_KINDS, type Flow, type Service, type Tenant } from './schema.ts';
 import { formatFieldPath, specKey, type FieldPath, type Located, type SpecSet } from './spec-set.ts';
-import { hasPorts, portRanges, protocolNumber } from './units.ts';
+import { hasPorts, protocolNumber } from './units.ts';
+import { parsePortItem } from './ports.ts';
 
 type Doc = Located<{ metadata: { name: string } }>;
 
@@ -117,6 +118,27 @@ function checkServices(list: Located<Service>[], tenants: Map<string, Located<Te
   return byTenant;
 }
 
+/** A service of the flow's own tenant by name; else an error naming where the name lives (another tenant, nowhere). */
+function resolveService(
+  f: Located<Flow>,
+  own: Map<string, Located<Service>> | undefined,
+  allServices: Located<Service>[],
+  name: string,
+  path: FieldPath,
+  errors: SpecError[],
+): Located<Service> | undefined {
+  const svc = own?.get(name);
+  if (svc) return svc;
+  const tenantName = f.metadata.tenant;
+  const elsewhere = allServices.find((s) => s.metadata.name === name && s.metadata.tenant !== tenantName);
+  if (elsewhere) errors.push(err(Codes.crossTenant, f, path, `service "${name}" belongs to tenant ${elsewhere.metadata.tenant}; a flow of tenant ${tenantName} may only use its own services`));
+  else errors.push(err(Codes.unknownService, f, path, `unknown service "${name}" in tenant ${tenantName}`));
+  return undefined;
+}
+
+const FROM_SERVICE: FieldPath = ['spec', 'from', 'service'];
+const TO_SERVICE: FieldPath = ['spec', 'to', 'service'];
+
 function checkFlows(
   list: Located<Flow>[],
   tenants: Map<string, Located<Tenant>>,
@@ -124,8 +146,18 @@ function checkFlows(
   allServices: Located<Service>[],
   errors: SpecError[],
 ): void {
-  // flow_classify key (tenant, src svc, dst svc, proto) → port ranges already claimed.
-  const claimed = new Map<string, { flow: Located<Flow>; lo: number; hi: number }[]>();
+  // flow_classify key (tenant, src svc, dst svc, proto) → the flows that claimed it, each with all its port
+  // ranges. 10^5 flows: no closure, array or object per flow or port on the way through. Each key's flows are
+  // a list through flat columns (entry c: kFlow[c], next kNext[c], -1 at the end; kTail[head] is the last).
+  const claimed = new Map<string, number>();
+  const kFlow: Located<Flow>[] = [];
+  const kNext: number[] = [];
+  const kTail: number[] = [];
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const otherLo: number[] = [];
+  const otherHi: number[] = [];
+  let oneSource: Located<Service>[] = [];
   for (const f of list) {
     const tenantName = f.metadata.tenant;
     const tenant = tenants.get(tenantName);
@@ -133,52 +165,86 @@ function checkFlows(
       errors.push(err(Codes.unknownTenant, f, ['metadata', 'tenant'], `unknown tenant "${tenantName}"`));
       continue;
     }
-    const own = servicesByTenant.get(tenantName) ?? new Map<string, Located<Service>>();
-    const resolve = (name: string, path: FieldPath): Located<Service> | undefined => {
-      const svc = own.get(name);
-      if (svc) return svc;
-      const elsewhere = allServices.find((s) => s.metadata.name === name && s.metadata.tenant !== tenantName);
-      if (elsewhere) errors.push(err(Codes.crossTenant, f, path, `service "${name}" belongs to tenant ${elsewhere.metadata.tenant}; a flow of tenant ${tenantName} may only use its own services`));
-      else errors.push(err(Codes.unknownService, f, path, `unknown service "${name}" in tenant ${tenantName}`));
-      return undefined;
-    };
+    const own = servicesByTenant.get(tenantName);
 
-    let sources: Located<Service>[] = [];
+    let sources: Located<Service>[];
     const from = f.spec.from;
     if ('service' in from) {
-      const s = resolve(from.service, ['spec', 'from', 'service']);
-      if (s) sources = [s];
+      const s = resolveService(f, own, allServices, from.service, FROM_SERVICE, errors);
+      if (s) {
+        if (oneSource.length !== 1) oneSource = [s];
+        else oneSource[0] = s;
+        sources = oneSource;
+      } else sources = [];
     } else {
-      sources = [...own.values()].filter((s) => s.spec.roles?.includes(from.role));
+      sources = own ? [...own.values()].filter((s) => s.spec.roles?.includes(from.role)) : [];
       if (!sources.length) errors.push(err(Codes.unknownRole, f, ['spec', 'from', 'role'], `no service of tenant ${tenantName} has role "${from.role}"`));
     }
-    const dest = resolve(f.spec.to.service, ['spec', 'to', 'service']);
+    const dest = resolveService(f, own, allServices, f.spec.to.service, TO_SERVICE, errors);
 
     if (f.spec.steer && !tenant.spec.functions?.[f.spec.steer]) {
       errors.push(err(Codes.noSuchFunction, f, ['spec', 'steer'], `tenant ${tenantName} (${where(tenant, ['metadata', 'name'])}) has no ${f.spec.steer} function in spec.functions`));
     }
 
-    const ranges: [number, number][] = [];
+    const ports = f.spec.ports;
     if (hasPorts(f.spec.protocol)) {
-      if (!f.spec.ports) errors.push(err(Codes.portsRequired, f, ['spec', 'ports'], `ports are required for protocol ${f.spec.protocol}`));
-      if (f.spec.ports) ranges.push(...portRanges(f));
-    } else {
-      if (f.spec.ports) errors.push(err(Codes.portsForbidden, f, ['spec', 'ports'], `ports are not allowed for protocol ${f.spec.protocol} (it has no ports)`));
-      ranges.push([0, 0]);
-    }
+      if (!ports) errors.push(err(Codes.portsRequired, f, ['spec', 'ports'], `ports are required for protocol ${f.spec.protocol}`));
+    } else if (ports) errors.push(err(Codes.portsForbidden, f, ['spec', 'ports'], `ports are not allowed for protocol ${f.spec.protocol} (it has no ports)`));
+    claimedRanges(f, lo, hi);
 
     if (!dest) continue;
     const proto = protocolNumber(f);
     for (const src of sources) {
       const key = `${tenantName}|${src.metadata.name}|${dest.metadata.name}|${proto}`;
-      const taken = claimed.get(key) ?? [];
-      const clash = new Set<Located<Flow>>();
-      for (const [lo, hi] of ranges) for (const c of taken) if (c.flow !== f && lo <= c.hi && c.lo <= hi) clash.add(c.flow);
-      for (const other of clash) {
+      const head = claimed.get(key);
+      let clash: Set<Located<Flow>> | undefined;
+      if (head !== undefined) {
+        // Rare (checks refuse it): the other flows' ranges made again, compared in claim order.
+        for (let r = 0; r < lo.length; r++) {
+          for (let c = head; c >= 0; c = kNext[c]!) {
+            const other = kFlow[c]!;
+            if (other === f) continue;
+            claimedRanges(other, otherLo, otherHi);
+            for (let o = 0; o < otherLo.length; o++) if (lo[r]! <= otherHi[o]! && otherLo[o]! <= hi[r]!) (clash ??= new Set()).add(other);
+          }
+        }
+      }
+      for (const other of clash ?? []) {
         errors.push(err(Codes.flowOverlap, f, ['metadata', 'name'], `flow overlaps ${specKey(other)} (${where(other, ['metadata', 'name'])}) for ${src.metadata.name} → ${dest.metadata.name} protocol ${f.spec.protocol}`));
       }
-      for (const [lo, hi] of ranges) taken.push({ flow: f, lo, hi });
-      claimed.set(key, taken);
+      if (!lo.length) continue; // nothing claimed (ports required but missing)
+      const at = kFlow.length;
+      kFlow.push(f);
+      kNext.push(-1);
+      kTail.push(at);
+      if (head === undefined) claimed.set(key, at);
+      else {
+        kNext[kTail[head]!] = at;
+        kTail[head] = at;
+      }
+    }
+  }
+}
+
+/** The port ranges a flow claims in flow_classify, into `lo`/`hi`: its ports, or [0, 0] for a protocol without ports. */
+function claimedRanges(f: Flow, lo: number[], hi: number[]): void {
+  lo.length = 0;
+  hi.length = 0;
+  const ports = f.spec.ports;
+  if (!hasPorts(f.spec.protocol)) {
+    lo.push(0);
+    hi.push(0);
+    return;
+  }
+  for (const p of ports ?? []) {
+    if (typeof p === 'number') {
+      lo.push(p);
+      hi.push(p);
+    } else {
+      const r = parsePortItem(p);
+      if (typeof r === 'string') throw new Error(r);
+      lo.push(r[0]);
+      hi.push(r[1]);
     }
   }
 }

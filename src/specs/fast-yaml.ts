@@ -10,6 +10,12 @@
 // and load.ts then reads the file with the `yaml` package as before. Plain
 // scalars are resolved by the `yaml` package's own core-schema tags, so a
 // value read here is the value `yaml` would produce.
+//
+// One pass over the text with a cursor (10^5 flows are 1.2M lines: no object
+// per line, no string per line), keys and short values interned (one string
+// for the 10^5 `tenant`, `Flow`, `tcp`…), and limits.ts's depth estimate
+// (tooDeepAt) worked out on the way, so load.ts need not walk the text a
+// second time for it.
 import { isScalar, Schema } from 'yaml';
 import { DEFAULT_LIMITS } from './limits.ts';
 
@@ -26,7 +32,16 @@ export interface FastDoc {
   col: number;
 }
 
-/** Thrown inside the reader to give up; never escapes `fastParseDocs`. */
+export interface FastParse {
+  docs: FastDoc[];
+  /**
+   * True when limits.ts's `tooDeepAt(text, maxDepth)` is undefined for this
+   * text, shown while reading; false when not shown (then ask tooDeepAt).
+   */
+  shallow: boolean;
+}
+
+/** Thrown inside the reader to give up; never escapes `fastParse`. */
 class GiveUp extends Error {}
 const giveUp = (): never => {
   throw new GiveUp();
@@ -56,32 +71,102 @@ function resolvePlain(s: string): unknown {
   return s;
 }
 
-const KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 const DIGITS = /^[0-9]+$/;
 /** Keys the core schema would read as null or a boolean (then stringified): not worth getting right here. */
 const NON_STRING_KEYS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', '__proto__']);
-/** Characters a plain scalar may not start with (indicators), beyond the ones handled as flow or quotes. */
-const BAD_FIRST = new Set([',', ']', '}', '#', '&', '*', '!', '|', '>', '%', '@', '`', '?', ':']);
 
-interface Line {
-  /** Column of the first content character (0-based). */
-  indent: number;
-  /** Absolute offsets of the content: [start, end) without the newline. */
-  start: number;
-  end: number;
-  /** 1-based line number. */
-  no: number;
+const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+
+/** Characters of a key after its first ([A-Za-z0-9_./-]); the first is a letter or `_`. */
+const KEY_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) KEY_CHAR[c] = isLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 47 || c === 45 ? 1 : 0;
+
+/** Characters a plain scalar may not start with (indicators), beyond the ones handled as flow or quotes. */
+const BAD_FIRST = new Uint8Array(128);
+for (const ch of ',]}#&*!|>%@`?:') BAD_FIRST[ch.charCodeAt(0)] = 1;
+
+// What a character means inside a plain scalar (0: nothing special).
+const C_DIGIT = 1;
+const C_SPACE = 2;
+const C_COMMA = 4;
+const C_BRACKET = 8;
+const C_HASH = 16;
+const C_COLON = 32;
+const C_QUOTE = 64;
+const C_DASH = 128;
+const CLASS = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) CLASS[c] = C_DIGIT;
+CLASS[32] = C_SPACE;
+CLASS[44] = C_COMMA;
+for (const ch of '[]{}') CLASS[ch.charCodeAt(0)] = C_BRACKET;
+CLASS[35] = C_HASH;
+CLASS[58] = C_COLON;
+CLASS[34] = CLASS[39] = C_QUOTE;
+CLASS[45] = C_DASH;
+
+const FNV_START = 0x811c9dc5 | 0;
+const FNV_PRIME = 16777619;
+
+// Keys and plain values read before, by hash: 10^5 flow documents repeat the
+// same few dozen keys and words, and one string for each is less to allocate
+// and to keep. Each slot keeps its string's characters too, compared there
+// (a string's own characters are slower to reach). A string of 13 or more
+// characters is a slice of its file's text (it keeps the text alive), so it
+// is shared within one file only.
+const INTERN_BITS = 13;
+const INTERN_MASK = (1 << INTERN_BITS) - 1;
+const INTERN_MAX = 32;
+const internText: (string | undefined)[] = new Array<string | undefined>(1 << INTERN_BITS).fill(undefined);
+const internLen = new Int32Array(1 << INTERN_BITS);
+const internChars = new Uint16Array((1 << INTERN_BITS) * INTERN_MAX);
+const internFile = new Int32Array(1 << INTERN_BITS);
+let fileNo = 0;
+
+/** text[from, to), whose FNV-1a hash is `h`: the string handed out before for the same characters, when still kept. */
+function intern(text: string, from: number, to: number, h: number): string {
+  const n = to - from;
+  if (n > INTERN_MAX) return text.slice(from, to);
+  const slot = (h ^ (h >>> INTERN_BITS)) & INTERN_MASK;
+  const base = slot * INTERN_MAX;
+  if (internLen[slot] === n && (n < 13 || internFile[slot] === fileNo)) {
+    let i = 0;
+    while (i < n && internChars[base + i] === text.charCodeAt(from + i)) i++;
+    if (i === n) return internText[slot]!;
+  }
+  for (let i = 0; i < n; i++) internChars[base + i] = text.charCodeAt(from + i);
+  const s = text.slice(from, to);
+  internText[slot] = s;
+  internLen[slot] = n;
+  internFile[slot] = fileNo;
+  return s;
 }
+
+/** Whether a string may be one of NON_STRING_KEYS (null, true, false in their spellings; `__proto__`). */
+const maybeNonString = (s: string) => {
+  const c = s.charCodeAt(0);
+  return (c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70 || c === 95) && NON_STRING_KEYS.has(s);
+};
+
+/** The indentation of a `---` line and of the end of the text: below every block, so each one ends there. */
+const SEP = -1;
+const END = -2;
 
 /**
  * The documents of a file, or undefined when the file uses anything beyond
  * the subset (the caller then parses it with the `yaml` package).
  */
 export function fastParseDocs(text: string): FastDoc[] | undefined {
+  return fastParse(text)?.docs;
+}
+
+/** fastParseDocs, and whether the text is within limits.ts's depth estimate for `maxDepth`. */
+export function fastParse(text: string, maxDepth: number = MAX_DEPTH): FastParse | undefined {
   // Tabs, CR, BOM and NUL: whitespace rules differ enough to leave them to `yaml`.
   if (/[\t\r\uFEFF\0]/.test(text)) return undefined;
   try {
-    return new Reader(text).documents();
+    const r = new Reader(text, maxDepth);
+    const docs = r.documents();
+    return { docs, shallow: !r.unsure };
   } catch (err) {
     if (err instanceof GiveUp) return undefined;
     throw err;
@@ -89,215 +174,308 @@ export function fastParseDocs(text: string): FastDoc[] | undefined {
 }
 
 class Reader {
-  private lines: Line[] = [];
-  private i = 0;
+  // The current line: its indentation (SEP, END), content [s, e) without
+  // surrounding spaces, 1-based number. `pos` is where the next line starts.
+  private ind = 0;
+  private s = 0;
+  private e = 0;
+  private no = 0;
+  private pos = 0;
+  private lines = 0;
+  /** Nesting of block collections (MAX_DEPTH). */
   private depth = 0;
+  /** Inside a one-line flow value: the cursor, the end of the line's content, the nesting. */
+  private p = 0;
+  private end = 0;
+  private flowDepth = 0;
+  /** Where the last key's colon is. */
+  private colon = 0;
 
-  constructor(private readonly text: string) {}
+  // limits.ts's tooDeepAt, worked out while reading: its stack of block
+  // indentations and the depth of the current line so far (indentation
+  // levels, `- ` markers, `[` and `{`). Exact for what the reader accepts,
+  // except where tooDeepAt reads a line differently (a quote or bracket in a
+  // plain scalar, an escaped quote): then `unsure`, and load.ts asks tooDeepAt.
+  private readonly indents: number[] = [];
+  private lineDepth = 0;
+  unsure = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+  ) {
+    fileNo = (fileNo + 1) | 0;
+  }
 
   documents(): FastDoc[] {
-    const text = this.text;
     const docs: FastDoc[] = [];
-    let current: Line[] = [];
-    let started = false; // a document has begun (content seen, or a `---` that opened one)
-    let no = 0;
-    let pos = 0;
-    const flush = () => {
-      docs.push(this.document(current, docs.length));
-      current = [];
-    };
-    while (pos < text.length) {
-      let nl = text.indexOf('\n', pos);
-      if (nl < 0) nl = text.length;
-      no++;
-      let s = pos;
-      while (s < nl && text.charCodeAt(s) === 32) s++;
-      let e = nl;
-      while (e > s && text.charCodeAt(e - 1) === 32) e--;
-      const indent = s - pos;
-      pos = nl + 1;
-      if (s === e || text.charCodeAt(s) === 35 /* # */) continue;
-      if (indent === 0) {
-        const c = text.charCodeAt(s);
-        if (c === 45 /* - */ && text.startsWith('---', s)) {
-          if (e - s !== 3) giveUp(); // `--- content`, `----`
-          if (started) flush();
-          started = true;
-          continue;
-        }
-        if (c === 46 /* . */ && text.startsWith('...', s)) giveUp();
-        if (c === 37 /* % */) giveUp();
+    let started = false; // a document has begun (a `---` opened one) and is not yet in `docs`
+    this.advance();
+    while (this.ind !== END) {
+      if (this.ind === SEP) {
+        if (started) docs.push({ index: docs.length, value: null, line: 0, col: 0 });
+        started = true;
+        this.advance();
+        continue;
       }
-      started = true;
-      current.push({ indent, start: s, end: e, no });
+      docs.push(this.document(docs.length));
+      started = false;
+      if (this.ind === SEP) {
+        started = true;
+        this.advance();
+      }
     }
-    if (started) flush();
+    if (started) docs.push({ index: docs.length, value: null, line: 0, col: 0 });
     return docs;
   }
 
-  private document(lines: Line[], index: number): FastDoc {
-    if (!lines.length) return { index, value: null, line: 0, col: 0 };
-    const first = lines[0]!;
+  /** Moves to the next line with content (or to END). */
+  private advance(): void {
+    const text = this.text;
+    const len = text.length;
+    let pos = this.pos;
+    for (;;) {
+      if (pos >= len) {
+        this.pos = pos;
+        this.ind = END;
+        return;
+      }
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = len;
+      this.lines++;
+      let s = pos;
+      while (s < nl && text.charCodeAt(s) === 32) s++;
+      const indent = s - pos;
+      pos = nl + 1;
+      if (s === nl) continue;
+      const c = text.charCodeAt(s);
+      if (c === 35 /* # */) continue;
+      let e = nl;
+      while (e > s && text.charCodeAt(e - 1) === 32) e--;
+      const indents = this.indents;
+      while (indents.length && indents[indents.length - 1]! >= indent) indents.pop();
+      indents.push(indent);
+      this.lineDepth = indents.length;
+      if (this.lineDepth > this.maxDepth) this.unsure = true;
+      this.pos = pos;
+      this.no = this.lines;
+      this.s = s;
+      this.e = e;
+      this.ind = indent;
+      if (indent === 0) {
+        if (c === 45 /* - */ && text.startsWith('---', s)) {
+          if (e - s !== 3) giveUp(); // `--- content`, `----`
+          this.ind = SEP;
+        } else if (c === 46 /* . */ && text.startsWith('...', s)) giveUp();
+        else if (c === 37 /* % */) giveUp();
+      }
+      return;
+    }
+  }
+
+  /** One more level on the current line for the depth estimate (a `- ` marker, a `[` or `{`). */
+  private bump(): void {
+    if (++this.lineDepth > this.maxDepth) this.unsure = true;
+  }
+
+  private document(index: number): FastDoc {
     // Only a mapping at column 1 is a spec document; anything else is left to `yaml` (which reports it).
-    if (first.indent !== 0 || this.isSeqItem(first)) giveUp();
-    this.lines = lines;
-    this.i = 0;
+    if (this.ind !== 0 || this.isSeqItem()) giveUp();
+    const line = this.no;
     const value = this.mapping(0);
-    if (this.i !== lines.length) giveUp();
-    return { index, value, line: first.no, col: 1 };
+    if (this.ind >= 0) giveUp();
+    return { index, value, line, col: 1 };
   }
 
-  private isSeqItem(l: Line): boolean {
-    return this.text.charCodeAt(l.start) === 45 && (l.end - l.start === 1 || this.text.charCodeAt(l.start + 1) === 32);
+  private isSeqItem(): boolean {
+    const text = this.text;
+    return text.charCodeAt(this.s) === 45 && (this.e - this.s === 1 || text.charCodeAt(this.s + 1) === 32);
   }
 
-  /** A block node whose first line is lines[i] at `indent`. */
+  /** A block node whose first line is the current one, at `indent`. */
   private block(indent: number): unknown {
-    const l = this.lines[this.i]!;
-    return this.isSeqItem(l) ? this.sequence(indent) : this.mapping(indent);
+    return this.isSeqItem() ? this.sequence(indent) : this.mapping(indent);
   }
 
-  /** After a value that ended its line: the next line must not continue it. */
-  private noContinuation(indent: number): void {
-    const next = this.lines[this.i];
-    if (next && next.indent > indent) giveUp();
+  /**
+   * The key of `key: …` at `from` (a letter or `_`, then [A-Za-z0-9_./-]), up
+   * to its colon (left in `colon`); gives up on anything else.
+   */
+  private key(from: number, end: number): string {
+    const text = this.text;
+    let c = text.charCodeAt(from);
+    if (!(isLetter(c) || c === 95)) giveUp();
+    let h = Math.imul(FNV_START ^ c, FNV_PRIME);
+    let i = from + 1;
+    for (; i < end; i++) {
+      c = text.charCodeAt(i);
+      if (c === 58) break;
+      if (c >= 128 || KEY_CHAR[c] === 0) giveUp();
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    if (i === end || i - from > 1024) giveUp();
+    this.colon = i;
+    const key = intern(text, from, i, h);
+    if (maybeNonString(key)) giveUp();
+    return key;
   }
 
   private mapping(indent: number): Record<string, unknown> {
     if (++this.depth > MAX_DEPTH) giveUp();
-    try {
-      return this.mappingBody(indent);
-    } finally {
-      this.depth--;
-    }
-  }
-
-  private mappingBody(indent: number): Record<string, unknown> {
     const text = this.text;
     const out: Record<string, unknown> = {};
-    while (this.i < this.lines.length) {
-      const l = this.lines[this.i]!;
-      if (l.indent < indent) break;
-      if (l.indent > indent || this.isSeqItem(l)) giveUp();
-      const colon = indexIn(text, 58, l.start, l.end);
-      if (colon < 0 || colon - l.start > 1024) giveUp();
-      const key = text.slice(l.start, colon);
-      if (!KEY.test(key) || NON_STRING_KEYS.has(key) || Object.prototype.hasOwnProperty.call(out, key)) giveUp();
-      let v = colon + 1;
-      if (v < l.end && text.charCodeAt(v) !== 32) giveUp(); // `a:b` is a scalar, not a pair
-      while (v < l.end && text.charCodeAt(v) === 32) v++;
-      this.i++;
-      if (v === l.end || text.charCodeAt(v) === 35) {
-        const next = this.lines[this.i];
-        if (next && next.indent > indent) out[key] = this.block(next.indent);
-        else if (next && next.indent === indent && this.isSeqItem(next)) out[key] = this.sequence(indent);
+    while (this.ind >= indent) {
+      if (this.ind > indent || this.isSeqItem()) giveUp();
+      const e = this.e;
+      const key = this.key(this.s, e);
+      // Values are never undefined: a key seen before, or one of Object.prototype's, gives up.
+      if (out[key] !== undefined) giveUp();
+      let v = this.colon + 1;
+      if (v < e && text.charCodeAt(v) !== 32) giveUp(); // `a:b` is a scalar, not a pair
+      while (v < e && text.charCodeAt(v) === 32) v++;
+      if (v === e || text.charCodeAt(v) === 35) {
+        this.advance();
+        if (this.ind > indent) out[key] = this.block(this.ind);
+        else if (this.ind === indent && this.isSeqItem()) out[key] = this.sequence(indent);
         else out[key] = null;
       } else {
-        out[key] = this.inline(v, l.end);
-        this.noContinuation(indent);
+        out[key] = this.inline(v, e);
+        this.advance();
+        if (this.ind > indent) giveUp(); // the value would go on
       }
     }
+    this.depth--;
     return out;
   }
 
   private sequence(indent: number): unknown[] {
     if (++this.depth > MAX_DEPTH) giveUp();
-    try {
-      return this.sequenceBody(indent);
-    } finally {
-      this.depth--;
-    }
-  }
-
-  private sequenceBody(indent: number): unknown[] {
     const text = this.text;
     const out: unknown[] = [];
-    while (this.i < this.lines.length) {
-      const l = this.lines[this.i]!;
-      if (l.indent < indent) break;
-      if (l.indent > indent) giveUp();
-      if (!this.isSeqItem(l)) break; // the next key of a mapping holding this sequence at the same indent
-      let v = l.start + 1;
-      while (v < l.end && text.charCodeAt(v) === 32) v++;
-      if (v === l.end || text.charCodeAt(v) === 35) {
-        this.i++;
-        const next = this.lines[this.i];
-        out.push(next && next.indent > indent ? this.block(next.indent) : null);
+    while (this.ind >= indent) {
+      if (this.ind > indent) giveUp();
+      if (!this.isSeqItem()) break; // the next key of a mapping holding this sequence at the same indent
+      this.bump();
+      const e = this.e;
+      let v = this.s + 1;
+      while (v < e && text.charCodeAt(v) === 32) v++;
+      if (v === e || text.charCodeAt(v) === 35) {
+        this.advance();
+        out.push(this.ind > indent ? this.block(this.ind) : null);
         continue;
       }
       const c = text.charCodeAt(v);
-      if (c === 45 && (v + 1 === l.end || text.charCodeAt(v + 1) === 32)) giveUp(); // `- - x`
-      if (this.startsPair(v, l.end)) {
+      if (c === 45 && (v + 1 === e || text.charCodeAt(v + 1) === 32)) giveUp(); // `- - x`
+      if (this.startsPair(v, e)) {
         // `- key: value`: a mapping whose keys sit at the column of `key`.
-        const col = v - (l.start - l.indent);
-        this.lines[this.i] = { indent: col, start: v, end: l.end, no: l.no };
+        const col = v - (this.s - this.ind);
+        this.ind = col;
+        this.s = v;
         out.push(this.mapping(col));
         continue;
       }
-      out.push(this.inline(v, l.end));
-      this.i++;
-      this.noContinuation(indent);
+      out.push(this.inline(v, e));
+      this.advance();
+      if (this.ind > indent) giveUp();
     }
+    this.depth--;
     return out;
   }
 
   /** Whether text[from, end) begins with `key:` followed by a space or the end (quotes and flow never do). */
   private startsPair(from: number, end: number): boolean {
-    const c = this.text.charCodeAt(from);
-    if (c === 34 || c === 39 || c === 91 || c === 123) return false;
-    const colon = indexIn(this.text, 58, from, end);
-    if (colon < 0) return false;
-    const after = colon + 1;
-    return after === end || this.text.charCodeAt(after) === 32;
-  }
-
-  /** A value filling text[from, end) (a trailing comment allowed). */
-  private inline(from: number, end: number): unknown {
     const text = this.text;
     const c = text.charCodeAt(from);
+    if (c === 34 || c === 39 || c === 91 || c === 123) return false;
+    let colon = from;
+    while (colon < end && text.charCodeAt(colon) !== 58) colon++;
+    if (colon === end) return false;
+    const after = colon + 1;
+    return after === end || text.charCodeAt(after) === 32;
+  }
+
+  /** A value filling text[from, end) of the current line (a trailing comment allowed). */
+  private inline(from: number, end: number): unknown {
+    const c = this.text.charCodeAt(from);
     if (c === 91 || c === 123 || c === 34 || c === 39) {
-      const r = new FlowReader(text, from, end);
-      const v = r.value();
-      r.finish();
+      this.p = from;
+      this.end = end;
+      this.flowDepth = 0;
+      const v = this.flowValue();
+      this.finish();
       return v;
     }
-    // Plain scalar: up to a comment (` #`). Searched within the line only: a
-    // file-wide indexOf per value would make the reader quadratic.
-    let e = from;
-    while (e < end && !(text.charCodeAt(e) === 35 && text.charCodeAt(e - 1) === 32)) e++;
-    while (e > from && text.charCodeAt(e - 1) === 32) e--;
-    const s = text.slice(from, e);
-    checkPlain(s, false);
-    return resolvePlain(s);
+    return this.plain(from, end, false);
   }
-}
 
-/** Position of char code `c` in text[from, end), or -1. */
-function indexIn(text: string, c: number, from: number, end: number): number {
-  for (let i = from; i < end; i++) if (text.charCodeAt(i) === c) return i;
-  return -1;
-}
+  /**
+   * A plain scalar at `from`: in block context up to a comment (` #`) or
+   * `end`, in a flow collection up to `,[]{}` (left in `p`). Checked as the
+   * subset allows and resolved as `yaml` would (see resolvePlain).
+   */
+  private plain(from: number, end: number, flow: boolean): unknown {
+    const text = this.text;
+    let h = FNV_START;
+    let hEnd = h; // the hash of text[from, t)
+    let t = from; // the end without trailing spaces
+    let digits = true;
+    let spaced = false;
+    let i = from;
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      const k = c < 128 ? CLASS[c]! : 0;
+      if (k === C_SPACE) {
+        spaced = true;
+        h = Math.imul(h ^ c, FNV_PRIME);
+        continue;
+      }
+      if (k === C_DIGIT) {
+        if (spaced) digits = false;
+      } else {
+        if (k !== 0) {
+          if (flow) {
+            if (k & (C_COMMA | C_BRACKET)) break;
+            if (k & (C_COLON | C_HASH)) giveUp();
+          } else if (k & C_HASH) {
+            if (text.charCodeAt(i - 1) === 32) break; // a comment
+          } else if (k & C_COLON) {
+            if (i + 1 === end || text.charCodeAt(i + 1) === 32) giveUp(); // `a: b`, `a:`
+          } else if (k & C_BRACKET) this.unsure = true; // tooDeepAt counts it
+          if (k & C_QUOTE) this.unsure = true; // tooDeepAt skips to the next quote
+          else if (k & C_DASH && text.charCodeAt(i - 1) === 32 && (i + 1 >= end || text.charCodeAt(i + 1) === 32)) this.bump();
+        }
+        digits = false;
+      }
+      h = Math.imul(h ^ c, FNV_PRIME);
+      hEnd = h;
+      t = i + 1;
+    }
+    if (flow) this.p = i;
+    const len = t - from;
+    if (len === 0) giveUp();
+    const c0 = text.charCodeAt(from);
+    if ((c0 < 128 && BAD_FIRST[c0] === 1) || (c0 === 45 && (len === 1 || text.charCodeAt(from + 1) === 32))) giveUp();
+    if (isLetter(c0)) {
+      const s = intern(text, from, t, hEnd);
+      return maybeNonString(s) ? resolvePlain(s) : s;
+    }
+    if (digits && len <= 15) {
+      let n = 0;
+      for (let j = from; j < t; j++) n = n * 10 + (text.charCodeAt(j) - 48);
+      return n;
+    }
+    return resolvePlain(text.slice(from, t));
+  }
 
-function checkPlain(s: string, flow: boolean): void {
-  if (!s.length || BAD_FIRST.has(s[0]!) || (s[0] === '-' && (s.length === 1 || s[1] === ' '))) giveUp();
-  if (s.includes(': ') || s.endsWith(':')) giveUp();
-  if (flow && (s.includes(':') || s.includes('#'))) giveUp();
-}
-
-/** One-line flow collections and quoted scalars. */
-class FlowReader {
-  constructor(
-    private readonly text: string,
-    private p: number,
-    private readonly end: number,
-  ) {}
+  // ------------------------------------------------ one-line flow collections and quoted scalars
 
   private spaces(): void {
-    while (this.p < this.end && this.text.charCodeAt(this.p) === 32) this.p++;
+    const text = this.text;
+    while (this.p < this.end && text.charCodeAt(this.p) === 32) this.p++;
   }
 
   /** Only spaces and an optional comment may follow the value. */
-  finish(): void {
+  private finish(): void {
     const before = this.p;
     this.spaces();
     if (this.p === this.end) return;
@@ -305,80 +483,62 @@ class FlowReader {
     giveUp();
   }
 
-  private depth = 0;
-
-  value(): unknown {
+  private flowValue(): unknown {
+    if (this.p >= this.end) giveUp();
     const c = this.text.charCodeAt(this.p);
     if (c === 91 || c === 123) {
-      if (++this.depth > MAX_DEPTH) giveUp();
-      try {
-        return c === 91 ? this.seq() : this.map();
-      } finally {
-        this.depth--;
-      }
+      if (++this.flowDepth > MAX_DEPTH) giveUp();
+      this.bump();
+      const v = c === 91 ? this.flowSeq() : this.flowMap();
+      this.flowDepth--;
+      return v;
     }
     if (c === 34) return this.double();
     if (c === 39) return this.single();
-    return this.plain();
+    return this.plain(this.p, this.end, true);
   }
 
-  private seq(): unknown[] {
+  private flowSeq(): unknown[] {
+    const text = this.text;
     const out: unknown[] = [];
     this.p++;
     this.spaces();
-    if (this.text.charCodeAt(this.p) === 93) {
+    if (text.charCodeAt(this.p) === 93) {
       this.p++;
       return out;
     }
     for (;;) {
       this.spaces();
-      out.push(this.value());
+      out.push(this.flowValue());
       this.spaces();
-      const c = this.text.charCodeAt(this.p++);
+      const c = text.charCodeAt(this.p++);
       if (c === 93) return out;
       if (c !== 44 || this.p >= this.end) giveUp();
     }
   }
 
-  private map(): Record<string, unknown> {
+  private flowMap(): Record<string, unknown> {
+    const text = this.text;
     const out: Record<string, unknown> = {};
     this.p++;
     this.spaces();
-    if (this.text.charCodeAt(this.p) === 125) {
+    if (text.charCodeAt(this.p) === 125) {
       this.p++;
       return out;
     }
     for (;;) {
       this.spaces();
-      const colon = indexIn(this.text, 58, this.p, this.end);
-      if (colon < 0) giveUp();
-      const key = this.text.slice(this.p, colon);
-      if (!KEY.test(key) || NON_STRING_KEYS.has(key) || Object.prototype.hasOwnProperty.call(out, key)) giveUp();
-      this.p = colon + 1;
-      if (this.text.charCodeAt(this.p) !== 32) giveUp();
+      const key = this.key(this.p, this.end);
+      if (out[key] !== undefined) giveUp();
+      this.p = this.colon + 1;
+      if (text.charCodeAt(this.p) !== 32) giveUp();
       this.spaces();
-      out[key] = this.value();
+      out[key] = this.flowValue();
       this.spaces();
-      const c = this.text.charCodeAt(this.p++);
+      const c = text.charCodeAt(this.p++);
       if (c === 125) return out;
       if (c !== 44 || this.p >= this.end) giveUp();
     }
-  }
-
-  private plain(): unknown {
-    const text = this.text;
-    let e = this.p;
-    while (e < this.end) {
-      const c = text.charCodeAt(e);
-      if (c === 44 || c === 91 || c === 93 || c === 123 || c === 125) break;
-      e++;
-    }
-    let t = e;
-    while (t > this.p && text.charCodeAt(t - 1) === 32) t--;
-    const s = text.slice(this.p, t);
-    checkPlain(s, true);
-    this.p = e;
-    return resolvePlain(s);
   }
 
   private double(): string {
@@ -393,8 +553,10 @@ class FlowReader {
       if (c === 92) {
         out += text.slice(run, p);
         const n = text[p + 1];
-        if (n === '"' || n === '\\' || n === '/') out += n;
-        else if (n === 'n') out += '\n';
+        if (n === '"' || n === '\\' || n === '/') {
+          out += n;
+          if (n === '"') this.unsure = true; // tooDeepAt ends the quote there
+        } else if (n === 'n') out += '\n';
         else if (n === 't') out += '\t';
         else if (n === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(p + 2, p + 6))) {
           const code = parseInt(text.slice(p + 2, p + 6), 16);
@@ -440,10 +602,11 @@ class FlowReader {
 
   /** `"a"b` or `"a":` (a quoted key) are beyond the subset. */
   private afterQuoted(): void {
-    const c = this.text.charCodeAt(this.p);
+    const text = this.text;
+    const c = text.charCodeAt(this.p);
     if (this.p < this.end && c !== 32 && c !== 44 && c !== 93 && c !== 125) giveUp();
     let q = this.p;
-    while (q < this.end && this.text.charCodeAt(q) === 32) q++;
-    if (q < this.end && this.text.charCodeAt(q) === 58) giveUp();
+    while (q < this.end && text.charCodeAt(q) === 32) q++;
+    if (q < this.end && text.charCodeAt(q) === 58) giveUp();
   }
 }

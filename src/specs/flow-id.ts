@@ -19,8 +19,124 @@ SCRATCH.set(DOMAIN_BYTES, 0);
 /** The first 4 bytes of SHA-512(msg) as an unsigned number: node:crypto's one-shot `hash` where it has one (Node ≥ 20.12). */
 const firstWord: (msg: Uint8Array) => number =
   typeof crypto.hash === 'function'
-    ? (msg) => parseInt(crypto.hash('sha512', msg, 'hex').slice(0, 8), 16)
+    ? (msg) => {
+        const hex = crypto.hash('sha512', msg, 'hex');
+        let v = 0;
+        for (let i = 0; i < 8; i++) {
+          const c = hex.charCodeAt(i);
+          v = v * 16 + (c <= 57 ? c - 48 : c - 87); // lowercase hex
+        }
+        return v;
+      }
     : (msg) => crypto.createHash('sha512').update(msg).digest().readUInt32BE(0);
+
+/**
+ * Non-zero 32-bit ids by open addressing: 10^5 ids in a Map or Set are heap
+ * numbers hashed and compared one by one; these are hash outputs already, so
+ * their low bits are the slot.
+ */
+class IdTable<V> {
+  private keys: Uint32Array;
+  private vals: (V | undefined)[];
+  private mask: number;
+  size = 0;
+
+  constructor(expected: number) {
+    let cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    this.keys = new Uint32Array(cap);
+    this.vals = new Array<V | undefined>(cap).fill(undefined);
+    this.mask = cap - 1;
+  }
+
+  private slot(id: number): number {
+    const keys = this.keys;
+    let p = (id ^ (id >>> 16)) & this.mask;
+    while (keys[p] !== 0 && keys[p] !== id) p = (p + 1) & this.mask;
+    return p;
+  }
+
+  get(id: number): V | undefined {
+    return this.vals[this.slot(id)];
+  }
+
+  has(id: number): boolean {
+    return this.keys[this.slot(id)] === id;
+  }
+
+  /** Sets `id` (non-zero); returns false when it was there already (the value is replaced). */
+  set(id: number, v: V): boolean {
+    let p = this.slot(id);
+    const fresh = this.keys[p] !== id;
+    if (fresh) {
+      if ((this.size + 1) * 2 > this.keys.length) {
+        this.grow();
+        p = this.slot(id);
+      }
+      this.keys[p] = id;
+      this.size++;
+    }
+    this.vals[p] = v;
+    return fresh;
+  }
+
+  delete(id: number): boolean {
+    const keys = this.keys;
+    const mask = this.mask;
+    let p = this.slot(id);
+    if (keys[p] !== id) return false;
+    // Backward-shift deletion: later entries of the probe run move up, so no tombstones.
+    for (let q = (p + 1) & mask; keys[q] !== 0; q = (q + 1) & mask) {
+      const home = (keys[q]! ^ (keys[q]! >>> 16)) & mask;
+      if (((q - home) & mask) >= ((q - p) & mask)) {
+        keys[p] = keys[q]!;
+        this.vals[p] = this.vals[q];
+        p = q;
+      }
+    }
+    keys[p] = 0;
+    this.vals[p] = undefined;
+    this.size--;
+    return true;
+  }
+
+  clear(): void {
+    this.keys.fill(0);
+    this.vals.fill(undefined);
+    this.size = 0;
+  }
+
+  private grow(): void {
+    const keys = this.keys;
+    const vals = this.vals;
+    this.keys = new Uint32Array(keys.length * 2);
+    this.vals = new Array<V | undefined>(keys.length * 2).fill(undefined);
+    this.mask = this.keys.length - 1;
+    this.size = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.set(keys[i]!, vals[i]!);
+  }
+}
+
+/** A set of non-zero 32-bit ids (IdTable without values). */
+export class IdSet {
+  private readonly table: IdTable<true>;
+  constructor(expected = 0) {
+    this.table = new IdTable(expected);
+  }
+  /** Adds `id`; false when it was there already. */
+  add(id: number): boolean {
+    return this.table.set(id, true);
+  }
+  has(id: number): boolean {
+    return this.table.has(id);
+  }
+  delete(id: number): boolean {
+    return this.table.delete(id);
+  }
+  get size(): number {
+    return this.table.size;
+  }
+}
 
 export interface FlowIdOptions {
   /** Id width in bits (default 32, the P4 field). Tests shrink it to force collisions. */
@@ -74,7 +190,7 @@ export function verifyFlowId(publicKey: Uint8Array, name: string, id: number, op
 export class FlowIds extends Map<string, FlowId> {
   readonly warnings: SpecError[] = [];
   /** @internal Every id, when every flow has counter 0: kept for patchFlowIds, handed on to the patched ids. */
-  taken?: Set<number>;
+  taken?: IdSet;
 
   /** The id of a flow; throws if the flow had none (unknown tenant: the specs were invalid). */
   idOf(flow: Flow): number {
@@ -125,7 +241,7 @@ export function patchFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, prev: Pi
   if (!ids || ids.warnings.length) return undefined;
   let taken = ids.taken;
   if (!taken) {
-    taken = new Set();
+    taken = new IdSet(ids.size);
     for (const v of ids.values()) {
       if (v.counter !== 0) return undefined;
       taken.add(v.id);
@@ -146,8 +262,7 @@ export function patchFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, prev: Pi
     if (!key) continue;
     const name = specKey(f);
     const id = candidate(key, name, 0, {});
-    if (id === 0 || taken.has(id)) return undefined;
-    taken.add(id);
+    if (id === 0 || !taken.add(id)) return undefined;
     ids.set(name, firstId(id));
   }
   remembered.set(specs.flows, { tenants: specs.tenants, ids });
@@ -164,9 +279,13 @@ let firstIds = new Map<string, Map<string, number>>();
 let firstIdCount = 0;
 const MAX_FIRST_IDS = 1 << 20;
 
+let lastB64: string | undefined;
+let lastByName: Map<string, number> | undefined;
+
 function candidate(key: { b64: string; bytes: Uint8Array }, name: string, counter: number, opts: FlowIdOptions): number {
   if (counter !== 0 || opts.bits !== undefined || opts.hash !== undefined) return flowIdCandidate(key.bytes, name, counter, opts);
-  let byName = firstIds.get(key.b64);
+  // Flows come in tenant order: the last tenant's map, not a lookup per flow.
+  let byName = key.b64 === lastB64 ? lastByName : firstIds.get(key.b64);
   let id = byName?.get(name);
   if (id === undefined) {
     id = flowIdCandidate(key.bytes, name, 0, opts);
@@ -179,11 +298,13 @@ function candidate(key: { b64: string; bytes: Uint8Array }, name: string, counte
     byName.set(name, id);
     firstIdCount++;
   }
+  lastB64 = key.b64;
+  lastByName = byName;
   return id;
 }
 
 /** `{ id, counter: 0 }`, frozen and shared: 10^5 flows make no new objects when their ids are the same as before. */
-const firstIdObjects = new Map<number, FlowId>();
+const firstIdObjects = new IdTable<FlowId>(1 << 12);
 function firstId(id: number): FlowId {
   let v = firstIdObjects.get(id);
   if (!v) {
@@ -202,14 +323,19 @@ type TenantKeys = Map<string, { b64: string; bytes: Uint8Array }>;
  */
 function uncontested(flows: readonly Flow[], keys: TenantKeys, opts: FlowIdOptions): FlowIds | undefined {
   const out = new FlowIds();
-  const taken = new Set<number>();
+  const taken = new IdSet(flows.length);
+  let tenant: string | undefined;
+  let key: TenantKeys extends Map<string, infer K> ? K | undefined : never;
   for (const flow of flows) {
-    const key = keys.get(flow.metadata.tenant);
+    // Flows come sorted by tenant: one lookup per tenant.
+    if (flow.metadata.tenant !== tenant) {
+      tenant = flow.metadata.tenant;
+      key = keys.get(tenant);
+    }
     if (!key) continue;
     const name = specKey(flow);
     const id = candidate(key, name, 0, opts);
-    if (id === 0 || taken.has(id)) return undefined;
-    taken.add(id);
+    if (id === 0 || !taken.add(id)) return undefined;
     out.set(name, firstId(id));
   }
   out.taken = taken;
@@ -261,3 +387,4 @@ function computeFlowIds(specs: Pick<SpecSet, 'tenants' | 'flows'>, opts: FlowIdO
   }
   return out;
 }
+
