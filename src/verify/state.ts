@@ -178,13 +178,23 @@ export function verifyFull(target: string, cols: Columns, index: P4InfoIndex, fa
     const f = judgeFlow(j, context, flow, cols, slots, from, to);
     if (f.length) flowFindings.set(flow, f);
   };
+  // Flows are judged in the order of their first entry, not of their ids (hashes): a flow's entries lie in a
+  // few tables' runs, each in the specs' order, so the slots are read front to back rather than at random.
+  const firstOf = new Int32Array(n);
   let flowCount = 0;
   for (let a = 0; a < m; ) {
     let b = a + 1;
     while (b < m && flows.ids[b] === flows.ids[a]) b++;
-    judge(flows.ids[a]!, flows.pos, a, b);
+    firstOf[flows.pos[a]!] = a + 1;
     flowCount++;
     a = b;
+  }
+  for (let s = 0; s < n; s++) {
+    const a = firstOf[s]! - 1;
+    if (a < 0) continue;
+    let b = a + 1;
+    while (b < m && flows.ids[b] === flows.ids[a]) b++;
+    judge(flows.ids[a]!, flows.pos, a, b);
   }
   if (none.length) {
     judge(NO_FLOW, none, 0, none.length);
