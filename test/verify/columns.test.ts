@@ -159,7 +159,7 @@ test('every slot of the columns reads what decodeRow reads; slots at positions a
       assert.equal(c.exact(slot, f), m && (m.kind === 'exact' || m.kind === 'optional') ? Number(m.value) : undefined, `${k} ${f}`);
     }
     for (const p of params) {
-      const v = r.action?.params.get(p);
+      const v: bigint | undefined = r.action?.params.get(p);
       assert.equal(c.param(slot, p), v === undefined ? undefined : Number(v), `${k} ${p}`);
     }
     assert.equal(describeRow(c.row(slot)), describeRow(r));
