@@ -172,6 +172,7 @@ export function verifyFull(target: string, cols: Columns, index: P4InfoIndex, fa
   for (const [t, list] of byTable) if (list[0]!.kind === 'table_entry') shadowing(j, t, list, fixed);
   for (const [t, sh] of flowShadow) if (sh.rows.length) shadowing(j, t, sh.rows, sh.findings);
   // Slots, in order: the positions of a full pass over compiled entries (what the kept state needs).
+  // Subarrays: the few slots of other tables left at the end are not worth a copy.
   const flows = sortByFlow(ids.subarray(0, m), pos.subarray(0, m), none);
   const flowFindings = new Map<number, Finding[]>();
   const judge = (flow: number, slots: ArrayLike<number>, from: number, to: number) => {
@@ -207,7 +208,10 @@ export function verifyFull(target: string, cols: Columns, index: P4InfoIndex, fa
   return { context, fixed, flows, flowFindings, flowShadow, counts, flowCount, duplicates: dup.length > 0, result: { target, findings, usage: cap.usage } };
 }
 
-/** Flow table entries (flow id, position; positions ascending) sorted by flow id, stable: two passes of 16 bits. */
+/**
+ * Flow table entries (flow id, position; positions ascending) sorted by flow
+ * id, stable: two passes of 16 bits, the second back into `ids` and `pos`.
+ */
 function sortByFlow(ids: Uint32Array, pos: Uint32Array, none: number[]): FlowIndex {
   const n = ids.length;
   const ids2 = new Uint32Array(n);
@@ -223,14 +227,12 @@ function sortByFlow(ids: Uint32Array, pos: Uint32Array, none: number[]): FlowInd
   counts.fill(0);
   for (let i = 0; i < n; i++) counts[(ids2[i]! >>> 16) + 1]!++;
   for (let b = 1; b <= 65536; b++) counts[b]! += counts[b - 1]!;
-  const outIds = new Uint32Array(n);
-  const outPos = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const at = counts[ids2[i]! >>> 16]!++;
-    outIds[at] = ids2[i]!;
-    outPos[at] = pos2[i]!;
+    ids[at] = ids2[i]!;
+    pos[at] = pos2[i]!;
   }
-  return { ids: outIds, pos: outPos, none };
+  return { ids, pos, none };
 }
 
 function duplicates(j: Judge, cols: Columns, keyAt: (k: number) => string | undefined, out: Finding[]): void {
