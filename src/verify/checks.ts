@@ -21,9 +21,6 @@ import type { Check, Finding, TableUse } from './verify.ts';
 
 const T = TABLES;
 
-/** Tables whose entries belong to one flow id each (keyed by it, or setting it). */
-export const FLOW_TABLES: ReadonlySet<string> = new Set([T.flowClassify.name, T.flowClassifyRange.name, T.flowPolicy.name, T.nfSteer.name]);
-
 /** Findings about one switch's entries, each pushed where its part of the checks keeps it. */
 export class Judge {
   constructor(
@@ -180,7 +177,7 @@ export function judgeTables(j: Judge, of: (table: string) => Row[], out: Finding
 
 export const NO_FLOW = -1;
 
-/** What a flow table's entry is to its flow (0: not a flow table). */
+/** What an entry of a flow table — one whose entries belong to one flow id each, keyed by it or setting it — is to its flow (0: not a flow table). */
 export const CLASSIFY = 1;
 export const POLICY = 2;
 export const STEER = 3;

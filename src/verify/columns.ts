@@ -132,11 +132,6 @@ export class Columns {
     return this.code[slot] === ROW ? this.rows[this.off[slot]!]!.kind : 'table_entry';
   }
 
-  /** The decoded Row of a slot, if it is not a light one (then `row` builds it). */
-  decoded(slot: number): Row | undefined {
-    return this.code[slot] === ROW ? this.rows[this.off[slot]!] : undefined;
-  }
-
   origin(slot: number): Origin | undefined {
     if (this.code[slot] === ROW) return this.rows[this.off[slot]!]!.origin;
     const e = this.entries!;
