@@ -96,6 +96,8 @@ export function verifyCompiled(target: string, entries: DesiredEntries, index: P
     if (prev.duplicates) reason = 'duplicates before';
     else if (entries.hasDuplicateKeys()) reason = 'duplicate keys';
     else {
+      // The step moves the kept state in place: it is not kept under the old set meanwhile.
+      states.delete(target);
       const next = step(prev, entries, index, facts, opts, target);
       if (typeof next !== 'string') {
         states.set(target, next);
@@ -400,10 +402,7 @@ function step(prev: State, entries: DesiredEntries, index: P4InfoIndex, facts: F
       } else if (role !== POLICY) addNone.push(cols.position(s));
     }
   }
-  // Old positions → new (-1: removed); kept entries keep their relative order.
-  const moved = new Int32Array(prev.entries.length).fill(-1);
-  const { match } = d;
-  for (let k = 0; k < match.length; k++) if (match[k]! >= 0) moved[match[k]!] = k;
+  const moved = mover(d.removed, d.added);
   const flows = moveIndex(prev.flows, moved, addIds, addPos, addNone);
 
   const j = new Judge(target, facts);
@@ -426,7 +425,7 @@ function step(prev: State, entries: DesiredEntries, index: P4InfoIndex, facts: F
   for (const table of changedTables) {
     if (!canShadow(index, table)) continue;
     const rows: Row[] = [];
-    for (const r of prev.flowShadow.get(table)?.rows ?? []) if (moved[r.at]! >= 0) rows.push(rowAt(r, moved[r.at]!, r.origin));
+    for (const r of prev.flowShadow.get(table)?.rows ?? []) if (moved(r.at) >= 0) rows.push(rowAt(r, moved(r.at), r.origin));
     for (let s = 0; s < added.size; s++) if (added.has(s) && added.table(s) === table) rows.push(added.row(s));
     rows.sort((a, b) => a.at - b.at);
     const findings: Finding[] = [];
@@ -461,33 +460,77 @@ function lowerBound(a: Uint32Array, v: number): number {
 }
 
 /**
- * The flow index of the old set moved to the new one: positions mapped by
- * `moved` (removed entries dropped; the order within a flow kept, as matched
- * entries keep theirs), the added entries merged in by (flow id, position).
+ * Old positions → new (-1: removed), from the removed and added positions
+ * alone (both ascending): kept entries keep their relative order, so the
+ * q-th kept entry of the old set is the q-th of the new. No table of a
+ * million positions per step: two searches in lists as long as the change.
  */
-function moveIndex(prev: FlowIndex, moved: Int32Array, addIds: number[], addPos: number[], addNone: number[]): FlowIndex {
+function mover(removed: readonly number[], added: readonly number[]): (p: number) => number {
+  // added[j] - j: how many kept entries precede the j-th added one (non-decreasing).
+  const before = added.map((k, j) => k - j);
+  return (p) => {
+    const r = upperBound(removed, p - 1);
+    if (r < removed.length && removed[r] === p) return -1;
+    const q = p - r;
+    return q + upperBound(before, q);
+  };
+}
+
+/** The number of leading elements of `a` (ascending) that are `v` or less. */
+function upperBound(a: ArrayLike<number>, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The flow index of the old set moved to the new one, in place (the old
+ * state is not used again): positions mapped by `moved` (removed entries
+ * dropped; the order within a flow kept, as matched entries keep theirs), the
+ * added entries merged in by (flow id, position) from the back, into the
+ * room left at the end of the buffers (a new buffer, with room, only when
+ * there is not enough).
+ */
+function moveIndex(prev: FlowIndex, moved: (p: number) => number, addIds: number[], addPos: number[], addNone: number[]): FlowIndex {
   const order = addIds.map((_, i) => i).sort((a, b) => addIds[a]! - addIds[b]! || addPos[a]! - addPos[b]!);
-  const n = prev.ids.length;
-  const ids = new Uint32Array(n + order.length);
-  const pos = new Uint32Array(n + order.length);
+  let { ids, pos } = prev;
   let m = 0;
-  let x = 0;
-  for (let i = 0; i < n; i++) {
-    const p = moved[prev.pos[i]!]!;
+  for (let i = 0; i < ids.length; i++) {
+    const p = moved(pos[i]!);
     if (p < 0) continue;
-    const id = prev.ids[i]!;
-    while (x < order.length && (addIds[order[x]!]! < id || (addIds[order[x]!]! === id && addPos[order[x]!]! < p))) {
-      ids[m] = addIds[order[x]!]!;
-      pos[m++] = addPos[order[x++]!]!;
-    }
-    ids[m] = id;
+    ids[m] = ids[i]!;
     pos[m++] = p;
   }
-  for (; x < order.length; x++) {
-    ids[m] = addIds[order[x]!]!;
-    pos[m++] = addPos[order[x]!]!;
+  const total = m + order.length;
+  const room = (ids.buffer.byteLength - ids.byteOffset) >>> 2;
+  if (total <= room) {
+    ids = new Uint32Array(ids.buffer, ids.byteOffset, total);
+    pos = new Uint32Array(pos.buffer, pos.byteOffset, total);
+  } else {
+    const grownIds = new Uint32Array(total + (total >> 6) + 1024);
+    const grownPos = new Uint32Array(grownIds.length);
+    grownIds.set(ids.subarray(0, m));
+    grownPos.set(pos.subarray(0, m));
+    ids = grownIds.subarray(0, total);
+    pos = grownPos.subarray(0, total);
   }
-  const none = prev.none.map((p) => moved[p]!).filter((p) => p >= 0).concat(addNone).sort((a, b) => a - b);
-  // Trimmed only when the copy is worth it (a change removes a few entries of a million).
-  return { ids: m === ids.length ? ids : ids.slice(0, m), pos: m === pos.length ? pos : pos.slice(0, m), none };
+  let i = m - 1;
+  let w = total - 1;
+  for (let x = order.length - 1; x >= 0; x--) {
+    const id = addIds[order[x]!]!;
+    const p = addPos[order[x]!]!;
+    while (i >= 0 && (ids[i]! > id || (ids[i] === id && pos[i]! > p))) {
+      ids[w] = ids[i]!;
+      pos[w--] = pos[i--]!;
+    }
+    ids[w] = id;
+    pos[w--] = p;
+  }
+  const none = prev.none.map(moved).filter((p) => p >= 0).concat(addNone).sort((a, b) => a - b);
+  return { ids, pos, none };
 }

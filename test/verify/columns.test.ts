@@ -1,7 +1,8 @@
 // verify reads compiled entries as slots in columns (verify/columns.ts) and
 // keeps, per target, a flow index of positions that each step moves to the
 // next set (verify/state.ts). Over a generated two-tenant tree and a chain of
-// changes with faults, every step must take the step path and find exactly
+// changes with faults (one larger than the room the kept index has left),
+// every step must take the step path and find exactly
 // what a full verify of the same entries finds — both a fresh pass over the
 // compiled entries and a decoded plain list — and every slot must read what
 // decodeRow reads.
@@ -101,6 +102,11 @@ const changes: Record<string, Change> = {
     const to: Origin = { ...f.origin, line: f.origin.line + 1 };
     return list.map((e) => (e.origin === f.origin ? { ...e, origin: to } : e));
   },
+  // Many entries for one flow at once: more than the room the kept index has left (it grows).
+  many: (list, pick, step) => {
+    const f = pick(flows.filter((x) => originTenant(x.origin.name) === tenantA!.name));
+    return [...list, ...Array.from({ length: 1500 }, (_, i) => classify(tenantA!.id, 2 * i + (step % 2), f.id, f.origin))];
+  },
   // Back to the base set.
   revert: () => base,
 };
@@ -117,7 +123,7 @@ test('a chain of changes with faults: each step equals a full verify of the same
   assert.deepEqual(b.findings, []);
   const names = Object.keys(changes);
   const seen = new Set<string>();
-  for (let step = 0; step < 24; step++) {
+  for (let step = 0; step < 30; step++) {
     // Every change at least once, then at random; faults pile up until a revert.
     const name = step < names.length ? names[step]! : pick(names);
     list = changes[name]!(list, pick, step);
