@@ -54,7 +54,7 @@ export function decodeRows(entries: readonly EntryInput[], index: P4InfoIndex): 
  * Decoded parts shared by many rows (rows are read-only): one FieldMatch per
  * (field, exact value) and one action per (action, params) of up to 48 bits,
  * so a million rows of a few thousand distinct values hold a few thousand
- * objects and bigints, not ten million (verify/rows.ts keeps one).
+ * objects and bigints, not ten million (verify/columns.ts uses one per pass).
  */
 export class RowParts {
   private readonly exact = new Map<object, Map<number, FieldMatch>>();

@@ -15,18 +15,14 @@ import type { Origin } from '../compile/types.ts';
 import { TABLES, PROFILES } from '../compile/tables.ts';
 import { describeRow, type FieldMatch, type Row } from '../model/entries.ts';
 import { LightRow } from './light-row.ts';
+import type { Columns } from './columns.ts';
 import { originTenant, type Facts, type TenantFacts } from './facts.ts';
 import type { Check, Finding, TableUse } from './verify.ts';
 
 const T = TABLES;
 
-/** Tables whose entries belong to one flow id each (keyed by it, or setting it). */
-export const FLOW_TABLES: ReadonlySet<string> = new Set([T.flowClassify.name, T.flowClassifyRange.name, T.flowPolicy.name, T.nfSteer.name]);
-
 /** Findings about one switch's entries, each pushed where its part of the checks keeps it. */
 export class Judge {
-  // One origin (a spec line) stands for many entries (a flow's): its tenant is looked up once.
-  private readonly tenantOfOrigin = new Map<Origin, TenantFacts | undefined>();
   constructor(
     readonly target: string,
     readonly facts: Facts,
@@ -40,12 +36,18 @@ export class Judge {
   private lastTenant?: TenantFacts;
 
   tenantOfRow(r: Row): TenantFacts | undefined {
-    const o = r.origin;
+    return this.tenantOf(r.origin);
+  }
+
+  tenantOf(o: Origin | undefined): TenantFacts | undefined {
     if (!o) return undefined;
     // A flow's entries come one after another with one origin.
+    // A flow's entries come one after another with one origin, a tenant's flows one after another.
     if (o === this.lastOrigin) return this.lastTenant;
-    let t = this.tenantOfOrigin.get(o);
-    if (t === undefined && !this.tenantOfOrigin.has(o)) this.tenantOfOrigin.set(o, (t = this.facts.byName.get(originTenant(o.name))));
+    let t = this.lastTenant;
+    const name = o.name;
+    const slash = name.indexOf('/');
+    if (!t || (slash < 0 ? name.length : slash) !== t.name.length || !name.startsWith(t.name)) t = this.facts.byName.get(originTenant(name));
     this.lastOrigin = o;
     this.lastTenant = t;
     return t;
@@ -54,11 +56,13 @@ export class Judge {
   /** Cross-tenant: the tenant an id names vs the tenant of the entry's origin. */
   sameTenant(out: Finding[], r: Row, namedId: number | undefined, what: string): void {
     const own = this.tenantOfRow(r);
-    if (!own || namedId === undefined) return;
-    if (namedId !== own.id) {
-      const other = this.facts.byId.get(namedId);
-      this.add(out, 'cross-tenant', r, r.table, `entry of tenant ${own.name} names ${what} ${namedId}${other ? ` (tenant ${other.name})` : ' (no such tenant)'}`);
-    }
+    if (own && namedId !== undefined && namedId !== own.id) this.namesOther(out, r, own, namedId, what);
+  }
+
+  /** The cross-tenant finding of an entry of tenant `own` naming id `namedId` of another. */
+  namesOther(out: Finding[], r: Row, own: TenantFacts, namedId: number, what: string): void {
+    const other = this.facts.byId.get(namedId);
+    this.add(out, 'cross-tenant', r, r.table, `entry of tenant ${own.name} names ${what} ${namedId}${other ? ` (tenant ${other.name})` : ' (no such tenant)'}`);
   }
 }
 
@@ -69,8 +73,6 @@ export const exact = (r: Row, f: string) => {
   return m && (m.kind === 'exact' || m.kind === 'optional') ? Number(m.value) : undefined;
 };
 export const param = (r: Row, p: string) => (r instanceof LightRow ? r.paramOf(p) : num(r.action?.params.get(p)));
-/** The name of a row's direct action (a light row's without building its params). */
-const actionName = (r: Row) => (r instanceof LightRow ? r.actionInfo?.name : r.action?.name);
 
 /** What the checks derive from the tables no flow owns. */
 export interface Context {
@@ -173,107 +175,124 @@ export function judgeTables(j: Judge, of: (table: string) => Row[], out: Finding
   return { classified, srcClasses, dstClasses, dstPrefixes, members, groups, routes, routedClass: new Map() };
 }
 
-/** The entries of one flow id (NO_FLOW: classify/steer entries that name none). */
-export interface FlowPart {
-  policy?: Row;
-  /** flow_classify and flow_classify_range entries (their key numbers are read when judged: no object per entry kept). */
-  classify: Row[];
-  steer: Row[];
-}
-
 export const NO_FLOW = -1;
 
-/** The steering list of the 90 % of flows that are not steered: one shared empty list, never pushed to. */
-const NO_STEER: Row[] = [];
+/** What an entry of a flow table — one whose entries belong to one flow id each, keyed by it or setting it — is to its flow (0: not a flow table). */
+export const CLASSIFY = 1;
+export const POLICY = 2;
+export const STEER = 3;
+const ROLES: ReadonlyMap<string, number> = new Map([
+  [T.flowClassify.name, CLASSIFY],
+  [T.flowClassifyRange.name, CLASSIFY],
+  [T.flowPolicy.name, POLICY],
+  [T.nfSteer.name, STEER],
+]);
+export const roleOf = (table: string): number => ROLES.get(table) ?? 0;
 
-/** The flow id an entry of a flow table belongs to (NO_FLOW when it names none). */
-export function flowOf(r: Row): number {
-  const id = r.table === T.flowClassify.name || r.table === T.flowClassifyRange.name ? param(r, 'flow_id') : exact(r, 'flow_id');
+/** The roles of the entries of the flow being judged (scratch: no array per flow). */
+let roles = new Uint8Array(64);
+
+/** The flow id of a flow table's entry (NO_FLOW when it names none). */
+export function flowAt(cols: Columns, s: number, role: number): number {
+  const id = role === CLASSIFY ? cols.param(s, 'flow_id') : cols.exact(s, 'flow_id');
   return id ?? NO_FLOW;
 }
 
-/** Adds a flow table's entry to its flow's part (a policy without a flow id is in no part: nothing refers to it). */
-export function addToFlow(flows: Map<number, FlowPart>, r: Row): number | undefined {
-  const flow = flowOf(r);
-  if (r.table === T.flowPolicy.name && flow === NO_FLOW) return undefined;
-  let p = flows.get(flow);
-  if (!p) flows.set(flow, (p = { classify: [], steer: NO_STEER }));
-  if (r.table === T.flowPolicy.name) p.policy = r;
-  else if (r.table === T.nfSteer.name) (p.steer === NO_STEER ? (p.steer = []) : p.steer).push(r);
-  else p.classify.push(r);
-  return flow;
-}
-
-/** Everything found about one flow id: its classify and steering entries, and whether it is reachable. */
-export function judgeFlow(j: Judge, c: Context, flow: number, p: FlowPart): Finding[] {
+/**
+ * Everything found about one flow id — its classify and steering entries,
+ * and whether it is reachable — from its entries `slots[from, to)` of `cols`
+ * (canonical order; a policy without a flow id is in no flow: nothing refers
+ * to it). The last policy and the last steering entry count, as a switch
+ * keeping one entry per key would (two are a duplicate key).
+ */
+export function judgeFlow(j: Judge, c: Context, flow: number, cols: Columns, slots: ArrayLike<number>, from: number, to: number): Finding[] {
   const out: Finding[] = [];
   const { facts, target } = j;
-  const pol = p.policy;
-  const polOwner = pol && j.tenantOfRow(pol);
-  const cls = p.classify;
+  let pol = -1;
+  let steer = -1;
+  let classifies = 0;
+  if (roles.length < to - from) roles = new Uint8Array(Math.max(2 * roles.length, to - from));
+  for (let x = from; x < to; x++) {
+    const s = slots[x]!;
+    const role = (roles[x - from] = roleOf(cols.table(s)));
+    if (role === POLICY) pol = s;
+    else if (role === STEER) steer = s;
+    else classifies++;
+  }
+  const polOwner = pol >= 0 ? j.tenantOf(cols.origin(pol)) : undefined;
   // Whether some classify entry's source and destination classes both have address entries.
   let anyPath = false;
-  for (const r of cls) {
-    const tid = exact(r, 'tenant_id');
-    const src = exact(r, 'src_service');
-    const dst = exact(r, 'dst_service');
-    if (!anyPath && c.srcClasses.has(classKey(tid, src)) && c.dstClasses.has(classKey(tid, dst))) anyPath = true;
-    j.sameTenant(out, r, tid, 'tenant id');
-    if (tid !== undefined && src !== undefined && !c.srcClasses.has(classKey(tid, src))) j.add(out, 'cross-tenant', r, r.table, `src_service ${src} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
-    if (tid !== undefined && dst !== undefined && !c.dstClasses.has(classKey(tid, dst))) j.add(out, 'cross-tenant', r, r.table, `dst_service ${dst} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
+  for (let x = from; x < to; x++) {
+    const s = slots[x]!;
+    if (roles[x - from] !== CLASSIFY) continue;
+    const tid = cols.exact(s, 'tenant_id');
+    const src = cols.exact(s, 'src_service');
+    const dst = cols.exact(s, 'dst_service');
+    const srcOk = c.srcClasses.has(classKey(tid, src));
+    const dstOk = c.dstClasses.has(classKey(tid, dst));
+    if (!anyPath && srcOk && dstOk) anyPath = true;
+    const own = j.tenantOf(cols.origin(s));
+    if (own && tid !== undefined && tid !== own.id) j.namesOther(out, cols.row(s), own, tid, 'tenant id');
+    if (tid !== undefined && src !== undefined && !srcOk) j.add(out, 'cross-tenant', cols.row(s), cols.table(s), `src_service ${src} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
+    if (tid !== undefined && dst !== undefined && !dstOk) j.add(out, 'cross-tenant', cols.row(s), cols.table(s), `dst_service ${dst} is not a service class of tenant ${facts.byId.get(tid)?.name ?? tid}`);
     if (flow === NO_FLOW) continue;
-    const own = j.tenantOfRow(r);
-    if (own && polOwner && own !== polOwner) j.add(out, 'cross-tenant', r, r.table, `sets flow ${hex(flow)} whose policy belongs to tenant ${polOwner.name}`);
+    if (own && polOwner && own !== polOwner) j.add(out, 'cross-tenant', cols.row(s), cols.table(s), `sets flow ${hex(flow)} whose policy belongs to tenant ${polOwner.name}`);
   }
-  for (const r of p.steer) {
-    const own = j.tenantOfRow(r);
-    if (own && polOwner && own !== polOwner) j.add(out, 'cross-tenant', r, r.table, `steers flow ${hex(flow)} of tenant ${polOwner.name}`);
-    const g = r.groupId === undefined ? undefined : c.groups.get(r.groupId);
+  for (let x = from; x < to; x++) {
+    const s = slots[x]!;
+    if (roles[x - from] !== STEER) continue;
+    const own = j.tenantOf(cols.origin(s));
+    const groupId = cols.groupId(s);
+    if (own && polOwner && own !== polOwner) j.add(out, 'cross-tenant', cols.row(s), cols.table(s), `steers flow ${hex(flow)} of tenant ${polOwner.name}`);
+    const g = groupId === undefined ? undefined : c.groups.get(groupId);
     const gOwner = g && j.tenantOfRow(g);
-    if (own && gOwner && own !== gOwner) j.add(out, 'cross-tenant', r, r.table, `steers into the NF group ${r.groupId} of tenant ${gOwner.name}`);
-    if (r.groupId !== undefined && !g) j.add(out, 'unreachable', r, r.table, `NF group ${r.groupId} does not exist`);
+    if (own && gOwner && own !== gOwner) j.add(out, 'cross-tenant', cols.row(s), cols.table(s), `steers into the NF group ${groupId} of tenant ${gOwner.name}`);
+    if (groupId !== undefined && !g) j.add(out, 'unreachable', cols.row(s), cols.table(s), `NF group ${groupId} does not exist`);
   }
-  if (!pol) return out;
+  if (pol < 0) return out;
 
   // ---------------------------------------------------------------- reachability
   const why: string[] = [];
-  if (actionName(pol) !== T.flowPolicy.actions.allow.name) why.push(`its policy is ${actionName(pol) ?? 'no action'}`);
-  if (!cls.length) why.push('no flow_classify or flow_classify_range entry sets it');
+  const polAction = cols.actionName(pol);
+  if (polAction !== T.flowPolicy.actions.allow.name) why.push(`its policy is ${polAction ?? 'no action'}`);
+  if (!classifies) why.push('no flow_classify or flow_classify_range entry sets it');
   if (polOwner && !c.classified.has(polOwner.id)) why.push(`tenant ${polOwner.name} is classified on no port or VNI of ${target}`);
-  if (cls.length && !anyPath) why.push('its source or destination service has no address entry');
-  // The last steering entry of the flow, as a map by flow id keeps it (two are a duplicate key).
-  const steer = p.steer.length ? p.steer[p.steer.length - 1] : undefined;
-  if (!why.length && !steer) {
+  if (classifies && !anyPath) why.push('its source or destination service has no address entry');
+  if (!why.length && steer < 0) {
     // Not steered: the destination's addresses must have a route of the tenant.
-    const routed = cls.some((r) => {
-      const tid = exact(r, 'tenant_id');
-      const dst = exact(r, 'dst_service');
-      if (!c.srcClasses.has(classKey(tid, exact(r, 'src_service'))) || !c.dstClasses.has(classKey(tid, dst))) return false;
-      const key = classKey(tid, dst);
+    let routed = false;
+    for (let x = from; x < to && !routed; x++) {
+      const s = slots[x]!;
+      if (roles[x - from] !== CLASSIFY) continue;
+      const tid = cols.exact(s, 'tenant_id');
+      const key = classKey(tid, cols.exact(s, 'dst_service'));
+      if (!c.srcClasses.has(classKey(tid, cols.exact(s, 'src_service'))) || !c.dstClasses.has(key)) continue;
       let yes = c.routedClass.get(key);
       if (yes === undefined) {
         const dsts = c.dstPrefixes.get(key) ?? [];
         c.routedClass.set(key, (yes = dsts.some((d) => (c.routes.get(tid!) ?? []).some((rt) => covers(rt, d)))));
       }
-      return yes;
-    });
+      routed = yes;
+    }
     if (!routed) why.push('no route of the tenant covers its destination addresses, and it is not steered to an NF');
   }
-  if (steer) {
-    const g = c.groups.get(steer.groupId ?? -1);
+  if (steer >= 0) {
+    const g = c.groups.get(cols.groupId(steer) ?? -1);
     if (!g || !(g.members ?? []).some((m) => c.members.has(m.id))) why.push('it is steered to an NF group with no live instance');
   }
-  if (why.length) j.add(out, 'unreachable', pol, pol.table, `flow ${hex(flow)} is unreachable: ${why.join('; ')}`);
+  if (why.length) j.add(out, 'unreachable', cols.row(pol), cols.table(pol), `flow ${hex(flow)} is unreachable: ${why.join('; ')}`);
   return out;
 }
 
 /**
  * One number for a (tenant id, service class id) pair; NaN (in no set: only
- * pairs of numbers are added) when either is absent. Exact while tenant ids
- * are below 2^21 and class ids below 2^32: the program's fields are 16 bits each.
+ * pairs of numbers are added) when either is absent. A small integer for the
+ * program's 16-bit ids (no heap number per lookup), a distinct larger one
+ * beyond: exact while tenant ids are below 2^20 and class ids below 2^32.
  */
 function classKey(tid: number | undefined, cls: number | undefined): number {
-  return tid === undefined || cls === undefined ? NaN : tid * 0x100000000 + cls;
+  if (tid === undefined || cls === undefined) return NaN;
+  return tid < 0x4000 && cls < 0x10000 ? tid * 0x10000 + cls : (tid + 1) * 0x100000000 + cls;
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
@@ -388,24 +407,13 @@ export interface Counts {
   members: Map<string, number>;
 }
 
-export function countRow(c: Counts, r: Row, by: 1 | -1): void {
-  const m = r.kind === 'table_entry' ? c.tables : r.kind === 'action_profile_member' ? c.members : undefined;
-  if (!m) return;
-  const n = (m.get(r.table) ?? 0) + by;
-  if (n) m.set(r.table, n);
-  else m.delete(r.table);
-}
-
-/** countRow(c, r, 1) for every row of one table's list (one map update per kind, not per row). */
-export function countRows(c: Counts, table: string, list: readonly Row[]): void {
-  let entries = 0;
-  let members = 0;
-  for (const r of list) {
-    if (r.kind === 'table_entry') entries++;
-    else if (r.kind === 'action_profile_member') members++;
-  }
-  if (entries) c.tables.set(table, (c.tables.get(table) ?? 0) + entries);
-  if (members) c.members.set(table, (c.members.get(table) ?? 0) + members);
+/** `by` more (or fewer) entries of `table` of one kind. */
+export function count(c: Counts, table: string, kind: Row['kind'], by: number): void {
+  const m = kind === 'table_entry' ? c.tables : kind === 'action_profile_member' ? c.members : undefined;
+  if (!m || !by) return;
+  const n = (m.get(table) ?? 0) + by;
+  if (n) m.set(table, n);
+  else m.delete(table);
 }
 
 /** Usage of every table with entries and every action profile, and the findings of those too full. */

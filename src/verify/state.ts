@@ -1,15 +1,19 @@
 // What verify keeps of the last compiled entries it judged per (P4Info,
 // target), so the next set — a PR's head after its base, the next commit —
 // is judged again only where it differs (issue 13: a full pass over 10^6
-// rows on every call was seconds).
+// rows on every call was seconds; 10^6 retained row objects were 160 MiB and
+// most of a cold pass's GC).
 //
 // The two sets are walked side by side in canonical order (write rank, then
 // the specs' order: common entries keep their relative order), an entry of the
 // new set matched to one of the old by bytes AND origin (a flow whose line
 // moved is a changed flow: findings name the line). What is left over —
 // added and removed entries — is, if it lies only in the flow tables
-// (checks.ts FLOW_TABLES), a set of flow ids: only those flows are judged
-// again, against the facts of the unchanged tables kept from the old set;
+// (checks.ts roleOf), a set of flow ids: only those flows are judged again,
+// their entries read from the new set's bytes by position (the kept state
+// holds no row per entry: a flow index of positions, 8 bytes an entry, moved
+// to the new positions each step), against the facts of the unchanged
+// tables kept from the old set;
 // shadowing is judged again only for a changed table that can shadow, and
 // capacity from counts moved by the difference. Anything else — another
 // table changed, other facts (tenants, ports), other options, duplicate keys,
@@ -22,13 +26,12 @@ import type { P4InfoIndex } from '../p4info/index.ts';
 import { BytesIndex } from '../compile/bytes-index.ts';
 import type { DesiredEntries } from '../compile/entries.ts';
 import type { Origin } from '../compile/types.ts';
-import { decodeRow, RowParts, type Row } from '../model/entries.ts';
-import { rowsOf } from './rows.ts';
-import { lightRow } from './light-row.ts';
+import { rowAt, RowParts, type Row } from '../model/entries.ts';
+import { Columns } from './columns.ts';
 import type { Facts } from './facts.ts';
 import {
-  Judge, judgeTables, judgeFlow, addToFlow, flowOf, shadowing, canShadow, capacity, countRow, countRows, findingOrder, FLOW_TABLES,
-  type Context, type Counts, type FlowPart,
+  Judge, judgeTables, judgeFlow, flowAt, roleOf, shadowing, canShadow, capacity, count, findingOrder, NO_FLOW, POLICY,
+  type Context, type Counts,
 } from './checks.ts';
 import type { Finding, VerifyOptions, VerifyResult } from './verify.ts';
 
@@ -36,20 +39,31 @@ interface State {
   /** The facts and options judged under (JSON). */
   under: string;
   entries: DesiredEntries;
-  /** Row per canonical position (null: an entity verify does not read). */
-  byPos: (Row | null)[];
   context: Context;
   /** Findings of the tables no flow owns (their checks and their shadowing). */
   fixed: Finding[];
-  flows: Map<number, FlowPart>;
+  /** The flow tables' entries by flow id: positions grouped by flow (no object per entry). */
+  flows: FlowIndex;
   /** Per flow id with any: what judgeFlow found. */
   flowFindings: Map<number, Finding[]>;
-  /** Shadowing of the flow tables that can shadow (flow_classify_range). */
-  flowShadow: Map<string, Finding[]>;
+  /** Per flow table that can shadow (flow_classify_range): its rows, in canonical order, and what shadowing found. */
+  flowShadow: Map<string, { rows: Row[]; findings: Finding[] }>;
   counts: Counts;
   /** Any duplicate-key finding: then the next set is judged in full. */
   duplicates: boolean;
   result: VerifyResult;
+}
+
+/**
+ * The entries of the flow tables as canonical positions sorted by (flow id,
+ * position): 8 bytes per entry. Classify and steering entries that name no
+ * flow are listed apart (`none`); a policy that names none is in neither
+ * (nothing refers to it).
+ */
+interface FlowIndex {
+  ids: Uint32Array;
+  pos: Uint32Array;
+  none: number[];
 }
 
 /** Statistics of the last call per target (tests and benches: which path, how much was judged again). */
@@ -82,6 +96,8 @@ export function verifyCompiled(target: string, entries: DesiredEntries, index: P
     if (prev.duplicates) reason = 'duplicates before';
     else if (entries.hasDuplicateKeys()) reason = 'duplicate keys';
     else {
+      // The step moves the kept state in place: it is not kept under the old set meanwhile.
+      states.delete(target);
       const next = step(prev, entries, index, facts, opts, target);
       if (typeof next !== 'string') {
         states.set(target, next);
@@ -90,12 +106,12 @@ export function verifyCompiled(target: string, entries: DesiredEntries, index: P
       reason = next;
     }
   } else if (prev) reason = 'facts or options';
-  const rows = rowsOf(entries, index);
-  const full = verifyFull(target, rows, index, facts, opts, (k) => entries.keyOf(entries.order[k]!), entries.hasDuplicateKeys());
-  const byPos: (Row | null)[] = new Array(entries.length).fill(null);
-  for (const r of rows) byPos[r.at] = r;
-  states.set(target, { ...full, under, entries, byPos });
-  lastStats.set(target, { path: 'full', added: entries.length, removed: 0, flows: full.flows.size, reason });
+  // The old state goes before the new one is built: the two are never held at once.
+  states.delete(target);
+  const cols = Columns.ofEntries(entries, index, new RowParts());
+  const full = verifyFull(target, cols, index, facts, opts, (k) => entries.keyOf(entries.order[k]!), entries.hasDuplicateKeys());
+  states.set(target, { ...full, under, entries });
+  lastStats.set(target, { path: 'full', added: entries.length, removed: 0, flows: full.flowCount, reason });
   return full.result;
 }
 
@@ -106,53 +122,138 @@ function underOf(facts: Facts, opts: VerifyOptions): string {
 }
 
 /**
- * Every check over `rows` (canonical order, `at` = position); `keyAt` gives
- * an entry's identity key for the duplicate-key check when `mayDuplicate`.
+ * Every check over the entries in `cols` (slots in canonical order);
+ * `keyAt` gives the identity key of the entry at a position for the
+ * duplicate-key check when `mayDuplicate`.
  */
-export function verifyFull(target: string, rows: Row[], index: P4InfoIndex, facts: Facts, opts: VerifyOptions, keyAt: (k: number) => string | undefined, mayDuplicate = true) {
+export function verifyFull(target: string, cols: Columns, index: P4InfoIndex, facts: Facts, opts: VerifyOptions, keyAt: (k: number) => string | undefined, mayDuplicate = true) {
   const j = new Judge(target, facts);
+  const n = cols.size;
   const byTable = new Map<string, Row[]>();
-  for (const r of rows) (byTable.get(r.table) ?? byTable.set(r.table, []).get(r.table)!).push(r);
-  const fixed: Finding[] = [];
-  const context = judgeTables(j, (name) => byTable.get(name) ?? [], fixed);
-  const flows = new Map<number, FlowPart>();
-  for (const t of FLOW_TABLES) for (const r of byTable.get(t) ?? []) addToFlow(flows, r);
-  const flowFindings = new Map<number, Finding[]>();
-  for (const [flow, p] of flows) {
-    const f = judgeFlow(j, context, flow, p);
-    if (f.length) flowFindings.set(flow, f);
-  }
-  const flowShadow = new Map<string, Finding[]>();
   const counts: Counts = { tables: new Map(), members: new Map() };
-  for (const [table, list] of byTable) {
-    countRows(counts, table, list);
-    if (list[0]!.kind !== 'table_entry') continue;
-    if (!FLOW_TABLES.has(table)) shadowing(j, table, list, fixed);
-    else if (canShadow(index, table)) {
-      const out: Finding[] = [];
-      shadowing(j, table, list, out);
-      flowShadow.set(table, out);
+  const flowShadow = new Map<string, { rows: Row[]; findings: Finding[] }>();
+  const ids = new Uint32Array(n);
+  const pos = new Uint32Array(n);
+  const none: number[] = [];
+  let m = 0;
+  // Entries come in runs of one table: its role and count are settled once per run.
+  let table = '';
+  let kind: Row['kind'] = 'table_entry';
+  let run = 0;
+  let role = 0;
+  let shadows: Row[] | undefined;
+  let other: Row[] | undefined;
+  for (let s = 0; s < n; s++) {
+    if (!cols.has(s)) continue;
+    const t = cols.table(s);
+    const k = cols.kind(s);
+    if (t !== table || k !== kind) {
+      count(counts, table, kind, run);
+      table = t;
+      kind = k;
+      run = 0;
+      role = roleOf(t);
+      shadows = undefined;
+      other = undefined;
+      if (role && canShadow(index, t)) {
+        const sh = flowShadow.get(t) ?? flowShadow.set(t, { rows: [], findings: [] }).get(t)!;
+        shadows = sh.rows;
+      } else if (!role) other = byTable.get(t) ?? byTable.set(t, []).get(t)!;
     }
-  }
-  const dup: Finding[] = [];
-  if (mayDuplicate) duplicates(j, rows, keyAt, dup);
-  const cap = capacity(j, counts, index, opts.headroom);
-  const findings = [...fixed, ...[...flowFindings.values()].flat(), ...[...flowShadow.values()].flat(), ...dup, ...cap.findings].sort(findingOrder);
-  return { context, fixed, flows, flowFindings, flowShadow, counts, duplicates: dup.length > 0, result: { target, findings, usage: cap.usage } };
-}
-
-function duplicates(j: Judge, rows: Row[], keyAt: (k: number) => string | undefined, out: Finding[]): void {
-  const seen = new Map<string, Row>();
-  for (const r of rows) {
-    const key = keyAt(r.at);
-    if (key === undefined) continue;
-    const first = seen.get(key);
-    if (!first) {
-      seen.set(key, r);
+    run++;
+    if (other) {
+      other.push(cols.row(s));
       continue;
     }
-    const who = (x: Row) => (x.origin ? `${x.origin.kind} ${x.origin.name} (${x.origin.file}:${x.origin.line})` : 'an entry outside Git');
-    j.add(out, 'duplicate-key', r, r.table, `${who(r)} claims the same key as ${who(first)}; the switch keeps only one`);
+    shadows?.push(cols.row(s));
+    const flow = flowAt(cols, s, role);
+    if (flow !== NO_FLOW) {
+      ids[m] = flow;
+      pos[m++] = s;
+    } else if (role !== POLICY) none.push(s);
+  }
+  count(counts, table, kind, run);
+  const fixed: Finding[] = [];
+  const context = judgeTables(j, (name) => byTable.get(name) ?? [], fixed);
+  for (const [t, list] of byTable) if (list[0]!.kind === 'table_entry') shadowing(j, t, list, fixed);
+  for (const [t, sh] of flowShadow) if (sh.rows.length) shadowing(j, t, sh.rows, sh.findings);
+  // Slots, in order: the positions of a full pass over compiled entries (what the kept state needs).
+  // Subarrays: the few slots of other tables left at the end are not worth a copy.
+  const flows = sortByFlow(ids.subarray(0, m), pos.subarray(0, m), none);
+  const flowFindings = new Map<number, Finding[]>();
+  const judge = (flow: number, slots: ArrayLike<number>, from: number, to: number) => {
+    const f = judgeFlow(j, context, flow, cols, slots, from, to);
+    if (f.length) flowFindings.set(flow, f);
+  };
+  // Flows are judged in the order of their first entry, not of their ids (hashes): a flow's entries lie in a
+  // few tables' runs, each in the specs' order, so the slots are read front to back rather than at random.
+  const firstOf = new Int32Array(n);
+  let flowCount = 0;
+  for (let a = 0; a < m; ) {
+    let b = a + 1;
+    while (b < m && flows.ids[b] === flows.ids[a]) b++;
+    firstOf[flows.pos[a]!] = a + 1;
+    flowCount++;
+    a = b;
+  }
+  for (let s = 0; s < n; s++) {
+    const a = firstOf[s]! - 1;
+    if (a < 0) continue;
+    let b = a + 1;
+    while (b < m && flows.ids[b] === flows.ids[a]) b++;
+    judge(flows.ids[a]!, flows.pos, a, b);
+  }
+  if (none.length) {
+    judge(NO_FLOW, none, 0, none.length);
+    flowCount++;
+  }
+  const dup: Finding[] = [];
+  if (mayDuplicate) duplicates(j, cols, keyAt, dup);
+  const cap = capacity(j, counts, index, opts.headroom);
+  const findings = [...fixed, ...[...flowFindings.values()].flat(), ...[...flowShadow.values()].flatMap((x) => x.findings), ...dup, ...cap.findings].sort(findingOrder);
+  return { context, fixed, flows, flowFindings, flowShadow, counts, flowCount, duplicates: dup.length > 0, result: { target, findings, usage: cap.usage } };
+}
+
+/**
+ * Flow table entries (flow id, position; positions ascending) sorted by flow
+ * id, stable: two passes of 16 bits, the second back into `ids` and `pos`.
+ */
+function sortByFlow(ids: Uint32Array, pos: Uint32Array, none: number[]): FlowIndex {
+  const n = ids.length;
+  const ids2 = new Uint32Array(n);
+  const pos2 = new Uint32Array(n);
+  const counts = new Uint32Array(65537);
+  for (let i = 0; i < n; i++) counts[(ids[i]! & 0xffff) + 1]!++;
+  for (let b = 1; b <= 65536; b++) counts[b]! += counts[b - 1]!;
+  for (let i = 0; i < n; i++) {
+    const at = counts[ids[i]! & 0xffff]!++;
+    ids2[at] = ids[i]!;
+    pos2[at] = pos[i]!;
+  }
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[(ids2[i]! >>> 16) + 1]!++;
+  for (let b = 1; b <= 65536; b++) counts[b]! += counts[b - 1]!;
+  for (let i = 0; i < n; i++) {
+    const at = counts[ids2[i]! >>> 16]!++;
+    ids[at] = ids2[i]!;
+    pos[at] = pos2[i]!;
+  }
+  return { ids, pos, none };
+}
+
+function duplicates(j: Judge, cols: Columns, keyAt: (k: number) => string | undefined, out: Finding[]): void {
+  const seen = new Map<string, number>();
+  const who = (o: Origin | undefined) => (o ? `${o.kind} ${o.name} (${o.file}:${o.line})` : 'an entry outside Git');
+  for (let s = 0; s < cols.size; s++) {
+    if (!cols.has(s)) continue;
+    const key = keyAt(cols.position(s));
+    if (key === undefined) continue;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, s);
+      continue;
+    }
+    j.add(out, 'duplicate-key', cols.row(s), cols.table(s), `${who(cols.origin(s))} claims the same key as ${who(cols.origin(first))}; the switch keeps only one`);
   }
 }
 
@@ -270,80 +371,166 @@ export function matchEntries(base: DesiredEntries, head: DesiredEntries, max: nu
   return { match, added, removed };
 }
 
-// Decoded values shared by the rows this module decodes (one per P4Info; bounded as rows.ts bounds its own).
-const partsOf = new WeakMap<P4InfoIndex, RowParts>();
-
 /** `prev` moved to `entries`, or why it cannot be (then the caller judges in full). */
 function step(prev: State, entries: DesiredEntries, index: P4InfoIndex, facts: Facts, opts: VerifyOptions, target: string): State | string {
   const d = matchEntries(prev.entries, entries, maxDelta(entries.length));
   if (!d) return 'large difference';
-  let parts = partsOf.get(index);
-  if (!parts || parts.size > 2 * entries.length) partsOf.set(index, (parts = new RowParts()));
-  const byPos: (Row | null)[] = new Array(entries.length);
-  const { match } = d;
-  for (let k = 0; k < byPos.length; k++) {
-    const m = match[k]!;
-    if (m >= 0) byPos[k] = prev.byPos[m] ?? null;
-  }
-  const addedRows: Row[] = [];
-  for (const k of d.added) {
-    const i = entries.order[k]!;
-    const o = entries.offs[i]!;
-    const r = lightRow(entries.arena, o, entries.offs[i + 1]!, index, k, entries.originOf(i)) ?? decodeRow(new Uint8Array(entries.arena.buffer, entries.arena.byteOffset + o, entries.offs[i + 1]! - o), index, k, entries.originOf(i), parts) ?? null;
-    byPos[k] = r;
-    if (r) addedRows.push(r);
-  }
-  const removedRows = d.removed.map((m) => prev.byPos[m] ?? null).filter((r): r is Row => r !== null);
-  for (const r of [...addedRows, ...removedRows]) if (!FLOW_TABLES.has(r.table)) return `${r.table} changed`;
-
-  // The flows the difference touches, rebuilt from the kept entries and the added ones.
-  const flows = new Map(prev.flows);
+  const parts = new RowParts();
+  const added = Columns.atPositions(entries, index, d.added, parts);
+  const removed = Columns.atPositions(prev.entries, index, d.removed, parts);
+  // The flows the difference touches; the flow tables' entries it adds.
   const touched = new Set<number>();
-  const gone = new Set(removedRows);
-  for (const r of removedRows) touched.add(flowOf(r));
-  for (const flow of touched) {
-    const p = flows.get(flow);
-    if (!p) continue;
-    const q: FlowPart = { policy: p.policy && !gone.has(p.policy) ? p.policy : undefined, classify: p.classify.filter((r) => !gone.has(r)), steer: p.steer.filter((r) => !gone.has(r)) };
-    if (q.policy || q.classify.length || q.steer.length) flows.set(flow, q);
-    else flows.delete(flow);
-  }
-  for (const r of addedRows) {
-    const flow = flowOf(r);
-    // A part shared with prev is copied before it changes.
-    if (!touched.has(flow)) {
-      const p = flows.get(flow);
-      if (p) flows.set(flow, { policy: p.policy, classify: [...p.classify], steer: [...p.steer] });
+  const changedTables = new Set<string>();
+  const counts: Counts = { tables: new Map(prev.counts.tables), members: new Map(prev.counts.members) };
+  const addIds: number[] = [];
+  const addPos: number[] = [];
+  const addNone: number[] = [];
+  for (const [cols, by] of [[removed, -1], [added, 1]] as const) {
+    for (let s = 0; s < cols.size; s++) {
+      if (!cols.has(s)) continue;
+      const table = cols.table(s);
+      const role = roleOf(table);
+      if (!role) return `${table} changed`;
+      changedTables.add(table);
+      count(counts, table, cols.kind(s), by);
+      const flow = flowAt(cols, s, role);
       touched.add(flow);
+      if (by < 0) continue;
+      if (flow !== NO_FLOW) {
+        addIds.push(flow);
+        addPos.push(cols.position(s));
+      } else if (role !== POLICY) addNone.push(cols.position(s));
     }
-    addToFlow(flows, r);
   }
+  const moved = mover(d.removed, d.added);
+  const flows = moveIndex(prev.flows, moved, addIds, addPos, addNone);
+
   const j = new Judge(target, facts);
   const flowFindings = new Map(prev.flowFindings);
   for (const flow of touched) {
-    const p = flows.get(flow);
-    const f = p ? judgeFlow(j, prev.context, flow, p) : [];
+    let at: ArrayLike<number>;
+    if (flow === NO_FLOW) at = flows.none;
+    else {
+      const a = lowerBound(flows.ids, flow);
+      let b = a;
+      while (b < flows.ids.length && flows.ids[b] === flow) b++;
+      at = flows.pos.subarray(a, b);
+    }
+    const cols = Columns.atPositions(entries, index, at, parts);
+    const f = judgeFlow(j, prev.context, flow, cols, identity(cols.size), 0, cols.size);
     if (f.length) flowFindings.set(flow, f);
     else flowFindings.delete(flow);
   }
   const flowShadow = new Map(prev.flowShadow);
-  const changedTables = new Set([...addedRows, ...removedRows].map((r) => r.table));
   for (const table of changedTables) {
     if (!canShadow(index, table)) continue;
-    const list: Row[] = [];
-    for (const r of byPos) if (r && r.table === table) list.push(r);
-    const out: Finding[] = [];
-    if (list.length) shadowing(j, table, list, out);
-    flowShadow.set(table, out);
+    const rows: Row[] = [];
+    for (const r of prev.flowShadow.get(table)?.rows ?? []) if (moved(r.at) >= 0) rows.push(rowAt(r, moved(r.at), r.origin));
+    for (let s = 0; s < added.size; s++) if (added.has(s) && added.table(s) === table) rows.push(added.row(s));
+    rows.sort((a, b) => a.at - b.at);
+    const findings: Finding[] = [];
+    if (rows.length) shadowing(j, table, rows, findings);
+    flowShadow.set(table, { rows, findings });
   }
-  const counts: Counts = { tables: new Map(prev.counts.tables), members: new Map(prev.counts.members) };
-  for (const r of addedRows) countRow(counts, r, 1);
-  for (const r of removedRows) countRow(counts, r, -1);
   const cap = capacity(j, counts, index, opts.headroom);
-  const findings = [...prev.fixed, ...[...flowFindings.values()].flat(), ...[...flowShadow.values()].flat(), ...cap.findings].sort(findingOrder);
+  const findings = [...prev.fixed, ...[...flowFindings.values()].flat(), ...[...flowShadow.values()].flatMap((x) => x.findings), ...cap.findings].sort(findingOrder);
   lastStats.set(target, { path: 'step', added: d.added.length, removed: d.removed.length, flows: touched.size });
   return {
-    ...prev, entries, byPos, flows, flowFindings, flowShadow, counts, duplicates: false,
+    ...prev, entries, flows, flowFindings, flowShadow, counts, duplicates: false,
     result: { target, findings, usage: cap.usage },
   };
+}
+
+const identity = (n: number) => {
+  const a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+};
+
+/** The first index of `a` (ascending) holding `v` or more. */
+function lowerBound(a: Uint32Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Old positions → new (-1: removed), from the removed and added positions
+ * alone (both ascending): kept entries keep their relative order, so the
+ * q-th kept entry of the old set is the q-th of the new. No table of a
+ * million positions per step: two searches in lists as long as the change.
+ */
+function mover(removed: readonly number[], added: readonly number[]): (p: number) => number {
+  // added[j] - j: how many kept entries precede the j-th added one (non-decreasing).
+  const before = added.map((k, j) => k - j);
+  return (p) => {
+    const r = upperBound(removed, p - 1);
+    if (r < removed.length && removed[r] === p) return -1;
+    const q = p - r;
+    return q + upperBound(before, q);
+  };
+}
+
+/** The number of leading elements of `a` (ascending) that are `v` or less. */
+function upperBound(a: ArrayLike<number>, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The flow index of the old set moved to the new one, in place (the old
+ * state is not used again): positions mapped by `moved` (removed entries
+ * dropped; the order within a flow kept, as matched entries keep theirs), the
+ * added entries merged in by (flow id, position) from the back, into the
+ * room left at the end of the buffers (a new buffer, with room, only when
+ * there is not enough).
+ */
+function moveIndex(prev: FlowIndex, moved: (p: number) => number, addIds: number[], addPos: number[], addNone: number[]): FlowIndex {
+  const order = addIds.map((_, i) => i).sort((a, b) => addIds[a]! - addIds[b]! || addPos[a]! - addPos[b]!);
+  let { ids, pos } = prev;
+  let m = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const p = moved(pos[i]!);
+    if (p < 0) continue;
+    ids[m] = ids[i]!;
+    pos[m++] = p;
+  }
+  const total = m + order.length;
+  const room = (ids.buffer.byteLength - ids.byteOffset) >>> 2;
+  if (total <= room) {
+    ids = new Uint32Array(ids.buffer, ids.byteOffset, total);
+    pos = new Uint32Array(pos.buffer, pos.byteOffset, total);
+  } else {
+    const grownIds = new Uint32Array(total + (total >> 6) + 1024);
+    const grownPos = new Uint32Array(grownIds.length);
+    grownIds.set(ids.subarray(0, m));
+    grownPos.set(pos.subarray(0, m));
+    ids = grownIds.subarray(0, total);
+    pos = grownPos.subarray(0, total);
+  }
+  let i = m - 1;
+  let w = total - 1;
+  for (let x = order.length - 1; x >= 0; x--) {
+    const id = addIds[order[x]!]!;
+    const p = addPos[order[x]!]!;
+    while (i >= 0 && (ids[i]! > id || (ids[i] === id && pos[i]! > p))) {
+      ids[w] = ids[i]!;
+      pos[w--] = pos[i--]!;
+    }
+    ids[w] = id;
+    pos[w--] = p;
+  }
+  const none = prev.none.map(moved).filter((p) => p >= 0).concat(addNone).sort((a, b) => a - b);
+  return { ids, pos, none };
 }

@@ -26,6 +26,7 @@ import { decodeRows, type EntryInput } from '../model/entries.ts';
 import { DesiredEntries } from '../compile/entries.ts';
 import type { Facts } from './facts.ts';
 import { verifyFull, verifyCompiled } from './state.ts';
+import { Columns } from './columns.ts';
 
 export type Check = 'cross-tenant' | 'duplicate-key' | 'shadowed' | 'capacity' | 'unreachable';
 
@@ -62,12 +63,12 @@ export interface VerifyResult {
 }
 
 /**
- * `entries`: a compiled DesiredEntries (rows decoded once per distinct entry
- * across calls, verify/rows.ts; judged again only where they differ from the
- * last entries verified for this target, state.ts) or a list of entries
- * (decoded and judged in full each time).
+ * `entries`: a compiled DesiredEntries (read as columns, columns.ts; judged
+ * again only where they differ from the last entries verified for this
+ * target, state.ts) or a list of entries (decoded and judged in full each
+ * time).
  */
 export function verifyEntries(target: string, entries: DesiredEntries | readonly (EntryInput & { origin?: Origin; key?: string })[], index: P4InfoIndex, facts: Facts, opts: VerifyOptions = {}): VerifyResult {
   if (entries instanceof DesiredEntries) return verifyCompiled(target, entries, index, facts, opts);
-  return verifyFull(target, decodeRows(entries, index), index, facts, opts, (k) => entries[k]!.key).result;
+  return verifyFull(target, Columns.ofRows(decodeRows(entries, index), index), index, facts, opts, (k) => entries[k]!.key).result;
 }

@@ -1,6 +1,7 @@
-// verify over compiled entries reuses the rows decoded for the last entries
-// verified (verify/rows.ts): findings must be exactly those of a fresh decode,
-// whatever changed between the two sets.
+// verify over compiled entries keeps what it judged of the last entries
+// verified (verify/state.ts) and reads only the difference of the next:
+// findings must be exactly those of a fresh decode, whatever changed between
+// the two sets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile } from '../../src/compile/compile.ts';
@@ -10,7 +11,7 @@ import { TABLES } from '../../src/compile/tables.ts';
 import type { DesiredEntry, Origin } from '../../src/compile/types.ts';
 import { factsFor } from '../../src/verify/facts.ts';
 import { verifyEntries } from '../../src/verify/verify.ts';
-import { rowsOf, type RowStats } from '../../src/verify/rows.ts';
+import { lastStats } from '../../src/verify/state.ts';
 import { newFindings } from '../../src/verify/specs.ts';
 import { NOW, loadValid, shopRepo, v1model } from '../compile/fixture.ts';
 
@@ -58,20 +59,19 @@ test('a one-file change: the finding it introduces is reported, the one it remov
   assert.deepEqual(lines(verifyEntries('leaf1', base, index, facts).findings), lines(b.findings));
 });
 
-test('only entries not in the last verified set are decoded; a duplicate key across the change is still found', () => {
+test('only entries not in the last verified set are read; a duplicate key across the change is still found', () => {
   const base = DesiredEntries.from(compiled);
-  rowsOf(base, index);
+  verifyEntries('leaf1', base, index, facts);
+  const extra = foreign(webToDb);
+  const headList1 = [...compiled, extra];
+  const h1 = verifyEntries('leaf1', DesiredEntries.from(headList1), index, facts);
+  assert.deepEqual(lastStats.get('leaf1'), { path: 'step', added: 1, removed: 0, flows: 1 });
+  assert.deepEqual(lines(h1.findings), lines(verifyEntries('leaf1', headList1.map((e) => ({ ...e })), index, facts).findings));
   const policy = compiled.find((e) => e.table === TABLES.flowPolicy.name)!;
   const intruder: DesiredEntry = { ...policy, origin: { kind: 'flow', name: 'shop/intruder', file: 'tenants/shop/x.yaml', line: 3 } };
-  const extra = foreign(webToDb);
   const headList2 = [...compiled, intruder, extra];
-  const head = DesiredEntries.from(headList2);
-  const stats: RowStats = { decoded: 0, reused: 0 };
-  const rows = rowsOf(head, index, stats);
-  assert.deepEqual(stats, { decoded: 1, reused: compiled.length + 1 }); // the intruder's bytes are a policy's
-  assert.equal(rows.length, head.length);
-  assert.deepEqual(rows.map((r) => r.origin), [...head].map((e) => e.origin));
-  const h = verifyEntries('leaf1', head, index, facts);
-  assert.deepEqual(lines(h.findings), lines(verifyEntries('leaf1', headList2.map((e) => ({ ...e })), index, facts).findings));
-  assert.ok(h.findings.some((f) => f.check === 'duplicate-key' && f.origin?.name === 'shop/intruder'));
+  const h2 = verifyEntries('leaf1', DesiredEntries.from(headList2), index, facts);
+  assert.equal(lastStats.get('leaf1')!.path, 'full');
+  assert.deepEqual(lines(h2.findings), lines(verifyEntries('leaf1', headList2.map((e) => ({ ...e })), index, facts).findings));
+  assert.ok(h2.findings.some((f) => f.check === 'duplicate-key' && f.origin?.name === 'shop/intruder'));
 });
