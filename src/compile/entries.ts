@@ -529,6 +529,16 @@ export class DesiredEntries implements Iterable<DesiredEntry> {
     return this.flatKeys;
   }
 
+  /**
+   * The entity bytes when they are one buffer (offsets `offs`), without
+   * flattening: undefined for a patched result held in pieces, whose entries
+   * are read with `bytesOf` (a hot reader that takes a buffer and a range
+   * uses this when it is there and `bytesOf(i)` otherwise).
+   */
+  get flatArena(): Buffer | undefined {
+    return this.flatBytes;
+  }
+
   /** @internal The entity bytes as they are held (EntriesBuilder). */
   get bytesSource(): Buffer | Pieces {
     return this.flatBytes ?? this.bytePieces!;

@@ -84,14 +84,16 @@ export class Columns {
       grown.set(this.nums);
       this.nums = grown;
     }
-    const n = readLight(e.arena, s, end, this.index, this.nums, this.used);
+    // A patched set's bytes are pieces: read the entry as a view, never flatten the whole set.
+    const flat = e.flatArena;
+    const n = flat ? readLight(flat, s, end, this.index, this.nums, this.used) : readLight(e.bytesOf(i), 0, end - s, this.index, this.nums, this.used);
     if (n >= 0) {
       this.code[slot] = this.codeOf(read.table);
       this.off[slot] = this.used;
       this.used += n;
       return;
     }
-    const row = decodeRow(new Uint8Array(e.arena.buffer, e.arena.byteOffset + s, end - s), this.index, k, e.originOf(i), parts);
+    const row = decodeRow(e.bytesOf(i), this.index, k, e.originOf(i), parts);
     if (!row) return;
     this.code[slot] = ROW;
     this.off[slot] = this.rows.length;
@@ -194,6 +196,7 @@ export class Columns {
     const e = this.entries!;
     const k = this.position(slot);
     const i = e.order[k]!;
-    return lightRow(e.arena, e.offs[i]!, e.offs[i + 1]!, this.index, k, e.originOf(i)) as LightRow;
+    const b = e.bytesOf(i);
+    return lightRow(b, 0, b.length, this.index, k, e.originOf(i)) as LightRow;
   }
 }

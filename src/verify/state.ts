@@ -263,12 +263,13 @@ const sameOrigin = (a: Origin | undefined, b: Origin | undefined) =>
 /** Whether entry i of `a` and entry j of `b` have the same bytes (compared in the arenas). */
 function sameBytes(a: DesiredEntries, i: number, b: DesiredEntries, j: number): boolean {
   const s = a.offs[i]!;
-  const n = a.offs[i + 1]! - s;
+  const e = a.offs[i + 1]!;
   const t = b.offs[j]!;
-  if (n !== b.offs[j + 1]! - t) return false;
-  const x = a.arena;
-  const y = b.arena;
-  for (let k = 0; k < n; k++) if (x[s + k] !== y[t + k]) return false;
+  if (e - s !== b.offs[j + 1]! - t) return false;
+  const x = a.flatArena;
+  const y = b.flatArena;
+  if (!x || !y) return a.sameBytes(s, e, b, t); // pieces (a patched set): compared where they lie
+  for (let k = 0; k < e - s; k++) if (x[s + k] !== y[t + k]) return false;
   return true;
 }
 
@@ -282,7 +283,7 @@ function sameRun(a: DesiredEntries, i: number, b: DesiredEntries, j: number, n: 
   const s = ao[i]!;
   const t = bo[j]!;
   for (let x = 1; x <= n; x++) if (ao[i + x]! - s !== bo[j + x]! - t) return false;
-  return a.arena.compare(b.arena, t, bo[j + n]!, s, ao[i + n]!) === 0;
+  return a.sameBytes(s, ao[i + n]!, b, t);
 }
 
 /** How far ahead each side is searched for the other's next entry before an index of the old set is built. */
@@ -348,7 +349,7 @@ export function matchEntries(base: DesiredEntries, head: DesiredEntries, max: nu
             canonOf = new Uint32Array(nb);
             for (let c = 0; c < nb; c++) canonOf[bo[c]!] = c;
           }
-          const at = index.find(new Uint8Array(head.arena.buffer, head.arena.byteOffset + head.offs[i]!, head.offs[i + 1]! - head.offs[i]!));
+          const at = index.find(head.bytesOf(i));
           if (at >= 0 && canonOf![at]! >= m) f = canonOf![at]!;
         }
       }
