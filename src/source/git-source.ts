@@ -10,6 +10,7 @@ import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { silentLogger, type Logger } from '../shared/log.ts';
 import { BlobCache, GitSourceError, resolveCommit } from './tree.ts';
+import { CappedHttp, fetchCap } from './capped-http.ts';
 import { readCommitTree, type SpecTree } from './spec-tree.ts';
 
 export interface GitSourceOptions {
@@ -133,19 +134,31 @@ export class GitSource {
       return;
     }
     try {
-      // No `depth` here: the branch tip we hold is sent as a "have", so a push
-      // costs what it changed (the new commits, trees and blobs). Git answers
-      // `deepen 1` with the whole tree of the new tip, which at 100k flows is
-      // a ~0.9 MB pack that isomorphic-git indexes in 5–7 s; without it, tens
-      // of ms. History rewritten under our tip (a force-push) brings the new
-      // commits down to what the server still shares with that tip.
-      await git.fetch({
-        // `ref` only names the local ref whose commit is offered as the "have":
-        // the tracking ref, which every fetch moves (the clone's refs/heads/
-        // branch stays at the cloned commit).
-        fs, http, gitdir: this.gitdir, url, remote: 'origin', ref: this.trackingRef(), remoteRef: branch,
-        singleBranch: true, tags: false, cache: this.cache, ...this.auth(),
-      });
+      // Without `depth` when we hold the branch's tip: it is sent as a "have",
+      // so a push costs what it changed (the new commits, trees and blobs).
+      // Git answers `deepen 1` with the whole tree of the new tip, which at
+      // 100k flows is a ~0.9 MB pack that isomorphic-git indexes in 5–7 s;
+      // without it, tens of ms. When the new history does not meet our tip (a
+      // force-push below it, our tip gone from the server) git would send the
+      // branch's whole history: the transfer is capped (capped-http.ts) and
+      // the fetch made again at depth 1, bounded by one tree.
+      const tip = await this.trackingTip();
+      const capped = tip ? new CappedHttp(fetchCap(this.gitdir)) : undefined;
+      const fetch = (depth?: number) =>
+        git.fetch({
+          // `ref` only names the local ref whose commit is offered as the
+          // "have": the tracking ref, which every fetch moves (the clone's
+          // refs/heads/ branch stays at the cloned commit).
+          fs, http: capped && !depth ? capped : http, gitdir: this.gitdir, url, remote: 'origin', ref: this.trackingRef(), remoteRef: branch,
+          singleBranch: true, tags: false, cache: this.cache, ...(depth ? { depth } : {}), ...this.auth(),
+        });
+      try {
+        await fetch(tip ? undefined : 1);
+      } catch (err) {
+        if (!capped?.tooLarge) throw err;
+        this.log.info('fetch without depth passed its cap; fetching at depth 1', { cap: capped.limit, tip });
+        await fetch(1);
+      }
       this.cloned = true;
     } catch (err) {
       if (isNetworkError(err)) throw err;
@@ -153,6 +166,15 @@ export class GitSource {
       // interrupted write): start again from a fresh shallow clone.
       this.log.warn('shallow fetch failed; re-cloning', { err: (err as Error).message, cacheDir });
       await this.freshClone();
+    }
+  }
+
+  /** The tracking ref's commit when it resolves to a commit held here. */
+  private async trackingTip(): Promise<string | undefined> {
+    try {
+      return await this.resolve();
+    } catch {
+      return undefined;
     }
   }
 

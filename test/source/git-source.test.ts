@@ -9,6 +9,7 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import { GitSource } from '../../src/source/git-source.ts';
 import { fetchPr } from '../../src/source/pr-fetch.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { BlobCache, readFilesAtRef } from '../../src/source/tree.ts';
 import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.ts';
 import { commitFiles, initRepo, tempDir } from '../helpers/git-repo.ts';
@@ -177,6 +178,63 @@ describe('GitSource (smart HTTP via git http-backend)', () => {
     const added = [...sizes()].filter(([n]) => !before.has(n)).map(([, b]) => b);
     assert.equal(added.length, 2);
     for (const b of added) assert.ok(b < 4096, `a later fetch brought ${b} bytes`);
+  });
+
+  /** `n` commits on top of `parent` (none: a new root), each replacing one 256 KiB file: a history of n × 256 KiB, a tree of one. */
+  async function heavyHistory(repo: string, n: number, parent?: string): Promise<string[]> {
+    const out: string[] = [];
+    let at = parent;
+    for (let i = 0; i < n; i++) {
+      at = await commitFiles(repo, { 'blob.bin': crypto.randomBytes(256 * 1024) }, { parent: at ? [at] : [] });
+      out.push(at);
+    }
+    return out;
+  }
+  const addedPackBytes = (packDir: string, before: Set<string>) =>
+    fs.readdirSync(packDir).filter((n) => n.endsWith('.pack') && !before.has(n)).reduce((a, n) => a + fs.statSync(path.join(packDir, n)).size, 0);
+  const packNames = (packDir: string) => new Set(fs.readdirSync(packDir));
+
+  test('a force-push onto another history: the fetch without depth stops at its cap and is made again at depth 1', async () => {
+    const root = tmp('served-rewrite');
+    const repo = path.join(root, 'rw.git');
+    await initRepo(repo, { 'flows/a.yaml': 'one' });
+    const server = await startGitHttpServer({ root });
+    servers.push(server);
+    const cacheDir = path.join(tmp('cache-rw'), 'clone');
+    const logs: string[] = [];
+    const src = new GitSource({ repo: `${server.url}/rw.git`, branch: 'main', cacheDir, logger: createLogger({ level: 'debug', sink: (l) => logs.push(l) }) });
+    await src.poll();
+    // A new root and 40 commits of 256 KiB each (10 MiB of history, past the cap of 2 × the clone's pack + 8 MiB).
+    const rewritten = await heavyHistory(repo, 40);
+    const tip = await commitFiles(repo, { 'flows/a.yaml': 'rewritten' }, { parent: [rewritten.at(-1)!] });
+    const packDir = path.join(cacheDir, '.git', 'objects', 'pack');
+    const before = packNames(packDir);
+    assert.deepEqual(await src.poll(), { commit: tip, changed: true });
+    assert.equal((await src.read()).files.get('flows/a.yaml')!.toString(), 'rewritten');
+    const added = addedPackBytes(packDir, before);
+    assert.ok(added < 1024 * 1024, `${added} bytes kept: one tree, not the history`);
+    assert.ok(logs.some((l) => JSON.parse(l).msg.startsWith('fetch without depth passed its cap')));
+  });
+
+  test('fetchPr: a PR branched from below the cache\'s shallow boundary gives the right trees and does not bring the history (capped like any fetch against a have)', async () => {
+    const root = tmp('served-old-pr');
+    const repo = path.join(root, 'old.git');
+    await initRepo(repo, { 'flows/a.yaml': 'one' });
+    const history = await heavyHistory(repo, 40, await git.resolveRef({ fs, dir: repo, ref: 'main' }));
+    const c1 = await commitFiles(repo, { 'flows/a.yaml': 'main tip' }, { parent: [history.at(-1)!] });
+    // The PR branched 35 commits deep: below the first fetch's shallow base.
+    const pr = await commitFiles(repo, { 'flows/pr.yaml': 'the pr' }, { parent: [history[4]!] });
+    await git.writeRef({ fs, dir: repo, ref: 'refs/pull/7/head', value: pr });
+    await git.writeRef({ fs, dir: repo, ref: 'refs/heads/main', value: c1, force: true });
+    const server = await startGitHttpServer({ root });
+    servers.push(server);
+    const gitdir = path.join(tmp('pr-cache-old'), 'cache.git');
+    const got = await fetchPr({ url: `${server.url}/old.git`, gitdir }, { number: 7, baseRef: 'main' });
+    assert.equal(got.base.commit, c1);
+    assert.equal(got.head.commit, pr);
+    assert.equal(got.head.files.get('flows/pr.yaml')!.toString(), 'the pr');
+    const total = addedPackBytes(path.join(gitdir, 'objects', 'pack'), new Set());
+    assert.ok(total < 2 * 1024 * 1024, `${total} bytes kept: two trees, not the history`);
   });
 
   test('a fetch after the clone brings what the push changed, not the whole tree again', async () => {
