@@ -51,7 +51,7 @@ class Pack {
   private readonly resolved = new Map<number, Resolved>();
 
   constructor(
-    private readonly packPath: string,
+    readonly packPath: string,
     idx: Buffer,
   ) {
     this.idx = idx;
@@ -86,6 +86,11 @@ class Pack {
     const v = this.idx.readBigUInt64BE(big);
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('pack offset too large');
     return Number(v);
+  }
+
+  private size(): number {
+    this.fd ??= nodeFs.openSync(this.packPath, 'r');
+    return nodeFs.fstatSync(this.fd).size;
   }
 
   private read(at: number, length: number): Buffer {
@@ -130,10 +135,18 @@ class Pack {
     } else if (!TYPE_NAMES[type]) {
       throw new Error(`unknown object type ${type} at offset ${offset}`);
     }
-    // zlib never grows data by more than this bound (zlib's deflateBound), so
-    // the whole compressed stream is inside the window.
+    // zlib's own encoder never grows data past this bound (deflateBound), so
+    // its stream is inside the window; another encoder's (stored blocks, sync
+    // flushes) may be longer: then the rest of the pack is read. The output
+    // is capped at the size the header gives (a zlib bomb stops there).
     const window = size + (size >> 12) + (size >> 14) + (size >> 25) + 64;
-    const data = zlib.inflateSync(this.read(offset + p, window));
+    const opts = { maxOutputLength: Math.max(1, size) };
+    let data: Buffer;
+    try {
+      data = zlib.inflateSync(this.read(offset + p, window), opts);
+    } catch {
+      data = zlib.inflateSync(this.read(offset + p, Math.max(window, this.size() - offset - p)), opts);
+    }
     if (data.length !== size) throw new Error(`object at offset ${offset} inflates to ${data.length} bytes, its header says ${size}`);
     const out: Resolved = base ? { type: base.type, bytes: applyDelta(base.bytes, data) } : { type, bytes: data };
     this.resolved.set(offset, out);
@@ -196,6 +209,9 @@ export function applyDelta(source: Uint8Array, delta: Uint8Array): Buffer {
   return out;
 }
 
+/** Parsed pack indexes by repository and index file name (see ObjectReader.packs). */
+const indexes = new Map<string, Map<string, Pack>>();
+
 /**
  * The object store of one repository for the length of one tree read: loose
  * objects and version-2 packs. `blob` returns undefined for an object it does
@@ -221,18 +237,35 @@ export class ObjectReader {
     } catch {
       /* no packs */
     }
-    this.opened = [];
-    for (const n of names.sort()) {
+    // A pack and its index never change once written: parsed indexes are kept
+    // per repository (each fetch adds a pack; re-reading every index on every
+    // read would grow with the repository's age).
+    let known = indexes.get(this.gitdir);
+    if (!known) {
+      if (indexes.size >= 16) indexes.delete(indexes.keys().next().value!);
+      indexes.set(this.gitdir, (known = new Map()));
+    }
+    const found: { pack: Pack; mtime: number }[] = [];
+    const seen = new Set<string>();
+    for (const n of names) {
       const packPath = path.join(dir, n.slice(0, -4) + '.pack');
+      seen.add(n);
       try {
-        const idx = nodeFs.readFileSync(path.join(dir, n));
-        if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) continue; // v1 or unknown: isomorphic-git reads those
-        if (!nodeFs.existsSync(packPath)) continue;
-        this.opened.push(new Pack(packPath, idx));
+        const mtime = nodeFs.statSync(packPath).mtimeMs;
+        let pack = known.get(n);
+        if (!pack) {
+          const idx = nodeFs.readFileSync(path.join(dir, n));
+          if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) continue; // v1 or unknown: isomorphic-git reads those
+          known.set(n, (pack = new Pack(packPath, idx)));
+        }
+        found.push({ pack, mtime });
       } catch {
         continue;
       }
     }
+    for (const n of known.keys()) if (!seen.has(n)) known.delete(n);
+    // Newest first: a push's blobs are in the pack its fetch wrote.
+    this.opened = found.sort((a, b) => b.mtime - a.mtime).map((f) => f.pack);
     return this.opened;
   }
 
@@ -272,9 +305,9 @@ export class ObjectReader {
   private packed(oid: string): Resolved | undefined {
     const id = Buffer.from(oid, 'hex');
     for (const pack of this.packs) {
-      const at = pack.offsetOf(id);
-      if (at < 0) continue;
       try {
+        const at = pack.offsetOf(id);
+        if (at < 0) continue;
         return pack.objectAt(at);
       } catch (err) {
         throw new PackCorruptError(`cannot read object ${oid} from its pack: ${(err as Error).message}`);
