@@ -86,8 +86,8 @@ class Grow {
     return at;
   }
   /** The bytes written: the builder's own buffer when it wastes little (`wastesLittle`), else a fitted copy. */
-  trimmed(): Buffer {
-    if (wastesLittle(this.buf.length, this.len)) return this.buf.subarray(0, this.len);
+  trimmed(exact = false): Buffer {
+    if (!exact && wastesLittle(this.buf.length, this.len)) return this.buf.subarray(0, this.len);
     const out = Buffer.allocUnsafeSlow(this.len);
     this.buf.copy(out, 0, 0, this.len);
     return out;
@@ -176,14 +176,14 @@ export class Pieces {
     }
   }
 
-  /** Bytes of distinct buffers held (what the pieces keep alive, near enough: views of one buffer count once). */
+  /** Bytes of distinct buffers held (what the pieces keep alive: whole underlying buffers, each counted once). */
   held(): number {
     const seen = new Set<ArrayBufferLike>();
     let n = 0;
     for (const b of this.bufs) {
       if (seen.has(b.buffer)) continue;
       seen.add(b.buffer);
-      n += b.length;
+      n += b.buffer.byteLength;
     }
     return n;
   }
@@ -447,8 +447,12 @@ export class EntriesBuilder {
     }
     this.pending.length = 0;
     const n = this.n;
-    let arena: Buffer | Pieces = this.bytes.trimmed();
-    let keyArena: Buffer | Pieces = this.keys.trimmed();
+    // A patch's own bytes (the added flows', often a few KB of a 64 KiB
+    // buffer) are copied to fit: pieces outlive many patches, and each would
+    // otherwise keep its whole buffer alive.
+    const patched = !!this.bytePieces;
+    let arena: Buffer | Pieces = this.bytes.trimmed(patched);
+    let keyArena: Buffer | Pieces = this.keys.trimmed(patched);
     if (this.bytePieces) {
       this.closeOwn();
       arena = this.bytePieces.seal(this.bytes.len + this.vshift, arena);

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DesiredCache, desiredState } from '../../src/desired/desired.ts';
+import type { Pieces } from '../../src/compile/entries.ts';
 import { flowYaml, signAcme, specRepo, treeOf, type FlowDef } from '../helpers/spec-repo.ts';
 import { exactly } from '../helpers/desired-exact.ts';
 
@@ -104,6 +105,9 @@ test('patched results keep the unchanged entries in the arenas they were compile
     assert.ok(e.pieces > 1, `${set.commit}: in pieces`);
     // The first entry (a tenant's, never changed) is still a view of the cold compile's arena.
     assert.equal(e.bytesOf(0).buffer, cold.bytesOf(0).buffer, `${set.commit}: shares the cold arena`);
+    // A patch's own bytes are held in fitted buffers: no piece keeps a mostly empty 64 KiB buffer alive.
+    const pieces = e.bytesSource as Pieces;
+    for (const b of pieces.bufs) if (b.buffer !== cold.bytesOf(0).buffer) assert.ok(b.buffer.byteLength <= b.length + 8192, `${set.commit}: a piece of ${b.length} bytes holds ${b.buffer.byteLength}`);
   }
   // Looked at from the last to the first: flattening one leaves the others' pieces alone.
   for (let i = got.length - 1; i >= 0; i--) {
