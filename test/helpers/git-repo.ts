@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import git from 'isomorphic-git';
+import { after } from 'node:test';
 
 const author = { name: 'flowops test', email: 'test@flowops.invalid', timestamp: 1_700_000_000, timezoneOffset: 0 };
 
@@ -63,4 +64,25 @@ export function readTreeFiles(root: string): Record<string, string> {
   };
   walk(root);
   return out;
+}
+
+/**
+ * Temp folders and servers of one test file, removed and closed after it:
+ * `tmp(prefix)` makes a folder, `servers` takes anything with `close()`.
+ */
+export function scratch(): { tmp: (prefix: string) => string; servers: { close(): Promise<void> }[] } {
+  const dirs: string[] = [];
+  const servers: { close(): Promise<void> }[] = [];
+  after(async () => {
+    for (const s of servers) await s.close();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+  return {
+    tmp(prefix: string) {
+      const d = tempDir(prefix);
+      dirs.push(d);
+      return d;
+    },
+    servers,
+  };
 }

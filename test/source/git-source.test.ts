@@ -1,7 +1,7 @@
 // GitSource against real repositories: a local repo read in place, and one
 // served over smart HTTP by `git http-backend` (shallow clone, token auth,
 // force-push, unreachable remote).
-import { test, after, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,20 +11,10 @@ import { GitSource } from '../../src/source/git-source.ts';
 import { fetchPr } from '../../src/source/pr-fetch.ts';
 import { createLogger } from '../../src/shared/log.ts';
 import { BlobCache, readFilesAtRef } from '../../src/source/tree.ts';
-import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.ts';
-import { commitFiles, initRepo, tempDir } from '../helpers/git-repo.ts';
+import { startGitHttpServer } from '../helpers/git-http-server.ts';
+import { commitFiles, initRepo, scratch } from '../helpers/git-repo.ts';
 
-const dirs: string[] = [];
-const servers: GitHttpServer[] = [];
-after(async () => {
-  for (const s of servers) await s.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-function tmp(p: string) {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-}
+const { tmp, servers } = scratch();
 
 describe('readFilesAtRef', () => {
 

@@ -3,7 +3,7 @@
 // isomorphic-git's own reader over real packs made by git (`git repack`, and a
 // fetch over smart HTTP from `git http-backend`), with long delta chains, and
 // show that a corrupt object is an error naming the file, never other bytes.
-import { test, after, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,20 +14,10 @@ import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { readFilesAtRef, GitSourceError, type GitFs } from '../../src/source/tree.ts';
 import { applyDelta, objectReads } from '../../src/source/pack.ts';
-import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.ts';
-import { commitFiles, initRepo, tempDir } from '../helpers/git-repo.ts';
+import { startGitHttpServer } from '../helpers/git-http-server.ts';
+import { commitFiles, initRepo, scratch } from '../helpers/git-repo.ts';
 
-const dirs: string[] = [];
-const servers: GitHttpServer[] = [];
-after(async () => {
-  for (const s of servers) await s.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-function tmp(p: string) {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-}
+const { tmp, servers } = scratch();
 
 /** node:fs seen through a wrapper: tree.ts then reads every blob with isomorphic-git. */
 const wrappedFs = { promises: { ...fs.promises } } as unknown as GitFs;
