@@ -59,3 +59,25 @@ export function fetchCap(gitdir: string): number {
   }
   return 2 * largest + 8 * 1024 * 1024;
 }
+
+/**
+ * One fetch into `gitdir`, by the rule above: when `holding` (a commit we
+ * hold is offered as the "have") without depth through a capped client, and
+ * at depth 1 past the cap; at depth 1 when nothing is held.
+ */
+export async function fetchAgainstHave<T>(
+  gitdir: string,
+  holding: boolean,
+  fetch: (o: { http: HttpClient; depth?: number }) => Promise<T>,
+  onCap?: (cap: number) => void,
+): Promise<T> {
+  if (!holding) return fetch({ http, depth: 1 });
+  const capped = new CappedHttp(fetchCap(gitdir));
+  try {
+    return await fetch({ http: capped });
+  } catch (err) {
+    if (!capped.tooLarge) throw err;
+    onCap?.(capped.limit!);
+    return fetch({ http, depth: 1 });
+  }
+}

@@ -10,7 +10,7 @@ import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { silentLogger, type Logger } from '../shared/log.ts';
 import { BlobCache, GitSourceError, resolveCommit } from './tree.ts';
-import { CappedHttp, fetchCap } from './capped-http.ts';
+import { fetchAgainstHave } from './capped-http.ts';
 import { readCommitTree, type SpecTree } from './spec-tree.ts';
 
 export interface GitSourceOptions {
@@ -143,22 +143,19 @@ export class GitSource {
       // branch's whole history: the transfer is capped (capped-http.ts) and
       // the fetch made again at depth 1, bounded by one tree.
       const tip = await this.trackingTip();
-      const capped = tip ? new CappedHttp(fetchCap(this.gitdir)) : undefined;
-      const fetch = (depth?: number) =>
-        git.fetch({
-          // `ref` only names the local ref whose commit is offered as the
-          // "have": the tracking ref, which every fetch moves (the clone's
-          // refs/heads/ branch stays at the cloned commit).
-          fs, http: capped && !depth ? capped : http, gitdir: this.gitdir, url, remote: 'origin', ref: this.trackingRef(), remoteRef: branch,
-          singleBranch: true, tags: false, cache: this.cache, ...(depth ? { depth } : {}), ...this.auth(),
-        });
-      try {
-        await fetch(tip ? undefined : 1);
-      } catch (err) {
-        if (!capped?.tooLarge) throw err;
-        this.log.info('fetch without depth passed its cap; fetching at depth 1', { cap: capped.limit, tip });
-        await fetch(1);
-      }
+      await fetchAgainstHave(
+        this.gitdir,
+        !!tip,
+        (o) =>
+          git.fetch({
+            // `ref` only names the local ref whose commit is offered as the
+            // "have": the tracking ref, which every fetch moves (the clone's
+            // refs/heads/ branch stays at the cloned commit).
+            fs, http: o.http, gitdir: this.gitdir, url, remote: 'origin', ref: this.trackingRef(), remoteRef: branch,
+            singleBranch: true, tags: false, cache: this.cache, ...(o.depth ? { depth: o.depth } : {}), ...this.auth(),
+          }),
+        (cap) => this.log.info('fetch without depth passed its cap; fetching at depth 1', { cap, tip }),
+      );
       this.cloned = true;
     } catch (err) {
       if (isNetworkError(err)) throw err;

@@ -4,11 +4,10 @@
 // spec trees straight from the object store (spec-tree.ts rules).
 import fs from 'node:fs';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
 import { FlowopsError } from '../shared/errors.ts';
 import { readCommitTree, type SpecTree } from './spec-tree.ts';
 import { BlobCache } from './tree.ts';
-import { CappedHttp, fetchCap } from './capped-http.ts';
+import { fetchAgainstHave } from './capped-http.ts';
 
 export class PrFetchError extends FlowopsError {}
 
@@ -57,20 +56,13 @@ async function fetchRef(o: PrFetchOptions, remoteRef: string, have?: string): Pr
     // Against `have` the transfer is capped: a PR branched from below the
     // cache's shallow boundary would otherwise bring the whole history
     // (capped-http.ts); past the cap it is fetched again at depth 1.
-    const capped = have ? new CappedHttp(fetchCap(o.gitdir)) : undefined;
-    const fetch = (depth?: number) =>
+    const res = await fetchAgainstHave(o.gitdir, !!have, (f) =>
       git.fetch({
-        fs, http: capped && !depth ? capped : http, gitdir: o.gitdir, remote: 'origin', remoteRef, ref: HAVE_REF, singleBranch: true, ...(depth ? { depth } : {}), tags: false, cache,
+        fs, http: f.http, gitdir: o.gitdir, remote: 'origin', remoteRef, ref: HAVE_REF, singleBranch: true, ...(f.depth ? { depth: f.depth } : {}), tags: false, cache,
         onAuth: () => (o.token ? { username: 'x-access-token', password: o.token } : { cancel: true }),
         onAuthFailure: () => ({ cancel: true }),
-      });
-    let res;
-    try {
-      res = await fetch(have ? undefined : 1);
-    } catch (err) {
-      if (!capped?.tooLarge) throw err;
-      res = await fetch(1);
-    }
+      }),
+    );
     if (!res.fetchHead) throw new Error(`remote has no ${remoteRef}`);
     return res.fetchHead;
   } catch (e: any) {
